@@ -1,0 +1,166 @@
+// Package cli is the supportmatrix command line: it copies flags and
+// environment variables into options structs and makes one call into pkg/
+// per command. It never exits the process; Run returns the exit code.
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/urfave/cli/v2"
+)
+
+// Exit codes, as SPEC fixes them.
+const (
+	ExitOK      = 0
+	ExitInvalid = 1 // invalid input or a failed check
+	ExitUsage   = 2 // wrong usage
+	ExitAPI     = 3 // the GitLab API failed after retries
+)
+
+// ExitError carries an exit code up to Run. Commands return it (through
+// Invalid, Usage or APIFailure) instead of exiting.
+type ExitError struct {
+	Code int
+	Err  error
+}
+
+func (e *ExitError) Error() string { return e.Err.Error() }
+func (e *ExitError) Unwrap() error { return e.Err }
+
+// Invalid marks err as invalid input or a failed check (exit 1).
+func Invalid(err error) error { return &ExitError{Code: ExitInvalid, Err: err} }
+
+// Usage marks err as wrong usage (exit 2).
+func Usage(err error) error { return &ExitError{Code: ExitUsage, Err: err} }
+
+// APIFailure marks err as a GitLab API failure after retries (exit 3).
+func APIFailure(err error) error { return &ExitError{Code: ExitAPI, Err: err} }
+
+// Silent is an error whose message the command already printed; Run
+// reports nothing more, only the exit code.
+var Silent = errors.New("")
+
+// Run executes the command line args (args[0] is the program name) with the
+// given streams and environment lookup, and returns the exit code.
+func Run(args []string, stdout, stderr io.Writer) int {
+	app := newApp(stdout, stderr)
+	err := app.Run(args)
+	if err == nil {
+		return ExitOK
+	}
+	code := ExitInvalid
+	var ee *ExitError
+	switch {
+	case errors.As(err, &ee):
+		code = ee.Code
+	default:
+		// Errors urfave/cli raises itself (unknown flag, missing required
+		// flag, bad flag value) are usage errors.
+		if isUsageError(err) {
+			code = ExitUsage
+		}
+	}
+	if !errors.Is(err, Silent) && err.Error() != "" {
+		fmt.Fprintf(stderr, "supportmatrix: %v\n", err)
+	}
+	return code
+}
+
+func newApp(stdout, stderr io.Writer) *cli.App {
+	app := &cli.App{
+		Name:  "supportmatrix",
+		Usage: "run an official support program for Kubernetes versions and distributions through GitLab CI",
+		Description: `One reviewed file, matrix/matrix.yaml, declares distributions × Kubernetes minors ×
+feature areas, with exclusions and their reasons. supportmatrix expands it into
+child pipelines that GitLab CI runs, reads the job outcomes back, and publishes
+the support table.
+
+A typical loop:
+   supportmatrix validate                       # check the matrix
+   supportmatrix plan                           # list the cells it expands to
+   supportmatrix generate --out out/            # write the child pipeline
+   supportmatrix collect --pipeline 123 --manifest out/manifest.json
+   supportmatrix render --out matrix/SUPPORT.md # write the support table
+   supportmatrix run --local                    # all of it on a laptop, with gitlab-ci-local
+
+Exit codes: 0 success, 1 invalid input or failed check, 2 wrong usage,
+3 the GitLab API failed after retries.`,
+		Writer:               stdout,
+		ErrWriter:            stderr,
+		ExitErrHandler:       func(*cli.Context, error) {},
+		HideHelpCommand:      true,
+		EnableBashCompletion: false,
+		Commands:             commands(),
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
+			return Usage(err)
+		},
+	}
+	return app
+}
+
+// commands lists the commands in the order help shows them.
+func commands() []*cli.Command {
+	cmds := []*cli.Command{
+		// Each command lives in its own file; add yours here.
+	}
+	for _, c := range cmds {
+		if c.OnUsageError == nil {
+			c.OnUsageError = func(_ *cli.Context, err error, _ bool) error { return Usage(err) }
+		}
+	}
+	return cmds
+}
+
+func isUsageError(err error) bool {
+	msg := err.Error()
+	for _, p := range []string{"flag provided but not defined", "Required flag", "Required flags", "invalid value", "No help topic", "command not found"} {
+		if contains(msg, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func contains(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i:i+len(sub)] == sub {
+			return true
+		}
+	}
+	return false
+}
+
+// matrixFlag is the --matrix flag every command that reads the matrix takes.
+func matrixFlag() *cli.StringFlag {
+	return &cli.StringFlag{
+		Name:    "matrix",
+		Aliases: []string{"m"},
+		Usage:   "the matrix `FILE`",
+		Value:   "matrix/matrix.yaml",
+		EnvVars: []string{"SUPPORTMATRIX_MATRIX"},
+	}
+}
+
+// templatesFlag is the --templates flag of commands where templates matter.
+func templatesFlag() *cli.StringFlag {
+	return &cli.StringFlag{
+		Name:    "templates",
+		Usage:   "a `DIR` of job templates overriding the embedded defaults file by file (features/<name>.yml, clusters/<name>.yml, upgrade.yml)",
+		EnvVars: []string{"SUPPORTMATRIX_TEMPLATES"},
+	}
+}
+
+// Token returns the GitLab token from SUPPORTMATRIX_TOKEN, GITLAB_TOKEN or
+// CI_JOB_TOKEN, and whether it is a job token. The token is never printed.
+func Token() (token string, jobToken bool) {
+	if t := os.Getenv("SUPPORTMATRIX_TOKEN"); t != "" {
+		return t, false
+	}
+	if t := os.Getenv("GITLAB_TOKEN"); t != "" {
+		return t, false
+	}
+	return os.Getenv("CI_JOB_TOKEN"), os.Getenv("CI_JOB_TOKEN") != ""
+}
