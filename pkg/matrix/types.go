@@ -247,6 +247,7 @@ type Rule struct {
 	Index        int // 0-based position in the rules list
 	Distribution []string
 	Feature      []string
+	MatchPos     Pos // the match mapping, for problems about what it names
 	Kubernetes   *Constraint
 	Action       Action
 	Reason       string

@@ -1,0 +1,396 @@
+package matrix
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// maxNodeVisits bounds the work of walking a document, aliases included, so
+// that an alias bomb is refused in bounded time and memory.
+const maxNodeVisits = 2_000_000
+
+var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,30}$`)
+
+// errBudget stops the walk of a document that expands beyond maxNodeVisits.
+type errBudget struct{}
+
+// decoder walks a yaml.Node tree and collects every problem it meets, each
+// with its position and element path.
+type decoder struct {
+	file   string
+	probs  Problems
+	visits int
+}
+
+func (d *decoder) pos(n *yaml.Node) Pos {
+	if n == nil {
+		return Pos{File: d.file, Line: 1, Column: 1}
+	}
+	return Pos{File: d.file, Line: n.Line, Column: n.Column}
+}
+
+func (d *decoder) errorf(n *yaml.Node, path, rule, format string, args ...any) {
+	d.probs.add(Error, d.pos(n), path, rule, format, args...)
+}
+
+func (d *decoder) warnf(n *yaml.Node, path, rule, format string, args ...any) {
+	d.probs.add(Warning, d.pos(n), path, rule, format, args...)
+}
+
+// resolve follows aliases and charges the visit budget.
+func (d *decoder) resolve(n *yaml.Node) *yaml.Node {
+	for hops := 0; n != nil && n.Kind == yaml.AliasNode; hops++ {
+		if hops > 100 {
+			d.errorf(n, "", "alias", "alias chain too long")
+			return nil
+		}
+		n = n.Alias
+	}
+	d.visits++
+	if d.visits > maxNodeVisits {
+		panic(errBudget{})
+	}
+	return n
+}
+
+// pair is one key and value of a mapping, aliases resolved.
+type pair struct {
+	Key   string
+	KeyN  *yaml.Node
+	Value *yaml.Node
+}
+
+// mapping checks that n is a mapping, refuses duplicate keys and (when
+// allowed is not nil) unknown keys, and returns the pairs in file order.
+// Merge keys (<<) are expanded; keys written in the mapping win.
+func (d *decoder) mapping(n *yaml.Node, path string, allowed ...string) ([]pair, bool) {
+	n = d.resolve(n)
+	if n == nil {
+		return nil, false
+	}
+	if n.Kind != yaml.MappingNode {
+		if isNull(n) {
+			return nil, true
+		}
+		d.errorf(n, path, "type", "must be a mapping, not %s", describe(n))
+		return nil, false
+	}
+	var explicit, merged []pair
+	seen := map[string]*yaml.Node{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Kind == yaml.ScalarNode && k.Tag == "!!merge" {
+			merged = append(merged, d.mergePairs(v, path)...)
+			continue
+		}
+		kr := d.resolve(k)
+		if kr == nil || kr.Kind != yaml.ScalarNode {
+			d.errorf(k, path, "type", "keys must be plain scalars")
+			continue
+		}
+		key := kr.Value
+		if first, dup := seen[key]; dup {
+			d.errorf(k, join(path, key), "duplicate-key", "duplicate key %q (first at line %d)", key, first.Line)
+			continue
+		}
+		seen[key] = k
+		if allowed != nil && !contains(allowed, key) {
+			d.errorf(k, join(path, key), "unknown-key", "unknown key %q; known keys: %s", key, strings.Join(allowed, ", "))
+			continue
+		}
+		explicit = append(explicit, pair{Key: key, KeyN: k, Value: v})
+	}
+	for _, p := range merged {
+		if _, ok := seen[p.Key]; ok {
+			continue
+		}
+		seen[p.Key] = p.KeyN
+		if allowed != nil && !contains(allowed, p.Key) {
+			d.errorf(p.KeyN, join(path, p.Key), "unknown-key", "unknown key %q (merged in); known keys: %s", p.Key, strings.Join(allowed, ", "))
+			continue
+		}
+		explicit = append(explicit, p)
+	}
+	return explicit, true
+}
+
+// mergePairs returns the pairs a merge key brings in: one mapping or a list.
+func (d *decoder) mergePairs(v *yaml.Node, path string) []pair {
+	v = d.resolve(v)
+	if v == nil {
+		return nil
+	}
+	var sources []*yaml.Node
+	switch v.Kind {
+	case yaml.MappingNode:
+		sources = []*yaml.Node{v}
+	case yaml.SequenceNode:
+		sources = v.Content
+	default:
+		d.errorf(v, path, "type", "a merge key (<<) takes a mapping or a list of mappings")
+		return nil
+	}
+	var out []pair
+	for _, s := range sources {
+		ps, _ := d.mapping(s, path)
+		out = append(out, ps...)
+	}
+	return out
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func isNull(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.Tag == "!!null" }
+
+// describe names a node's kind for messages.
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		switch n.Tag {
+		case "!!str":
+			return fmt.Sprintf("the string %q", n.Value)
+		case "!!null":
+			return "empty"
+		case "!!bool":
+			return "the boolean " + n.Value
+		case "!!int", "!!float":
+			return "the number " + n.Value
+		}
+		return fmt.Sprintf("%q", n.Value)
+	}
+	return "an alias"
+}
+
+// str reads a string scalar. Numbers and booleans are refused: a string
+// field holding one is usually a typo.
+func (d *decoder) str(n *yaml.Node, path string) (string, bool) {
+	n = d.resolve(n)
+	if n == nil {
+		return "", false
+	}
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!str" {
+		d.errorf(n, path, "type", "must be a string, not %s", describe(n))
+		return "", false
+	}
+	return n.Value, true
+}
+
+// nonEmpty reads a string that must not be blank.
+func (d *decoder) nonEmpty(n *yaml.Node, path string) (string, bool) {
+	s, ok := d.str(n, path)
+	if ok && strings.TrimSpace(s) == "" {
+		d.errorf(n, path, "required", "must not be empty")
+		return "", false
+	}
+	return s, ok
+}
+
+// scalarText reads a string, number or boolean scalar as the text written,
+// for CI variable values.
+func (d *decoder) scalarText(n *yaml.Node, path string) (string, bool) {
+	n = d.resolve(n)
+	if n == nil {
+		return "", false
+	}
+	if n.Kind != yaml.ScalarNode || (n.Tag != "!!str" && n.Tag != "!!int" && n.Tag != "!!float" && n.Tag != "!!bool") {
+		d.errorf(n, path, "type", "must be a string or a number, not %s", describe(n))
+		return "", false
+	}
+	return n.Value, true
+}
+
+func (d *decoder) integer(n *yaml.Node, path string, min, max int) (int, bool) {
+	n = d.resolve(n)
+	if n == nil {
+		return 0, false
+	}
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!int" {
+		d.errorf(n, path, "type", "must be a whole number, not %s", describe(n))
+		return 0, false
+	}
+	v, err := strconv.Atoi(n.Value)
+	if err != nil || v < min || v > max {
+		d.errorf(n, path, "range", "must be between %d and %d, not %s", min, max, n.Value)
+		return 0, false
+	}
+	return v, true
+}
+
+func (d *decoder) boolean(n *yaml.Node, path string) (bool, bool) {
+	n = d.resolve(n)
+	if n == nil {
+		return false, false
+	}
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" {
+		d.errorf(n, path, "type", "must be true or false, not %s", describe(n))
+		return false, false
+	}
+	return n.Value == "true" || n.Value == "True" || n.Value == "TRUE", true
+}
+
+// seq checks that n is a list and returns its items.
+func (d *decoder) seq(n *yaml.Node, path string) ([]*yaml.Node, bool) {
+	n = d.resolve(n)
+	if n == nil {
+		return nil, false
+	}
+	if isNull(n) {
+		return nil, true
+	}
+	if n.Kind != yaml.SequenceNode {
+		d.errorf(n, path, "type", "must be a list, not %s", describe(n))
+		return nil, false
+	}
+	return n.Content, true
+}
+
+// strings reads a list of strings.
+func (d *decoder) strings(n *yaml.Node, path string) ([]string, []*yaml.Node) {
+	items, _ := d.seq(n, path)
+	var out []string
+	var nodes []*yaml.Node
+	for i, it := range items {
+		if s, ok := d.nonEmpty(it, fmt.Sprintf("%s[%d]", path, i)); ok {
+			out = append(out, s)
+			nodes = append(nodes, it)
+		}
+	}
+	return out, nodes
+}
+
+// ids reads one id or a list of ids, as rules write them.
+func (d *decoder) ids(n *yaml.Node, path string) ([]string, []*yaml.Node) {
+	r := d.resolve(n)
+	if r != nil && r.Kind == yaml.ScalarNode {
+		if s, ok := d.id(r, path); ok {
+			return []string{s}, []*yaml.Node{r}
+		}
+		return nil, nil
+	}
+	items, _ := d.seq(r, path)
+	if r != nil && r.Kind == yaml.SequenceNode && len(items) == 0 {
+		d.errorf(r, path, "required", "must list at least one id")
+	}
+	var out []string
+	var nodes []*yaml.Node
+	for i, it := range items {
+		if s, ok := d.id(it, fmt.Sprintf("%s[%d]", path, i)); ok {
+			out = append(out, s)
+			nodes = append(nodes, it)
+		}
+	}
+	return out, nodes
+}
+
+// id reads a string that must be a valid id.
+func (d *decoder) id(n *yaml.Node, path string) (string, bool) {
+	s, ok := d.str(n, path)
+	if !ok {
+		return "", false
+	}
+	if !idPattern.MatchString(s) {
+		d.errorf(n, path, "id", "%q is not a valid id: use lower-case letters, digits and dashes, starting with a letter or digit, at most 31 characters", s)
+		return "", false
+	}
+	return s, true
+}
+
+var minorPattern = regexp.MustCompile(`^(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})$`)
+
+// minor reads a Kubernetes minor written "1.35" or 1.35. The scalar's source
+// text is used, so an unquoted 1.30 reads as 1.30, never 1.3.
+func (d *decoder) minor(n *yaml.Node, path string) (Minor, bool) {
+	n = d.resolve(n)
+	if n == nil {
+		return Minor{}, false
+	}
+	if n.Kind != yaml.ScalarNode || (n.Tag != "!!str" && n.Tag != "!!float") {
+		d.errorf(n, path, "version", "must be a Kubernetes minor such as \"1.35\", not %s", describe(n))
+		return Minor{}, false
+	}
+	m := minorPattern.FindStringSubmatch(n.Value)
+	if m == nil {
+		d.errorf(n, path, "version", "%q is not a Kubernetes minor; write major.minor, such as \"1.35\"", n.Value)
+		return Minor{}, false
+	}
+	major, _ := strconv.Atoi(m[1])
+	minor, _ := strconv.Atoi(m[2])
+	return Minor{Major: major, Minor: minor, Pos: d.pos(n)}, true
+}
+
+// constraint reads a go-version constraint such as ">= 1.34, < 1.37".
+func (d *decoder) constraint(n *yaml.Node, path string) *Constraint {
+	text, ok := d.constraintText(n, path)
+	if !ok {
+		return nil
+	}
+	c, err := parseConstraint(text)
+	if err != nil {
+		d.errorf(n, path, "constraint", "%q is not a version constraint (%v); write e.g. \">= 1.34, < 1.37\"", text, err)
+		return nil
+	}
+	return &Constraint{Text: text, C: c, Pos: d.pos(d.resolve(n))}
+}
+
+// constraintText accepts a string, or a bare minor such as 1.35 (meaning = 1.35).
+func (d *decoder) constraintText(n *yaml.Node, path string) (string, bool) {
+	r := d.resolve(n)
+	if r != nil && r.Kind == yaml.ScalarNode && r.Tag == "!!float" {
+		return r.Value, true
+	}
+	return d.nonEmpty(n, path)
+}
+
+func (d *decoder) duration(n *yaml.Node, path string) *Duration {
+	r := d.resolve(n)
+	var text string
+	if r != nil && r.Kind == yaml.ScalarNode && r.Tag == "!!int" {
+		text = r.Value
+	} else {
+		var ok bool
+		if text, ok = d.nonEmpty(n, path); !ok {
+			return nil
+		}
+	}
+	v, err := ParseDuration(text)
+	if err != nil {
+		d.errorf(r, path, "duration", "%v", err)
+		return nil
+	}
+	return &Duration{Text: text, D: v, Pos: d.pos(r)}
+}
+
+// enum reads a string that must be one of the values.
+func (d *decoder) enum(n *yaml.Node, path string, values ...string) (string, bool) {
+	s, ok := d.str(n, path)
+	if !ok {
+		return "", false
+	}
+	if !contains(values, s) {
+		d.errorf(n, path, "enum", "%q is not one of %s", s, strings.Join(values, ", "))
+		return "", false
+	}
+	return s, true
+}

@@ -1,0 +1,656 @@
+package matrix
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	version "github.com/hashicorp/go-version"
+	"go.yaml.in/yaml/v3"
+)
+
+// MaxFileSize is the largest matrix file read. The large example is far
+// below it; anything above is refused before parsing.
+const MaxFileSize = 4 << 20
+
+// Load reads, decodes and validates the matrix file at path. On failure the
+// error is a Problems listing every problem found, or a plain error when the
+// file cannot be read.
+func Load(path string) (*Matrix, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read matrix: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read matrix %s: %w", path, err)
+	}
+	return Parse(path, data)
+}
+
+// Parse decodes and validates matrix data; file names it in problems.
+// Warnings found along the way are kept in the returned Problems even on
+// success; use ParseWithWarnings to see them.
+func Parse(file string, data []byte) (*Matrix, error) {
+	m, probs := ParseWithWarnings(file, data)
+	if len(probs.Errors()) > 0 {
+		return nil, probs
+	}
+	return m, nil
+}
+
+// ParseWithWarnings decodes and validates matrix data and returns every
+// problem found, warnings included. The matrix is nil when any problem is an
+// error.
+func ParseWithWarnings(file string, data []byte) (*Matrix, Problems) {
+	d := &decoder{file: file}
+	m := d.parse(data)
+	d.probs.Sort()
+	if len(d.probs.Errors()) > 0 {
+		return nil, d.probs
+	}
+	return m, d.probs
+}
+
+func (d *decoder) parse(data []byte) (m *Matrix) {
+	start := Pos{File: d.file, Line: 1, Column: 1}
+	switch {
+	case len(data) > MaxFileSize:
+		d.probs.add(Error, start, "", "size", "file is larger than %d MiB; a matrix is a reviewed text file", MaxFileSize>>20)
+		return nil
+	case bytes.IndexByte(data, 0) >= 0 || !utf8.Valid(data):
+		d.probs.add(Error, start, "", "encoding", "not a UTF-8 text file")
+		return nil
+	case len(bytes.TrimSpace(data)) == 0:
+		d.probs.add(Error, start, "", "empty", "file is empty; a matrix starts with \"schema: %s\"", Schema)
+		return nil
+	}
+	var doc yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err != nil {
+		d.probs.add(Error, yamlErrorPos(d.file, err), "", "yaml", "not valid YAML: %s", yamlErrorText(err))
+		return nil
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err == nil {
+		d.probs.add(Error, Pos{File: d.file, Line: extra.Line, Column: extra.Column}, "", "yaml", "the file holds more than one YAML document; a matrix is one document")
+		return nil
+	} else if !errors.Is(err, io.EOF) {
+		d.probs.add(Error, yamlErrorPos(d.file, err), "", "yaml", "not valid YAML: %s", yamlErrorText(err))
+		return nil
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			if _, ok := r.(errBudget); !ok {
+				panic(r)
+			}
+			d.probs = Problems{{Pos: start, Message: fmt.Sprintf("the document expands to more than %d nodes through aliases; refused", maxNodeVisits), Rule: "alias-bomb"}}
+			m = nil
+		}
+	}()
+	root := &doc
+	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
+		root = root.Content[0]
+	}
+	return d.matrix(root)
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
+
+// yamlErrorPos extracts the line of a yaml.v3 syntax error.
+func yamlErrorPos(file string, err error) Pos {
+	p := Pos{File: file, Line: 1, Column: 1}
+	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+		fmt.Sscan(m[1], &p.Line)
+	}
+	return p
+}
+
+func yamlErrorText(err error) string {
+	s := yamlLine.ReplaceAllString(err.Error(), "")
+	return strings.TrimPrefix(s, "yaml: ")
+}
+
+var topKeys = []string{"schema", "kubernetes", "distributions", "features", "rules", "upgrades", "profiles", "policy", "pipeline"}
+
+func (d *decoder) matrix(root *yaml.Node) *Matrix {
+	if root.Kind != yaml.MappingNode {
+		d.errorf(root, "", "type", "a matrix is a mapping starting with \"schema: %s\", not %s", Schema, describe(root))
+		return nil
+	}
+	// Reject unknown schemas before anything else: the rest would only be noise.
+	pairs, _ := d.mapping(root, "")
+	var schemaNode *yaml.Node
+	for _, p := range pairs {
+		if p.Key == "schema" {
+			schemaNode = p.Value
+		}
+	}
+	if schemaNode == nil {
+		d.errorf(root, "schema", "schema", "missing \"schema: %s\"", Schema)
+		return nil
+	}
+	if s, ok := d.str(schemaNode, "schema"); !ok {
+		return nil
+	} else if s != Schema {
+		d.errorf(schemaNode, "schema", "schema", "unknown schema %q; this tool reads %q", s, Schema)
+		return nil
+	}
+	m := &Matrix{File: d.file, Schema: Schema}
+	pairs, _ = d.mapping(root, "", topKeys...)
+	got := map[string]*yaml.Node{}
+	for _, p := range pairs {
+		got[p.Key] = p.KeyN
+		switch p.Key {
+		case "kubernetes":
+			d.kubernetes(p.Value, m)
+		case "distributions":
+			d.distributions(p.Value, m)
+		case "features":
+			d.features(p.Value, m)
+		case "rules":
+			d.rules(p.Value, m)
+		case "upgrades":
+			d.upgrades(p.Value, m)
+		case "profiles":
+			d.profiles(p.Value, m)
+		case "policy":
+			d.policy(p.Value, m)
+		case "pipeline":
+			d.pipeline(p.Value, m)
+		}
+	}
+	for _, req := range []string{"kubernetes", "distributions", "features"} {
+		if got[req] == nil {
+			d.errorf(root, req, "required", "missing section %q", req)
+		}
+	}
+	d.defaults(m, got)
+	if len(d.probs.Errors()) == 0 {
+		d.validate(m)
+	}
+	return m
+}
+
+func (d *decoder) kubernetes(n *yaml.Node, m *Matrix) {
+	const path = "kubernetes"
+	m.Kubernetes.Pos = d.pos(d.resolve(n))
+	pairs, _ := d.mapping(n, path, "versions", "extended", "adopt_within")
+	for _, p := range pairs {
+		switch p.Key {
+		case "versions":
+			items, _ := d.seq(p.Value, path+".versions")
+			for i, it := range items {
+				v, ok := d.minor(it, fmt.Sprintf("%s.versions[%d]", path, i))
+				if !ok {
+					continue
+				}
+				if k := len(m.Kubernetes.Versions); k > 0 {
+					prev := m.Kubernetes.Versions[k-1]
+					if prev.Equal(v) {
+						d.errorf(it, fmt.Sprintf("%s.versions[%d]", path, i), "version-order", "%s is listed twice", v)
+						continue
+					}
+					if v.Less(prev) {
+						d.errorf(it, fmt.Sprintf("%s.versions[%d]", path, i), "version-order", "%s comes after %s; list versions in ascending order", v, prev)
+						continue
+					}
+				}
+				m.Kubernetes.Versions = append(m.Kubernetes.Versions, v)
+			}
+			if len(items) == 0 {
+				d.errorf(p.Value, path+".versions", "required", "list at least one Kubernetes minor")
+			}
+		case "extended":
+			ps, _ := d.mapping(p.Value, path+".extended")
+			for _, e := range ps {
+				v, ok := d.minor(e.KeyN, path+".extended."+e.Key)
+				reason, rok := d.nonEmpty(e.Value, path+".extended."+e.Key)
+				if ok && rok {
+					m.Kubernetes.Extended = append(m.Kubernetes.Extended, Extended{Minor: v, Reason: reason})
+				}
+			}
+		case "adopt_within":
+			if dur := d.duration(p.Value, path+".adopt_within"); dur != nil {
+				m.Kubernetes.AdoptWithin = *dur
+			}
+		}
+	}
+}
+
+var distributionKeys = []string{"name", "tier", "kubernetes", "release_names", "cluster", "tags", "variables", "settings", "docs", "skew"}
+
+func (d *decoder) distributions(n *yaml.Node, m *Matrix) {
+	pairs, ok := d.mapping(n, "distributions")
+	if ok && len(pairs) == 0 {
+		d.errorf(n, "distributions", "required", "declare at least one distribution")
+	}
+	for _, p := range pairs {
+		path := "distributions." + p.Key
+		if !idPattern.MatchString(p.Key) {
+			d.errorf(p.KeyN, path, "id", "%q is not a valid id: use lower-case letters, digits and dashes, starting with a letter or digit, at most 31 characters", p.Key)
+			continue
+		}
+		dist := &Distribution{ID: p.Key, Pos: d.pos(p.KeyN)}
+		fields, _ := d.mapping(p.Value, path, distributionKeys...)
+		for _, f := range fields {
+			fp := path + "." + f.Key
+			switch f.Key {
+			case "name":
+				dist.Name, _ = d.nonEmpty(f.Value, fp)
+			case "tier":
+				t, _ := d.enum(f.Value, fp, "official", "beta", "community", "deprecated")
+				dist.Tier = Tier(t)
+			case "kubernetes":
+				dist.Kubernetes = d.constraint(f.Value, fp)
+			case "release_names":
+				ps, _ := d.mapping(f.Value, fp)
+				for _, r := range ps {
+					v, ok := d.minor(r.KeyN, fp+"."+r.Key)
+					name, nok := d.nonEmpty(r.Value, fp+"."+r.Key)
+					if ok && nok {
+						dist.ReleaseNames = append(dist.ReleaseNames, ReleaseName{Minor: v, Name: name})
+					}
+				}
+			case "cluster":
+				d.cluster(f.Value, fp, &dist.Cluster)
+			case "tags":
+				dist.Tags, _ = d.strings(f.Value, fp)
+			case "variables":
+				d.variables(f.Value, fp, dist)
+			case "settings":
+				texts, nodes := d.strings(f.Value, fp)
+				for i, t := range texts {
+					dist.Settings = append(dist.Settings, Setting{Text: t, Pos: d.pos(nodes[i])})
+				}
+			case "docs":
+				dist.Docs, _ = d.nonEmpty(f.Value, fp)
+				dist.DocsPos = d.pos(d.resolve(f.Value))
+			case "skew":
+				dist.Skew = d.skew(f.Value, fp)
+			}
+		}
+		if dist.Name == "" && !hasKey(fields, "name") {
+			d.errorf(p.KeyN, path+".name", "required", "missing name (the distribution's name in the table)")
+		}
+		if dist.Tier == "" && !hasKey(fields, "tier") {
+			d.errorf(p.KeyN, path+".tier", "required", "missing tier: official, beta, community or deprecated")
+		}
+		if !hasKey(fields, "cluster") {
+			d.errorf(p.KeyN, path+".cluster", "required", "missing cluster: {type: permanent, context: ...} or {type: ephemeral, provision: ..., teardown: ...}")
+		}
+		m.Distributions = append(m.Distributions, dist)
+	}
+}
+
+func hasKey(pairs []pair, key string) bool {
+	for _, p := range pairs {
+		if p.Key == key {
+			return true
+		}
+	}
+	return false
+}
+
+func (d *decoder) cluster(n *yaml.Node, path string, c *Cluster) {
+	c.Pos = d.pos(d.resolve(n))
+	fields, _ := d.mapping(n, path, "type", "context", "provision", "teardown")
+	var nodes = map[string]*yaml.Node{}
+	for _, f := range fields {
+		nodes[f.Key] = f.KeyN
+		fp := path + "." + f.Key
+		switch f.Key {
+		case "type":
+			t, _ := d.enum(f.Value, fp, "permanent", "ephemeral")
+			c.Type = ClusterType(t)
+		case "context":
+			c.Context, _ = d.nonEmpty(f.Value, fp)
+		case "provision":
+			c.Provision, _ = d.templateName(f.Value, fp)
+		case "teardown":
+			c.Teardown, _ = d.templateName(f.Value, fp)
+		}
+	}
+	switch c.Type {
+	case "":
+		if nodes["type"] == nil {
+			d.errorf(n, path+".type", "required", "missing type: permanent or ephemeral")
+		}
+	case ClusterPermanent:
+		if nodes["context"] == nil {
+			d.errorf(n, path+".context", "cluster", "a permanent cluster needs context, its GitLab agent context (\"group/project:agent-{minor}\")")
+		}
+		for _, k := range []string{"provision", "teardown"} {
+			if nodes[k] != nil {
+				d.errorf(nodes[k], path+"."+k, "cluster", "a permanent cluster is not provisioned or torn down; remove %s or use type: ephemeral", k)
+			}
+		}
+	case ClusterEphemeral:
+		for _, k := range []string{"provision", "teardown"} {
+			if nodes[k] == nil {
+				d.errorf(n, path+"."+k, "cluster", "an ephemeral cluster needs %s, a template in templates/clusters/", k)
+			}
+		}
+		if nodes["context"] != nil {
+			d.errorf(nodes["context"], path+".context", "cluster", "an ephemeral cluster has no agent context; remove context or use type: permanent")
+		}
+	}
+}
+
+var templatePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
+
+// templateName reads the name of a template file, without directory or .yml.
+func (d *decoder) templateName(n *yaml.Node, path string) (string, bool) {
+	s, ok := d.str(n, path)
+	if !ok {
+		return "", false
+	}
+	if !templatePattern.MatchString(s) {
+		d.errorf(n, path, "template", "%q is not a template name: lower-case letters, digits, dashes and underscores, without directory or .yml", s)
+		return "", false
+	}
+	return s, true
+}
+
+var variablePattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// reservedVariables are set by the generator for every job.
+var reservedVariables = []string{"SM_CELL", "SM_DISTRIBUTION", "SM_K8S_VERSION", "SM_K8S_MINOR", "SM_FEATURE", "SM_FROM_VERSION", "SM_TO_VERSION", "SM_NODES_VERSION", "KUBE_CONTEXT"}
+
+func (d *decoder) variables(n *yaml.Node, path string, dist *Distribution) {
+	pairs, _ := d.mapping(n, path)
+	for _, p := range pairs {
+		vp := path + "." + p.Key
+		if !variablePattern.MatchString(p.Key) {
+			d.errorf(p.KeyN, vp, "variable", "%q is not a CI variable name: letters, digits and underscores, not starting with a digit", p.Key)
+			continue
+		}
+		if contains(reservedVariables, p.Key) {
+			d.errorf(p.KeyN, vp, "variable", "%s is set by supportmatrix for every job; choose another name", p.Key)
+			continue
+		}
+		if v, ok := d.scalarText(p.Value, vp); ok {
+			dist.Variables = append(dist.Variables, KV{Key: p.Key, Value: v, Pos: d.pos(p.KeyN)})
+		}
+	}
+}
+
+func (d *decoder) skew(n *yaml.Node, path string) *Skew {
+	s := &Skew{MaxBehind: 3, Pos: d.pos(d.resolve(n))}
+	fields, _ := d.mapping(n, path, "max_behind", "verify")
+	for _, f := range fields {
+		switch f.Key {
+		case "max_behind":
+			s.MaxBehind, _ = d.integer(f.Value, path+".max_behind", 1, 3)
+		case "verify":
+			s.Verify, _ = d.ids(f.Value, path+".verify")
+		}
+	}
+	return s
+}
+
+func (d *decoder) features(n *yaml.Node, m *Matrix) {
+	pairs, ok := d.mapping(n, "features")
+	if ok && len(pairs) == 0 {
+		d.errorf(n, "features", "required", "declare at least one feature")
+	}
+	for _, p := range pairs {
+		path := "features." + p.Key
+		if !idPattern.MatchString(p.Key) {
+			d.errorf(p.KeyN, path, "id", "%q is not a valid id: use lower-case letters, digits and dashes, starting with a letter or digit, at most 31 characters", p.Key)
+			continue
+		}
+		f := &Feature{ID: p.Key, Blocking: true, Pos: d.pos(p.KeyN), NeedsPos: d.pos(p.KeyN)}
+		fields, _ := d.mapping(p.Value, path, "name", "template", "kubernetes", "needs", "blocking", "timeout")
+		for _, fl := range fields {
+			fp := path + "." + fl.Key
+			switch fl.Key {
+			case "name":
+				f.Name, _ = d.nonEmpty(fl.Value, fp)
+			case "template":
+				f.Template, _ = d.templateName(fl.Value, fp)
+			case "kubernetes":
+				f.Kubernetes = d.constraint(fl.Value, fp)
+			case "needs":
+				f.NeedsPos = d.pos(d.resolve(fl.Value))
+				items, _ := d.seq(fl.Value, fp)
+				for i, it := range items {
+					if id, ok := d.id(it, fmt.Sprintf("%s[%d]", fp, i)); ok {
+						f.Needs = append(f.Needs, id)
+					}
+				}
+			case "blocking":
+				f.Blocking, _ = d.boolean(fl.Value, fp)
+			case "timeout":
+				f.Timeout = d.duration(fl.Value, fp)
+			}
+		}
+		if f.Name == "" && !hasKey(fields, "name") {
+			d.errorf(p.KeyN, path+".name", "required", "missing name (the feature area's name in the table)")
+		}
+		if f.Template == "" {
+			f.Template = f.ID
+		}
+		m.Features = append(m.Features, f)
+	}
+}
+
+func (d *decoder) rules(n *yaml.Node, m *Matrix) {
+	items, _ := d.seq(n, "rules")
+	for i, it := range items {
+		path := fmt.Sprintf("rules[%d]", i)
+		r := &Rule{Index: i, Pos: d.pos(d.resolve(it))}
+		fields, _ := d.mapping(it, path, "match", "action", "reason", "link")
+		for _, f := range fields {
+			fp := path + "." + f.Key
+			switch f.Key {
+			case "match":
+				r.MatchPos = d.pos(d.resolve(f.Value))
+				ms, _ := d.mapping(f.Value, fp, "distribution", "feature", "kubernetes")
+				if len(ms) == 0 {
+					d.errorf(f.Value, fp, "rule", "match needs at least one of distribution, feature, kubernetes")
+				}
+				for _, mk := range ms {
+					switch mk.Key {
+					case "distribution":
+						r.Distribution, _ = d.ids(mk.Value, fp+".distribution")
+					case "feature":
+						r.Feature, _ = d.ids(mk.Value, fp+".feature")
+					case "kubernetes":
+						r.Kubernetes = d.constraint(mk.Value, fp+".kubernetes")
+					}
+				}
+			case "action":
+				a, _ := d.enum(f.Value, fp, "exclude", "allow_failure", "manual")
+				r.Action = Action(a)
+			case "reason":
+				r.Reason, _ = d.nonEmpty(f.Value, fp)
+			case "link":
+				r.Link, _ = d.nonEmpty(f.Value, fp)
+			}
+		}
+		for _, req := range []string{"match", "action", "reason"} {
+			if !hasKey(fields, req) && d.resolve(it) != nil && d.resolve(it).Kind == yaml.MappingNode {
+				d.errorf(it, path+"."+req, "required", "a rule needs %s (every exclusion says why)", req)
+			}
+		}
+		m.Rules = append(m.Rules, r)
+	}
+}
+
+func (d *decoder) upgrades(n *yaml.Node, m *Matrix) {
+	u := &Upgrades{Path: "adjacent", Pos: d.pos(d.resolve(n))}
+	fields, _ := d.mapping(n, "upgrades", "path", "verify", "distributions")
+	for _, f := range fields {
+		fp := "upgrades." + f.Key
+		switch f.Key {
+		case "path":
+			u.Path, _ = d.enum(f.Value, fp, "adjacent")
+		case "verify":
+			u.Verify, _ = d.ids(f.Value, fp)
+		case "distributions":
+			u.Distributions, _ = d.ids(f.Value, fp)
+		}
+	}
+	m.Upgrades = u
+}
+
+// pipelineSources are the values of $CI_PIPELINE_SOURCE.
+var pipelineSources = []string{"api", "chat", "external", "external_pull_request_event", "merge_request_event", "ondemand_dast_scan", "ondemand_dast_validation", "parent_pipeline", "pipeline", "push", "schedule", "security_orchestration_policy", "trigger", "web", "webide"}
+
+func (d *decoder) profiles(n *yaml.Node, m *Matrix) {
+	pairs, _ := d.mapping(n, "profiles")
+	for _, p := range pairs {
+		path := "profiles." + p.Key
+		if !contains(pipelineSources, p.Key) {
+			d.errorf(p.KeyN, path, "enum", "%q is not a $CI_PIPELINE_SOURCE; use one of %s", p.Key, strings.Join(pipelineSources, ", "))
+			continue
+		}
+		mode, ok := d.enum(p.Value, path, ProfileAll, ProfileChanged)
+		if ok {
+			m.Profiles = append(m.Profiles, Profile{Source: p.Key, Mode: mode, Pos: d.pos(p.KeyN)})
+		}
+	}
+}
+
+func (d *decoder) policy(n *yaml.Node, m *Matrix) {
+	pairs, _ := d.mapping(n, "policy")
+	for _, p := range pairs {
+		path := "policy." + p.Key
+		if !contains([]string{"official", "beta", "community", "deprecated"}, p.Key) {
+			d.errorf(p.KeyN, path, "enum", "%q is not a tier; use official, beta, community or deprecated", p.Key)
+			continue
+		}
+		pol := &Policy{Tier: Tier(p.Key), GreenRuns: 1, Pos: d.pos(p.KeyN)}
+		fields, _ := d.mapping(p.Value, path, "requires", "green_runs", "max_age")
+		for _, f := range fields {
+			fp := path + "." + f.Key
+			switch f.Key {
+			case "requires":
+				items, _ := d.seq(f.Value, fp)
+				for i, it := range items {
+					if r, ok := d.enum(it, fmt.Sprintf("%s[%d]", fp, i), RequireDocs, RequireSettings, RequirePermanentCluster); ok {
+						pol.Requires = append(pol.Requires, r)
+					}
+				}
+			case "green_runs":
+				pol.GreenRuns, _ = d.integer(f.Value, fp, 1, 30)
+			case "max_age":
+				if dur := d.duration(f.Value, fp); dur != nil {
+					pol.MaxAge = *dur
+				}
+			}
+		}
+		m.Policy = append(m.Policy, pol)
+	}
+}
+
+// retryWhen are the values GitLab accepts in retry:when.
+var retryWhen = []string{"always", "unknown_failure", "script_failure", "api_failure", "stuck_or_timeout_failure", "runner_system_failure", "runner_unsupported", "stale_schedule", "job_execution_timeout", "archived_failure", "unmet_prerequisites", "scheduler_failure", "data_integrity_failure"}
+
+func (d *decoder) pipeline(n *yaml.Node, m *Matrix) {
+	pl := &m.Pipeline
+	pl.Pos = d.pos(d.resolve(n))
+	fields, _ := d.mapping(n, "pipeline", "image", "strategy", "retry", "interruptible", "limits")
+	for _, f := range fields {
+		fp := "pipeline." + f.Key
+		switch f.Key {
+		case "image":
+			pl.Image, _ = d.nonEmpty(f.Value, fp)
+		case "strategy":
+			pl.Strategy, _ = d.enum(f.Value, fp, "mirror", "depend")
+		case "retry":
+			rs, _ := d.mapping(f.Value, fp, "max", "when")
+			for _, r := range rs {
+				switch r.Key {
+				case "max":
+					pl.Retry.Max, _ = d.integer(r.Value, fp+".max", 0, 2)
+				case "when":
+					items, _ := d.seq(r.Value, fp+".when")
+					for i, it := range items {
+						if w, ok := d.enum(it, fmt.Sprintf("%s.when[%d]", fp, i), retryWhen...); ok {
+							pl.Retry.When = append(pl.Retry.When, w)
+						}
+					}
+				}
+			}
+		case "interruptible":
+			pl.Interruptible, _ = d.boolean(f.Value, fp)
+		case "limits":
+			ls, _ := d.mapping(f.Value, fp, "max_jobs", "max_needs")
+			for _, l := range ls {
+				switch l.Key {
+				case "max_jobs":
+					pl.Limits.MaxJobs, _ = d.integer(l.Value, fp+".max_jobs", 10, 100000)
+				case "max_needs":
+					pl.Limits.MaxNeeds, _ = d.integer(l.Value, fp+".max_needs", 1, 50)
+				}
+			}
+		}
+	}
+}
+
+// Defaults applied where the file is silent.
+const (
+	DefaultMaxJobs     = 500
+	DefaultMaxNeeds    = 50
+	DefaultStrategy    = "mirror"
+	DefaultAdoptWithin = 90 * 24 * time.Hour
+)
+
+func (d *decoder) defaults(m *Matrix, got map[string]*yaml.Node) {
+	if m.Kubernetes.AdoptWithin.D == 0 {
+		m.Kubernetes.AdoptWithin = Duration{Text: "90d", D: DefaultAdoptWithin, Pos: m.Kubernetes.Pos}
+	}
+	if m.Pipeline.Strategy == "" {
+		m.Pipeline.Strategy = DefaultStrategy
+	}
+	if m.Pipeline.Limits.MaxJobs == 0 {
+		m.Pipeline.Limits.MaxJobs = DefaultMaxJobs
+	}
+	if m.Pipeline.Limits.MaxNeeds == 0 {
+		m.Pipeline.Limits.MaxNeeds = DefaultMaxNeeds
+	}
+	if got["profiles"] == nil {
+		m.Profiles = []Profile{
+			{Source: "merge_request_event", Mode: ProfileChanged},
+			{Source: "schedule", Mode: ProfileAll},
+			{Source: "web", Mode: ProfileAll},
+		}
+	}
+	if m.PolicyFor(TierOfficial) == nil {
+		m.Policy = append([]*Policy{{
+			Tier:      TierOfficial,
+			Requires:  []string{RequireDocs, RequireSettings, RequirePermanentCluster},
+			GreenRuns: 3,
+			MaxAge:    Duration{Text: "8d", D: 8 * 24 * time.Hour},
+		}}, m.Policy...)
+	}
+	for _, p := range m.Policy {
+		if p.MaxAge.D == 0 {
+			p.MaxAge = Duration{Text: "8d", D: 8 * 24 * time.Hour, Pos: p.Pos}
+		}
+	}
+}
+
+// ProfileFor returns the profile mode for a pipeline source: the matrix's
+// entry, or "all" for sources it does not name.
+func (m *Matrix) ProfileFor(source string) string {
+	for _, p := range m.Profiles {
+		if p.Source == source {
+			return p.Mode
+		}
+	}
+	return ProfileAll
+}
+
+func parseConstraint(text string) (version.Constraints, error) {
+	return version.NewConstraint(text)
+}

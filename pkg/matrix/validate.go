@@ -1,0 +1,263 @@
+package matrix
+
+import (
+	"fmt"
+	"strings"
+)
+
+// validate checks what decoding alone cannot: references between sections,
+// cycles, rules that match nothing, upgrades that would skip a minor. It runs
+// only on a matrix that decoded without errors.
+func (d *decoder) validate(m *Matrix) {
+	features := map[string]bool{}
+	for _, f := range m.Features {
+		features[f.ID] = true
+	}
+	dists := map[string]*Distribution{}
+	for _, x := range m.Distributions {
+		dists[x.ID] = x
+	}
+	listed := func(v Minor) bool {
+		for _, x := range m.Kubernetes.Versions {
+			if x.Equal(v) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, e := range m.Kubernetes.Extended {
+		if !listed(e.Minor) {
+			d.probs.add(Warning, e.Minor.Pos, "kubernetes.extended."+e.Minor.String(), "extended", "%s is declared extended but kubernetes.versions does not list it", e.Minor)
+		}
+	}
+
+	for _, x := range m.Distributions {
+		path := "distributions." + x.ID
+		if x.Kubernetes != nil && len(m.OfferedMinors(x)) == 0 {
+			d.probs.add(Error, x.Kubernetes.Pos, path+".kubernetes", "offers-nothing", "%q allows none of kubernetes.versions (%s)", x.Kubernetes.Text, minorsText(m.Kubernetes.Versions))
+		}
+		for _, r := range x.ReleaseNames {
+			if !listed(r.Minor) {
+				d.probs.add(Warning, r.Minor.Pos, path+".release_names."+r.Minor.String(), "release-name", "%s is not in kubernetes.versions; the name is not shown", r.Minor)
+			}
+		}
+		if x.Skew != nil {
+			if x.Cluster.Type != ClusterEphemeral {
+				d.probs.add(Error, x.Skew.Pos, path+".skew", "skew", "skew cells need an ephemeral cluster: a permanent cluster's node versions are not the pipeline's to choose")
+			}
+			d.knownIDs(x.Skew.Verify, features, x.Skew.Pos, path+".skew.verify", "feature")
+		}
+	}
+
+	for _, f := range m.Features {
+		for _, n := range f.Needs {
+			switch {
+			case n == f.ID:
+				d.probs.add(Error, f.NeedsPos, "features."+f.ID+".needs", "needs", "%s cannot need itself", f.ID)
+			case !features[n]:
+				d.probs.add(Error, f.NeedsPos, "features."+f.ID+".needs", "unknown-id", "unknown feature %q%s", n, suggest(n, featureIDs(m)))
+			}
+		}
+	}
+	d.cycles(m)
+
+	plan := Expand(m)
+	d.rulesMatch(m, plan, dists, features)
+
+	if u := m.Upgrades; u != nil {
+		d.knownIDs(u.Verify, features, u.Pos, "upgrades.verify", "feature")
+		for _, id := range u.Distributions {
+			x := dists[id]
+			switch {
+			case x == nil:
+				d.probs.add(Error, u.Pos, "upgrades.distributions", "unknown-id", "unknown distribution %q%s", id, suggest(id, distributionIDs(m)))
+			case x.Cluster.Type != ClusterEphemeral:
+				d.probs.add(Error, u.Pos, "upgrades.distributions", "upgrades", "%s has a permanent cluster; upgrade cells need an ephemeral one", id)
+			}
+		}
+		for _, x := range m.Distributions {
+			if !upgradesApply(m, x) {
+				continue
+			}
+			offered := m.OfferedMinors(x)
+			for i := 0; i+1 < len(offered); i++ {
+				from, to := offered[i], offered[i+1]
+				if to.Major != from.Major || to.Minor != from.Minor+1 {
+					d.probs.add(Error, to.Pos, "kubernetes.versions", "upgrade-skip",
+						"upgrading %s from %s to %s would skip %d.%d; clusters upgrade one minor at a time, so list every minor in between", x.ID, from, to, from.Major, from.Minor+1)
+				}
+			}
+		}
+	}
+}
+
+func (d *decoder) knownIDs(ids []string, known map[string]bool, pos Pos, path, what string) {
+	for _, id := range ids {
+		if !known[id] {
+			d.probs.add(Error, pos, path, "unknown-id", "unknown %s %q", what, id)
+		}
+	}
+}
+
+// cycles reports each cycle in features' needs once.
+func (d *decoder) cycles(m *Matrix) {
+	const (
+		white = iota
+		grey
+		black
+	)
+	color := map[string]int{}
+	var stack []string
+	var visit func(f *Feature)
+	visit = func(f *Feature) {
+		color[f.ID] = grey
+		stack = append(stack, f.ID)
+		for _, n := range f.Needs {
+			nf := m.Feature(n)
+			if nf == nil || n == f.ID {
+				continue
+			}
+			switch color[n] {
+			case grey:
+				i := len(stack) - 1
+				for stack[i] != n {
+					i--
+				}
+				cycle := append(append([]string{}, stack[i:]...), n)
+				first := m.Feature(stack[i])
+				d.probs.add(Error, first.NeedsPos, "features."+first.ID+".needs", "needs-cycle", "needs form a cycle: %s", strings.Join(cycle, " -> "))
+			case white:
+				visit(nf)
+			}
+		}
+		stack = stack[:len(stack)-1]
+		color[f.ID] = black
+	}
+	for _, f := range m.Features {
+		if color[f.ID] == white {
+			visit(f)
+		}
+	}
+}
+
+// rulesMatch checks that every rule names known ids and decides at least one
+// cell: a rule that matches nothing, or only cells an earlier rule already
+// decides, is a mistake waiting to hide a cell.
+func (d *decoder) rulesMatch(m *Matrix, plan *Plan, dists map[string]*Distribution, features map[string]bool) {
+	decided := map[*Rule]int{}
+	for _, c := range plan.Cells {
+		if c.Rule != nil {
+			decided[c.Rule]++
+		}
+	}
+	for _, r := range m.Rules {
+		path := fmt.Sprintf("rules[%d]", r.Index)
+		bad := false
+		for _, id := range r.Distribution {
+			if dists[id] == nil {
+				d.probs.add(Error, r.MatchPos, path+".match.distribution", "unknown-id", "unknown distribution %q%s", id, suggest(id, distributionIDs(m)))
+				bad = true
+			}
+		}
+		for _, id := range r.Feature {
+			if !features[id] {
+				d.probs.add(Error, r.MatchPos, path+".match.feature", "unknown-id", "unknown feature %q%s", id, suggest(id, featureIDs(m)))
+				bad = true
+			}
+		}
+		if bad || decided[r] > 0 {
+			continue
+		}
+		matched, earlier := 0, -1
+		for _, x := range m.Distributions {
+			for _, v := range m.OfferedMinors(x) {
+				for _, f := range m.Features {
+					if !f.Kubernetes.Allows(v) || !r.Matches(x.ID, v, f.ID) {
+						continue
+					}
+					matched++
+					if first := FirstRule(m.Rules, x.ID, v, f.ID); first != nil && first != r && earlier < 0 {
+						earlier = first.Index
+					}
+				}
+			}
+		}
+		if matched == 0 {
+			d.probs.add(Error, r.Pos, path, "rule-matches-nothing", "the rule matches no cell: no offered minor of %s runs %s%s", orAny(r.Distribution, "any distribution"), orAny(r.Feature, "any feature"), kubeText(r.Kubernetes))
+		} else {
+			d.probs.add(Error, r.Pos, path, "rule-shadowed", "the rule never applies: every cell it matches is decided first by rules[%d]", earlier)
+		}
+	}
+}
+
+func orAny(ids []string, whenEmpty string) string {
+	if len(ids) == 0 {
+		return whenEmpty
+	}
+	return strings.Join(ids, ", ")
+}
+
+func kubeText(c *Constraint) string {
+	if c == nil {
+		return ""
+	}
+	return " at Kubernetes " + c.Text
+}
+
+func minorsText(vs []Minor) string {
+	s := make([]string, len(vs))
+	for i, v := range vs {
+		s[i] = v.String()
+	}
+	return strings.Join(s, ", ")
+}
+
+func featureIDs(m *Matrix) []string {
+	out := make([]string, len(m.Features))
+	for i, f := range m.Features {
+		out[i] = f.ID
+	}
+	return out
+}
+
+func distributionIDs(m *Matrix) []string {
+	out := make([]string, len(m.Distributions))
+	for i, x := range m.Distributions {
+		out[i] = x.ID
+	}
+	return out
+}
+
+// suggest proposes the closest known id for a misspelt one.
+func suggest(id string, known []string) string {
+	best, bestD := "", 3
+	for _, k := range known {
+		if dist := levenshtein(id, k); dist < bestD {
+			best, bestD = k, dist
+		}
+	}
+	if best == "" {
+		return "; known: " + strings.Join(known, ", ")
+	}
+	return fmt.Sprintf("; did you mean %q?", best)
+}
+
+func levenshtein(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
