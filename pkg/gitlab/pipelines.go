@@ -1,0 +1,468 @@
+package gitlab
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+
+	gl "gitlab.com/gitlab-org/api/client-go/v2"
+)
+
+// Pipeline is one pipeline of a pipeline tree with all its jobs.
+type Pipeline struct {
+	// ID is the pipeline's global id.
+	ID int64
+	// ProjectID is the numeric id of the project the pipeline runs in (a
+	// multi-project trigger can reach another project).
+	ProjectID int64
+	// ParentID is the id of the pipeline whose bridge triggered this one, 0
+	// for the root.
+	ParentID int64
+	// BridgeName is the name of that trigger job, "" for the root.
+	BridgeName string
+	// Depth is 0 for the root, 1 for a child, 2 for a grandchild.
+	Depth int
+	// Source is GitLab's pipeline source: push, schedule, merge_request_event,
+	// parent_pipeline, pipeline, ...
+	Source string
+	// Ref is the branch or tag, SHA the commit.
+	Ref, SHA string
+	// Status is GitLab's pipeline status: created, running, success, failed,
+	// canceled, skipped, manual, ...
+	Status string
+	// WebURL links to the pipeline page.
+	WebURL string
+	// CreatedAt and UpdatedAt are GitLab's timestamps (zero when absent).
+	CreatedAt, UpdatedAt time.Time
+	// Jobs holds every job and bridge of the pipeline, retried attempts
+	// included: build jobs first in API order (newest first), then bridges
+	// in API order.
+	Jobs []Job
+}
+
+// Job is one job attempt, or one bridge (trigger job).
+type Job struct {
+	// ID is the job's global id; a retry gets a new, higher id.
+	ID int64
+	// Name, Stage and Status are as GitLab shows them; Status is one of
+	// created, pending, running, success, failed, canceled, skipped, manual.
+	Name, Stage, Status string
+	// FailureReason is GitLab's reason for a failed job, such as
+	// script_failure or runner_system_failure.
+	FailureReason string
+	// WebURL links to the job log.
+	WebURL string
+	// AllowFailure is set for jobs whose failure does not fail the pipeline.
+	AllowFailure bool
+	// Retried is set when a newer attempt of the same name exists in the
+	// same pipeline; only the newest attempt counts.
+	Retried bool
+	// StartedAt and FinishedAt are nil until the job starts and ends.
+	StartedAt, FinishedAt *time.Time
+	// Duration is the run time in seconds.
+	Duration float64
+	// Bridge marks a trigger job.
+	Bridge bool
+	// Downstream is the id of the pipeline a bridge triggered, 0 if none.
+	Downstream int64
+}
+
+// PipelineTree returns the pipeline pipelineID followed by every pipeline
+// reached through its bridges, recursively (children, grandchildren such as
+// shards), in tree pre-order: each pipeline before its downstream pipelines,
+// siblings by ascending id. Requests run with bounded concurrency; each
+// pipeline costs ⌈jobs/100⌉ + ⌈bridges/100⌉ list requests, plus one request
+// for the root pipeline itself.
+func (c *Client) PipelineTree(ctx context.Context, pipelineID int64) ([]Pipeline, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	type node struct {
+		p        Pipeline
+		children []int64
+	}
+	var (
+		mu       sync.Mutex
+		wg       sync.WaitGroup
+		nodes    = map[int64]*node{}
+		firstErr error
+	)
+	fail := func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if firstErr == nil {
+			firstErr = err
+			cancel()
+		}
+	}
+	var visit func(p Pipeline, project string)
+	visit = func(p Pipeline, project string) {
+		defer wg.Done()
+		jobs, bridges, err := c.pipelineJobs(ctx, project, p.ID)
+		if err != nil {
+			if p.ParentID != 0 {
+				err = fmt.Errorf("pipeline %d (from bridge %q of pipeline %d): %w", p.ID, p.BridgeName, p.ParentID, err)
+			} else {
+				err = fmt.Errorf("pipeline %d: %w", p.ID, err)
+			}
+			fail(err)
+			return
+		}
+		p.Jobs = jobs
+		for _, b := range bridges {
+			p.Jobs = append(p.Jobs, b.Job)
+		}
+		mu.Lock()
+		n := nodes[p.ID]
+		n.p = p
+		var next []Pipeline
+		var nextProject []string
+		for _, b := range bridges {
+			ds := b.downstream
+			if ds == nil || ds.ID == 0 {
+				continue
+			}
+			if _, seen := nodes[ds.ID]; seen {
+				continue
+			}
+			child := pipelineFromInfo(ds)
+			child.ParentID, child.BridgeName, child.Depth = p.ID, b.Name, p.Depth+1
+			if child.ProjectID == 0 {
+				child.ProjectID = p.ProjectID
+			}
+			nodes[ds.ID] = &node{p: child}
+			n.children = append(n.children, ds.ID)
+			proj := project
+			if ds.ProjectID != 0 && ds.ProjectID != p.ProjectID {
+				proj = fmt.Sprint(ds.ProjectID)
+			}
+			next = append(next, child)
+			nextProject = append(nextProject, proj)
+		}
+		mu.Unlock()
+		for i := range next {
+			wg.Add(1)
+			go visit(next[i], nextProject[i])
+		}
+	}
+
+	// The root pipeline's own record first: its project id tells which
+	// downstream pipelines live in another project.
+	path := fmt.Sprintf("/projects/%s/pipelines/%d", c.pathProj, pipelineID)
+	var root *gl.Pipeline
+	if _, err := c.do(ctx, http.MethodGet, path, func(o ...gl.RequestOptionFunc) (*gl.Response, error) {
+		var r *gl.Response
+		var err error
+		root, r, err = c.gl.Pipelines.GetPipeline(c.project, pipelineID, o...)
+		return r, err
+	}); err != nil {
+		return nil, fmt.Errorf("pipeline %d: %w", pipelineID, err)
+	}
+	rp := pipelineFromPipeline(root)
+	nodes[pipelineID] = &node{p: rp}
+	wg.Add(1)
+	go visit(rp, c.project)
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+
+	var out []Pipeline
+	var walk func(id int64)
+	walk = func(id int64) {
+		n := nodes[id]
+		out = append(out, n.p)
+		kids := slices.Clone(n.children)
+		slices.Sort(kids)
+		for _, k := range kids {
+			walk(k)
+		}
+	}
+	walk(pipelineID)
+	return out, nil
+}
+
+// bridgeJob is a bridge as a Job plus the downstream pipeline record.
+type bridgeJob struct {
+	Job
+	downstream *gl.PipelineInfo
+}
+
+// pipelineJobs lists a pipeline's jobs (retried included) and bridges, both
+// paged to the end, concurrently.
+func (c *Client) pipelineJobs(ctx context.Context, project string, pid int64) ([]Job, []bridgeJob, error) {
+	proj := c.pathProj
+	if project != c.project {
+		proj = project
+	}
+	var (
+		wg                 sync.WaitGroup
+		jobs               []*gl.Job
+		bridges            []*gl.Bridge
+		jobPages           int
+		jobsErr, bridgeErr error
+	)
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		path := fmt.Sprintf("/projects/%s/pipelines/%d/jobs", proj, pid)
+		jobs, jobPages, jobsErr = pageAll(ctx, c, path, func(page int64, o ...gl.RequestOptionFunc) ([]*gl.Job, *gl.Response, error) {
+			return c.gl.Jobs.ListPipelineJobs(project, pid, &gl.ListJobsOptions{
+				ListOptions:    gl.ListOptions{Page: page, PerPage: DefaultPerPage},
+				IncludeRetried: gl.Ptr(true),
+			}, o...)
+		}, func(j *gl.Job) int64 { return j.ID })
+	}()
+	go func() {
+		defer wg.Done()
+		path := fmt.Sprintf("/projects/%s/pipelines/%d/bridges", proj, pid)
+		bridges, _, bridgeErr = pageAll(ctx, c, path, func(page int64, o ...gl.RequestOptionFunc) ([]*gl.Bridge, *gl.Response, error) {
+			return c.gl.Jobs.ListPipelineBridges(project, pid, &gl.ListJobsOptions{
+				ListOptions: gl.ListOptions{Page: page, PerPage: DefaultPerPage},
+			}, o...)
+		}, func(b *gl.Bridge) int64 { return b.ID })
+	}()
+	wg.Wait()
+	if err := errors.Join(jobsErr, bridgeErr); err != nil {
+		return nil, nil, err
+	}
+
+	outJobs := make([]Job, 0, len(jobs))
+	for _, j := range jobs {
+		outJobs = append(outJobs, Job{
+			ID: j.ID, Name: j.Name, Stage: j.Stage, Status: j.Status,
+			FailureReason: j.FailureReason, WebURL: j.WebURL, AllowFailure: j.AllowFailure,
+			StartedAt: j.StartedAt, FinishedAt: j.FinishedAt, Duration: j.Duration,
+		})
+	}
+	markRetried(outJobs)
+	outBridges := make([]bridgeJob, 0, len(bridges))
+	for _, b := range bridges {
+		bj := bridgeJob{Job: Job{
+			ID: b.ID, Name: b.Name, Stage: b.Stage, Status: b.Status,
+			FailureReason: b.FailureReason, WebURL: b.WebURL, AllowFailure: b.AllowFailure,
+			StartedAt: b.StartedAt, FinishedAt: b.FinishedAt, Duration: b.Duration, Bridge: true,
+		}, downstream: b.DownstreamPipeline}
+		if b.DownstreamPipeline != nil {
+			bj.Downstream = b.DownstreamPipeline.ID
+		}
+		outBridges = append(outBridges, bj)
+	}
+	c.progressf("collect: pipeline %d: %d jobs (%d pages), %d bridges", pid, len(outJobs), jobPages, len(outBridges))
+	return outJobs, outBridges, nil
+}
+
+// markRetried sets Retried on every job that has a newer attempt (higher id)
+// of the same name.
+func markRetried(jobs []Job) {
+	newest := map[string]int64{}
+	for _, j := range jobs {
+		newest[j.Name] = max(newest[j.Name], j.ID)
+	}
+	for i := range jobs {
+		jobs[i].Retried = jobs[i].ID < newest[jobs[i].Name]
+	}
+}
+
+// pageAll fetches every page of a list endpoint (per_page=100). It follows
+// X-Next-Page; when GitLab reports X-Total-Pages it fetches the remaining
+// pages concurrently, then keeps following X-Next-Page from the last one in
+// case the list grew. Items are returned in page order, duplicates (a record
+// shifted to the next page while paging) dropped by id.
+func pageAll[T any](ctx context.Context, c *Client, path string,
+	list func(page int64, o ...gl.RequestOptionFunc) ([]T, *gl.Response, error),
+	id func(T) int64,
+) ([]T, int, error) {
+	fetch := func(page int64) ([]T, *gl.Response, error) {
+		var items []T
+		resp, err := c.do(ctx, http.MethodGet, fmt.Sprintf("%s?page=%d", path, page), func(o ...gl.RequestOptionFunc) (*gl.Response, error) {
+			var r *gl.Response
+			var err error
+			items, r, err = list(page, o...)
+			return r, err
+		})
+		return items, resp, err
+	}
+	first, resp, err := fetch(1)
+	if err != nil {
+		return nil, 0, err
+	}
+	pagesData := [][]T{first}
+	next := resp.NextPage
+	if total := resp.TotalPages; next == 2 && total > 2 {
+		rest := make([][]T, total-1)
+		resps := make([]*gl.Response, total-1)
+		errs := make([]error, total-1)
+		var wg sync.WaitGroup
+		for p := int64(2); p <= total; p++ {
+			wg.Add(1)
+			go func(p int64) {
+				defer wg.Done()
+				rest[p-2], resps[p-2], errs[p-2] = fetch(p)
+			}(p)
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			return nil, 0, err
+		}
+		pagesData = append(pagesData, rest...)
+		next = resps[len(resps)-1].NextPage
+	}
+	for next > 0 {
+		items, r, err := fetch(next)
+		if err != nil {
+			return nil, 0, err
+		}
+		pagesData = append(pagesData, items)
+		if r.NextPage <= next {
+			break
+		}
+		next = r.NextPage
+	}
+	seen := map[int64]bool{}
+	var out []T
+	for _, items := range pagesData {
+		for _, it := range items {
+			k := id(it)
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			out = append(out, it)
+		}
+	}
+	return out, len(pagesData), nil
+}
+
+func pipelineFromInfo(p *gl.PipelineInfo) Pipeline {
+	return Pipeline{
+		ID: p.ID, ProjectID: p.ProjectID, Source: p.Source, Ref: p.Ref, SHA: p.SHA,
+		Status: p.Status, WebURL: p.WebURL, CreatedAt: deref(p.CreatedAt), UpdatedAt: deref(p.UpdatedAt),
+	}
+}
+
+func pipelineFromPipeline(p *gl.Pipeline) Pipeline {
+	return Pipeline{
+		ID: p.ID, ProjectID: p.ProjectID, Source: string(p.Source), Ref: p.Ref, SHA: p.SHA,
+		Status: p.Status, WebURL: p.WebURL, CreatedAt: deref(p.CreatedAt), UpdatedAt: deref(p.UpdatedAt),
+	}
+}
+
+func deref(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return *t
+}
+
+// TestReport is a pipeline's JUnit test report as GitLab aggregates it.
+type TestReport struct {
+	// TotalTime is the summed execution time in seconds.
+	TotalTime float64
+	// Counts over all suites.
+	TotalCount, SuccessCount, FailedCount, SkippedCount, ErrorCount int64
+	// Suites holds one suite per job that uploaded a report, named after the
+	// job (parallel jobs share a suite named after their group).
+	Suites []TestSuite
+}
+
+// TestSuite is the test results one job reported.
+type TestSuite struct {
+	// Name is the job's name.
+	Name string
+	// TotalTime is the suite's execution time in seconds.
+	TotalTime float64
+	// Counts within the suite.
+	TotalCount, SuccessCount, FailedCount, SkippedCount, ErrorCount int64
+	// Cases are the suite's test cases in GitLab's order.
+	Cases []TestCase
+}
+
+// TestCase is one JUnit test case.
+type TestCase struct {
+	// Name and Classname come from the JUnit testcase element.
+	Name, Classname string
+	// Status is success, failed, skipped or error.
+	Status string
+	// File is the test's source file, when reported.
+	File string
+	// SystemOutput is the failure message or captured output.
+	SystemOutput string
+	// StackTrace is the failure's stack trace, when reported.
+	StackTrace string
+	// ExecutionTime is in seconds.
+	ExecutionTime float64
+}
+
+// TestReport fetches the test report of one pipeline. A CI job token may not
+// read it: then the error wraps ErrForbidden and the caller falls back to
+// job statuses.
+func (c *Client) TestReport(ctx context.Context, pipelineID int64) (*TestReport, error) {
+	path := fmt.Sprintf("/projects/%s/pipelines/%d/test_report", c.pathProj, pipelineID)
+	var r *gl.PipelineTestReport
+	_, err := c.do(ctx, http.MethodGet, path, func(o ...gl.RequestOptionFunc) (*gl.Response, error) {
+		var resp *gl.Response
+		var err error
+		r, resp, err = c.gl.Pipelines.GetPipelineTestReport(c.project, pipelineID, o...)
+		return resp, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("test report of pipeline %d: %w", pipelineID, err)
+	}
+	out := &TestReport{
+		TotalTime: r.TotalTime, TotalCount: r.TotalCount, SuccessCount: r.SuccessCount,
+		FailedCount: r.FailedCount, SkippedCount: r.SkippedCount, ErrorCount: r.ErrorCount,
+	}
+	for _, s := range r.TestSuites {
+		if s == nil {
+			continue
+		}
+		suite := TestSuite{
+			Name: s.Name, TotalTime: s.TotalTime, TotalCount: s.TotalCount, SuccessCount: s.SuccessCount,
+			FailedCount: s.FailedCount, SkippedCount: s.SkippedCount, ErrorCount: s.ErrorCount,
+		}
+		for _, tc := range s.TestCases {
+			if tc == nil {
+				continue
+			}
+			suite.Cases = append(suite.Cases, TestCase{
+				Name: tc.Name, Classname: tc.Classname, Status: tc.Status, File: tc.File,
+				SystemOutput: systemOutput(tc.SystemOutput), StackTrace: tc.StackTrace,
+				ExecutionTime: tc.ExecutionTime,
+			})
+		}
+		out.Suites = append(out.Suites, suite)
+	}
+	return out, nil
+}
+
+// systemOutput flattens GitLab's system_output, a string, null, or (for some
+// reports) a list of strings.
+func systemOutput(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return v
+	case []any:
+		s := ""
+		for i, e := range v {
+			if i > 0 {
+				s += "\n"
+			}
+			s += systemOutput(e)
+		}
+		return s
+	default:
+		b, err := json.Marshal(v)
+		if err != nil {
+			return fmt.Sprint(v)
+		}
+		return string(b)
+	}
+}
