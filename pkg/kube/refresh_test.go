@@ -1,0 +1,74 @@
+package kube
+
+import (
+	"context"
+	"flag"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+// golden compares got with testdata/name, rewriting it under -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./pkg/kube/... -update to create it)", err)
+	}
+	if string(got) != string(want) {
+		t.Errorf("%s differs from the output (go test ./pkg/kube/... -update rewrites it):\n--- got\n%s\n--- want\n%s", path, got, want)
+	}
+}
+
+func TestFetch(t *testing.T) {
+	body, err := os.ReadFile("testdata/endoflife.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/api/kubernetes.json":
+			w.Header().Set("Content-Type", "application/json")
+			w.Write(body)
+		case "/api/broken.json":
+			w.Write([]byte(`{"not": "a list"}`))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+
+	url := srv.URL + "/api/kubernetes.json"
+	c, err := Fetch(context.Background(), srv.Client(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Source != url {
+		t.Errorf("source = %s, want %s", c.Source, url)
+	}
+	c.Source = DefaultSource // the test server's port changes from run to run
+	// 1.26 is dropped, the rest sorted, 1.38's "eol": false is no date.
+	golden(t, "endoflife.golden.json", c.Encode())
+
+	for _, tc := range []struct{ path, want string }{
+		{"/api/missing.json", "404"},
+		{"/api/broken.json", "parse endoflife.date answer"},
+	} {
+		_, err := Fetch(context.Background(), srv.Client(), srv.URL+tc.path)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Fetch(%s) err = %v, want it to mention %q", tc.path, err, tc.want)
+		}
+	}
+}
