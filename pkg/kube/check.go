@@ -87,7 +87,7 @@ func (c *Catalog) Check(m *matrix.Matrix, today time.Time) []matrix.Problem {
 			continue
 		}
 		add(versionsPos(m), "kubernetes.versions", RuleMissingMinor,
-			"Kubernetes %s, released %s and supported upstream until %s, is missing; add it (supportmatrix versions --sync): the grace period of %s (kubernetes.adopt_within) ended %s",
+			"Kubernetes %s, released %s and supported upstream until %s, is missing; add it (supportmatrix versions --sync): kubernetes.adopt_within (%s) allowed until %s",
 			r.Minor, FormatDate(r.Released), FormatDate(r.EOL), graceText(m), FormatDate(r.Released.Add(grace)))
 	}
 

@@ -1,0 +1,150 @@
+package kube
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
+)
+
+// Sync on the fixtures: the golden files show that only list items change.
+func TestSyncGolden(t *testing.T) {
+	for _, tc := range []struct {
+		fixture, date string
+		changes       []string
+	}{
+		{"matrix-1.33-1.37.yaml", "2026-11-22", []string{
+			"drop Kubernetes 1.33: end of life on 2026-06-28",
+			"drop Kubernetes 1.34: end of life on 2026-10-27",
+		}},
+		{"block-1.33-1.36.yaml", "2026-11-22", []string{
+			"drop Kubernetes 1.34: end of life on 2026-10-27",
+			"add Kubernetes 1.37: released 2026-08-26, supported until 2027-10-28",
+		}},
+		// A new minor is proposed on release, before the grace period ends.
+		{"matrix-1.34-1.36.yaml", "2026-09-01", []string{
+			"add Kubernetes 1.37: released 2026-08-26, supported until 2027-10-28",
+		}},
+	} {
+		t.Run(tc.fixture, func(t *testing.T) {
+			m, data := load(t, tc.fixture)
+			today := mustDate(t, tc.date)
+			out, changes, err := Sync(m.File, data, m, today)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := strings.Join(changes, "\n"), strings.Join(tc.changes, "\n"); got != want {
+				t.Errorf("changes:\n%s\nwant:\n%s", got, want)
+			}
+			golden(t, "sync-"+strings.TrimSuffix(tc.fixture, ".yaml")+".golden.yaml", out)
+
+			// The synced matrix passes the check and a second sync is a no-op.
+			m2, err := matrix.Parse(m.File, out)
+			if err != nil {
+				t.Fatalf("synced matrix does not load: %v", err)
+			}
+			for _, p := range Check(m2, today) {
+				if Failing(p) {
+					t.Errorf("synced matrix still fails: %s", p)
+				}
+			}
+			again, changes, err := Sync(m.File, out, m2, today)
+			if err != nil || len(changes) != 0 || !bytes.Equal(again, out) {
+				t.Errorf("second sync changed %v (err %v)", changes, err)
+			}
+		})
+	}
+}
+
+func TestSyncStyles(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		versions string // the kubernetes section as written
+		date     string
+		want     string // the section after sync
+	}{
+		{"nothing to do", `  versions: ["1.35", "1.36", "1.37"]  # current
+`, "2026-11-22", `  versions: ["1.35", "1.36", "1.37"]  # current
+`},
+		{"flow, plain items, tight separators", `  versions: [1.33,1.34,1.35]
+`, "2026-11-22", `  versions: [1.35,1.36,1.37]
+`},
+		{"flow, single quotes, inner spaces", `  versions: [ '1.33', '1.35' ]   # ascending
+`, "2026-11-22", `  versions: [ '1.35', '1.36', '1.37' ]   # ascending
+`},
+		{"flow, every minor ended", `  versions: ["1.26"]
+`, "2026-11-22", `  versions: ["1.35", "1.36", "1.37"]
+`},
+		{"block, new minors before the first", `  versions:
+  - "1.37"   # newest
+  extended: {}
+`, "2026-11-22", `  versions:
+  - "1.35"
+  - "1.36"
+  - "1.37"   # newest
+  extended: {}
+`},
+		{"block, comment lines stay", `  versions:
+    # upstream ended these:
+    - "1.33"
+    - "1.34"
+    # supported:
+    - "1.35"
+    - "1.36"
+    # footer
+`, "2026-11-22", `  versions:
+    # upstream ended these:
+    # supported:
+    - "1.35"
+    - "1.36"
+    - "1.37"
+    # footer
+`},
+		{"block, CRLF line ends", "  versions:\r\n    - \"1.35\"\r\n    - \"1.36\"\r\n", "2026-11-22",
+			"  versions:\r\n    - \"1.35\"\r\n    - \"1.36\"\r\n    - \"1.37\"\r\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			data := []byte(inline(tc.versions))
+			m, err := matrix.Parse("inline.yaml", data)
+			if err != nil {
+				t.Fatalf("parse: %v", err)
+			}
+			out, _, err := Sync("inline.yaml", data, m, mustDate(t, tc.date))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := inline(tc.want); string(out) != want {
+				t.Errorf("got:\n%s\nwant:\n%s", out, want)
+			}
+		})
+	}
+}
+
+// Sync refuses what it cannot edit faithfully or what would leave an
+// invalid matrix, and says where.
+func TestSyncErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name, file, want string
+	}{
+		{"flow list over several lines", inline("  versions: [\"1.33\",\n    \"1.35\"]\n"), "spans several lines"},
+		{"versions from an alias", "x: &v [\"1.33\"]\n" + inline("  versions: *v\n"), "anchor or alias"},
+		{"a distribution would offer nothing", strings.Replace(inline("  versions: [\"1.33\", \"1.34\", \"1.35\"]\n"),
+			"    tier: community\n", "    tier: community\n    kubernetes: \"< 1.35\"\n", 1), "not a valid matrix"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			data := []byte(tc.file)
+			m, _ := matrix.ParseWithWarnings("inline.yaml", data)
+			if m == nil {
+				m = &matrix.Matrix{File: "inline.yaml"}
+			}
+			out, _, err := Sync("inline.yaml", data, m, mustDate(t, "2026-11-22"))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want it to mention %q", err, tc.want)
+			}
+			if out != nil {
+				t.Error("a failed sync returned content")
+			}
+		})
+	}
+}
