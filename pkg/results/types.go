@@ -43,6 +43,9 @@ type Run struct {
 	MR       int    `json:"mr,omitempty"`      // merge request iid of a preview run
 	Local    bool   `json:"local,omitempty"`   // collected from gitlab-ci-local
 	Partial  bool   `json:"partial,omitempty"` // ran only some cells (changed profile, --only)
+	// Incomplete is set when some cell jobs had not finished (created,
+	// pending, running) when the run was collected; they read not_run.
+	Incomplete bool `json:"incomplete,omitempty"`
 	// TestReport tells whether test counts and server versions come from the
 	// pipeline test report; false when the token could not read it.
 	TestReport bool         `json:"test_report"`
@@ -54,16 +57,20 @@ type Run struct {
 // CellResult is one cell's outcome in one run. Upgrade and skew cells use
 // the same shape; Kind tells them apart.
 type CellResult struct {
-	Cell          string     `json:"cell"` // gke/1.35/runner, k3s/1.34->1.35, kind/1.35/nodes-1.32
-	Kind          string     `json:"kind"` // test | upgrade | skew
-	Status        Status     `json:"status"`
-	JobID         int64      `json:"job_id,omitempty"`
-	JobURL        string     `json:"job_url,omitempty"`
-	Duration      float64    `json:"duration,omitempty"` // seconds, of the newest attempt
-	Attempts      int        `json:"attempts,omitempty"`
-	FailureReason string     `json:"failure_reason,omitempty"`
-	ServerVersion string     `json:"server_version,omitempty"` // the cluster's observed gitVersion, e.g. v1.35.2
-	Tests         *TestCount `json:"tests,omitempty"`
+	Cell          string  `json:"cell"` // gke/1.35/runner, k3s/1.34->1.35, kind/1.35/nodes-1.32
+	Kind          string  `json:"kind"` // test | upgrade | skew
+	Status        Status  `json:"status"`
+	JobID         int64   `json:"job_id,omitempty"`
+	JobURL        string  `json:"job_url,omitempty"`
+	Duration      float64 `json:"duration,omitempty"` // seconds, of the newest attempt
+	Attempts      int     `json:"attempts,omitempty"`
+	FailureReason string  `json:"failure_reason,omitempty"`
+	ServerVersion string  `json:"server_version,omitempty"` // the cluster's observed gitVersion, e.g. v1.35.2
+	// Reason explains a status that the job alone does not: the rule's reason
+	// for an excluded cell, "manual job never played", "no job in the
+	// pipeline", "job running when collected".
+	Reason string     `json:"reason,omitempty"`
+	Tests  *TestCount `json:"tests,omitempty"`
 }
 
 // TestCount sums a cell's JUnit test cases.
