@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
 	"go.yaml.in/yaml/v3"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
@@ -200,6 +201,10 @@ func TestSchemaAcceptsShippedMatrices(t *testing.T) {
 			if err := sch.Validate(v); err != nil {
 				t.Errorf("schema refuses %s:\n%v", path, err)
 			}
+			// The schema and the loader must agree on what the project ships.
+			if _, probs := matrix.ParseWithWarnings(path, data); len(probs) > 0 {
+				t.Errorf("loader reports problems in %s:\n%v", path, probs)
+			}
 			if !bytes.HasPrefix(data, []byte("# yaml-language-server: $schema=")) {
 				t.Errorf("%s: first line is not a yaml-language-server $schema modeline", path)
 			}
@@ -235,6 +240,11 @@ func TestSchemaRejectsInvalid(t *testing.T) {
 			v, err := yamlToJSONValue(data)
 			if err != nil {
 				t.Fatalf("read %s: %v", path, err)
+			}
+			// Every fixture is also refused by the loader, so editors never
+			// flag what supportmatrix accepts for the same reason.
+			if _, err := matrix.Parse(path, data); err == nil {
+				t.Errorf("loader accepts %s, which the schema must refuse", path)
 			}
 			err = sch.Validate(v)
 			if err == nil {
