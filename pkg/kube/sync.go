@@ -445,7 +445,7 @@ func verify(file string, before, after []byte, want []matrix.Minor) error {
 		return errors.New("verify the edited file: content outside kubernetes.versions changed")
 	}
 	if _, err := matrix.Parse(file, after); err != nil {
-		return fmt.Errorf("the edited file is not a valid matrix:\n%w", err)
+		return fmt.Errorf("the edited file would not be a valid matrix, so nothing is written (sync edits only kubernetes.versions: declare the ended minor in kubernetes.extended or edit the file by hand); positions are in the edited file:\n%w", err)
 	}
 	return nil
 }

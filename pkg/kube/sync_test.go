@@ -130,7 +130,7 @@ func TestSyncErrors(t *testing.T) {
 		{"flow list over several lines", inline("  versions: [\"1.33\",\n    \"1.35\"]\n"), "spans several lines"},
 		{"versions from an alias", "x: &v [\"1.33\"]\n" + inline("  versions: *v\n"), "anchor or alias"},
 		{"a distribution would offer nothing", strings.Replace(inline("  versions: [\"1.33\", \"1.34\", \"1.35\"]\n"),
-			"    tier: community\n", "    tier: community\n    kubernetes: \"< 1.35\"\n", 1), "not a valid matrix"},
+			"    tier: community\n", "    tier: community\n    kubernetes: \"< 1.35\"\n", 1), "would not be a valid matrix"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			data := []byte(tc.file)

@@ -1,0 +1,116 @@
+package kube
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
+)
+
+// LoadCatalog reads a catalog file written by RefreshFile, or returns the
+// embedded catalog when path is "".
+func LoadCatalog(path string) (*Catalog, error) {
+	if path == "" {
+		return Default(), nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read catalog: %w", err)
+	}
+	c, err := ParseCatalog(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, nil
+}
+
+// RefreshFile fetches the release cycles from url and writes them to the
+// catalog file at path (pkg/kube/catalog.json to refresh the embedded
+// copy). It reports whether the file changed; on any failure the file is
+// left as it was.
+func RefreshFile(ctx context.Context, client *http.Client, url, path string) (c *Catalog, changed bool, err error) {
+	c, err = Fetch(ctx, client, url)
+	if err != nil {
+		return nil, false, err
+	}
+	data := c.Encode()
+	old, err := os.ReadFile(path)
+	if err == nil && bytes.Equal(old, data) {
+		return c, false, nil
+	}
+	if err := writeFileAtomic(path, data); err != nil {
+		return nil, false, fmt.Errorf("write catalog: %w", err)
+	}
+	return c, true, nil
+}
+
+// SyncFile loads the matrix file at path, brings its kubernetes.versions up
+// to date with the catalog on day today (see Catalog.Sync) and, when
+// anything changed, replaces the file atomically. It returns the changes
+// and the matrix as the file now holds it.
+func SyncFile(path string, c *Catalog, today time.Time) (*matrix.Matrix, []string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read matrix: %w", err)
+	}
+	m, err := matrix.Parse(path, data)
+	if err != nil {
+		return nil, nil, err
+	}
+	out, changes, err := c.Sync(path, data, m, today)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(changes) == 0 {
+		return m, nil, nil
+	}
+	if err := writeFileAtomic(path, out); err != nil {
+		return nil, nil, fmt.Errorf("write matrix: %w", err)
+	}
+	m, err = matrix.Parse(path, out)
+	if err != nil {
+		// Sync verified the bytes it returned; this is a defect.
+		return nil, nil, fmt.Errorf("reload synced matrix: %w", err)
+	}
+	return m, changes, nil
+}
+
+// writeFileAtomic replaces path with data through a temporary file in the
+// same directory, keeping the old file's mode, so that readers see the old
+// or the new content and never a partial one.
+func writeFileAtomic(path string, data []byte) (err error) {
+	mode := os.FileMode(0o644)
+	if fi, err := os.Stat(path); err == nil {
+		mode = fi.Mode().Perm()
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(mode); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
