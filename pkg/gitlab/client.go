@@ -21,6 +21,7 @@ package gitlab
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -30,6 +31,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -291,7 +293,7 @@ func (c *Client) classify(method, path string, resp *gl.Response, err error) *AP
 	switch {
 	case errors.As(err, &er):
 		e.Status = er.StatusCode
-		e.Message = c.mask(er.Message)
+		e.Message = c.mask(gitlabMessage(er))
 	case errors.Is(err, gl.ErrNotFound):
 		e.Status = http.StatusNotFound
 	case e.Status == 0:
@@ -314,6 +316,64 @@ func (c *Client) classify(method, path string, resp *gl.Response, err error) *AP
 		e.Kind = ErrUnavailable
 	}
 	return e
+}
+
+// gitlabMessage extracts GitLab's message from an error body:
+// {"message": "..."}, {"message": ["...", ...]}, {"message": {"field": [...]}},
+// {"error": "..."} or plain text (429's "Retry later"), shortened.
+func gitlabMessage(er *gl.ErrorResponse) string {
+	body := strings.TrimSpace(string(er.Body))
+	var v struct {
+		Message any    `json:"message"`
+		Error   string `json:"error"`
+	}
+	msg := ""
+	if err := json.Unmarshal(er.Body, &v); err == nil {
+		msg = flattenMessage(v.Message)
+		if msg == "" {
+			msg = v.Error
+		}
+	} else {
+		msg = body
+	}
+	if strings.EqualFold(msg, fmt.Sprintf("%d %s", er.StatusCode, http.StatusText(er.StatusCode))) {
+		return ""
+	}
+	const maxLen = 300
+	if len(msg) > maxLen {
+		msg = msg[:maxLen] + "…"
+	}
+	return msg
+}
+
+// flattenMessage renders GitLab's message field, which is a string, a list
+// of strings, or an object mapping fields to lists, in a stable order.
+func flattenMessage(m any) string {
+	switch m := m.(type) {
+	case string:
+		return m
+	case []any:
+		parts := make([]string, 0, len(m))
+		for _, e := range m {
+			parts = append(parts, flattenMessage(e))
+		}
+		return strings.Join(parts, "; ")
+	case map[string]any:
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		parts := make([]string, 0, len(keys))
+		for _, k := range keys {
+			parts = append(parts, k+" "+flattenMessage(m[k]))
+		}
+		return strings.Join(parts, "; ")
+	case nil:
+		return ""
+	default:
+		return fmt.Sprint(m)
+	}
 }
 
 // transportMessage describes a transport error without the request URL
