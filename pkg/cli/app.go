@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 )
@@ -104,6 +105,8 @@ Exit codes: 0 success, 1 invalid input or failed check, 2 wrong usage,
 // commands lists the commands in the order help shows them.
 func commands() []*cli.Command {
 	cmds := []*cli.Command{
+		validateCommand(),
+		versionsCommand(),
 		// Each command lives in its own file; add yours here.
 	}
 	for _, c := range cmds {
@@ -117,16 +120,7 @@ func commands() []*cli.Command {
 func isUsageError(err error) bool {
 	msg := err.Error()
 	for _, p := range []string{"flag provided but not defined", "Required flag", "Required flags", "invalid value", "No help topic", "command not found"} {
-		if contains(msg, p) {
-			return true
-		}
-	}
-	return false
-}
-
-func contains(s, sub string) bool {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
+		if strings.Contains(msg, p) {
 			return true
 		}
 	}

@@ -173,9 +173,7 @@ func (d *decoder) matrix(root *yaml.Node) *Matrix {
 		}
 	}
 	d.defaults(m, got)
-	if len(d.probs.Errors()) == 0 {
-		d.validate(m)
-	}
+	d.validate(m)
 	return m
 }
 

@@ -7,7 +7,8 @@ import (
 
 // validate checks what decoding alone cannot: references between sections,
 // cycles, rules that match nothing, upgrades that would skip a minor. It runs
-// only on a matrix that decoded without errors.
+// on whatever decoded, so that every problem is reported at once; checks
+// that expand the matrix run only when nothing else is wrong.
 func (d *decoder) validate(m *Matrix) {
 	features := map[string]bool{}
 	for _, f := range m.Features {
@@ -61,8 +62,22 @@ func (d *decoder) validate(m *Matrix) {
 	}
 	d.cycles(m)
 
-	plan := Expand(m)
-	d.rulesMatch(m, plan, dists, features)
+	badRule := map[*Rule]bool{}
+	for _, r := range m.Rules {
+		path := fmt.Sprintf("rules[%d]", r.Index)
+		for _, id := range r.Distribution {
+			if dists[id] == nil {
+				d.probs.add(Error, r.MatchPos, path+".match.distribution", "unknown-id", "unknown distribution %q%s", id, suggest(id, distributionIDs(m)))
+				badRule[r] = true
+			}
+		}
+		for _, id := range r.Feature {
+			if !features[id] {
+				d.probs.add(Error, r.MatchPos, path+".match.feature", "unknown-id", "unknown feature %q%s", id, suggest(id, featureIDs(m)))
+				badRule[r] = true
+			}
+		}
+	}
 
 	if u := m.Upgrades; u != nil {
 		d.knownIDs(u.Verify, features, u.Pos, "upgrades.verify", "feature")
@@ -75,6 +90,15 @@ func (d *decoder) validate(m *Matrix) {
 				d.probs.add(Error, u.Pos, "upgrades.distributions", "upgrades", "%s has a permanent cluster; upgrade cells need an ephemeral one", id)
 			}
 		}
+	}
+
+	// What follows expands the matrix; on a matrix with other errors its
+	// findings would be noise.
+	if len(d.probs.Errors()) > 0 {
+		return
+	}
+	d.rulesMatch(m, Expand(m), badRule)
+	if m.Upgrades != nil {
 		for _, x := range m.Distributions {
 			if !upgradesApply(m, x) {
 				continue
@@ -143,7 +167,7 @@ func (d *decoder) cycles(m *Matrix) {
 // rulesMatch checks that every rule names known ids and decides at least one
 // cell: a rule that matches nothing, or only cells an earlier rule already
 // decides, is a mistake waiting to hide a cell.
-func (d *decoder) rulesMatch(m *Matrix, plan *Plan, dists map[string]*Distribution, features map[string]bool) {
+func (d *decoder) rulesMatch(m *Matrix, plan *Plan, badRule map[*Rule]bool) {
 	decided := map[*Rule]int{}
 	for _, c := range plan.Cells {
 		if c.Rule != nil {
@@ -152,20 +176,7 @@ func (d *decoder) rulesMatch(m *Matrix, plan *Plan, dists map[string]*Distributi
 	}
 	for _, r := range m.Rules {
 		path := fmt.Sprintf("rules[%d]", r.Index)
-		bad := false
-		for _, id := range r.Distribution {
-			if dists[id] == nil {
-				d.probs.add(Error, r.MatchPos, path+".match.distribution", "unknown-id", "unknown distribution %q%s", id, suggest(id, distributionIDs(m)))
-				bad = true
-			}
-		}
-		for _, id := range r.Feature {
-			if !features[id] {
-				d.probs.add(Error, r.MatchPos, path+".match.feature", "unknown-id", "unknown feature %q%s", id, suggest(id, featureIDs(m)))
-				bad = true
-			}
-		}
-		if bad || decided[r] > 0 {
+		if badRule[r] || decided[r] > 0 {
 			continue
 		}
 		matched, earlier := 0, -1

@@ -1,0 +1,239 @@
+package cli
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
+)
+
+// validateOptions are the flags of `validate`.
+type validateOptions struct {
+	Matrix string
+	Format string
+	Date   string
+	Root   string
+}
+
+func validateCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "validate",
+		Usage:     "check the matrix file and report every problem with its file:line:col",
+		ArgsUsage: " ",
+		Description: `Reads the matrix strictly: unknown or duplicate keys, wrong types, malformed or
+unordered versions, unknown ids in needs, rules or upgrades.verify, cycles in
+needs, rules that match nothing, clusters without what they need, and upgrades
+that would skip a minor are all refused, each as
+
+   matrix/matrix.yaml:12:11: distributions.eks.tier: "gold" is not one of official, beta, community, deprecated [enum]
+
+Every problem is reported at once. Warnings do not fail the check: end-of-life
+minors kept without a reason, supported upstream minors missing from the matrix
+(see "versions --check"), and documentation gaps of official and beta
+distributions (see "docs --check").
+
+Formats: text (default), json, and codequality — GitLab's Code Quality report,
+so problems show in the merge-request widget:
+
+   supportmatrix validate --format codequality > gl-code-quality-report.json
+
+   # .gitlab-ci.yml
+   validate-matrix:
+     script: supportmatrix validate --format codequality > gl-code-quality-report.json
+     artifacts:
+       when: always
+       reports: {codequality: gl-code-quality-report.json}
+
+Exit status: 0 valid (warnings allowed), 1 invalid.`,
+		Flags: []cli.Flag{
+			matrixFlag(),
+			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "text", Usage: "`FORMAT` of the report: text, json or codequality", EnvVars: []string{"SUPPORTMATRIX_FORMAT"}},
+			&cli.StringFlag{Name: "date", Usage: "the `YYYY-MM-DD` that stands in for today in the Kubernetes calendar checks (default: today)", EnvVars: []string{"SUPPORTMATRIX_DATE"}},
+			rootFlag(),
+		},
+		Action: func(c *cli.Context) error {
+			o := validateOptions{Matrix: c.String("matrix"), Format: c.String("format"), Date: c.String("date"), Root: c.String("root")}
+			return runValidate(o, c.App.Writer, c.App.ErrWriter)
+		},
+	}
+}
+
+// rootFlag is the repository root that docs paths are relative to.
+func rootFlag() *cli.StringFlag {
+	return &cli.StringFlag{Name: "root", Usage: "the repository root `DIR` that docs pages are relative to (default: the git top level of the matrix file, or the current directory)", EnvVars: []string{"SUPPORTMATRIX_ROOT"}}
+}
+
+func runValidate(o validateOptions, stdout, stderr io.Writer) error {
+	if o.Format != "text" && o.Format != "json" && o.Format != "codequality" {
+		return Usage(fmt.Errorf("--format %q: use text, json or codequality", o.Format))
+	}
+	today, err := parseDay(o.Date)
+	if err != nil {
+		return Usage(err)
+	}
+	data, err := readMatrixFile(o.Matrix)
+	if err != nil {
+		return Invalid(err)
+	}
+	m, probs := matrix.ParseWithWarnings(o.Matrix, data)
+	if m != nil {
+		probs = append(probs, matrixWarnings(m, today, o.Root)...)
+		probs.Sort()
+	}
+	switch o.Format {
+	case "json":
+		err = writeJSON(stdout, validateReport(probs))
+	case "codequality":
+		err = writeJSON(stdout, codeQuality(probs))
+	default:
+		for _, p := range probs {
+			fmt.Fprintln(stdout, p.String())
+		}
+		if m != nil {
+			plan := matrix.Expand(m)
+			excluded := 0
+			for _, c := range plan.Cells {
+				if c.Excluded() {
+					excluded++
+				}
+			}
+			fmt.Fprintf(stdout, "%s: valid: %d distributions, %d minors, %d features, %d cells (%d excluded), %d upgrade and %d skew cells, %d %s\n",
+				o.Matrix, len(m.Distributions), len(m.Kubernetes.Versions), len(m.Features), len(plan.Cells), excluded,
+				len(plan.Upgrades), len(plan.Skews), len(probs.Warnings()), pluralize("warning", len(probs.Warnings())))
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if n := len(probs.Errors()); n > 0 {
+		if o.Format == "text" {
+			return Invalid(fmt.Errorf("%s: %d %s", o.Matrix, n, pluralize("problem", n)))
+		}
+		return Invalid(Silent)
+	}
+	return nil
+}
+
+func pluralize(word string, n int) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
+}
+
+// readMatrixFile reads a matrix file without loading more than the loader
+// accepts.
+func readMatrixFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read matrix: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, matrix.MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read matrix %s: %w", path, err)
+	}
+	return data, nil
+}
+
+// parseDay reads --date, or returns today (UTC, at midnight) when empty. It
+// is the one place the clock is read for calendar checks.
+func parseDay(s string) (time.Time, error) {
+	if s == "" {
+		now := time.Now().UTC()
+		return time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC), nil
+	}
+	t, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("--date %q: write YYYY-MM-DD", s)
+	}
+	return t, nil
+}
+
+type problemJSON struct {
+	File     string `json:"file"`
+	Line     int    `json:"line"`
+	Column   int    `json:"column"`
+	Severity string `json:"severity"`
+	Path     string `json:"path,omitempty"`
+	Rule     string `json:"rule,omitempty"`
+	Message  string `json:"message"`
+}
+
+type validateJSON struct {
+	Schema   string        `json:"schema"`
+	Valid    bool          `json:"valid"`
+	Problems []problemJSON `json:"problems"`
+}
+
+func validateReport(probs matrix.Problems) validateJSON {
+	out := validateJSON{Schema: "supportmatrix/validate/v1", Valid: len(probs.Errors()) == 0, Problems: []problemJSON{}}
+	for _, p := range probs {
+		out.Problems = append(out.Problems, problemJSON{File: p.Pos.File, Line: p.Pos.Line, Column: p.Pos.Column, Severity: p.Severity.String(), Path: p.Path, Rule: p.Rule, Message: p.Message})
+	}
+	return out
+}
+
+// codeQualityIssue is one entry of GitLab's Code Quality report (a subset of
+// the Code Climate format that GitLab reads).
+type codeQualityIssue struct {
+	Description string              `json:"description"`
+	CheckName   string              `json:"check_name"`
+	Fingerprint string              `json:"fingerprint"`
+	Severity    string              `json:"severity"`
+	Location    codeQualityLocation `json:"location"`
+}
+
+type codeQualityLocation struct {
+	Path  string           `json:"path"`
+	Lines codeQualityLines `json:"lines"`
+}
+
+type codeQualityLines struct {
+	Begin int `json:"begin"`
+}
+
+func codeQuality(probs matrix.Problems) []codeQualityIssue {
+	out := []codeQualityIssue{}
+	for _, p := range probs {
+		sev := "major"
+		if p.Severity == matrix.Warning {
+			sev = "minor"
+		}
+		desc := p.Message
+		if p.Path != "" {
+			desc = p.Path + ": " + p.Message
+		}
+		sum := sha256.Sum256([]byte(p.Pos.File + "\x00" + p.Path + "\x00" + p.Rule + "\x00" + p.Message))
+		out = append(out, codeQualityIssue{
+			Description: desc,
+			CheckName:   "supportmatrix/" + ruleOr(p.Rule),
+			Fingerprint: hex.EncodeToString(sum[:16]),
+			Severity:    sev,
+			Location:    codeQualityLocation{Path: p.Pos.File, Lines: codeQualityLines{Begin: p.Pos.Line}},
+		})
+	}
+	return out
+}
+
+func ruleOr(rule string) string {
+	if rule == "" {
+		return "matrix"
+	}
+	return rule
+}
+
+// writeJSON writes v indented, with a trailing newline.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
