@@ -337,7 +337,9 @@ func (d *decoder) minor(n *yaml.Node, path string) (Minor, bool) {
 	}
 	major, _ := strconv.Atoi(m[1])
 	minor, _ := strconv.Atoi(m[2])
-	return Minor{Major: major, Minor: minor, Pos: d.pos(n)}, true
+	v := NewMinor(major, minor)
+	v.Pos = d.pos(n)
+	return v, true
 }
 
 // constraint reads a go-version constraint such as ">= 1.34, < 1.37".

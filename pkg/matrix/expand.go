@@ -97,7 +97,7 @@ func Expand(m *Matrix) *Plan {
 		if d.Skew != nil {
 			for _, v := range offered {
 				for k := 1; k <= d.Skew.MaxBehind && v.Minor-k >= 0; k++ {
-					nodes := Minor{Major: v.Major, Minor: v.Minor - k}
+					nodes := NewMinor(v.Major, v.Minor-k)
 					p.Skews = append(p.Skews, &SkewCell{
 						ID:           SkewID(d.ID, v, nodes),
 						Distribution: d,

@@ -101,6 +101,14 @@ type Extended struct {
 type Minor struct {
 	Major, Minor int
 	Pos          Pos
+	v            *version.Version // parsed once, for constraint checks
+}
+
+// NewMinor returns the minor major.minor.
+func NewMinor(major, minor int) Minor {
+	m := Minor{Major: major, Minor: minor}
+	m.v = m.Version()
+	return m
 }
 
 // String renders the minor as "1.35".
@@ -122,6 +130,9 @@ func (m Minor) Equal(o Minor) bool { return m.Major == o.Major && m.Minor == o.M
 
 // Version returns the minor as a go-version value (1.35.0) for constraint checks.
 func (m Minor) Version() *version.Version {
+	if m.v != nil {
+		return m.v
+	}
 	v, _ := version.NewVersion(m.String())
 	return v
 }
