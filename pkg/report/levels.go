@@ -1,0 +1,276 @@
+package report
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/results"
+)
+
+// builder holds what every cell and level computation shares.
+type builder struct {
+	now      time.Time
+	counting []results.Run // newest first
+}
+
+// testCell reports one feature cell.
+func (b *builder) testCell(c *matrix.Cell, maxAge time.Duration) *Cell {
+	out := &Cell{
+		ID: c.ID, Kind: "test", Feature: c.Feature, Label: c.Feature.ID,
+		Deciding: c.Feature.Blocking && c.Action == matrix.ActionRun,
+		Action:   c.Action, Reason: c.Reason, Link: c.Link,
+	}
+	if c.Excluded() {
+		out.Status = results.Excluded
+		return out
+	}
+	b.fill(out, maxAge)
+	return out
+}
+
+// otherCell reports an upgrade or skew cell; those never decide a level.
+func (b *builder) otherCell(id, kind, label string, maxAge time.Duration) *Cell {
+	out := &Cell{ID: id, Kind: kind, Label: label, Action: matrix.ActionRun}
+	b.fill(out, maxAge)
+	return out
+}
+
+// fill sets a cell's status, job and history from the counting runs.
+func (b *builder) fill(c *Cell, maxAge time.Duration) {
+	var raw []results.CellResult
+	for i := range b.counting {
+		run := &b.counting[i]
+		cr := run.Cell(c.ID)
+		if cr == nil {
+			continue
+		}
+		raw = append(raw, *cr)
+		if len(c.History) < HistoryLen {
+			c.History = append(c.History, Result{Run: refOf(run), Status: b.status(c, cr), JobURL: cr.JobURL})
+		}
+		if c.Run == nil {
+			ref := refOf(run)
+			c.Run = &ref
+			c.JobURL = cr.JobURL
+		}
+	}
+	if len(raw) == 0 {
+		c.Status = results.NotRun
+		return
+	}
+	c.Last = b.status(c, &raw[0])
+	if c.Last == results.Passed && results.Flipping(raw[:min(len(raw), FlakyWindow)]) {
+		c.Last = results.Flaky
+	}
+	c.Status = c.Last
+	if !b.fresh(c.Run.FinishedAt, maxAge) {
+		c.Status = results.Stale
+	}
+}
+
+// status normalizes one recorded result: a failure the rules allow is
+// allowed_failure, a pass that needed a retry is flaky.
+func (b *builder) status(c *Cell, cr *results.CellResult) results.Status {
+	switch {
+	case cr.Status == results.Failed && c.Action == matrix.ActionAllowFailure:
+		return results.AllowedFailure
+	case cr.Status == results.Passed && cr.Attempts > 1:
+		return results.Flaky
+	}
+	return cr.Status
+}
+
+// fresh reports whether a result finished at t is at most maxAge old.
+func (b *builder) fresh(t time.Time, maxAge time.Duration) bool {
+	return b.now.Sub(t) <= maxAge
+}
+
+// passing reports whether a recorded status counts as a pass for levels.
+func passing(s results.Status) bool { return s == results.Passed || s == results.Flaky }
+
+// decisive reports whether a recorded status decides a level.
+func decisive(s results.Status) bool { return passing(s) || s == results.Failed }
+
+// evidence is a deciding cell's decisive result.
+type evidence struct {
+	cell   *Cell
+	status results.Status // passed, flaky or failed; "" when none
+	run    *results.Run
+}
+
+// level decides a distribution × minor's level; see the package comment.
+func (b *builder) level(d *Distribution, v *Version) {
+	var deciding []*Cell
+	for _, c := range v.Cells {
+		if c.Deciding {
+			deciding = append(deciding, c)
+		}
+	}
+	if d.Tier == matrix.TierOfficial {
+		v.GreenRunsRequired = d.Policy.GreenRuns
+	}
+	v.GreenRuns, v.History = b.streak(deciding)
+	if len(deciding) == 0 {
+		v.Level = Untested
+		v.Reason = fmt.Sprintf("no blocking feature runs on Kubernetes %s", v.Kubernetes)
+		return
+	}
+
+	ev := make([]evidence, len(deciding))
+	for i, c := range deciding {
+		ev[i].cell = c
+		for j := range b.counting {
+			run := &b.counting[j]
+			if cr := run.Cell(c.ID); cr != nil && decisive(cr.Status) {
+				ev[i].status, ev[i].run = cr.Status, run
+				break
+			}
+		}
+		if r := ev[i].run; r != nil && (v.LastVerified == nil || r.FinishedAt.After(v.LastVerified.FinishedAt)) {
+			ref := refOf(r)
+			v.LastVerified = &ref
+		}
+	}
+
+	var failedFresh, stale, never []string
+	for _, e := range ev {
+		switch {
+		case e.run == nil:
+			never = append(never, e.cell.Label)
+		case !b.fresh(e.run.FinishedAt, d.Policy.MaxAge):
+			stale = append(stale, fmt.Sprintf("%s (last verified %s in %s)", e.cell.Label, FormatTime(e.run.FinishedAt), pipelineName(e.run)))
+		case e.status == results.Failed:
+			failedFresh = append(failedFresh, fmt.Sprintf("%s failed in %s", e.cell.Label, pipelineName(e.run)))
+		}
+	}
+	v.Fresh = len(never) == 0 && len(stale) == 0
+	switch {
+	case len(never) == len(ev):
+		v.Level = Untested
+		v.Reason = "no blocking feature has a result from a counting run yet"
+	case len(failedFresh) > 0:
+		v.Level = Failing
+		v.Reason = strings.Join(failedFresh, "; ")
+	case len(stale) > 0:
+		v.Level = Stale
+		v.Reason = fmt.Sprintf("older than max_age %s: %s", d.Policy.MaxAgeText, strings.Join(stale, "; "))
+	case len(never) > 0:
+		v.Level = Untested
+		v.Reason = fmt.Sprintf("blocking %s without a result yet: %s", plural("feature", len(never)), strings.Join(never, ", "))
+	default:
+		b.passingLevel(d, v)
+	}
+}
+
+// passingLevel sets the level of a distribution × minor whose deciding
+// cells all passed recently.
+func (b *builder) passingLevel(d *Distribution, v *Version) {
+	switch d.Tier {
+	case matrix.TierOfficial:
+		var missing []string
+		if v.GreenRuns < v.GreenRunsRequired {
+			missing = append(missing, fmt.Sprintf("%d of %d green runs", v.GreenRuns, v.GreenRunsRequired))
+		}
+		missing = append(missing, d.Missing()...)
+		if len(missing) == 0 {
+			v.Level = Supported
+			v.Reason = fmt.Sprintf("every blocking feature passed in the last %d counting %s and the policy's requirements hold", v.GreenRuns, plural("run", v.GreenRuns))
+			return
+		}
+		v.Level = Qualifying
+		v.Reason = "blocking features pass; policy not met yet: " + strings.Join(missing, "; ")
+	case matrix.TierBeta:
+		v.Level, v.Reason = Beta, "blocking features pass (beta tier)"
+	case matrix.TierCommunity:
+		v.Level, v.Reason = Community, "blocking features pass (community tier)"
+	case matrix.TierDeprecated:
+		v.Level, v.Reason = Deprecated, "blocking features pass (deprecated tier)"
+	default:
+		v.Level, v.Reason = Untested, fmt.Sprintf("unknown tier %q", d.Tier)
+	}
+}
+
+// streak counts consecutive green runs over the counting runs that recorded
+// a deciding cell, and returns the newest HistoryLen outcomes.
+func (b *builder) streak(deciding []*Cell) (int, []RunOutcome) {
+	green, counting := 0, true
+	var hist []RunOutcome
+	for i := range b.counting {
+		run := &b.counting[i]
+		recorded, failed := 0, false
+		var notPassed []string
+		for _, c := range deciding {
+			cr := run.Cell(c.ID)
+			if cr == nil {
+				continue
+			}
+			recorded++
+			if cr.Status == results.Failed {
+				failed = true
+			}
+			if !passing(cr.Status) {
+				notPassed = append(notPassed, c.Label+": "+string(cr.Status))
+			}
+		}
+		if recorded == 0 {
+			continue
+		}
+		out := RunOutcome{Run: refOf(run), Detail: strings.Join(notPassed, ", ")}
+		skip := false
+		switch {
+		case failed:
+			out.Outcome = OutcomeFailed
+		case len(notPassed) > 0:
+			out.Outcome = OutcomeIncomplete
+		case recorded == len(deciding):
+			out.Outcome = OutcomePassed
+		case run.Partial:
+			// Partial runs only count for the cells they ran: all passed,
+			// but not every deciding cell ran, so the streak neither grows
+			// nor ends.
+			out.Outcome = OutcomePassed
+			out.Detail = fmt.Sprintf("partial run: %d of %d blocking features", recorded, len(deciding))
+			skip = true
+		default:
+			out.Outcome = OutcomeIncomplete
+			out.Detail = fmt.Sprintf("ran %d of %d blocking features", recorded, len(deciding))
+		}
+		if counting && !skip {
+			if out.Outcome == OutcomePassed {
+				green++
+			} else {
+				counting = false
+			}
+		}
+		if len(hist) < HistoryLen {
+			hist = append(hist, out)
+		}
+	}
+	return green, hist
+}
+
+// pipelineName names a run for reasons: "pipeline #123" or "local run #4".
+func pipelineName(r *results.Run) string {
+	ref := refOf(r)
+	return ref.Name()
+}
+
+// Name names the run for people: "pipeline #123", or "local run #4" for
+// gitlab-ci-local runs.
+func (r RunRef) Name() string {
+	if r.Local {
+		return fmt.Sprintf("local run #%d", r.Pipeline)
+	}
+	return fmt.Sprintf("pipeline #%d", r.Pipeline)
+}
+
+// FormatTime renders a result time in UTC to the minute, the way the table
+// shows it: "2026-05-01 14:02 UTC".
+func FormatTime(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format("2006-01-02 15:04 UTC")
+}

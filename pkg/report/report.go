@@ -1,0 +1,502 @@
+// Package report turns a matrix and its run history into the support table's
+// content: a level per distribution × Kubernetes minor, the status of every
+// cell with its job, and the evidence behind each level. Build is a pure
+// function of its inputs (the matrix, the results, a point in time and a
+// read-only view of the repository), so the rendered table is byte-for-byte
+// reproducible.
+//
+// # Which runs count
+//
+// Only counting runs (results.Run.Counts: scheduled or web pipelines on the
+// default branch) decide anything; merge-request previews, pushes and local
+// runs never do. A run records the cells it ran; a cell a run did not record
+// (a partial run, or a cell added to the matrix later) is simply absent from
+// that run, never taken as passed.
+//
+// # Cell status
+//
+// A cell's status is its result in the newest counting run that recorded it,
+// with these adjustments: an excluded cell is "excluded" (with the rule's or
+// constraint's reason); a cell no counting run recorded is "not_run"; a failed
+// cell whose rule allows failure is "allowed_failure"; a passed cell that
+// needed a retry (Attempts > 1) or whose last FlakyWindow results hold both a
+// pass and a failure is "flaky"; and a result older than the distribution's
+// max_age is "stale" (Cell.Last keeps what it was).
+//
+// # Levels
+//
+// The cells that decide a level ("deciding cells") are those of blocking
+// features whose action is run: excluded, allow_failure and manual cells and
+// non-blocking features never decide a level. A deciding cell's decisive
+// result is its newest counting result that passed, was flaky (passed on
+// retry) or failed; skipped, canceled and not-run results are not decisive.
+// Age is measured against Options.Now (default: the newest FinishedAt in the
+// results) and a result is fresh while its age is at most max_age (the tier's
+// policy max_age, default 8d). The first rule that applies decides:
+//
+//  1. n/a: the distribution does not offer the minor.
+//  2. untested: no deciding cell has a decisive result (or no cell decides).
+//  3. failing: some deciding cell's decisive result failed and is fresh.
+//  4. stale: some deciding cell's decisive result is older than max_age
+//     (an old failure is stale too: it says nothing about today).
+//  5. untested: some deciding cell has no decisive result yet, for example a
+//     blocking feature added since the last run.
+//  6. Every deciding cell passed, freshly. official tier: supported when the
+//     policy holds (its requires — docs page present in the repository,
+//     tested settings listed, permanent cluster — and at least green_runs
+//     green runs), else qualifying. beta, community, deprecated: the tier.
+//
+// Green runs are counted over the counting runs that recorded at least one
+// deciding cell of the distribution × minor, newest first: a run that
+// recorded every deciding cell, each passed or flaky, is green and extends the
+// streak; a partial run that recorded only some of them, all passing, is
+// skipped (partial runs only count for the cells they ran); any other run
+// (a failure, a canceled or not-run deciding cell, or a full run that lacked a
+// deciding cell because the matrix gained it later) ends the streak.
+package report
+
+import (
+	"fmt"
+	"io/fs"
+	"path"
+	"strings"
+	"time"
+
+	"gitlab.com/supportmatrix/supportmatrix/pkg/kube"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/results"
+)
+
+// Level is the support level of a distribution × Kubernetes minor.
+type Level string
+
+// The levels, as SPEC fixes them.
+const (
+	Supported     Level = "supported"
+	Qualifying    Level = "qualifying"
+	Beta          Level = "beta"
+	Community     Level = "community"
+	Deprecated    Level = "deprecated"
+	Failing       Level = "failing"
+	Stale         Level = "stale"
+	Untested      Level = "untested"
+	NotApplicable Level = "n/a"
+)
+
+// Levels lists every level in the order a legend shows them.
+var Levels = []Level{Supported, Qualifying, Beta, Community, Deprecated, Failing, Stale, Untested, NotApplicable}
+
+// Describe returns a one-sentence meaning of the level, for legends.
+func (l Level) Describe() string {
+	switch l {
+	case Supported:
+		return "Official support: every blocking feature passed in the required consecutive scheduled runs and the policy's requirements hold."
+	case Qualifying:
+		return "Official tier and passing, but the policy is not met yet (green runs or requirements missing)."
+	case Beta:
+		return "Beta tier: blocking features pass; no support commitment yet."
+	case Community:
+		return "Community tier: blocking features pass; best effort."
+	case Deprecated:
+		return "Deprecated tier: blocking features pass, but support is being withdrawn."
+	case Failing:
+		return "A blocking feature failed in the newest run."
+	case Stale:
+		return "The newest result is older than the policy's max_age."
+	case Untested:
+		return "A blocking feature has no result yet."
+	case NotApplicable:
+		return "The distribution does not offer this Kubernetes minor."
+	}
+	return string(l)
+}
+
+// rank orders levels for a distribution's summary: the best level first.
+func (l Level) rank() int {
+	for i, x := range []Level{Supported, Qualifying, Beta, Community, Deprecated, Failing, Stale, Untested, NotApplicable} {
+		if x == l {
+			return i
+		}
+	}
+	return len(Levels)
+}
+
+// FlakyWindow is how many of a cell's newest counting results are looked at
+// to call a passing cell flaky (both a pass and a failure among them).
+const FlakyWindow = 3
+
+// HistoryLen is how many counting runs a cell's or a minor's history keeps,
+// newest first, for the HTML page's squares.
+const HistoryLen = 10
+
+// DefaultMaxAge is the max_age of a tier without a policy.
+const DefaultMaxAge = 8 * 24 * time.Hour
+
+// Options are Build's inputs besides the matrix and the results.
+type Options struct {
+	// Now is the time staleness is measured against. The zero time means
+	// the newest FinishedAt in the results, so output never depends on the
+	// clock.
+	Now time.Time
+	// Repo is the repository the matrix's docs paths are relative to, to
+	// check that docs pages exist. nil: the docs requirement is unmet with
+	// "not checked".
+	Repo fs.FS
+	// Catalog gives each minor's upstream release and end of life. nil:
+	// the catalog embedded in the binary.
+	Catalog *kube.Catalog
+}
+
+// Report is the support table's content.
+type Report struct {
+	// MatrixFile is the matrix file the report was built from.
+	MatrixFile string
+	// Now is the time staleness was measured against.
+	Now time.Time
+	// LastRun is the newest counting run, or nil when none was collected.
+	LastRun *RunRef
+	// Minors are the matrix's Kubernetes minors, the table's columns.
+	Minors []MinorInfo
+	// Distributions are the table's rows, in matrix file order.
+	Distributions []*Distribution
+}
+
+// MinorInfo is one Kubernetes minor with its upstream calendar.
+type MinorInfo struct {
+	Minor matrix.Minor
+	// Known tells whether the catalog knows the minor; Released and EOL
+	// are zero otherwise (EOL is also zero while not announced).
+	Known    bool
+	Released time.Time
+	EOL      time.Time
+	// Extended is the matrix's reason for keeping the minor past its
+	// upstream end of life, or "".
+	Extended string
+}
+
+// RunRef names a collected pipeline.
+type RunRef struct {
+	Pipeline   int64
+	URL        string
+	Source     string
+	Ref        string
+	Local      bool
+	FinishedAt time.Time
+}
+
+// Policy is the policy that applies to a distribution's tier, with defaults
+// filled in.
+type Policy struct {
+	Requires  []string
+	GreenRuns int
+	MaxAge    time.Duration
+	// MaxAgeText is max_age as written ("8d").
+	MaxAgeText string
+}
+
+// Requirement is one of the policy's requires, checked.
+type Requirement struct {
+	Name   string // docs | settings | permanent-cluster
+	Met    bool
+	Detail string // what is missing, or what satisfied it
+}
+
+// Distribution is one row of the table.
+type Distribution struct {
+	ID       string
+	Name     string
+	Tier     matrix.Tier
+	Cluster  matrix.ClusterType
+	Docs     string
+	Settings []string
+	Policy   Policy
+	// Requirements are the policy's requires, checked, in policy order.
+	// Only the official tier's levels depend on them.
+	Requirements []Requirement
+	// Versions has one entry per matrix minor, in column order; minors
+	// the distribution does not offer are n/a.
+	Versions []*Version
+	// Upgrades and Skews are the distribution's upgrade and skew cells.
+	// They are reported but never decide a level.
+	Upgrades []*Cell
+	Skews    []*Cell
+}
+
+// RequirementsMet reports whether every policy requirement holds.
+func (d *Distribution) RequirementsMet() bool {
+	for _, r := range d.Requirements {
+		if !r.Met {
+			return false
+		}
+	}
+	return true
+}
+
+// Missing returns what the policy still lacks, one phrase per unmet
+// requirement.
+func (d *Distribution) Missing() []string {
+	var out []string
+	for _, r := range d.Requirements {
+		if !r.Met {
+			out = append(out, r.Detail)
+		}
+	}
+	return out
+}
+
+// Summary returns the distribution's best level over the minors it offers
+// and those minors, ascending: what a badge shows. A distribution offering
+// no minor is n/a.
+func (d *Distribution) Summary() (Level, []matrix.Minor) {
+	best := NotApplicable
+	for _, v := range d.Versions {
+		if v.Level.rank() < best.rank() {
+			best = v.Level
+		}
+	}
+	var minors []matrix.Minor
+	for _, v := range d.Versions {
+		if v.Level == best && best != NotApplicable {
+			minors = append(minors, v.Kubernetes)
+		}
+	}
+	return best, minors
+}
+
+// Version is one distribution × minor: a cell of the grid.
+type Version struct {
+	Kubernetes  matrix.Minor
+	ReleaseName string
+	Offered     bool
+	Level       Level
+	// Reason says in a sentence why the level is what it is.
+	Reason string
+	// Cells are the feature cells, in feature file order (empty when not offered).
+	Cells []*Cell
+	// GreenRuns is the number of consecutive green counting runs, newest
+	// first; GreenRunsRequired is the official policy's green_runs (0 for
+	// other tiers).
+	GreenRuns         int
+	GreenRunsRequired int
+	// LastVerified is the newest counting run with a decisive result for a
+	// deciding cell, or nil.
+	LastVerified *RunRef
+	// Fresh tells whether every deciding cell has a decisive result within
+	// max_age.
+	Fresh bool
+	// History is the outcome of this distribution × minor in the newest
+	// counting runs that recorded a deciding cell, newest first, at most
+	// HistoryLen.
+	History []RunOutcome
+}
+
+// Outcome is a distribution × minor's result in one run.
+type Outcome string
+
+// The outcomes of a run for a distribution × minor.
+const (
+	OutcomePassed     Outcome = "passed"     // every deciding cell recorded passed
+	OutcomeFailed     Outcome = "failed"     // a deciding cell failed
+	OutcomeIncomplete Outcome = "incomplete" // nothing failed, but not every deciding cell passed
+)
+
+// RunOutcome is a distribution × minor's outcome in one counting run.
+type RunOutcome struct {
+	Run     RunRef
+	Outcome Outcome
+	// Detail lists the deciding cells that did not pass, as "feature: status".
+	Detail string
+}
+
+// Cell is one feature, upgrade or skew cell with its status.
+type Cell struct {
+	ID   string
+	Kind string // test | upgrade | skew
+	// Feature is the feature of a test cell, nil otherwise.
+	Feature *matrix.Feature
+	// Label is the feature id, "1.34 -> 1.35" for an upgrade, or
+	// "control plane 1.35, nodes 1.32" for a skew cell.
+	Label string
+	// Deciding tells whether the cell decides its level: a blocking feature
+	// with action run.
+	Deciding bool
+	Action   matrix.Action
+	Reason   string
+	Link     string
+	Status   results.Status
+	// Last is the status of the newest recorded result before stale was
+	// applied, or "" when there is none.
+	Last   results.Status
+	JobURL string
+	// Run is the run of the newest recorded result, or nil.
+	Run *RunRef
+	// History is the cell's newest counting results, newest first, at most
+	// HistoryLen.
+	History []Result
+}
+
+// Result is a cell's result in one counting run.
+type Result struct {
+	Run    RunRef
+	Status results.Status
+	JobURL string
+}
+
+// Build computes the report. It reads nothing but its arguments (and
+// opts.Repo for docs pages) and never the clock.
+func Build(m *matrix.Matrix, f *results.File, opts Options) *Report {
+	if f == nil {
+		f = results.New()
+	}
+	cat := opts.Catalog
+	if cat == nil {
+		cat = kube.Default()
+	}
+	counting := f.Counting()
+	r := &Report{MatrixFile: m.File, Now: opts.Now}
+	if r.Now.IsZero() {
+		for _, run := range f.Runs {
+			if run.FinishedAt.After(r.Now) {
+				r.Now = run.FinishedAt
+			}
+		}
+	}
+	if len(counting) > 0 {
+		ref := refOf(&counting[0])
+		r.LastRun = &ref
+	}
+	for _, v := range m.Kubernetes.Versions {
+		info := MinorInfo{Minor: v}
+		if rel, ok := cat.Lookup(v); ok {
+			info.Known, info.Released, info.EOL = true, rel.Released, rel.EOL
+		}
+		for _, e := range m.Kubernetes.Extended {
+			if e.Minor.Equal(v) {
+				info.Extended = e.Reason
+			}
+		}
+		r.Minors = append(r.Minors, info)
+	}
+
+	plan := matrix.Expand(m)
+	b := &builder{now: r.Now, counting: counting}
+	for _, d := range m.Distributions {
+		rd := &Distribution{
+			ID: d.ID, Name: d.Name, Tier: d.Tier, Cluster: d.Cluster.Type, Docs: d.Docs,
+			Policy: policyFor(m, d.Tier),
+		}
+		for _, s := range d.Settings {
+			rd.Settings = append(rd.Settings, s.Text)
+		}
+		rd.Requirements = requirements(d, rd.Policy, opts.Repo)
+		for _, v := range m.Kubernetes.Versions {
+			rv := &Version{Kubernetes: v, ReleaseName: d.ReleaseName(v), Offered: d.Offers(v)}
+			if !rv.Offered {
+				rv.Level = NotApplicable
+				rv.Reason = fmt.Sprintf("%s does not offer Kubernetes %s", d.Name, v)
+				rd.Versions = append(rd.Versions, rv)
+				continue
+			}
+			for _, c := range plan.Cells {
+				if c.Distribution == d && c.Kubernetes.Equal(v) {
+					rv.Cells = append(rv.Cells, b.testCell(c, rd.Policy.MaxAge))
+				}
+			}
+			b.level(rd, rv)
+			rd.Versions = append(rd.Versions, rv)
+		}
+		for _, u := range plan.Upgrades {
+			if u.Distribution == d {
+				rd.Upgrades = append(rd.Upgrades, b.otherCell(u.ID, "upgrade", u.From.String()+" -> "+u.To.String(), rd.Policy.MaxAge))
+			}
+		}
+		for _, s := range plan.Skews {
+			if s.Distribution == d {
+				rd.Skews = append(rd.Skews, b.otherCell(s.ID, "skew", "control plane "+s.ControlPlane.String()+", nodes "+s.Nodes.String(), rd.Policy.MaxAge))
+			}
+		}
+		r.Distributions = append(r.Distributions, rd)
+	}
+	return r
+}
+
+// policyFor returns the tier's policy with defaults: the official tier
+// requires everything and three green runs unless the matrix says otherwise.
+func policyFor(m *matrix.Matrix, t matrix.Tier) Policy {
+	p := m.PolicyFor(t)
+	if p == nil {
+		if t == matrix.TierOfficial {
+			return Policy{
+				Requires:  []string{matrix.RequireDocs, matrix.RequireSettings, matrix.RequirePermanentCluster},
+				GreenRuns: 3, MaxAge: DefaultMaxAge, MaxAgeText: "8d",
+			}
+		}
+		return Policy{GreenRuns: 1, MaxAge: DefaultMaxAge, MaxAgeText: "8d"}
+	}
+	out := Policy{Requires: append([]string(nil), p.Requires...), GreenRuns: p.GreenRuns, MaxAge: p.MaxAge.D, MaxAgeText: p.MaxAge.Text}
+	if out.MaxAge == 0 {
+		out.MaxAge, out.MaxAgeText = DefaultMaxAge, "8d"
+	}
+	if out.GreenRuns < 1 {
+		out.GreenRuns = 1
+	}
+	return out
+}
+
+// requirements checks the policy's requires for the distribution.
+func requirements(d *matrix.Distribution, p Policy, repo fs.FS) []Requirement {
+	var out []Requirement
+	for _, name := range p.Requires {
+		req := Requirement{Name: name}
+		switch name {
+		case matrix.RequireDocs:
+			req.Met, req.Detail = docsPage(d.Docs, repo)
+		case matrix.RequireSettings:
+			req.Met = len(d.Settings) > 0
+			req.Detail = "no tested settings listed"
+			if req.Met {
+				req.Detail = fmt.Sprintf("%d tested %s listed", len(d.Settings), plural("setting", len(d.Settings)))
+			}
+		case matrix.RequirePermanentCluster:
+			req.Met = d.Cluster.Type == matrix.ClusterPermanent
+			req.Detail = fmt.Sprintf("the cluster is %s, not permanent", d.Cluster.Type)
+			if req.Met {
+				req.Detail = "permanent cluster"
+			}
+		default:
+			req.Detail = fmt.Sprintf("unknown requirement %q", name)
+		}
+		out = append(out, req)
+	}
+	return out
+}
+
+// docsPage checks that the docs page is declared and exists in the repository.
+func docsPage(docs string, repo fs.FS) (bool, string) {
+	if docs == "" {
+		return false, "no docs page declared"
+	}
+	if repo == nil {
+		return false, fmt.Sprintf("docs page %s not checked (no repository given)", docs)
+	}
+	name := path.Clean(strings.TrimPrefix(docs, "./"))
+	if !fs.ValidPath(name) {
+		return false, fmt.Sprintf("docs page %s is outside the repository", docs)
+	}
+	st, err := fs.Stat(repo, name)
+	if err != nil || !st.Mode().IsRegular() {
+		return false, fmt.Sprintf("docs page %s does not exist", docs)
+	}
+	return true, "docs page " + docs
+}
+
+func plural(word string, n int) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
+}
+
+func refOf(run *results.Run) RunRef {
+	return RunRef{Pipeline: run.Pipeline, URL: run.URL, Source: run.Source, Ref: run.Ref, Local: run.Local, FinishedAt: run.FinishedAt}
+}

@@ -1,0 +1,293 @@
+package report
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/results"
+)
+
+// t0 is the finish time of the fixture's day-0 run.
+var t0 = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+
+func day(n int) time.Time { return t0.Add(time.Duration(n) * 24 * time.Hour) }
+
+// run builds a counting run finished on day d; each cell is "id=status",
+// with an optional "*N" for N attempts.
+func run(pipeline int64, d int, cells ...string) results.Run {
+	r := results.Run{Pipeline: pipeline, Source: "schedule", Ref: "main", Counts: true, FinishedAt: day(d)}
+	for _, c := range cells {
+		id, st, _ := strings.Cut(c, "=")
+		cr := results.CellResult{Cell: id, Kind: "test", JobURL: "https://gitlab.example/jobs/" + strconv.FormatInt(pipeline, 10)}
+		if s, n, ok := strings.Cut(st, "*"); ok {
+			st = s
+			cr.Attempts, _ = strconv.Atoi(n)
+		}
+		cr.Status = results.Status(st)
+		r.Cells = append(r.Cells, cr)
+	}
+	return r
+}
+
+func partial(r results.Run) results.Run { r.Partial = true; return r }
+
+func preview(r results.Run) results.Run {
+	r.Counts, r.Source, r.Ref, r.MR = false, "merge_request_event", "refs/merge-requests/7/head", 7
+	return r
+}
+
+// gke builds the gke/1.35 cells with the given deploy, runner and
+// monitoring statuses ("" leaves the cell out).
+func gke(deploy, runner, monitoring string) []string {
+	var out []string
+	for _, p := range [][2]string{{"deploy", deploy}, {"runner", runner}, {"monitoring", monitoring}} {
+		if p[1] != "" {
+			out = append(out, "gke/1.35/"+p[0]+"="+p[1])
+		}
+	}
+	return out
+}
+
+func green(pipeline int64, d int) results.Run {
+	return run(pipeline, d, gke("passed", "passed", "passed")...)
+}
+
+func loadFixture(t *testing.T) *matrix.Matrix {
+	t.Helper()
+	m, err := matrix.Load("testdata/matrix.yaml")
+	if err != nil {
+		t.Fatalf("load fixture: %v", err)
+	}
+	return m
+}
+
+var repo = fstest.MapFS{"docs/gke.md": {Data: []byte("# GKE\n")}}
+
+func file(runs ...results.Run) *results.File {
+	f := results.New()
+	for _, r := range runs {
+		f.Merge(r)
+	}
+	return f
+}
+
+func version(t *testing.T, r *Report, dist, minor string) *Version {
+	t.Helper()
+	for _, d := range r.Distributions {
+		if d.ID != dist {
+			continue
+		}
+		for _, v := range d.Versions {
+			if v.Kubernetes.String() == minor {
+				return v
+			}
+		}
+	}
+	t.Fatalf("no %s/%s in the report", dist, minor)
+	return nil
+}
+
+func cellStatus(v *Version, feature string) results.Status {
+	for _, c := range v.Cells {
+		if c.Label == feature {
+			return c.Status
+		}
+	}
+	return "missing"
+}
+
+func TestLevels(t *testing.T) {
+	tests := []struct {
+		name      string
+		runs      []results.Run
+		now       time.Time
+		chain     string // dist/minor; default gke/1.35
+		level     Level
+		green     int
+		statuses  map[string]results.Status
+		reasonHas string
+	}{
+		{name: "no runs is untested", level: Untested,
+			statuses: map[string]results.Status{"deploy": results.NotRun, "runner": results.NotRun, "monitoring": results.NotRun}},
+		{name: "three green runs is supported", runs: []results.Run{green(1, 0), green(2, 7), green(3, 14)},
+			level: Supported, green: 3, statuses: map[string]results.Status{"deploy": results.Passed}},
+		{name: "two green runs is qualifying", runs: []results.Run{green(2, 7), green(3, 14)},
+			level: Qualifying, green: 2, reasonHas: "2 of 3 green runs"},
+		{name: "a failed run ends the streak", runs: []results.Run{green(1, 0), run(2, 7, gke("failed", "passed", "passed")...), green(3, 14), green(4, 21)},
+			level: Qualifying, green: 2},
+		{name: "blocking failure is failing", runs: []results.Run{green(1, 0), green(2, 7), run(3, 14, gke("passed", "failed", "passed")...)},
+			level: Failing, green: 0, statuses: map[string]results.Status{"runner": results.Failed}, reasonHas: "runner failed in pipeline #3"},
+		{name: "non-blocking failure never decides", runs: []results.Run{green(1, 0), green(2, 7), run(3, 14, gke("passed", "passed", "failed")...)},
+			level: Supported, green: 3, statuses: map[string]results.Status{"monitoring": results.Failed}},
+		{name: "non-blocking pass never lifts", runs: []results.Run{run(1, 14, gke("", "", "passed")...)},
+			level: Untested, statuses: map[string]results.Status{"monitoring": results.Passed, "deploy": results.NotRun}},
+		{name: "max_age boundary is fresh", runs: []results.Run{green(1, 0), green(2, 7), green(3, 14)}, now: day(22),
+			level: Supported, green: 3},
+		{name: "one second past max_age is stale", runs: []results.Run{green(1, 0), green(2, 7), green(3, 14)}, now: day(22).Add(time.Second),
+			level: Stale, green: 3, statuses: map[string]results.Status{"deploy": results.Stale}, reasonHas: "older than max_age 8d"},
+		{name: "an old failure is stale, not failing", runs: []results.Run{run(1, 0, gke("failed", "passed", "passed")...)}, now: day(9),
+			level: Stale, statuses: map[string]results.Status{"deploy": results.Stale}},
+		{name: "a fresh failure beats a stale pass", runs: []results.Run{green(1, 0), run(2, 9, gke("failed", "", "")...)}, now: day(10),
+			level: Failing, statuses: map[string]results.Status{"deploy": results.Failed, "runner": results.Stale}},
+		{name: "partial run counts only for its cells", runs: []results.Run{green(1, 0), green(2, 7), green(3, 14), partial(run(4, 15, gke("", "passed", "")...))},
+			level: Supported, green: 3},
+		{name: "partial run failure is failing", runs: []results.Run{green(1, 0), green(2, 7), green(3, 14), partial(run(4, 15, gke("", "failed", "")...))},
+			level: Failing, green: 0, statuses: map[string]results.Status{"runner": results.Failed, "deploy": results.Passed}},
+		{name: "partial run covering every blocking feature counts", runs: []results.Run{green(2, 7), green(3, 14), partial(run(4, 15, gke("passed", "passed", "")...))},
+			level: Supported, green: 3},
+		{name: "merge request previews are ignored", runs: []results.Run{green(1, 0), green(2, 7), green(3, 14), preview(run(4, 15, gke("failed", "failed", "failed")...))},
+			level: Supported, green: 3, statuses: map[string]results.Status{"deploy": results.Passed}},
+		{name: "a preview alone leaves the minor untested", runs: []results.Run{preview(green(4, 15))},
+			level: Untested, statuses: map[string]results.Status{"deploy": results.NotRun}},
+		{name: "a missing result is not_run, never passed", runs: []results.Run{run(1, 0, gke("passed", "", "passed")...), run(2, 7, gke("passed", "", "passed")...), run(3, 14, gke("passed", "", "passed")...)},
+			level: Untested, green: 0, statuses: map[string]results.Status{"runner": results.NotRun}, reasonHas: "without a result yet: runner"},
+		{name: "a canceled job keeps the level but ends the streak", runs: []results.Run{green(1, 0), green(2, 7), green(3, 14), run(4, 15, gke("passed", "canceled", "passed")...)},
+			level: Qualifying, green: 0, statuses: map[string]results.Status{"runner": results.Canceled}},
+		{name: "a pass after a retry is flaky and passing", runs: []results.Run{green(1, 0), green(2, 7), run(3, 14, gke("passed", "passed*2", "passed")...)},
+			level: Supported, green: 3, statuses: map[string]results.Status{"runner": results.Flaky}},
+		{name: "flipping across runs is flaky", runs: []results.Run{green(1, 0), run(2, 7, gke("passed", "failed", "passed")...), green(3, 14)},
+			level: Qualifying, green: 1, statuses: map[string]results.Status{"runner": results.Flaky}},
+		{name: "not offered is n/a", chain: "gke/1.34", runs: []results.Run{green(1, 0)}, level: NotApplicable},
+		{name: "official without its docs page is qualifying", chain: "eks/1.35",
+			runs: []results.Run{run(1, 0, "eks/1.35/deploy=passed"), run(2, 7, "eks/1.35/deploy=passed"), run(3, 14, "eks/1.35/deploy=passed")},
+			level: Qualifying, green: 3, reasonHas: "docs page docs/eks.md does not exist"},
+		{name: "allow_failure cells never decide", chain: "eks/1.35",
+			runs:  []results.Run{run(1, 14, "eks/1.35/deploy=passed", "eks/1.35/runner=failed")},
+			level: Qualifying, green: 1, statuses: map[string]results.Status{"runner": results.AllowedFailure}},
+		{name: "community tier passing is community", chain: "kind/1.36", runs: []results.Run{run(1, 14, "kind/1.36/deploy=passed", "kind/1.36/runner=passed")},
+			level: Community, green: 1},
+		{name: "community tier failing is failing", chain: "kind/1.36", runs: []results.Run{run(1, 14, "kind/1.36/deploy=passed", "kind/1.36/runner=failed")},
+			level: Failing},
+	}
+	m := loadFixture(t)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			chain := tc.chain
+			if chain == "" {
+				chain = "gke/1.35"
+			}
+			dist, minor, _ := strings.Cut(chain, "/")
+			r := Build(m, file(tc.runs...), Options{Now: tc.now, Repo: repo})
+			v := version(t, r, dist, minor)
+			if v.Level != tc.level {
+				t.Errorf("level = %s (%s), want %s", v.Level, v.Reason, tc.level)
+			}
+			if v.GreenRuns != tc.green {
+				t.Errorf("green runs = %d, want %d", v.GreenRuns, tc.green)
+			}
+			for feature, want := range tc.statuses {
+				if got := cellStatus(v, feature); got != want {
+					t.Errorf("%s status = %s, want %s", feature, got, want)
+				}
+			}
+			if tc.reasonHas != "" && !strings.Contains(v.Reason, tc.reasonHas) {
+				t.Errorf("reason %q lacks %q", v.Reason, tc.reasonHas)
+			}
+		})
+	}
+}
+
+// TestEveryLevelReachable guards the level table: each level SPEC names
+// must come out of at least one case above or here.
+func TestEveryLevelReachable(t *testing.T) {
+	m := loadFixture(t)
+	m.Distribution("kind").Tier = matrix.TierBeta
+	f := file(
+		green(1, 0), green(2, 7), green(3, 14),
+		run(4, 14, "eks/1.36/deploy=passed", "kind/1.36/deploy=passed", "kind/1.36/runner=passed", "kind/1.35/deploy=failed"),
+		run(5, 1, "eks/1.34/deploy=passed"),
+	)
+	r := Build(m, f, Options{Repo: repo})
+	seen := map[Level]bool{}
+	for _, d := range r.Distributions {
+		for _, v := range d.Versions {
+			seen[v.Level] = true
+		}
+	}
+	m.Distribution("kind").Tier = matrix.TierDeprecated
+	for _, v := range Build(m, f, Options{Repo: repo}).Distributions[2].Versions {
+		seen[v.Level] = true
+	}
+	m.Distribution("kind").Tier = matrix.TierCommunity
+	for _, v := range Build(m, f, Options{Repo: repo}).Distributions[2].Versions {
+		seen[v.Level] = true
+	}
+	for _, l := range Levels {
+		if !seen[l] {
+			t.Errorf("level %s not reached", l)
+		}
+	}
+}
+
+func TestRequirements(t *testing.T) {
+	m := loadFixture(t)
+	tests := []struct {
+		name string
+		repo fstest.MapFS
+		dist string
+		met  bool
+		want string
+	}{
+		{name: "docs page present", repo: repo, dist: "gke", met: true},
+		{name: "docs page absent", repo: repo, dist: "eks", want: "docs page docs/eks.md does not exist"},
+		{name: "no repository", repo: nil, dist: "gke", want: "not checked"},
+		{name: "docs path is a directory", repo: fstest.MapFS{"docs/gke.md/x": {}}, dist: "gke", want: "does not exist"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			opts := Options{}
+			if tc.repo != nil {
+				opts.Repo = tc.repo
+			}
+			r := Build(m, nil, opts)
+			var d *Distribution
+			for _, x := range r.Distributions {
+				if x.ID == tc.dist {
+					d = x
+				}
+			}
+			if d.RequirementsMet() != tc.met {
+				t.Errorf("met = %v, want %v (missing %v)", !tc.met, tc.met, d.Missing())
+			}
+			if tc.want != "" && !strings.Contains(strings.Join(d.Missing(), "; "), tc.want) {
+				t.Errorf("missing %v lacks %q", d.Missing(), tc.want)
+			}
+		})
+	}
+	r := Build(m, nil, Options{Repo: repo})
+	kind := r.Distributions[2]
+	if len(kind.Requirements) != 0 {
+		t.Errorf("community tier without a policy got requirements %v", kind.Requirements)
+	}
+}
+
+func TestNowDefaultsToNewestResult(t *testing.T) {
+	m := loadFixture(t)
+	r := Build(m, file(green(1, 0), preview(green(2, 30))), Options{})
+	if !r.Now.Equal(day(30)) {
+		t.Errorf("now = %s, want the newest FinishedAt %s", r.Now, day(30))
+	}
+	if r.LastRun == nil || r.LastRun.Pipeline != 1 {
+		t.Errorf("last run = %+v, want the newest counting run (1)", r.LastRun)
+	}
+	if v := version(t, r, "gke", "1.35"); v.Level != Stale {
+		t.Errorf("level = %s, want stale: the preview 30 days later moves now", v.Level)
+	}
+}
+
+func TestSummary(t *testing.T) {
+	m := loadFixture(t)
+	r := Build(m, file(green(1, 0), green(2, 7), green(3, 14), run(4, 14, "gke/1.36/deploy=failed")), Options{Repo: repo})
+	level, minors := r.Distributions[0].Summary()
+	if level != Supported || len(minors) != 1 || minors[0].String() != "1.35" {
+		t.Errorf("summary = %s %v, want supported [1.35]", level, minors)
+	}
+	level, minors = r.Distributions[2].Summary()
+	if level != Untested || len(minors) != 3 {
+		t.Errorf("kind summary = %s %v, want untested on 3 minors", level, minors)
+	}
+}
