@@ -153,7 +153,7 @@ func TestLevels(t *testing.T) {
 			level: Qualifying, green: 1, statuses: map[string]results.Status{"runner": results.Flaky}},
 		{name: "not offered is n/a", chain: "gke/1.34", runs: []results.Run{green(1, 0)}, level: NotApplicable},
 		{name: "official without its docs page is qualifying", chain: "eks/1.35",
-			runs: []results.Run{run(1, 0, "eks/1.35/deploy=passed"), run(2, 7, "eks/1.35/deploy=passed"), run(3, 14, "eks/1.35/deploy=passed")},
+			runs:  []results.Run{run(1, 0, "eks/1.35/deploy=passed"), run(2, 7, "eks/1.35/deploy=passed"), run(3, 14, "eks/1.35/deploy=passed")},
 			level: Qualifying, green: 3, reasonHas: "docs page docs/eks.md does not exist"},
 		{name: "allow_failure cells never decide", chain: "eks/1.35",
 			runs:  []results.Run{run(1, 14, "eks/1.35/deploy=passed", "eks/1.35/runner=failed")},
