@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -155,6 +156,9 @@ func scalarValue(n *yaml.Node) (any, error) {
 		var f float64
 		if err := n.Decode(&f); err != nil {
 			return nil, fmt.Errorf("line %d: %w", n.Line, err)
+		}
+		if math.IsInf(f, 0) || math.IsNaN(f) {
+			return nil, fmt.Errorf("line %d: %s has no JSON equivalent", n.Line, n.Value)
 		}
 		return json.Number(strconv.FormatFloat(f, 'g', -1, 64)), nil
 	default:
@@ -397,6 +401,11 @@ func TestYAMLToJSONValueKeepsMinors(t *testing.T) {
 		{"null and bool", "a: ~\nb: true", `{"a":null,"b":true}`},
 		{"alias", "a: &x [1.30]\nb: *x", `{"a":[1.30],"b":[1.30]}`},
 		{"merge key", "base: &b {x: 1, y: 2}\nc: {<<: *b, y: 3}", `{"base":{"x":1,"y":2},"c":{"x":1,"y":3}}`},
+	}
+	for _, bad := range []string{"v: .inf", "v: .nan", "{a: 1, a: 2}"} {
+		if v, err := yamlToJSONValue([]byte(bad)); err == nil {
+			t.Errorf("yamlToJSONValue(%q) = %v, want an error", bad, v)
+		}
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
