@@ -1,0 +1,58 @@
+# The contributor contract: every target here is what CI and reviewers run.
+GO        ?= go
+BIN       := bin/supportmatrix
+GCL       := .tools/node_modules/.bin/gitlab-ci-local
+GCL_VER   := 4.70.1
+FUZZTIME  ?= 30s
+
+.PHONY: all build test run lint fmt bench fuzz update-golden verify tools clean
+
+all: build
+
+build: ## build bin/supportmatrix
+	$(GO) build -o $(BIN) ./cmd/supportmatrix
+
+test: lint ## everything CI checks: lint, unit and end-to-end tests, the project's own matrix
+	$(GO) test -count=1 ./...
+	$(GO) run ./cmd/supportmatrix validate --matrix matrix/matrix.yaml
+	@for f in examples/*/matrix.yaml; do $(GO) run ./cmd/supportmatrix validate --matrix $$f || exit 1; done
+
+run: build ## the main job on the embedded defaults: the project's matrix, then the local example through gitlab-ci-local
+	$(BIN) validate
+	$(BIN) plan
+	$(BIN) versions
+	@if command -v node >/dev/null 2>&1; then \
+		$(BIN) run --local --matrix examples/local/matrix.yaml --templates examples/local/templates --out out/local; \
+	else \
+		echo "run: node is not installed: skipping the local run of examples/local through gitlab-ci-local"; \
+	fi
+
+lint: ## gofmt and go vet
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+		if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+fmt: ## format the code
+	gofmt -w $$(git ls-files '*.go')
+
+bench: ## benchmarks: loading, generating, collecting
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+fuzz: ## fuzz the matrix loader
+	$(GO) test ./pkg/matrix -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
+
+update-golden: ## refresh every golden file from the code
+	$(GO) test ./... -update
+
+verify: ## regenerate everything and fail on any difference
+	$(GO) run examples/large/gen.go > examples/large/matrix.yaml
+	$(GO) test ./... -update >/dev/null
+	git diff --exit-code
+
+tools: $(GCL) ## install gitlab-ci-local into .tools (git-ignored)
+
+$(GCL):
+	npm install --prefix .tools --no-audit --no-fund gitlab-ci-local@$(GCL_VER)
+
+clean:
+	rm -rf bin out
