@@ -1,0 +1,470 @@
+// Package docs checks and writes the support program's own documents: it
+// verifies that every official and beta distribution has the documentation,
+// tested settings and cluster its tier requires (Check), and writes
+// matrix/PROGRAM.md, the program and each distribution's path to official
+// support (Program, Explain).
+//
+// The documentation convention it checks is the one docs/README.md states.
+// A distribution's page (its `docs:` path in the matrix, relative to the
+// repository root) has one section per feature area the matrix runs on the
+// distribution (a cell that is not excluded), marked by an HTML anchor whose
+// id is the feature id, on its own line directly above a heading of level 2
+// or deeper (a kramdown `{#id}` attribute on such a heading counts too), and
+// a level-2 "Tested settings" section listing each of the distribution's
+// matrix settings as one list item, verbatim:
+//
+//	<a id="runner"></a>
+//	## Runner Kubernetes executor
+//
+//	## Tested settings
+//
+//	- Dataplane V2 (eBPF networking with network policy enforcement)
+package docs
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
+)
+
+// SettingsHeading is the text of the level-2 heading of a page's tested
+// settings section.
+const SettingsHeading = "Tested settings"
+
+// FeatureAnchor returns the anchor id of a feature's section: the feature
+// id itself, so that links read docs/distributions/gke.md#runner.
+func FeatureAnchor(featureID string) string { return featureID }
+
+// misspelt lists anchor ids that look meant for the feature's section.
+func misspelt(featureID string) []string {
+	return []string{"feature-" + featureID, "feature_" + featureID, "features-" + featureID}
+}
+
+// Conventions is where the repository documents the page convention.
+const Conventions = "docs/README.md"
+
+// MaxPageSize is the largest docs page read.
+const MaxPageSize = 1 << 20
+
+// Audit is what Inspect found for every distribution of a matrix: the
+// requirements of its tier, which of them it meets, and the gaps.
+type Audit struct {
+	Matrix        *matrix.Matrix
+	Root          string // the directory docs paths are relative to
+	Distributions []*DistAudit
+}
+
+// DistAudit is one distribution's checklist.
+type DistAudit struct {
+	Distribution *matrix.Distribution
+	// Requires lists the requirements of the distribution's own tier
+	// (docs, settings, permanent-cluster), in policy order.
+	Requires []string
+	// Page is the parsed docs page, nil when there is none.
+	Page *Page
+	// PagePath is the page as problems name it: the root joined with the
+	// matrix's docs path ("" without a docs path).
+	PagePath string
+	// PageMissing says why there is no page; "" when Page is set.
+	PageMissing string
+	// Features lists every feature area the matrix runs on the
+	// distribution (at least one cell not excluded), in file order.
+	Features []FeatureDoc
+	// SettingsLine is the line of the "## Tested settings" heading, 0
+	// without one.
+	SettingsLine int
+	// Settings lists each matrix setting and where the page lists it.
+	Settings []SettingDoc
+	// Extra are the top-level items of the tested-settings section that
+	// state no matrix setting.
+	Extra []ListItem
+	// Problems are the gaps against the distribution's own tier.
+	Problems matrix.Problems
+}
+
+// FeatureDoc is one feature area the distribution runs and its section.
+type FeatureDoc struct {
+	Feature *matrix.Feature
+	Line    int // the anchor's line on the page, 0 when undocumented
+	// Hint says what is wrong with a near miss (an anchor in the wrong
+	// form or place), with its line; "" when there is none.
+	Hint     string
+	HintLine int
+}
+
+// SettingDoc is one tested setting and where the page lists it.
+type SettingDoc struct {
+	Setting matrix.Setting
+	Line    int // the list item's line in the tested-settings section, 0 when unlisted
+	// NearLine is the line of an item that states the setting with other
+	// formatting, case or spacing, 0 when there is none.
+	NearLine int
+}
+
+// Check inspects the documentation of the matrix's distributions under root
+// and returns every gap as a warning, sorted by file and line.
+func Check(m *matrix.Matrix, root string) matrix.Problems {
+	return Inspect(m, root).Problems()
+}
+
+// Problems returns the gaps of every distribution, sorted by place.
+func (a *Audit) Problems() matrix.Problems {
+	var out matrix.Problems
+	for _, d := range a.Distributions {
+		out = append(out, d.Problems...)
+	}
+	out.Sort()
+	return out
+}
+
+// Distribution returns the audit of the distribution with the id, or nil.
+func (a *Audit) Distribution(id string) *DistAudit {
+	for _, d := range a.Distributions {
+		if d.Distribution.ID == id {
+			return d
+		}
+	}
+	return nil
+}
+
+// Requirements returns what the tier requires: the requires list of its
+// policy when the matrix has one, else docs and settings for beta (a beta
+// distribution is documented before it is presented as nearly supported)
+// and nothing for community and deprecated.
+func Requirements(m *matrix.Matrix, t matrix.Tier) []string {
+	if p := m.PolicyFor(t); p != nil {
+		return p.Requires
+	}
+	switch t {
+	case matrix.TierOfficial:
+		return []string{matrix.RequireDocs, matrix.RequireSettings, matrix.RequirePermanentCluster}
+	case matrix.TierBeta:
+		return []string{matrix.RequireDocs, matrix.RequireSettings}
+	}
+	return nil
+}
+
+// Has reports whether the distribution's tier requires r.
+func (da *DistAudit) Has(r string) bool {
+	for _, x := range da.Requires {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}
+
+// DefaultRoot returns the directory a matrix file's docs paths are relative
+// to: the parent of the matrix/ directory the file sits in, else the
+// nearest enclosing directory holding .git, else the file's directory.
+func DefaultRoot(matrixPath string) string {
+	dir := filepath.Dir(matrixPath)
+	if filepath.Base(dir) == "matrix" {
+		return filepath.Dir(dir)
+	}
+	for d := dir; ; {
+		if _, err := os.Stat(filepath.Join(d, ".git")); err == nil {
+			return d
+		}
+		abs, err := filepath.Abs(d)
+		if err != nil || filepath.Dir(abs) == abs {
+			return dir
+		}
+		d = filepath.Join(d, "..")
+	}
+}
+
+// Inspect reads each distribution's docs page under root and records what
+// it covers. Every distribution is inspected, whatever its tier, so that
+// PROGRAM.md can show what a community distribution lacks; problems are
+// raised only for the requirements of the distribution's own tier.
+func Inspect(m *matrix.Matrix, root string) *Audit {
+	a := &Audit{Matrix: m, Root: root}
+	runs := featuresRun(m)
+	fsys := os.DirFS(root)
+	for _, d := range m.Distributions {
+		da := &DistAudit{Distribution: d, Requires: Requirements(m, d.Tier)}
+		for _, f := range m.Features {
+			if runs[d.ID][f.ID] {
+				da.Features = append(da.Features, FeatureDoc{Feature: f})
+			}
+		}
+		for _, s := range d.Settings {
+			da.Settings = append(da.Settings, SettingDoc{Setting: s})
+		}
+		da.readPage(fsys, root)
+		if da.Page != nil {
+			da.findFeatures()
+			da.findSettings()
+		}
+		da.check(m)
+		a.Distributions = append(a.Distributions, da)
+	}
+	return a
+}
+
+// featuresRun maps distribution id → feature id → whether some cell of
+// that pair is not excluded.
+func featuresRun(m *matrix.Matrix) map[string]map[string]bool {
+	out := make(map[string]map[string]bool, len(m.Distributions))
+	for _, c := range matrix.Expand(m).Cells {
+		if c.Excluded() {
+			continue
+		}
+		if out[c.Distribution.ID] == nil {
+			out[c.Distribution.ID] = make(map[string]bool)
+		}
+		out[c.Distribution.ID][c.Feature.ID] = true
+	}
+	return out
+}
+
+// readPage reads and parses the docs page, or records why there is none.
+func (da *DistAudit) readPage(fsys fs.FS, root string) {
+	d := da.Distribution
+	if d.Docs == "" {
+		da.PageMissing = "the matrix names no docs page"
+		return
+	}
+	da.PagePath = filepath.Join(root, filepath.FromSlash(d.Docs))
+	name := path.Clean(filepath.ToSlash(d.Docs))
+	if filepath.IsAbs(d.Docs) || !fs.ValidPath(name) {
+		da.PageMissing = fmt.Sprintf("docs path %q is not a relative path inside the repository", d.Docs)
+		return
+	}
+	data, err := fs.ReadFile(fsys, name)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		da.PageMissing = fmt.Sprintf("%s does not exist", da.PagePath)
+	case err != nil:
+		da.PageMissing = fmt.Sprintf("read %s: %v", da.PagePath, unwrapPath(err))
+	case len(data) > MaxPageSize:
+		da.PageMissing = fmt.Sprintf("%s is larger than %d MiB", da.PagePath, MaxPageSize>>20)
+	default:
+		da.Page = ParsePage(da.PagePath, data)
+	}
+}
+
+// unwrapPath drops the *fs.PathError wrapper, whose path the message
+// already names.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// findFeatures finds each feature's section, or the near miss that shows
+// what to change.
+func (da *DistAudit) findFeatures() {
+	p := da.Page
+	for i := range da.Features {
+		fd := &da.Features[i]
+		want := FeatureAnchor(fd.Feature.ID)
+		for _, a := range p.Anchors {
+			if a.ID != want && !slices.Contains(misspelt(fd.Feature.ID), a.ID) {
+				continue
+			}
+			aboveSection := a.Heading >= 0 && p.Headings[a.Heading].Level >= 2
+			if a.ID == want && aboveSection && (a.Kind == AnchorStandalone || a.Kind == AnchorAttribute) {
+				fd.Line, fd.Hint, fd.HintLine = a.Line, "", 0
+				break
+			}
+			if fd.HintLine != 0 {
+				continue
+			}
+			fd.HintLine = a.Line
+			switch {
+			case a.ID != want:
+				fd.Hint = fmt.Sprintf("the anchor %q is not the feature id; write <a id=%q></a>", a.ID, want)
+			case a.Kind == AnchorInline:
+				fd.Hint = fmt.Sprintf("the anchor shares its line with other text; put <a id=%q></a> on its own line directly above the heading", want)
+			case a.Heading < 0:
+				fd.Hint = "the anchor is not directly above a heading (the next non-blank line must be ## or deeper)"
+			default:
+				fd.Hint = "the anchor is above a level-1 heading; feature sections are ## or deeper"
+			}
+		}
+		if fd.Line == 0 && fd.HintLine == 0 {
+			for _, h := range p.Headings {
+				if strings.EqualFold(h.Text, fd.Feature.Name) {
+					fd.HintLine = h.Line
+					fd.Hint = fmt.Sprintf("the heading has the feature's name but no anchor; put <a id=%q></a> on its own line above it", want)
+					break
+				}
+			}
+		}
+	}
+}
+
+// findSettings finds the tested-settings section and each setting in it.
+func (da *DistAudit) findSettings() {
+	p := da.Page
+	var section *Heading
+	for i := range p.Headings {
+		if h := &p.Headings[i]; h.Level == 2 && h.Text == SettingsHeading {
+			section = h
+			break
+		}
+	}
+	if section == nil {
+		return
+	}
+	da.SettingsLine = section.Line
+	end := 1 << 30
+	for _, h := range p.Headings {
+		if h.Line > section.Line && h.Level <= 2 {
+			end = h.Line
+			break
+		}
+	}
+	var items []ListItem
+	for _, it := range p.ListItems {
+		if it.Line > section.Line && it.Line < end {
+			items = append(items, it)
+		}
+	}
+	top := -1 // the indentation of the section's top-level items
+	for _, it := range items {
+		if top < 0 || it.Indent < top {
+			top = it.Indent
+		}
+	}
+	used := make(map[int]bool, len(items))
+	for i := range da.Settings {
+		sd := &da.Settings[i]
+		for _, it := range items {
+			if it.Indent == top && it.Text == strings.TrimSpace(sd.Setting.Text) {
+				sd.Line = it.Line
+				used[it.Line] = true
+				break
+			}
+		}
+	}
+	for i := range da.Settings {
+		sd := &da.Settings[i]
+		if sd.Line > 0 {
+			continue
+		}
+		want := looseForm(sd.Setting.Text)
+		for _, it := range items {
+			if it.Indent == top && !used[it.Line] && looseForm(it.Text) == want {
+				sd.NearLine = it.Line
+				used[it.Line] = true
+				break
+			}
+		}
+	}
+	for _, it := range items {
+		if it.Indent == top && !used[it.Line] {
+			da.Extra = append(da.Extra, it)
+		}
+	}
+}
+
+// looseForm drops Markdown emphasis and code marks, case and spacing, to
+// tell a setting listed with other formatting from one not listed at all.
+func looseForm(s string) string {
+	s = strings.NewReplacer("`", "", "*", "", "_", "").Replace(s)
+	return strings.ToLower(strings.Join(strings.Fields(s), " "))
+}
+
+// check records the gaps against the distribution's own tier.
+func (da *DistAudit) check(m *matrix.Matrix) {
+	d := da.Distribution
+	elem := "distributions." + d.ID
+	add := func(pos matrix.Pos, path, rule, format string, args ...any) {
+		da.Problems = append(da.Problems, matrix.Problem{
+			Pos: pos, Path: path, Rule: rule, Severity: matrix.Warning,
+			Message: fmt.Sprintf(format, args...),
+		})
+	}
+	at := func(line int) matrix.Pos { return matrix.Pos{File: da.PagePath, Line: max(line, 1), Column: 1} }
+	docsLine := d.DocsPos
+	if d.Docs == "" {
+		docsLine = d.Pos
+	}
+	if (da.Has(matrix.RequireDocs) || da.Has(matrix.RequireSettings)) && da.Page == nil {
+		if d.Docs == "" {
+			add(d.Pos, elem, "docs-missing",
+				"%s distribution has no docs page; add `docs: docs/distributions/%s.md` and write the page as %s describes",
+				d.Tier, d.ID, Conventions)
+		} else {
+			add(d.DocsPos, elem+".docs", "docs-missing", "%s distribution's docs page: %s", d.Tier, da.PageMissing)
+		}
+	}
+	if da.Has(matrix.RequireDocs) && da.Page != nil {
+		for _, f := range da.Features {
+			if f.Line > 0 {
+				continue
+			}
+			msg := fmt.Sprintf("no section for feature area %s (%s), which the matrix runs on %s (docs: at %s); put <a id=%q></a> on its own line above its heading",
+				f.Feature.ID, f.Feature.Name, d.ID, short(docsLine), FeatureAnchor(f.Feature.ID))
+			if f.HintLine > 0 {
+				msg = fmt.Sprintf("feature area %s (%s) has no valid section: %s", f.Feature.ID, f.Feature.Name, f.Hint)
+			}
+			add(at(f.HintLine), elem+".docs", "docs-feature", "%s", msg)
+		}
+	}
+	if da.Has(matrix.RequireSettings) {
+		if len(d.Settings) == 0 {
+			add(d.Pos, elem, "settings-missing",
+				"%s distribution lists no tested settings; add `settings:` with each way the test clusters differ from %s's defaults",
+				d.Tier, d.Name)
+		}
+		if da.Page != nil && da.SettingsLine == 0 {
+			msg := fmt.Sprintf("no %q section; add a level-2 heading `## %s` listing each of %s's matrix settings verbatim, one list item each",
+				SettingsHeading, SettingsHeading, d.ID)
+			line := 1
+			for _, h := range da.Page.Headings {
+				if strings.EqualFold(h.Text, SettingsHeading) {
+					line = h.Line
+					msg = fmt.Sprintf("the %q section must be exactly `## %s` (level 2, that spelling)", SettingsHeading, SettingsHeading)
+					break
+				}
+			}
+			add(at(line), elem+".docs", "docs-settings", "%s", msg)
+		}
+		if da.Page != nil && da.SettingsLine > 0 {
+			for _, s := range da.Settings {
+				switch {
+				case s.Line > 0:
+				case s.NearLine > 0:
+					add(s.Setting.Pos, elem+".settings", "docs-settings",
+						"tested setting %q is listed differently at %s:%d; the list item must be the setting verbatim", s.Setting.Text, da.PagePath, s.NearLine)
+				default:
+					add(s.Setting.Pos, elem+".settings", "docs-settings",
+						"tested setting %q is not listed in the %q section of %s:%d", s.Setting.Text, SettingsHeading, da.PagePath, da.SettingsLine)
+				}
+			}
+			for _, it := range da.Extra {
+				add(at(it.Line), elem+".docs", "docs-settings",
+					"%q is listed as a tested setting but the matrix does not list it (%s); add it to `settings:` or move the explanation under the setting it belongs to",
+					it.Text, short(settingsPos(d)))
+			}
+		}
+	}
+	if da.Has(matrix.RequirePermanentCluster) && d.Cluster.Type != matrix.ClusterPermanent {
+		add(d.Cluster.Pos, elem+".cluster", "permanent-cluster",
+			"%s distribution runs on an %s cluster; %s support needs a permanent cluster (type: permanent, with a GitLab agent context per minor)",
+			d.Tier, d.Cluster.Type, d.Tier)
+	}
+}
+
+func settingsPos(d *matrix.Distribution) matrix.Pos {
+	if len(d.Settings) > 0 {
+		return d.Settings[0].Pos
+	}
+	return d.Pos
+}
+
+// short renders a position as file:line.
+func short(p matrix.Pos) string { return fmt.Sprintf("%s:%d", p.File, p.Line) }
