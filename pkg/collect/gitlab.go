@@ -1,0 +1,178 @@
+package collect
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"sync"
+
+	"gitlab.com/supportmatrix/supportmatrix/pkg/gitlab"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/results"
+)
+
+// API is what collect needs from GitLab; *gitlab.Client implements it.
+type API interface {
+	// PipelineTree returns a pipeline and every pipeline below it, each
+	// with all its jobs (retried attempts included) and bridges.
+	PipelineTree(ctx context.Context, pipelineID int64) ([]gitlab.Pipeline, error)
+	// TestReport returns one pipeline's own test report.
+	TestReport(ctx context.Context, pipelineID int64) (*gitlab.TestReport, error)
+}
+
+// Options are what a collection needs besides the pipeline.
+type Options struct {
+	// Manifest lists the generated jobs and their cells. Required.
+	Manifest *Manifest
+	// Plan is the expanded matrix: it lists the excluded cells (with their
+	// reasons) and tells a partial run from a full one. Optional.
+	Plan *matrix.Plan
+	// DefaultBranch is the project's default branch ($CI_DEFAULT_BRANCH):
+	// only schedule and web runs on it count toward support.
+	DefaultBranch string
+	// MR is the merge request iid of a preview run ($CI_MERGE_REQUEST_IID);
+	// when 0 it is read from a refs/merge-requests/N/... ref.
+	MR int
+	// Concurrency bounds the test reports fetched at once (default 4; the
+	// GitLab client bounds its requests as well).
+	Concurrency int
+}
+
+// countingSources are the pipeline sources whose runs on the default
+// branch count toward support.
+var countingSources = map[string]bool{"schedule": true, "web": true}
+
+var mrRefRE = regexp.MustCompile(`^refs/merge-requests/(\d+)/`)
+
+// Pipeline collects the pipeline tree under pipelineID into one run. It
+// fails (wrapping gitlab.ErrUnavailable, ErrUnauthorized, ...) without a
+// partial result when the API fails; a test report the token may not read
+// (403) is not a failure: the run keeps job statuses only and says so once.
+func Pipeline(ctx context.Context, api API, pipelineID int64, opts Options) (results.Run, Summary, error) {
+	if opts.Manifest == nil {
+		return results.Run{}, Summary{}, errors.New("collect: no manifest")
+	}
+	pipelines, err := api.PipelineTree(ctx, pipelineID)
+	if err != nil {
+		return results.Run{}, Summary{}, fmt.Errorf("collect pipeline %d: %w", pipelineID, err)
+	}
+	if len(pipelines) == 0 || pipelines[0].ID != pipelineID {
+		return results.Run{}, Summary{}, fmt.Errorf("collect pipeline %d: the API returned no such pipeline", pipelineID)
+	}
+	matches := assign(opts.Manifest, pipelines, pipelineFiles(opts.Manifest, pipelines))
+
+	var notes []string
+	reports, readable, note, err := fetchReports(ctx, api, matches, opts.Concurrency)
+	if err != nil {
+		return results.Run{}, Summary{}, fmt.Errorf("collect pipeline %d: %w", pipelineID, err)
+	}
+	if note != "" {
+		notes = append(notes, note)
+	}
+
+	root := pipelines[0]
+	cells, partial, incomplete := buildCells(buildInput{
+		manifest: opts.Manifest, plan: opts.Plan, matches: matches, tests: attributeReports(matches, reports),
+	})
+	run := results.Run{
+		Pipeline:   root.ID,
+		URL:        root.WebURL,
+		Source:     root.Source,
+		Ref:        root.Ref,
+		SHA:        root.SHA,
+		MR:         opts.MR,
+		Partial:    partial,
+		Incomplete: incomplete,
+		TestReport: readable,
+		CreatedAt:  root.CreatedAt.UTC(),
+		FinishedAt: finishedAt(pipelines),
+		Cells:      cells,
+	}
+	if run.FinishedAt.IsZero() {
+		run.FinishedAt = run.CreatedAt
+	}
+	if run.MR == 0 {
+		if m := mrRefRE.FindStringSubmatch(root.Ref); m != nil {
+			run.MR, _ = strconv.Atoi(m[1])
+		}
+	}
+	switch {
+	case opts.DefaultBranch == "":
+		notes = append(notes, "default branch unknown (--default-branch, CI_DEFAULT_BRANCH): the run does not count toward support")
+	case countingSources[root.Source] && root.Ref == opts.DefaultBranch && run.MR == 0:
+		run.Counts = true
+	}
+	if root.Source == "parent_pipeline" {
+		notes = append(notes, fmt.Sprintf("pipeline %d is a child pipeline: collect the parent pipeline so that its source and ref decide whether the run counts", root.ID))
+	}
+	if incomplete {
+		notes = append(notes, "some jobs had not finished: they read not_run (the pipeline is still running)")
+	}
+	return run, summarize(&run, pipelines, notes), nil
+}
+
+// fetchReports reads the test report of every pipeline that holds cell
+// jobs. The first is read alone: when the token may not read test reports
+// (a CI job token answers 403), the others are not tried. It returns the
+// reports by pipeline id, whether they were readable, and a note to say
+// once.
+func fetchReports(ctx context.Context, api API, matches []match, concurrency int) (map[int64]*gitlab.TestReport, bool, string, error) {
+	var ids []int64
+	seen := map[int64]bool{}
+	for _, mt := range matches {
+		if mt.pipeline == nil || !mt.mj.IsCellJob() || seen[mt.pipeline.ID] {
+			continue
+		}
+		seen[mt.pipeline.ID] = true
+		ids = append(ids, mt.pipeline.ID)
+	}
+	reports := map[int64]*gitlab.TestReport{}
+	if len(ids) == 0 {
+		return reports, false, "", nil
+	}
+	first, err := api.TestReport(ctx, ids[0])
+	switch {
+	case errors.Is(err, gitlab.ErrForbidden):
+		return reports, false, "the token may not read test reports (a CI job token cannot): statuses come from jobs alone, without test counts or server versions", nil
+	case err != nil:
+		return nil, false, "", err
+	}
+	reports[ids[0]] = first
+	if concurrency <= 0 {
+		concurrency = 4
+	}
+	var (
+		mu   sync.Mutex
+		wg   sync.WaitGroup
+		errs = make([]error, len(ids))
+		sem  = make(chan struct{}, concurrency)
+	)
+	for i, id := range ids[1:] {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			r, err := api.TestReport(ctx, id)
+			if err != nil {
+				errs[i+1] = err
+				return
+			}
+			mu.Lock()
+			reports[id] = r
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if errors.Is(err, gitlab.ErrForbidden) {
+			return map[int64]*gitlab.TestReport{}, false, "the token may not read some test reports: statuses come from jobs alone, without test counts or server versions", nil
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, false, "", err
+	}
+	return reports, true, "", nil
+}

@@ -1,0 +1,113 @@
+// Package collect turns the outcome of a generated pipeline into one run of
+// the results history: it reads the jobs of a GitLab pipeline tree (through
+// pkg/gitlab) or of a gitlab-ci-local run, maps them to cells through the
+// manifest that generate wrote, and decides each cell's status.
+//
+// Status of a cell, from its newest job attempt (GitLab's truth, never
+// guessed):
+//
+//	success                      passed (flaky when an earlier attempt failed)
+//	failed, allow_failure        allowed_failure
+//	failed                       failed
+//	canceled                     canceled
+//	skipped                      skipped (GitLab skips the rest of a chain whose prepare failed)
+//	manual (never played)        not_run, reason "manual job never played"
+//	created, pending, running…   not_run, and the run is marked incomplete
+//	no job in the pipeline       not_run, reason "no job ... in the pipeline"
+//	excluded by the matrix       excluded, with the rule's reason
+//
+// A cell with several jobs (an upgrade and its verification jobs) takes the
+// worst of them: failed, canceled, not_run, skipped, allowed_failure, flaky,
+// passed. "stale" is never decided here: it depends on the report date.
+package collect
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+)
+
+// ManifestSchema identifies the manifest format generate writes.
+const ManifestSchema = "supportmatrix/manifest/v1"
+
+// Job kinds in the manifest. Cell jobs are the ones whose outcome is a
+// cell's: every kind except prepare, cleanup and trigger.
+const (
+	KindTest    = "test"
+	KindUpgrade = "upgrade"
+	KindSkew    = "skew"
+	KindPrepare = "prepare"
+	KindCleanup = "cleanup"
+	KindTrigger = "trigger"
+)
+
+// Manifest lists the jobs a generated pipeline holds and the cell each one
+// proves (D/manifest.json, written by generate).
+type Manifest struct {
+	Schema string        `json:"schema"`
+	Jobs   []ManifestJob `json:"jobs"`
+}
+
+// ManifestJob is one generated job.
+type ManifestJob struct {
+	Name         string `json:"name"`
+	File         string `json:"file"` // pipeline.yml or shard-N.yml
+	Kind         string `json:"kind"` // test | upgrade | skew | prepare | cleanup | trigger
+	Cell         string `json:"cell,omitempty"`
+	Distribution string `json:"distribution,omitempty"`
+	Kubernetes   string `json:"kubernetes,omitempty"`
+	From         string `json:"from,omitempty"`
+	To           string `json:"to,omitempty"`
+	Nodes        string `json:"nodes,omitempty"`
+	Feature      string `json:"feature,omitempty"`
+	Action       string `json:"action,omitempty"` // run | allow_failure | manual
+	Target       string `json:"target,omitempty"` // trigger jobs: the shard file they run
+}
+
+// IsCellJob reports whether the job's outcome is (part of) a cell's.
+func (j *ManifestJob) IsCellJob() bool {
+	switch j.Kind {
+	case KindPrepare, KindCleanup, KindTrigger:
+		return false
+	}
+	return j.Cell != ""
+}
+
+// ReadManifest loads and checks a manifest file.
+func ReadManifest(path string) (*Manifest, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read manifest: %w", err)
+	}
+	return ParseManifest(path, data)
+}
+
+// ParseManifest decodes a manifest. Unknown fields are tolerated (a newer
+// generate may add some); a wrong schema, a job without name or file, and
+// a job name listed twice in one file are errors naming the file.
+func ParseManifest(name string, data []byte) (*Manifest, error) {
+	var m Manifest
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&m); err != nil {
+		return nil, fmt.Errorf("manifest %s: %w", name, err)
+	}
+	if m.Schema != ManifestSchema {
+		return nil, fmt.Errorf("manifest %s: schema %q, want %q", name, m.Schema, ManifestSchema)
+	}
+	seen := map[[2]string]bool{}
+	for i, j := range m.Jobs {
+		if j.Name == "" || j.File == "" {
+			return nil, fmt.Errorf("manifest %s: jobs[%d]: name and file are required", name, i)
+		}
+		if j.Kind == "" {
+			return nil, fmt.Errorf("manifest %s: job %q: no kind", name, j.Name)
+		}
+		k := [2]string{j.File, j.Name}
+		if seen[k] {
+			return nil, fmt.Errorf("manifest %s: job %q listed twice in %s", name, j.Name, j.File)
+		}
+		seen[k] = true
+	}
+	return &m, nil
+}
