@@ -1,0 +1,118 @@
+package publish
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"gitlab.com/supportmatrix/supportmatrix/pkg/gitlab"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/results"
+)
+
+// NoteMarker starts every note publish writes, so that later pushes find
+// and update the note instead of adding another.
+const NoteMarker = "<!-- supportmatrix:merge-request-note -->"
+
+// NoteOutcome says what Note did.
+type NoteOutcome struct {
+	Note    *gitlab.Note
+	Created bool
+	Updated bool // false with Created false: the note already said this
+}
+
+// Note keeps one note on merge request iid with body: it updates the note
+// an earlier run wrote (found by NoteMarker), or creates it.
+func Note(ctx context.Context, api API, iid int64, body string) (*NoteOutcome, error) {
+	if !strings.HasPrefix(body, NoteMarker) {
+		body = NoteMarker + "\n" + body
+	}
+	notes, err := api.ListMergeRequestNotes(ctx, iid)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range notes {
+		if n.System || !strings.HasPrefix(n.Body, NoteMarker) {
+			continue
+		}
+		if n.Body == body {
+			n := n
+			return &NoteOutcome{Note: &n}, nil
+		}
+		updated, err := api.UpdateMergeRequestNote(ctx, iid, n.ID, body)
+		if err != nil {
+			return nil, err
+		}
+		return &NoteOutcome{Note: updated, Updated: true}, nil
+	}
+	created, err := api.CreateMergeRequestNote(ctx, iid, body)
+	if err != nil {
+		return nil, err
+	}
+	return &NoteOutcome{Note: created, Created: true}, nil
+}
+
+// statusMark is how a note shows a cell's status.
+var statusMark = map[results.Status]string{
+	results.Passed:         "✅ passed",
+	results.Failed:         "❌ failed",
+	results.Flaky:          "🔁 flaky",
+	results.AllowedFailure: "⚠️ allowed failure",
+	results.Skipped:        "⏭️ skipped",
+	results.Canceled:       "⏹️ canceled",
+	results.NotRun:         "⬜ not run",
+	results.Excluded:       "➖ excluded",
+	results.Stale:          "⌛ stale",
+}
+
+// NoteBody is the merge request note: the plan (what the change adds,
+// removes and changes, as `plan --format markdown` writes it) and the
+// results of the cells this pipeline ran.
+func NoteBody(plan string, run *results.Run) string {
+	var b strings.Builder
+	b.WriteString(NoteMarker + "\n")
+	b.WriteString(strings.TrimSpace(plan))
+	b.WriteString("\n\n")
+	if run == nil {
+		b.WriteString("### Results\n\nNo results were collected for this pipeline.\n")
+		return b.String()
+	}
+	if run.URL != "" {
+		fmt.Fprintf(&b, "### Results of [pipeline %d](%s)\n\n", run.Pipeline, run.URL)
+	} else {
+		fmt.Fprintf(&b, "### Results of pipeline %d\n\n", run.Pipeline)
+	}
+	ran := 0
+	counts := map[results.Status]int{}
+	var rows []string
+	for _, c := range run.Cells {
+		if c.Status == results.Excluded {
+			continue
+		}
+		counts[c.Status]++
+		ran++
+		job := "-"
+		if c.JobURL != "" {
+			job = fmt.Sprintf("[job](%s)", c.JobURL)
+		}
+		detail := c.FailureReason
+		if c.ServerVersion != "" {
+			detail = strings.TrimSpace(detail + " server " + c.ServerVersion)
+		}
+		rows = append(rows, fmt.Sprintf("| `%s` | %s | %s | %s |", c.Cell, statusMark[c.Status], job, detail))
+	}
+	if ran == 0 {
+		b.WriteString("The change touches no cell's job: nothing ran.\n")
+		return b.String()
+	}
+	var parts []string
+	for _, s := range []results.Status{results.Passed, results.Flaky, results.Failed, results.AllowedFailure, results.Skipped, results.Canceled, results.NotRun, results.Stale} {
+		if counts[s] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", counts[s], strings.ReplaceAll(string(s), "_", " ")))
+		}
+	}
+	fmt.Fprintf(&b, "%d cells ran: %s. Merge-request runs are previews: they never change the support table.\n\n", ran, strings.Join(parts, ", "))
+	b.WriteString("| Cell | Status | Job | Detail |\n| --- | --- | --- | --- |\n")
+	b.WriteString(strings.Join(rows, "\n"))
+	b.WriteString("\n")
+	return b.String()
+}
