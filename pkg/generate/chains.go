@@ -1,0 +1,413 @@
+package generate
+
+import (
+	"fmt"
+
+	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
+)
+
+// Step names of the jobs the generator adds around the features. They
+// contain a space, so no feature id (^[a-z0-9][a-z0-9-]*$) can collide.
+const (
+	stepProvision = "provision cluster"
+	stepConnect   = "connect cluster"
+	stepTeardown  = "teardown cluster"
+	stepUpgrade   = "upgrade cluster"
+	stepWait      = "wait"
+)
+
+// builder turns the plan into chains of jobs.
+type builder struct {
+	m      *matrix.Matrix
+	plan   *matrix.Plan
+	run    map[string]bool
+	tc     *templateCache
+	chains [][]*job
+}
+
+// chain is the context shared by the jobs of one chain.
+type chain struct {
+	label string // "gke 1.35", the group GitLab shows
+	id    string // SM_CELL of the prepare and cleanup jobs
+	d     *matrix.Distribution
+	sm    []kv // SM_* variables (and KUBE_CONTEXT) of the chain's next jobs
+	dist  []kv // the distribution's variables
+	jobs  []*job
+}
+
+func (b *builder) build() error {
+	for _, d := range b.m.Distributions {
+		for _, v := range b.m.OfferedMinors(d) {
+			if err := b.cellChain(d, v); err != nil {
+				return err
+			}
+		}
+		for _, u := range b.plan.Upgrades {
+			if u.Distribution == d && b.run[u.ID] {
+				if err := b.upgradeChain(u); err != nil {
+					return err
+				}
+			}
+		}
+		for _, s := range b.plan.Skews {
+			if s.Distribution == d && b.run[s.ID] {
+				if err := b.skewChain(s); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if len(b.chains) == 0 {
+		b.chains = append(b.chains, []*job{nothingToRun(b.m)})
+	}
+	return nil
+}
+
+// cellsOf returns the plan's cells of distribution d at minor v, by feature id.
+func (b *builder) cellsOf(d *matrix.Distribution, v matrix.Minor) map[string]*matrix.Cell {
+	out := make(map[string]*matrix.Cell)
+	for _, c := range b.plan.Cells {
+		if c.Distribution == d && c.Kubernetes.Equal(v) {
+			out[c.Feature.ID] = c
+		}
+	}
+	return out
+}
+
+func (b *builder) newChain(d *matrix.Distribution, label, id string, vars ...kv) (*chain, error) {
+	c := &chain{label: label, id: id, d: d}
+	c.sm = append([]kv{{"SM_DISTRIBUTION", d.ID}}, vars...)
+	for _, v := range d.Variables {
+		if err := checkVariable(d.ID, v.Key); err != nil {
+			return nil, err
+		}
+		c.dist = append(c.dist, kv{v.Key, v.Value})
+	}
+	return c, nil
+}
+
+// vars returns a job's variables: SM_CELL, SM_FEATURE (feature jobs), the
+// chain's SM_* variables, then the distribution's.
+func (c *chain) vars(cell, feature string) []kv {
+	out := make([]kv, 0, 2+len(c.sm)+len(c.dist))
+	out = append(out, kv{"SM_CELL", cell})
+	if feature != "" {
+		out = append(out, kv{"SM_FEATURE", feature})
+	}
+	out = append(out, c.sm...)
+	return append(out, c.dist...)
+}
+
+func minorVars(v matrix.Minor) []kv {
+	return []kv{{"SM_K8S_VERSION", v.String()}, {"SM_K8S_MINOR", v.Dashed()}}
+}
+
+// cellChain lays out the selected cells of one distribution × minor.
+func (b *builder) cellChain(d *matrix.Distribution, v matrix.Minor) error {
+	cells := b.cellsOf(d, v)
+	var features []*matrix.Cell
+	for _, f := range b.m.NeedsOrder() {
+		if c := cells[f.ID]; c != nil && !c.Excluded() && b.run[c.ID] {
+			features = append(features, c)
+		}
+	}
+	if len(features) == 0 {
+		return nil
+	}
+	vars := minorVars(v)
+	if d.Cluster.Type == matrix.ClusterPermanent {
+		vars = append(vars, kv{"KUBE_CONTEXT", d.Cluster.ContextFor(v)})
+	}
+	c, err := b.newChain(d, d.ID+" "+v.String(), d.ID+"/"+v.String(), vars...)
+	if err != nil {
+		return err
+	}
+	chainEntry := ManifestJob{Cell: c.id, Distribution: d.ID, Kubernetes: v.String(), Action: string(matrix.ActionRun)}
+	prepare, err := b.prepareJob(c, chainEntry)
+	if err != nil {
+		return err
+	}
+	byFeature := make(map[string]*job)
+	for _, cell := range features {
+		entry := ManifestJob{Kind: KindTest, Cell: cell.ID, Distribution: d.ID, Kubernetes: v.String(), Feature: cell.Feature.ID}
+		j, err := b.featureJob(c, cell.ID, cell.Feature, cell.Action, entry, []*job{prepare}, byFeature)
+		if err != nil {
+			return err
+		}
+		if d.Cluster.Type == matrix.ClusterPermanent {
+			j.resourceGroup = "supportmatrix/" + cell.ID
+		}
+		byFeature[cell.Feature.ID] = j
+	}
+	return b.cleanup(c, prepare, chainEntry)
+}
+
+// upgradeChain provisions the from-minor, upgrades to the next minor,
+// re-runs the verify features and tears down.
+func (b *builder) upgradeChain(u *matrix.UpgradeCell) error {
+	d := u.Distribution
+	fromTo := []kv{{"SM_FROM_VERSION", u.From.String()}, {"SM_TO_VERSION", u.To.String()}}
+	// The cluster runs the from-minor until the upgrade job is done.
+	c, err := b.newChain(d, d.ID+" "+u.From.String()+"->"+u.To.String(), u.ID, append(minorVars(u.From), fromTo...)...)
+	if err != nil {
+		return err
+	}
+	entry := ManifestJob{Cell: u.ID, Distribution: d.ID, From: u.From.String(), To: u.To.String(), Action: string(matrix.ActionRun)}
+	prepare, err := b.prepareJob(c, entry)
+	if err != nil {
+		return err
+	}
+	c.sm = append([]kv{{"SM_DISTRIBUTION", d.ID}}, append(minorVars(u.To), fromTo...)...)
+	up, err := b.templateJob(c, "upgrade.yml", roleCluster, stepUpgrade, stageUpgrade)
+	if err != nil {
+		return err
+	}
+	up.needs = []need{{job: prepare, artifacts: true}}
+	up.entry = entry
+	up.entry.Kind = KindUpgrade
+	if err := b.verify(c, u.To, u.Verify, entry, KindUpgrade, []*job{prepare, up}); err != nil {
+		return err
+	}
+	return b.cleanup(c, prepare, entry)
+}
+
+// skewChain provisions a control plane at N with nodes at an older minor,
+// runs the verify features and tears down.
+func (b *builder) skewChain(s *matrix.SkewCell) error {
+	d := s.Distribution
+	vars := append(minorVars(s.ControlPlane), kv{"SM_NODES_VERSION", s.Nodes.String()})
+	c, err := b.newChain(d, d.ID+" "+s.ControlPlane.String()+" nodes "+s.Nodes.String(), s.ID, vars...)
+	if err != nil {
+		return err
+	}
+	entry := ManifestJob{Cell: s.ID, Distribution: d.ID, Kubernetes: s.ControlPlane.String(), Nodes: s.Nodes.String(), Action: string(matrix.ActionRun)}
+	prepare, err := b.prepareJob(c, entry)
+	if err != nil {
+		return err
+	}
+	if err := b.verify(c, s.ControlPlane, s.Verify, entry, KindTest, []*job{prepare}); err != nil {
+		return err
+	}
+	return b.cleanup(c, prepare, entry)
+}
+
+// verify adds the verify features of an upgrade or skew chain, in needs
+// order, each with the action its cell has at minor v; excluded cells are
+// left out.
+func (b *builder) verify(c *chain, v matrix.Minor, verify []*matrix.Feature, entry ManifestJob, kind string, base []*job) error {
+	cells := b.cellsOf(c.d, v)
+	in := make(map[string]bool, len(verify))
+	for _, f := range verify {
+		in[f.ID] = true
+	}
+	byFeature := make(map[string]*job)
+	for _, f := range b.m.NeedsOrder() {
+		cell := cells[f.ID]
+		if !in[f.ID] || cell == nil || cell.Excluded() {
+			continue
+		}
+		e := entry
+		e.Kind = kind
+		e.Feature = f.ID
+		e.Action = ""
+		j, err := b.featureJob(c, c.id, f, cell.Action, e, base, byFeature)
+		if err != nil {
+			return err
+		}
+		byFeature[f.ID] = j
+	}
+	return nil
+}
+
+// prepareJob adds the chain's first job: provision (ephemeral) or connect
+// (permanent).
+func (b *builder) prepareJob(c *chain, entry ManifestJob) (*job, error) {
+	rel, step := "clusters/connect.yml", stepConnect
+	if c.d.Cluster.Type == matrix.ClusterEphemeral {
+		rel, step = "clusters/"+c.d.Cluster.Provision+".yml", stepProvision
+	}
+	j, err := b.templateJob(c, rel, roleCluster, step, stagePrepare)
+	if err != nil {
+		return nil, err
+	}
+	j.needs = []need{} // start at once, whatever the stages
+	j.entry = entry
+	j.entry.Kind = KindPrepare
+	return j, nil
+}
+
+// featureJob adds a feature's job: it needs the chain's base jobs and the
+// jobs of the features it needs.
+func (b *builder) featureJob(c *chain, cellID string, f *matrix.Feature, action matrix.Action, entry ManifestJob, base []*job, byFeature map[string]*job) (*job, error) {
+	j, err := b.templateJob(c, "features/"+f.Template+".yml", roleFeature, f.ID, stageTest)
+	if err != nil {
+		return nil, err
+	}
+	j.vars = c.vars(cellID, f.ID)
+	for _, p := range base {
+		j.needs = append(j.needs, need{job: p, artifacts: true})
+	}
+	var featureNeeds []*job
+	for _, n := range f.Needs {
+		dep := byFeature[n]
+		if dep == nil {
+			return nil, fmt.Errorf("generate %s: feature %s needs %s, which is not in the chain", c.label, f.ID, n)
+		}
+		featureNeeds = append(featureNeeds, dep)
+	}
+	if len(base)+len(featureNeeds) > b.m.Pipeline.Limits.MaxNeeds {
+		featureNeeds = reduce(featureNeeds)
+	}
+	if len(base)+len(featureNeeds) > b.m.Pipeline.Limits.MaxNeeds {
+		return nil, fmt.Errorf("generate %s: job %q would need %d jobs, more than max_needs %d", c.label, j.name, len(base)+len(featureNeeds), b.m.Pipeline.Limits.MaxNeeds)
+	}
+	for _, dep := range featureNeeds {
+		j.needs = append(j.needs, need{job: dep})
+	}
+	if f.Timeout != nil {
+		j.timeout = f.Timeout.Text
+	}
+	switch action {
+	case matrix.ActionManual:
+		j.when = "manual"
+		j.allowFailure = true
+	case matrix.ActionAllowFailure:
+		j.allowFailure = true
+	}
+	j.entry = entry
+	j.entry.Action = string(action)
+	return j, nil
+}
+
+// reduce drops the jobs that another job of the list needs, transitively:
+// waiting for the later one waits for them too.
+func reduce(jobs []*job) []*job {
+	implied := make(map[*job]bool)
+	var mark func(j *job)
+	mark = func(j *job) {
+		for _, n := range j.needs {
+			if !implied[n.job] {
+				implied[n.job] = true
+				mark(n.job)
+			}
+		}
+	}
+	for _, j := range jobs {
+		mark(j)
+	}
+	var out []*job
+	for _, j := range jobs {
+		if !implied[j] {
+			out = append(out, j)
+		}
+	}
+	return out
+}
+
+// cleanup adds the teardown of an ephemeral chain: it always runs, after
+// every job of the chain that does not wait for a person. A job that needs
+// a manual job would wait for it, and so would the teardown: manual jobs
+// (and the jobs that need them) are left out, so an unplayed manual job
+// never keeps a cluster alive. Played later, such a job finds the cluster
+// gone and fails; that is why manual cells suit permanent clusters.
+// Permanent clusters have no cleanup job: they outlive the pipeline.
+func (b *builder) cleanup(c *chain, prepare *job, entry ManifestJob) error {
+	defer func() { b.chains = append(b.chains, c.jobs) }()
+	if c.d.Cluster.Type != matrix.ClusterEphemeral {
+		return nil
+	}
+	gated := make(map[*job]bool)
+	neededByOthers := make(map[*job]bool)
+	for _, j := range c.jobs {
+		if j == prepare {
+			continue
+		}
+		if j.when == "manual" {
+			gated[j] = true
+		}
+		for _, n := range j.needs {
+			if gated[n.job] {
+				gated[j] = true
+			}
+		}
+	}
+	for _, j := range c.jobs {
+		if gated[j] {
+			continue
+		}
+		for _, n := range j.needs {
+			neededByOthers[n.job] = true
+		}
+	}
+	var sinks []*job
+	for _, j := range c.jobs {
+		if j != prepare && !gated[j] && !neededByOthers[j] {
+			sinks = append(sinks, j)
+		}
+	}
+	max := b.m.Pipeline.Limits.MaxNeeds
+	for round := 1; len(sinks)+1 > max; round++ {
+		var joins []*job
+		for i := 0; i < len(sinks); i += max {
+			group := sinks[i:min(i+max, len(sinks))]
+			w := &job{
+				name:   fmt.Sprintf("%s: [%s %d.%d]", c.label, stepWait, round, len(joins)+1),
+				stage:  stageCleanup,
+				vars:   c.vars(c.id, ""),
+				script: []string{"echo waited for the chain's jobs"},
+				image:  b.m.Pipeline.Image,
+				tags:   c.d.Tags,
+				when:   "always",
+				entry:  entry,
+			}
+			w.entry.Kind = KindCleanup
+			for _, g := range group {
+				w.needs = append(w.needs, need{job: g})
+			}
+			c.jobs = append(c.jobs, w)
+			joins = append(joins, w)
+		}
+		sinks = joins
+	}
+	t, err := b.templateJob(c, "clusters/"+c.d.Cluster.Teardown+".yml", roleCluster, stepTeardown, stageCleanup)
+	if err != nil {
+		return err
+	}
+	t.needs = []need{{job: prepare, artifacts: true}}
+	for _, s := range sinks {
+		t.needs = append(t.needs, need{job: s})
+	}
+	t.when = "always"
+	t.entry = entry
+	t.entry.Kind = KindCleanup
+	return nil
+}
+
+// templateJob adds a job built from a template to the chain.
+func (b *builder) templateJob(c *chain, rel string, r role, step, stage string) (*job, error) {
+	p, err := b.tc.get(rel, r)
+	if err != nil {
+		return nil, fmt.Errorf("generate %s: %w", c.label, err)
+	}
+	j := &job{
+		name:  c.label + ": [" + step + "]",
+		stage: stage,
+		vars:  c.vars(c.id, ""),
+		tmpl:  p,
+		tags:  c.d.Tags,
+	}
+	c.jobs = append(c.jobs, j)
+	return j, nil
+}
+
+// nothingToRun is the single job of a pipeline with no cell to run (a
+// merge request that changes no job): GitLab refuses an empty pipeline.
+func nothingToRun(m *matrix.Matrix) *job {
+	return &job{
+		name:   "no cell to run",
+		stage:  stagePrepare,
+		script: []string{"echo 'The change runs no cell: nothing in it shapes a job.'"},
+		image:  m.Pipeline.Image,
+		entry:  ManifestJob{Kind: KindPrepare},
+	}
+}

@@ -1,0 +1,202 @@
+// Package generate turns an expanded matrix (a matrix.Plan) and the job
+// templates into GitLab CI child-pipeline YAML and a manifest of the jobs.
+//
+// Each distribution × minor is one chain of jobs linked by needs: the
+// cluster's prepare job (provision for ephemeral clusters, connect for
+// permanent ones), the feature jobs in needs order, and a cleanup job that
+// always runs (teardown, ephemeral clusters only). Upgrade and skew cells are
+// chains of their own. Chains never wait on each other. Templates are plain
+// job bodies; the generator adds the keys it owns (stage, needs, tags,
+// resource_group, retry, timeout, interruptible, when, allow_failure) and
+// passes the cell only as CI variables, never through a script line.
+//
+// Past the matrix's max_jobs (or GitLab's YAML size limit) pipeline.yml
+// becomes a router: a provide-shards job re-publishes the shard files as its
+// artifacts and one trigger job per shard runs shard-N.yml as a grandchild
+// pipeline. Output is byte-for-byte deterministic.
+package generate
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
+)
+
+// Default limits and names.
+const (
+	// DefaultMaxYAMLSize is GitLab's max_yaml_size_bytes default (2 MB),
+	// compared with a high estimate of the parsed size of each file.
+	DefaultMaxYAMLSize = 2 * 1024 * 1024
+	// MaxArtifactInclude is the largest file trigger:include:artifact takes.
+	MaxArtifactInclude = 5 * 1000 * 1000
+	// DefaultGenerateJob is the parent pipeline's job that runs generate,
+	// when Options.GenerateJob is empty.
+	DefaultGenerateJob = "generate"
+	// PipelineFile is the child pipeline the parent triggers.
+	PipelineFile = "pipeline.yml"
+	// ManifestFile lists every generated job.
+	ManifestFile = "manifest.json"
+	// ProvideJob is the router's job that re-publishes the shard files.
+	ProvideJob = "provide-shards"
+	// MaxJobName and MaxNeededJobName are GitLab's job name limits.
+	MaxJobName       = 255
+	MaxNeededJobName = 128
+)
+
+// Stages of every generated pipeline, in order. Jobs run as soon as their
+// needs finish; stages only lay out the graph.
+var (
+	pipelineStages = []string{stagePrepare, stageUpgrade, stageTest, stageCleanup}
+	routerStages   = []string{stagePrepare, stageShards}
+)
+
+const (
+	stagePrepare = "prepare"
+	stageUpgrade = "upgrade"
+	stageTest    = "test"
+	stageCleanup = "cleanup"
+	stageShards  = "shards"
+)
+
+// Options choose what Generate writes.
+type Options struct {
+	// Cells, when not nil, lists the cell ids to run (the changed profile:
+	// added and changed cells). Generate adds the cells of their chain that
+	// they need. Nil runs every cell that is not excluded.
+	Cells []string
+	// Only keeps the cells matching any of the selectors (and the cells they
+	// need). Empty keeps every cell.
+	Only []Selector
+	// ArtifactDir is where the output directory sits in the parent's
+	// generate job artifacts, relative to the project directory ("out").
+	// The router's provide job re-publishes ArtifactDir/shard-N.yml.
+	ArtifactDir string
+	// GenerateJob is the name of the parent pipeline's job that ran
+	// generate; the provide job fetches its artifacts through
+	// needs:pipeline:$PARENT_PIPELINE_ID. Default "generate".
+	GenerateJob string
+	// MaxYAMLSize bounds the estimated parsed size of each file; default
+	// DefaultMaxYAMLSize.
+	MaxYAMLSize int
+}
+
+// File is one generated file, named relative to the output directory.
+type File struct {
+	Name string
+	Data []byte
+}
+
+// Output is what Generate produced: the files (pipeline.yml, any
+// shard-N.yml, manifest.json) and the manifest they were described by.
+type Output struct {
+	Files    []File
+	Manifest Manifest
+	// Shards is the number of shard files; 0 when pipeline.yml holds every job.
+	Shards int
+}
+
+// Generate lays out the plan's selected cells as child-pipeline YAML built
+// from the templates.
+func Generate(plan *matrix.Plan, tmpl Templates, opts Options) (*Output, error) {
+	if plan == nil || plan.Matrix == nil {
+		return nil, fmt.Errorf("generate: no plan")
+	}
+	m := plan.Matrix
+	if opts.MaxYAMLSize <= 0 {
+		opts.MaxYAMLSize = DefaultMaxYAMLSize
+	}
+	if opts.GenerateJob == "" {
+		opts.GenerateJob = DefaultGenerateJob
+	}
+	if opts.ArtifactDir == "" {
+		opts.ArtifactDir = "."
+	}
+	if m.Pipeline.Limits.MaxNeeds < 2 {
+		return nil, fmt.Errorf("generate: pipeline.limits.max_needs is %d; a chain needs at least 2", m.Pipeline.Limits.MaxNeeds)
+	}
+	run, err := selectCells(plan, opts)
+	if err != nil {
+		return nil, err
+	}
+	b := &builder{
+		m:    m,
+		plan: plan,
+		run:  run,
+		tc:   &templateCache{src: tmpl, image: m.Pipeline.Image, done: map[string]*prepared{}},
+	}
+	if err := b.build(); err != nil {
+		return nil, err
+	}
+	for _, c := range b.chains {
+		for _, j := range c {
+			if err := j.encode(m); err != nil {
+				return nil, err
+			}
+		}
+	}
+	out, err := layout(m, b.chains, opts)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range plan.IDs() {
+		if run[id] {
+			out.Manifest.Cells = append(out.Manifest.Cells, id)
+		}
+	}
+	data, err := json.MarshalIndent(out.Manifest, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encode manifest: %w", err)
+	}
+	out.Files = append(out.Files, File{Name: ManifestFile, Data: append(data, '\n')})
+	return out, nil
+}
+
+// selectCells returns the ids of the cells that run: every non-excluded
+// cell, or opts.Cells, narrowed by opts.Only, plus the cells they need.
+func selectCells(plan *matrix.Plan, opts Options) (map[string]bool, error) {
+	var ids []string
+	if opts.Cells == nil {
+		ids = plan.IDs()
+	} else {
+		ids = opts.Cells
+	}
+	if len(opts.Only) > 0 {
+		var kept []string
+		for _, id := range ids {
+			if MatchAny(opts.Only, id) {
+				kept = append(kept, id)
+			}
+		}
+		if len(kept) == 0 && opts.Cells == nil {
+			return nil, fmt.Errorf("--only %s matches no cell of the matrix", joinSelectors(opts.Only))
+		}
+		ids = kept
+	}
+	return plan.Closure(ids), nil
+}
+
+// variableName is what GitLab accepts as a variable name.
+var variableName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// checkVariable refuses distribution variables that could change what a job
+// runs rather than what it tests against: shell start-up hooks, the loader,
+// the runner's and GitLab's own settings, and the generator's SM_* names.
+func checkVariable(dist, name string) error {
+	if !variableName.MatchString(name) {
+		return fmt.Errorf("distributions.%s.variables: %q is not a CI variable name (letters, digits and _)", dist, name)
+	}
+	upper := strings.ToUpper(name)
+	for _, p := range []string{"CI_", "GITLAB_", "FF_", "GIT_", "RUNNER_", "SM_", "LD_", "DOCKER_"} {
+		if strings.HasPrefix(upper, p) {
+			return fmt.Errorf("distributions.%s.variables: %s is reserved (%s* variables steer the runner or the generated jobs)", dist, name, p)
+		}
+	}
+	switch upper {
+	case "PATH", "IFS", "ENV", "BASH_ENV", "PROMPT_COMMAND", "SHELLOPTS", "BASHOPTS", "PS4", "HOME", "SHELL", "KUBE_CONTEXT", "KUBECONFIG", "PARENT_PIPELINE_ID":
+		return fmt.Errorf("distributions.%s.variables: %s is reserved (it changes how job scripts run or which cluster they reach)", dist, name)
+	}
+	return nil
+}

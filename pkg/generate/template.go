@@ -1,0 +1,177 @@
+package generate
+
+import (
+	"fmt"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Templates gives the generator parsed job templates by their path relative
+// to the templates directory: "features/deploy.yml", "clusters/connect.yml",
+// "upgrade.yml". *templates.Set implements it.
+type Templates interface {
+	Parse(rel string) (*yaml.Node, error)
+}
+
+// ownedKeys are the job keys the generator sets; a template that sets one is
+// refused, because the matrix, not the template, decides them.
+var ownedKeys = []string{
+	"stage", "needs", "tags", "resource_group", "rules", "retry", "timeout",
+	"interruptible", "when", "allow_failure",
+}
+
+// refusedKeys cannot appear in a job template at all: they would change the
+// pipeline's shape behind the generator's back.
+var refusedKeys = []string{"trigger", "extends", "only", "except", "parallel"}
+
+// role says what the generator enforces on a template's body.
+type role int
+
+const (
+	roleCluster role = iota // provision, connect, teardown, upgrade
+	roleFeature             // feature tests: JUnit report uploaded always
+)
+
+// defaultJUnit is the report path added to a feature template that declares none.
+const defaultJUnit = "junit/*.xml"
+
+// prepared is a template ready to be spliced into jobs: its variables apart
+// (merged per job), the rest encoded once.
+type prepared struct {
+	rel   string
+	vars  []*yaml.Node // key, value, key, value ...
+	chunk []byte       // the other keys, encoded and indented under a job
+	size  int          // deepSize of the other keys
+}
+
+// templateCache prepares each template once per Generate call.
+type templateCache struct {
+	src   Templates
+	image string
+	done  map[string]*prepared
+}
+
+func (c *templateCache) get(rel string, r role) (*prepared, error) {
+	key := rel
+	if r == roleFeature {
+		key = "feature:" + rel
+	}
+	if p := c.done[key]; p != nil {
+		return p, nil
+	}
+	p, err := c.prepare(rel, r)
+	if err != nil {
+		return nil, fmt.Errorf("template %s: %w", rel, err)
+	}
+	c.done[key] = p
+	return p, nil
+}
+
+func (c *templateCache) prepare(rel string, r role) (*prepared, error) {
+	doc, err := c.src.Parse(rel)
+	if err != nil {
+		return nil, err
+	}
+	body := doc
+	if body != nil && body.Kind == yaml.DocumentNode {
+		if len(body.Content) == 0 {
+			body = nil
+		} else {
+			body = body.Content[0]
+		}
+	}
+	if body == nil || body.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("a template is a job body, a YAML mapping with a script")
+	}
+	body = resolve(body)
+	p := &prepared{rel: rel}
+	rest := newMapping()
+	if get(body, "image") == nil && c.image != "" {
+		rest.set("image", str(c.image))
+	}
+	hasScript := false
+	for i := 0; i+1 < len(body.Content); i += 2 {
+		k, v := body.Content[i], body.Content[i+1]
+		switch {
+		case contains(ownedKeys, k.Value):
+			return nil, fmt.Errorf("sets %s, which the generator owns (the matrix decides it); remove it from the template", k.Value)
+		case contains(refusedKeys, k.Value):
+			return nil, fmt.Errorf("sets %s, which a job template cannot use: templates are plain job bodies", k.Value)
+		case k.Value == "variables":
+			if v.Kind != yaml.MappingNode {
+				if v.Tag == "!!null" {
+					continue
+				}
+				return nil, fmt.Errorf("variables is not a mapping")
+			}
+			p.vars = v.Content
+			continue
+		case k.Value == "script":
+			hasScript = true
+		case k.Value == "artifacts" && r == roleFeature:
+			v = junitAlways(v)
+		}
+		rest.n.Content = append(rest.n.Content, k, v)
+	}
+	if !hasScript {
+		return nil, fmt.Errorf("has no script")
+	}
+	if r == roleFeature && get(rest.n, "artifacts") == nil {
+		rest.set("artifacts", junitAlways(nil))
+	}
+	if len(rest.n.Content) > 0 {
+		b, err := encode(rest.n)
+		if err != nil {
+			return nil, err
+		}
+		p.chunk = indent(nil, b)
+	}
+	p.size = deepSize(rest.n)
+	return p, nil
+}
+
+// junitAlways returns the artifacts mapping with when: always and a JUnit
+// report (the template's paths, or defaultJUnit), so a failing test still
+// uploads its report.
+func junitAlways(a *yaml.Node) *yaml.Node {
+	out := newMapping()
+	if a != nil && a.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(a.Content); i += 2 {
+			if a.Content[i].Value == "when" {
+				continue
+			}
+			out.n.Content = append(out.n.Content, a.Content[i], a.Content[i+1])
+		}
+	}
+	reports := get(out.n, "reports")
+	if reports == nil || reports.Kind != yaml.MappingNode {
+		r := newMapping()
+		if reports != nil { // a null reports key: replace its value
+			for i := 0; i+1 < len(out.n.Content); i += 2 {
+				if out.n.Content[i].Value == "reports" {
+					out.n.Content[i+1] = r.n
+				}
+			}
+		} else {
+			out.set("reports", r.n)
+		}
+		reports = r.n
+	}
+	if get(reports, "junit") == nil {
+		reports.Content = append(reports.Content, str("junit"), str(defaultJUnit))
+	}
+	// when: always first, where readers look for it.
+	withWhen := newMapping()
+	withWhen.set("when", str("always"))
+	withWhen.n.Content = append(withWhen.n.Content, out.n.Content...)
+	return withWhen.n
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
