@@ -1,0 +1,155 @@
+package collect
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"gitlab.com/supportmatrix/supportmatrix/pkg/gitlab"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/localci"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/results"
+)
+
+// LocalResultFile is the file, in a gitlab-ci-local working directory, that
+// keeps what a run's jobs did (SaveLocal), so that `collect --local-dir`
+// can read a run again later: gitlab-ci-local's own state directory does
+// not record job outcomes, only logs and artifacts.
+const LocalResultFile = "supportmatrix-local.json"
+
+// localSchema identifies the LocalResultFile format.
+const localSchema = "supportmatrix/local-result/v1"
+
+type localFile struct {
+	Schema string          `json:"schema"`
+	Result *localci.Result `json:"result"`
+}
+
+// SaveLocal writes res to dir/LocalResultFile, atomically.
+func SaveLocal(dir string, res *localci.Result) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(localFile{Schema: localSchema, Result: res}); err != nil {
+		return fmt.Errorf("save local result: %w", err)
+	}
+	return results.WriteAtomic(filepath.Join(dir, LocalResultFile), buf.Bytes())
+}
+
+// LoadLocal reads dir/LocalResultFile and returns the result and the time
+// it was written (the run's end).
+func LoadLocal(dir string) (*localci.Result, time.Time, error) {
+	path := filepath.Join(dir, LocalResultFile)
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, time.Time{}, fmt.Errorf("load local result: %s: no local run recorded there (run `supportmatrix run --local` first)", path)
+	}
+	if err != nil {
+		return nil, time.Time{}, fmt.Errorf("load local result: %w", err)
+	}
+	var f localFile
+	if err := json.Unmarshal(data, &f); err != nil {
+		return nil, time.Time{}, fmt.Errorf("load local result %s: %w", path, err)
+	}
+	if f.Schema != localSchema || f.Result == nil {
+		return nil, time.Time{}, fmt.Errorf("load local result %s: schema %q, want %q", path, f.Schema, localSchema)
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, time.Time{}, fmt.Errorf("load local result: %w", err)
+	}
+	return f.Result, st.ModTime().UTC().Truncate(time.Second), nil
+}
+
+// LocalOptions describe a gitlab-ci-local run.
+type LocalOptions struct {
+	// Manifest lists the generated jobs and their cells. Required.
+	Manifest *Manifest
+	// Plan lists the excluded cells; optional.
+	Plan *matrix.Plan
+	// ID is the run's id among local runs (default 1: a new local run
+	// replaces the previous one in the history).
+	ID int64
+	// Source is recorded as the run's source (default "local").
+	Source string
+	// Ref and SHA describe the checked-out code, when known.
+	Ref, SHA string
+	// Time is when the run finished; it is the run's created and finished
+	// time, so that the same inputs give the same results file.
+	Time time.Time
+}
+
+// Local turns a gitlab-ci-local run into a run of the history. Local runs
+// never count toward support. JUnit files among each job's artifacts give
+// the test counts and the server version.
+func Local(res *localci.Result, opts LocalOptions) (results.Run, Summary, error) {
+	if opts.Manifest == nil {
+		return results.Run{}, Summary{}, errors.New("collect local run: no manifest")
+	}
+	if res == nil {
+		return results.Run{}, Summary{}, errors.New("collect local run: no result")
+	}
+	if opts.ID == 0 {
+		opts.ID = 1
+	}
+	if opts.Source == "" {
+		opts.Source = "local"
+	}
+	// One pipeline per trigger chain, in the order gitlab-ci-local lists
+	// them; synthetic ids, jobs numbered in order.
+	var pipelines []gitlab.Pipeline
+	files := map[int64]string{}
+	index := map[string]int{}
+	junit := map[int64][]string{}
+	var jobID int64
+	for _, j := range res.Jobs {
+		i, ok := index[j.Triggerers]
+		if !ok {
+			i = len(pipelines)
+			index[j.Triggerers] = i
+			id := int64(i + 1)
+			pipelines = append(pipelines, gitlab.Pipeline{ID: id, Source: opts.Source})
+			if i > 0 {
+				pipelines[i].ParentID = 1
+			}
+			files[id] = j.Pipeline
+		}
+		jobID++
+		gj := gitlab.Job{ID: jobID, Name: j.Name, Status: string(j.Status), Bridge: j.Trigger,
+			Duration: j.Duration.Seconds()}
+		if j.Status == localci.AllowedFailure {
+			gj.Status, gj.AllowFailure = "failed", true
+		}
+		pipelines[i].Jobs = append(pipelines[i].Jobs, gj)
+		if len(j.JUnitFiles) > 0 {
+			junit[jobID] = j.JUnitFiles
+		}
+	}
+	matches := assign(opts.Manifest, pipelines, files)
+	tests := map[int64]*jobTests{}
+	for _, mt := range matches {
+		j := mt.newest()
+		if j == nil || !mt.mj.IsCellJob() || junit[j.ID] == nil {
+			continue
+		}
+		cases, err := readJUnitFiles(junit[j.ID])
+		if err != nil {
+			return results.Run{}, Summary{}, fmt.Errorf("collect local run: job %q: %w", j.Name, err)
+		}
+		tests[j.ID] = tally(cases)
+	}
+	cells, partial, incomplete := buildCells(buildInput{manifest: opts.Manifest, plan: opts.Plan, matches: matches, tests: tests})
+	t := opts.Time.UTC()
+	run := results.Run{
+		Pipeline: opts.ID, Source: opts.Source, Ref: opts.Ref, SHA: opts.SHA, Local: true,
+		Partial: partial, Incomplete: incomplete, TestReport: true,
+		CreatedAt: t, FinishedAt: t, Cells: cells,
+	}
+	var notes []string
+	notes = append(notes, res.Warnings...)
+	return run, summarize(&run, pipelines, notes), nil
+}
