@@ -163,21 +163,20 @@ func (da *DistAudit) Has(r string) bool {
 
 // DefaultRoot returns the directory a matrix file's docs paths are relative
 // to: the parent of the matrix/ directory the file sits in, else the
-// nearest enclosing directory holding .git, else the file's directory.
+// nearest enclosing directory holding .git, else the current directory.
 func DefaultRoot(matrixPath string) string {
 	dir := filepath.Dir(matrixPath)
 	if filepath.Base(dir) == "matrix" {
 		return filepath.Dir(dir)
 	}
-	for d := dir; ; {
+	for d := dir; ; d = filepath.Join(d, "..") {
 		if _, err := os.Stat(filepath.Join(d, ".git")); err == nil {
 			return d
 		}
 		abs, err := filepath.Abs(d)
 		if err != nil || filepath.Dir(abs) == abs {
-			return dir
+			return "."
 		}
-		d = filepath.Join(d, "..")
 	}
 }
 
@@ -406,7 +405,7 @@ func (da *DistAudit) check(m *matrix.Matrix) {
 			if f.Line > 0 {
 				continue
 			}
-			msg := fmt.Sprintf("no section for feature area %s (%s), which the matrix runs on %s (docs: at %s); put <a id=%q></a> on its own line above its heading",
+			msg := fmt.Sprintf("no section for feature area %s (%s), which the matrix runs on %s (page named at %s); put <a id=%q></a> on its own line above its heading",
 				f.Feature.ID, f.Feature.Name, d.ID, short(docsLine), FeatureAnchor(f.Feature.ID))
 			if f.HintLine > 0 {
 				msg = fmt.Sprintf("feature area %s (%s) has no valid section: %s", f.Feature.ID, f.Feature.Name, f.Hint)
