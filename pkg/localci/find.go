@@ -1,0 +1,136 @@
+// Package localci runs GitLab CI pipelines on this machine with
+// gitlab-ci-local (https://github.com/firecow/gitlab-ci-local), an independent
+// runner of GitLab CI YAML published on npm, and reads back what each job did.
+//
+// gitlab-ci-local's exit status does not say how the jobs went (a failing
+// job of a child pipeline does not fail the parent), so Run reads its job
+// events and the files it writes under the state directory instead:
+// artifacts/<job>/ (what each job exported), output/<job>.log (each job's
+// log) and includes/triggers/<trigger job>.yml (each child pipeline).
+package localci
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// Version is the gitlab-ci-local release supportmatrix runs: later releases
+// need Node 22.
+const Version = "4.70.1"
+
+// EnvBinary names the environment variable that points at a gitlab-ci-local
+// executable, taking precedence over every other place.
+const EnvBinary = "SUPPORTMATRIX_GITLAB_CI_LOCAL"
+
+// ErrNotFound means no gitlab-ci-local executable was found.
+var ErrNotFound = errors.New("gitlab-ci-local not found")
+
+// binRel is where `npm install --prefix DIR` puts the executable.
+var binRel = filepath.Join("node_modules", ".bin", "gitlab-ci-local")
+
+// Lookup returns the path of an installed gitlab-ci-local without installing
+// one: $SUPPORTMATRIX_GITLAB_CI_LOCAL, then .tools/node_modules/.bin in the
+// working directory or one of its parents (where `make tools` installs it),
+// then the user cache directory (where Install puts it), then PATH.
+func Lookup() (string, error) {
+	if p := os.Getenv(EnvBinary); p != "" {
+		if !isExecutable(p) {
+			return "", fmt.Errorf("%s=%s: not an executable file", EnvBinary, p)
+		}
+		return p, nil
+	}
+	if wd, err := os.Getwd(); err == nil {
+		for dir := wd; ; dir = filepath.Dir(dir) {
+			if p := filepath.Join(dir, ".tools", binRel); isExecutable(p) {
+				return p, nil
+			}
+			if filepath.Dir(dir) == dir {
+				break
+			}
+		}
+	}
+	if cache, err := CacheDir(); err == nil {
+		if p := filepath.Join(cache, binRel); isExecutable(p) {
+			return p, nil
+		}
+	}
+	if p, err := exec.LookPath("gitlab-ci-local"); err == nil {
+		return p, nil
+	}
+	return "", ErrNotFound
+}
+
+// Find returns the path of gitlab-ci-local like Lookup, and installs it into
+// the user cache directory with npm when it is found nowhere; progress of the
+// installation goes to log (which may be nil).
+func Find(ctx context.Context, log io.Writer) (string, error) {
+	if p, err := Lookup(); err == nil || !errors.Is(err, ErrNotFound) {
+		return p, err
+	}
+	cache, err := CacheDir()
+	if err != nil {
+		return "", fmt.Errorf("find gitlab-ci-local: %w", err)
+	}
+	return Install(ctx, cache, log)
+}
+
+// CacheDir is where Find installs gitlab-ci-local: supportmatrix/ under the
+// user cache directory (~/.cache on Linux).
+func CacheDir() (string, error) {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("user cache directory: %w", err)
+	}
+	return filepath.Join(dir, "supportmatrix"), nil
+}
+
+// Install runs `npm install --prefix dir gitlab-ci-local@Version` and returns
+// the installed executable; npm's output goes to log (which may be nil).
+func Install(ctx context.Context, dir string, log io.Writer) (string, error) {
+	npm, err := exec.LookPath("npm")
+	if err != nil {
+		return "", fmt.Errorf("install gitlab-ci-local %s: npm not found: install Node.js 20 or later "+
+			"(it brings npm), or point %s at a gitlab-ci-local executable: %w", Version, EnvBinary, ErrNotFound)
+	}
+	if _, err := exec.LookPath("node"); err != nil {
+		return "", fmt.Errorf("install gitlab-ci-local %s: node not found: install Node.js 20 or later: %w", Version, ErrNotFound)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("install gitlab-ci-local: %w", err)
+	}
+	if log == nil {
+		log = io.Discard
+	}
+	var out strings.Builder
+	cmd := exec.CommandContext(ctx, npm, "install", "--no-audit", "--no-fund", "--prefix", dir, "gitlab-ci-local@"+Version)
+	cmd.Stdout = io.MultiWriter(log, &out)
+	cmd.Stderr = cmd.Stdout
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("install gitlab-ci-local %s with npm into %s: %w\n%s", Version, dir, err, tail(out.String(), 20))
+	}
+	p := filepath.Join(dir, binRel)
+	if !isExecutable(p) {
+		return "", fmt.Errorf("install gitlab-ci-local %s: npm succeeded but %s is missing", Version, p)
+	}
+	return p, nil
+}
+
+func isExecutable(p string) bool {
+	info, err := os.Stat(p)
+	return err == nil && !info.IsDir() && info.Mode()&0o111 != 0
+}
+
+// tail returns the last n lines of s.
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}

@@ -1,0 +1,87 @@
+package localci
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// validateStateDir keeps Validate's files apart from a run's.
+const validateStateDir = ".gitlab-ci-local-validate"
+
+// Validate checks pipeline files in dir against GitLab's CI schema, as
+// gitlab-ci-local does before it runs anything (`--preview`), without
+// running a job. files are relative to dir; none means .gitlab-ci.yml. The
+// error lists every schema violation gitlab-ci-local reported.
+func Validate(ctx context.Context, bin, dir string, files ...string) error {
+	if bin == "" {
+		var err error
+		if bin, err = Find(ctx, nil); err != nil {
+			return fmt.Errorf("validate pipeline: %w", err)
+		}
+	}
+	if len(files) == 0 {
+		files = []string{".gitlab-ci.yml"}
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return fmt.Errorf("validate pipeline: %w", err)
+	}
+	defer os.RemoveAll(filepath.Join(abs, validateStateDir))
+	var errs []error
+	for _, f := range files {
+		cmd := exec.CommandContext(ctx, bin, "--preview", "--file", f, "--state-dir", validateStateDir,
+			"--home", abs, "--no-color", "--ignore-predefined-vars", "CI_PIPELINE_SOURCE")
+		cmd.Dir = abs
+		cmd.Env = cleanEnv(os.Environ())
+		var stderr bytes.Buffer
+		cmd.Stdout = nil
+		cmd.Stderr = &stderr
+		err := cmd.Run()
+		if ctx.Err() != nil {
+			return fmt.Errorf("validate %s: %w", f, ctx.Err())
+		}
+		var exitErr *exec.ExitError
+		if errors.As(err, &exitErr) {
+			errs = append(errs, fmt.Errorf("%s: %s", filepath.Join(dir, f), schemaProblems(stderr.String())))
+		} else if err != nil {
+			return fmt.Errorf("validate %s: run gitlab-ci-local: %w", f, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// noise are the lines of gitlab-ci-local's stderr that do not describe the
+// pipeline: git fallbacks in a repository without commits or remote, timings,
+// stack frames.
+var noise = []string{"Using fallback", "  Command failed", "fatal:", "Use '--' to", "HEAD",
+	"Unable to retrieve", "error: No such remote", "parsing and downloads", "json schema validated", "    at "}
+
+// schemaProblems keeps the lines of gitlab-ci-local's complaint that say
+// what is wrong, leaving out git warnings and troubleshooting advice.
+func schemaProblems(stderr string) string {
+	var keep []string
+lines:
+	for _, line := range strings.Split(stderr, "\n") {
+		if strings.HasPrefix(line, "For further troubleshooting") {
+			break
+		}
+		for _, n := range noise {
+			if strings.HasPrefix(line, n) {
+				continue lines
+			}
+		}
+		if t := strings.TrimSpace(line); t != "" {
+			keep = append(keep, t)
+		}
+	}
+	if len(keep) == 0 {
+		return tail(strings.TrimSpace(stderr), 10)
+	}
+	return strings.Join(keep, "\n")
+}

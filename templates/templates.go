@@ -1,0 +1,275 @@
+// Package templates holds the default job templates of supportmatrix and
+// reads them, with an optional override directory that replaces defaults file
+// by file.
+//
+// A template is a plain GitLab CI job body (script, before_script, variables,
+// artifacts, image, ...): features/<name>.yml for feature areas,
+// clusters/<name>.yml to provision, connect to and tear down clusters, and
+// upgrade.yml for control-plane upgrades. The generator owns the keys that
+// place a job in the pipeline (stage, needs, rules, ...), so a template that
+// sets one is rejected. README.md documents the conventions a template follows.
+package templates
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+//go:embed features/*.yml clusters/*.yml upgrade.yml
+var defaults embed.FS
+
+// defaultsLabel prefixes the source path of an embedded default in messages,
+// so that users find the file in the repository.
+const defaultsLabel = "templates"
+
+// UpgradePath is the template of control-plane upgrade jobs.
+const UpgradePath = "upgrade.yml"
+
+// FeaturePath returns the relative path of the template of a feature.
+func FeaturePath(name string) string { return "features/" + name + ".yml" }
+
+// ClusterPath returns the relative path of a cluster template (provision,
+// teardown or connect).
+func ClusterPath(name string) string { return "clusters/" + name + ".yml" }
+
+// ConnectPath is the template that prepares jobs against permanent clusters.
+var ConnectPath = ClusterPath("connect")
+
+// ownedKeys are the job keywords the generator sets; a template must not.
+var ownedKeys = map[string]bool{
+	"stage": true, "needs": true, "tags": true, "resource_group": true,
+	"rules": true, "retry": true, "timeout": true, "interruptible": true,
+	"when": true, "allow_failure": true, "trigger": true, "extends": true,
+	"parallel": true, "only": true, "except": true,
+}
+
+// jobKeys are the GitLab CI job keywords a template may set.
+var jobKeys = map[string]bool{
+	"after_script": true, "artifacts": true, "before_script": true,
+	"cache": true, "coverage": true, "dependencies": true, "environment": true,
+	"hooks": true, "id_tokens": true, "identity": true, "image": true,
+	"inherit": true, "release": true, "script": true, "secrets": true,
+	"services": true, "variables": true,
+}
+
+// Default returns the embedded default templates, rooted so that
+// "features/deploy.yml" names the deploy template.
+func Default() fs.FS { return defaults }
+
+// Set is the default templates with an optional override directory on top.
+type Set struct {
+	overrideDir string
+	override    fs.FS
+}
+
+// Open returns the default templates overridden, file by file, by the files
+// under overrideDir; an empty overrideDir means the defaults alone.
+func Open(overrideDir string) (*Set, error) {
+	if overrideDir == "" {
+		return &Set{}, nil
+	}
+	info, err := os.Stat(overrideDir)
+	if err != nil {
+		return nil, fmt.Errorf("open templates: %w", err)
+	}
+	if !info.IsDir() {
+		return nil, fmt.Errorf("open templates: %s is not a directory", overrideDir)
+	}
+	return &Set{overrideDir: overrideDir, override: os.DirFS(overrideDir)}, nil
+}
+
+// Read returns the bytes of the template at rel (a slash-separated path such
+// as "features/deploy.yml") and the path to name in messages: the override
+// file when there is one, else the default under templates/.
+func (s *Set) Read(rel string) ([]byte, string, error) {
+	if !fs.ValidPath(rel) || rel == "." {
+		return nil, rel, fmt.Errorf("template %q: not a relative slash-separated path", rel)
+	}
+	if s.override != nil {
+		data, err := fs.ReadFile(s.override, rel)
+		source := filepath.Join(s.overrideDir, filepath.FromSlash(rel))
+		if err == nil {
+			return data, source, nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return nil, source, fmt.Errorf("read template %s: %w", source, err)
+		}
+	}
+	source := path.Join(defaultsLabel, rel)
+	data, err := fs.ReadFile(defaults, rel)
+	if errors.Is(err, fs.ErrNotExist) {
+		where := "no default"
+		if s.override != nil {
+			where = fmt.Sprintf("neither in %s nor a default", s.overrideDir)
+		}
+		return nil, source, fmt.Errorf("template %s: %s: %w", rel, where, fs.ErrNotExist)
+	}
+	if err != nil {
+		return nil, source, fmt.Errorf("read template %s: %w", source, err)
+	}
+	return data, source, nil
+}
+
+// Hash returns the hex SHA-256 of the template's bytes, so that a change to a
+// template marks its cells as changed; it returns "" when the template cannot
+// be read (Read says why).
+func (s *Set) Hash(rel string) string {
+	data, _, err := s.Read(rel)
+	if err != nil {
+		return ""
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
+
+// List returns the relative paths of every template of the set, defaults and
+// overrides, sorted.
+func (s *Set) List() ([]string, error) {
+	seen := map[string]bool{}
+	collect := func(fsys fs.FS, label string) error {
+		return fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return fmt.Errorf("list templates in %s: %w", label, err)
+			}
+			if !d.IsDir() && (strings.HasSuffix(p, ".yml") || strings.HasSuffix(p, ".yaml")) {
+				seen[p] = true
+			}
+			return nil
+		})
+	}
+	if err := collect(defaults, defaultsLabel); err != nil {
+		return nil, err
+	}
+	if s.override != nil {
+		if err := collect(s.override, s.overrideDir); err != nil {
+			return nil, err
+		}
+	}
+	list := make([]string, 0, len(seen))
+	for p := range seen {
+		list = append(list, p)
+	}
+	sort.Strings(list)
+	return list, nil
+}
+
+// Parse reads the template at rel and returns its mapping node, after checking
+// that it is one YAML mapping of job keywords, without keys the generator owns
+// and with a script. Every problem is reported, as a Problems error.
+func (s *Set) Parse(rel string) (*yaml.Node, error) {
+	data, source, err := s.Read(rel)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(source, data)
+}
+
+// Parse checks one template's bytes; source names the file in problems.
+func Parse(source string, data []byte) (*yaml.Node, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		return nil, fmt.Errorf("%s: %w", source, err)
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err == nil {
+		return nil, Problems{{File: source, Line: extra.Line, Column: extra.Column,
+			Message: "a template is one YAML document, found a second one"}}
+	}
+	root := &doc
+	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
+		root = root.Content[0]
+	}
+	if root.Kind != yaml.MappingNode {
+		return nil, Problems{{File: source, Line: root.Line, Column: root.Column,
+			Message: "a template is a mapping of job keywords (script, variables, artifacts, ...)"}}
+	}
+	var problems Problems
+	add := func(n *yaml.Node, format string, args ...any) {
+		problems = append(problems, Problem{File: source, Line: n.Line, Column: n.Column, Message: fmt.Sprintf(format, args...)})
+	}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		key, value := root.Content[i], root.Content[i+1]
+		if key.Kind != yaml.ScalarNode || key.Tag == "!!merge" {
+			add(key, "keys of a template are job keywords; anchors and merge keys are not supported")
+			continue
+		}
+		name := key.Value
+		switch {
+		case seen[name]:
+			add(key, "duplicate key %q", name)
+		case ownedKeys[name]:
+			add(key, "%q is set by the generator from the matrix; remove it from the template", name)
+		case !jobKeys[name]:
+			add(key, "%q is not a job keyword a template may set (allowed: %s)", name, strings.Join(allowedKeys(), ", "))
+		}
+		seen[name] = true
+		if name == "script" && !isScript(value) {
+			add(value, "script must be a string or a list of strings")
+		}
+	}
+	if !seen["script"] {
+		add(root, "a template needs a script")
+	}
+	if len(problems) > 0 {
+		return nil, problems
+	}
+	return root, nil
+}
+
+func isScript(n *yaml.Node) bool {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		return n.Tag == "!!str" && n.Value != ""
+	case yaml.SequenceNode:
+		return len(n.Content) > 0
+	}
+	return false
+}
+
+func allowedKeys() []string {
+	keys := make([]string, 0, len(jobKeys))
+	for k := range jobKeys {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// Problem is one thing wrong with a template, at a line and column.
+type Problem struct {
+	File    string
+	Line    int
+	Column  int
+	Message string
+}
+
+// String renders the problem as file:line:col: message.
+func (p Problem) String() string {
+	return fmt.Sprintf("%s:%d:%d: %s", p.File, p.Line, p.Column, p.Message)
+}
+
+// Problems is every problem found in a template; it is the error Parse returns.
+type Problems []Problem
+
+// Error renders one problem a line.
+func (ps Problems) Error() string {
+	lines := make([]string, len(ps))
+	for i, p := range ps {
+		lines[i] = p.String()
+	}
+	return strings.Join(lines, "\n")
+}
