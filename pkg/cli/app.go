@@ -106,7 +106,10 @@ Exit codes: 0 success, 1 invalid input or failed check, 2 wrong usage,
 func commands() []*cli.Command {
 	cmds := []*cli.Command{
 		validateCommand(),
+		planCommand(),
+		collectCommand(),
 		versionsCommand(),
+		docsCommand(),
 		// Each command lives in its own file; add yours here.
 	}
 	for _, c := range cmds {

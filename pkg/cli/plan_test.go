@@ -1,0 +1,201 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// runCLI runs the CLI in-process and returns the exit code and both streams.
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := Run(append([]string{"supportmatrix"}, args...), &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+// golden compares got with testdata/name, or rewrites it under -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./pkg/cli -update)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs from the output (go test ./pkg/cli -update to accept):\n%s", path, got)
+	}
+}
+
+func TestValidateExamples(t *testing.T) {
+	files, _ := filepath.Glob("../../examples/*/matrix.yaml")
+	files = append(files, "../../matrix/matrix.yaml")
+	if len(files) < 4 {
+		t.Fatalf("found only %v", files)
+	}
+	for _, f := range files {
+		code, out, errOut := runCLI(t, "validate", "--matrix", f, "--date", "2026-11-22")
+		if code != 0 || !strings.Contains(out, ": valid: ") {
+			t.Errorf("validate %s: exit %d\n%s%s", f, code, out, errOut)
+		}
+	}
+}
+
+func TestValidateFormats(t *testing.T) {
+	const bad = "../matrix/testdata/invalid-references.yaml"
+	for _, format := range []string{"text", "json", "codequality"} {
+		t.Run(format, func(t *testing.T) {
+			code, out, errOut := runCLI(t, "validate", "--matrix", bad, "--format", format, "--date", "2026-11-22")
+			if code != ExitInvalid {
+				t.Errorf("exit %d, want 1", code)
+			}
+			golden(t, "validate-references."+format, out+errOut)
+			if format != "text" && !json.Valid([]byte(out)) {
+				t.Errorf("%s output is not JSON", format)
+			}
+		})
+	}
+}
+
+func TestValidateUsage(t *testing.T) {
+	if code, _, _ := runCLI(t, "validate", "--format", "yaml"); code != ExitUsage {
+		t.Errorf("bad --format: exit %d, want 2", code)
+	}
+	if code, _, _ := runCLI(t, "validate", "--no-such-flag"); code != ExitUsage {
+		t.Errorf("unknown flag: exit %d, want 2", code)
+	}
+	if code, _, errOut := runCLI(t, "validate", "--matrix", "does/not/exist.yaml"); code != ExitInvalid || !strings.Contains(errOut, "does/not/exist.yaml") {
+		t.Errorf("missing file: exit %d, %q", code, errOut)
+	}
+}
+
+func TestPlanGolden(t *testing.T) {
+	for _, format := range []string{"text", "json", "markdown"} {
+		t.Run(format, func(t *testing.T) {
+			code, out, errOut := runCLI(t, "plan", "--matrix", "../../examples/minimal/matrix.yaml", "--format", format)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			golden(t, "plan-minimal."+format, out)
+		})
+	}
+}
+
+// TestPlanJSONListsExactlyTheCells checks plan --format json against the
+// expansion rules on the project's matrix: every offered minor × feature is
+// listed once, excluded cells carry reasons.
+func TestPlanJSONListsExactlyTheCells(t *testing.T) {
+	code, out, errOut := runCLI(t, "plan", "--matrix", "../../matrix/matrix.yaml", "--format", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var p struct {
+		Schema string `json:"schema"`
+		Cells  []struct{ Cell, Action, Reason string }
+		Jobs   int `json:"jobs"`
+	}
+	if err := json.Unmarshal([]byte(out), &p); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, c := range p.Cells {
+		if seen[c.Cell] {
+			t.Errorf("%s listed twice", c.Cell)
+		}
+		seen[c.Cell] = true
+		if c.Action == "exclude" && c.Reason == "" {
+			t.Errorf("%s is excluded without a reason", c.Cell)
+		}
+	}
+	if p.Schema != "supportmatrix/plan/v1" || p.Jobs == 0 || len(p.Cells) == 0 {
+		t.Errorf("plan = %s, %d jobs, %d cells", p.Schema, p.Jobs, len(p.Cells))
+	}
+}
+
+// TestPlanBase compares with another matrix file and with a git ref.
+func TestPlanBase(t *testing.T) {
+	dir := t.TempDir()
+	base, err := os.ReadFile("../../examples/minimal/matrix.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := strings.Replace(string(base), "features:\n", "features:\n  extra:\n    name: An extra feature\n    template: deploy\n", 1)
+	if head == string(base) {
+		t.Fatal("could not edit the minimal example")
+	}
+	write := func(name, data string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	basePath := write("base.yaml", string(base))
+	headPath := write("matrix.yaml", head)
+	code, out, errOut := runCLI(t, "plan", "--matrix", headPath, "--base", basePath, "--format", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var p struct {
+		Added, Removed, Changed []string
+		Jobs                    int
+		ChangedJobs             int `json:"changed_jobs"`
+	}
+	if err := json.Unmarshal([]byte(out), &p); err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Added) == 0 || len(p.Removed) != 0 || len(p.Changed) != 0 {
+		t.Errorf("added %v removed %v changed %v", p.Added, p.Removed, p.Changed)
+	}
+	for _, id := range p.Added {
+		if !strings.HasSuffix(id, "/extra") {
+			t.Errorf("added %s, want only extra cells", id)
+		}
+	}
+	if p.ChangedJobs == 0 || p.ChangedJobs >= p.Jobs {
+		t.Errorf("changed-only jobs %d of %d", p.ChangedJobs, p.Jobs)
+	}
+
+	// The same through git: commit the base, edit, compare with HEAD.
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git not installed")
+	}
+	repo := t.TempDir()
+	git := func(args ...string) {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = repo
+		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.invalid", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.invalid")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	git("init", "-q")
+	m := filepath.Join(repo, "matrix.yaml")
+	os.WriteFile(m, base, 0o644)
+	git("add", ".")
+	git("commit", "-qm", "base")
+	os.WriteFile(m, []byte(head), 0o644)
+	code, out2, errOut := runCLI(t, "plan", "--matrix", m, "--base", "HEAD", "--format", "json")
+	if code != 0 {
+		t.Fatalf("git base: exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out2, `"added": [`) || !strings.Contains(out2, "/extra") {
+		t.Errorf("git base plan lacks the added cells:\n%s", out2)
+	}
+	if code, _, errOut := runCLI(t, "plan", "--matrix", m, "--base", "no-such-ref"); code != ExitInvalid || !strings.Contains(errOut, "no-such-ref") {
+		t.Errorf("unknown ref: exit %d, %s", code, errOut)
+	}
+}
