@@ -1,0 +1,267 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"gitlab.com/supportmatrix/supportmatrix/pkg/collect"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/gitlab"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/results"
+)
+
+// collectOptions is everything the collect command reads from its flags.
+type collectOptions struct {
+	Pipeline      int64
+	LocalDir      string
+	Manifest      string
+	Results       string
+	Matrix        string
+	MatrixSet     bool // --matrix given: a missing file is an error
+	DefaultBranch string
+	MR            int
+	APIURL        string
+	Project       string
+	Concurrency   int
+	LocalID       int64
+	Source        string
+	Time          string
+}
+
+func collectCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "collect",
+		Usage:     "read job outcomes back and merge them into the results file",
+		UsageText: "supportmatrix collect (--pipeline ID | --local-dir D) --manifest F [--results F] [--matrix F] [--default-branch B]",
+		Description: `A generated pipeline proves cells: each job of the manifest (written by
+generate next to the pipeline) belongs to one cell, like gke/1.35/runner or
+k3s/1.34->1.35. collect reads what the jobs did and records one run in the
+results file (matrix/results.json), the history that render and publish read.
+
+From GitLab, in a job of the parent pipeline after the trigger job:
+   supportmatrix collect --pipeline $CI_PIPELINE_ID --manifest out/manifest.json
+It follows trigger jobs to every child and shard pipeline, lists all job
+attempts (retries included) and reads each pipeline's test report for test
+counts and the cluster's server version. A CI job token may not read test
+reports: the run then keeps job statuses alone and says so. Use a project
+access token with read_api (SUPPORTMATRIX_TOKEN) for the full picture.
+
+From a gitlab-ci-local run (what "run --local" does):
+   supportmatrix collect --local-dir out/ --manifest out/manifest.json
+
+A cell's status comes from its newest job: passed; flaky (failed, then passed
+on retry); failed; allowed_failure; canceled; skipped; not_run (a manual job
+never played, a job still running, or no job at all: a missing result is never
+a pass); excluded (the matrix excludes the cell, with the rule's reason).
+
+Only schedule and web pipelines on the default branch count toward support;
+merge-request and other runs are kept apart as previews. Runs are merged by
+pipeline id, so collecting a pipeline twice changes nothing; the history keeps
+the last 30 counting runs and the last 10 previews. The file is replaced
+atomically: when the API stays down (exit 3) or anything else fails, it is left
+byte for byte as it was.`,
+		Flags: []cli.Flag{
+			&cli.Int64Flag{Name: "pipeline", Usage: "the parent pipeline `ID` to collect", EnvVars: []string{"SUPPORTMATRIX_PIPELINE", "CI_PIPELINE_ID"}},
+			&cli.StringFlag{Name: "local-dir", Usage: "collect the gitlab-ci-local run in `DIR` instead of a GitLab pipeline", EnvVars: []string{"SUPPORTMATRIX_LOCAL_DIR"}},
+			&cli.StringFlag{Name: "manifest", Usage: "the manifest `FILE` generate wrote", EnvVars: []string{"SUPPORTMATRIX_MANIFEST"}},
+			&cli.StringFlag{Name: "results", Usage: "the results `FILE` to merge the run into", Value: "matrix/results.json", EnvVars: []string{"SUPPORTMATRIX_RESULTS"}},
+			matrixFlag(),
+			&cli.StringFlag{Name: "default-branch", Usage: "the project's default `BRANCH`: only schedule and web runs on it count", EnvVars: []string{"CI_DEFAULT_BRANCH"}},
+			&cli.IntFlag{Name: "mr", Usage: "the merge request `IID` of a preview run", EnvVars: []string{"CI_MERGE_REQUEST_IID"}},
+			&cli.StringFlag{Name: "api-url", Usage: "the GitLab API `URL`, e.g. https://gitlab.com/api/v4", EnvVars: []string{"CI_API_V4_URL"}},
+			&cli.StringFlag{Name: "project", Usage: "the project `ID` or path", EnvVars: []string{"CI_PROJECT_ID"}},
+			&cli.IntFlag{Name: "concurrency", Usage: "API requests in flight at once", Value: gitlab.DefaultConcurrency, EnvVars: []string{"SUPPORTMATRIX_CONCURRENCY"}},
+			&cli.Int64Flag{Name: "local-id", Usage: "the `ID` of a local run in the history (a new run with the same id replaces it)", Value: 1, EnvVars: []string{"SUPPORTMATRIX_LOCAL_ID"}},
+			&cli.StringFlag{Name: "source", Usage: "the `SOURCE` recorded for a local run", Value: "local", EnvVars: []string{"SUPPORTMATRIX_SOURCE"}},
+			&cli.StringFlag{Name: "time", Usage: "the finish `TIME` (RFC 3339) recorded for a local run; default: when the run was saved", EnvVars: []string{"SUPPORTMATRIX_TIME"}},
+		},
+		Action: func(c *cli.Context) error {
+			opts := collectOptions{
+				Pipeline: c.Int64("pipeline"), LocalDir: c.String("local-dir"), Manifest: c.String("manifest"),
+				Results: c.String("results"), Matrix: c.String("matrix"), MatrixSet: c.IsSet("matrix"),
+				DefaultBranch: c.String("default-branch"), MR: c.Int("mr"), APIURL: c.String("api-url"),
+				Project: c.String("project"), Concurrency: c.Int("concurrency"), LocalID: c.Int64("local-id"),
+				Source: c.String("source"), Time: c.String("time"),
+			}
+			// In CI, CI_PIPELINE_ID is always there: an explicit --local-dir wins.
+			if opts.LocalDir != "" && opts.Pipeline != 0 && pipelineFromEnv(opts.Pipeline) {
+				opts.Pipeline = 0
+			}
+			return runCollect(c.Context, opts, c.App.Writer, c.App.ErrWriter)
+		},
+	}
+}
+
+// pipelineFromEnv reports whether --pipeline's value is the one the
+// environment holds (CI_PIPELINE_ID in every CI job).
+func pipelineFromEnv(v int64) bool {
+	for _, env := range []string{"SUPPORTMATRIX_PIPELINE", "CI_PIPELINE_ID"} {
+		if e := os.Getenv(env); e != "" && e == fmt.Sprint(v) {
+			return true
+		}
+	}
+	return false
+}
+
+// runCollect collects one run and merges it into the results file. Nothing
+// is written unless everything succeeded.
+func runCollect(ctx context.Context, o collectOptions, stdout, stderr io.Writer) error {
+	switch {
+	case o.Pipeline == 0 && o.LocalDir == "":
+		return Usage(errors.New("collect: give --pipeline ID or --local-dir DIR"))
+	case o.Pipeline != 0 && o.LocalDir != "":
+		return Usage(errors.New("collect: give --pipeline or --local-dir, not both"))
+	case o.Manifest == "":
+		return Usage(errors.New("collect: --manifest FILE is required"))
+	case o.Pipeline < 0:
+		return Usage(fmt.Errorf("collect: --pipeline %d: want a positive id", o.Pipeline))
+	}
+	manifest, err := collect.ReadManifest(o.Manifest)
+	if err != nil {
+		return Invalid(fmt.Errorf("collect: %w", err))
+	}
+	plan, err := collectPlan(o, stderr)
+	if err != nil {
+		return err
+	}
+	// Read the history before asking GitLab anything: a corrupt file
+	// stops the command without an API call.
+	history, err := results.Read(o.Results)
+	if err != nil {
+		return Invalid(fmt.Errorf("collect: %w", err))
+	}
+
+	var (
+		run     results.Run
+		summary collect.Summary
+	)
+	if o.LocalDir != "" {
+		run, summary, err = collectLocal(o, manifest, plan)
+		if err != nil {
+			return err
+		}
+	} else {
+		run, summary, err = collectGitLab(ctx, o, manifest, plan, stderr)
+		if err != nil {
+			return err
+		}
+	}
+
+	history.Merge(run)
+	history.Bound(results.KeepCounting, results.KeepPreviews)
+	data, err := history.Marshal()
+	if err != nil {
+		return Invalid(fmt.Errorf("collect: %w", err))
+	}
+	if err := results.WriteAtomic(o.Results, data); err != nil {
+		return Invalid(fmt.Errorf("collect: %w", err))
+	}
+	for _, n := range summary.Notes {
+		fmt.Fprintf(stderr, "supportmatrix: note: %s\n", n)
+	}
+	what := fmt.Sprintf("pipeline %d", run.Pipeline)
+	if run.Local {
+		what = fmt.Sprintf("local run %d", run.Pipeline)
+	}
+	kind := "preview"
+	if run.Counts {
+		kind = "counting"
+	}
+	fmt.Fprintf(stdout, "collected %s (%s run): %s -> %s\n", what, kind, summary, o.Results)
+	return nil
+}
+
+// collectPlan loads and expands the matrix, for the excluded cells. A
+// missing default matrix is tolerated (with a note); a given one must load.
+func collectPlan(o collectOptions, stderr io.Writer) (*matrix.Plan, error) {
+	if o.Matrix == "" {
+		return nil, nil
+	}
+	if _, err := os.Stat(o.Matrix); errors.Is(err, fs.ErrNotExist) && !o.MatrixSet {
+		fmt.Fprintf(stderr, "supportmatrix: note: no matrix at %s: excluded cells are not listed\n", o.Matrix)
+		return nil, nil
+	}
+	m, err := matrix.Load(o.Matrix)
+	if err != nil {
+		return nil, Invalid(fmt.Errorf("collect: %w", err))
+	}
+	return matrix.Expand(m), nil
+}
+
+func collectLocal(o collectOptions, manifest *collect.Manifest, plan *matrix.Plan) (results.Run, collect.Summary, error) {
+	res, saved, err := collect.LoadLocal(o.LocalDir)
+	if err != nil {
+		return results.Run{}, collect.Summary{}, Invalid(fmt.Errorf("collect: %w", err))
+	}
+	when := saved
+	if o.Time != "" {
+		when, err = time.Parse(time.RFC3339, o.Time)
+		if err != nil {
+			return results.Run{}, collect.Summary{}, Usage(fmt.Errorf("collect: --time %q: want RFC 3339, like 2026-05-01T12:00:00Z", o.Time))
+		}
+	}
+	run, summary, err := collect.Local(res, collect.LocalOptions{
+		Manifest: manifest, Plan: plan, ID: o.LocalID, Source: o.Source, Time: when,
+	})
+	if err != nil {
+		return results.Run{}, collect.Summary{}, Invalid(fmt.Errorf("collect: %w", err))
+	}
+	return run, summary, nil
+}
+
+func collectGitLab(ctx context.Context, o collectOptions, manifest *collect.Manifest, plan *matrix.Plan, stderr io.Writer) (results.Run, collect.Summary, error) {
+	token, job := Token()
+	tokenVar := tokenVariable()
+	if token == "" {
+		return results.Run{}, collect.Summary{}, Invalid(errors.New("collect: no GitLab token: set SUPPORTMATRIX_TOKEN (a project access token with read_api), GITLAB_TOKEN or CI_JOB_TOKEN"))
+	}
+	cfg := gitlab.Config{
+		BaseURL: o.APIURL, Token: token, JobToken: job, Project: o.Project,
+		Concurrency: o.Concurrency, Progress: stderr,
+	}
+	if configureGitLab != nil {
+		configureGitLab(&cfg)
+	}
+	client, err := gitlab.New(cfg)
+	if err != nil {
+		return results.Run{}, collect.Summary{}, Usage(fmt.Errorf("collect: %w (--api-url, --project)", err))
+	}
+	run, summary, err := collect.Pipeline(ctx, client, o.Pipeline, collect.Options{
+		Manifest: manifest, Plan: plan, DefaultBranch: o.DefaultBranch, MR: o.MR, Concurrency: o.Concurrency,
+	})
+	switch {
+	case err == nil:
+		return run, summary, nil
+	case errors.Is(err, gitlab.ErrUnavailable):
+		return results.Run{}, collect.Summary{}, APIFailure(fmt.Errorf("%w; %s left unchanged", err, o.Results))
+	case errors.Is(err, gitlab.ErrUnauthorized):
+		return results.Run{}, collect.Summary{}, Invalid(fmt.Errorf("%w: GitLab refused the token in %s (invalid, expired or revoked)", err, tokenVar))
+	case errors.Is(err, gitlab.ErrForbidden):
+		return results.Run{}, collect.Summary{}, Invalid(fmt.Errorf("%w: the token in %s may not read pipeline %d's jobs (it needs read_api on project %s)", err, tokenVar, o.Pipeline, o.Project))
+	case errors.Is(err, gitlab.ErrNotFound):
+		return results.Run{}, collect.Summary{}, Invalid(fmt.Errorf("%w: no pipeline %d in project %s visible to the token in %s", err, o.Pipeline, o.Project, tokenVar))
+	default:
+		return results.Run{}, collect.Summary{}, Invalid(err)
+	}
+}
+
+// configureGitLab, when set (by tests), adjusts the GitLab client's
+// configuration, for example to retry without waiting.
+var configureGitLab func(*gitlab.Config)
+
+// tokenVariable names the environment variable Token reads the token from.
+func tokenVariable() string {
+	for _, v := range []string{"SUPPORTMATRIX_TOKEN", "GITLAB_TOKEN", "CI_JOB_TOKEN"} {
+		if os.Getenv(v) != "" {
+			return v
+		}
+	}
+	return "SUPPORTMATRIX_TOKEN"
+}

@@ -1,0 +1,269 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"gitlab.com/supportmatrix/supportmatrix/pkg/collect"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/gitlab"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/gitlab/gitlabtest"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/localci"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/results"
+)
+
+// collectEnv clears the CI variables collect reads, so that tests behave
+// the same inside a CI job, and points the token at the fake.
+func collectEnv(t *testing.T, s *gitlabtest.Server) {
+	t.Helper()
+	for _, v := range []string{"SUPPORTMATRIX_PIPELINE", "CI_PIPELINE_ID", "SUPPORTMATRIX_LOCAL_DIR", "SUPPORTMATRIX_MANIFEST",
+		"SUPPORTMATRIX_RESULTS", "SUPPORTMATRIX_MATRIX", "CI_DEFAULT_BRANCH", "CI_MERGE_REQUEST_IID", "CI_API_V4_URL",
+		"CI_PROJECT_ID", "SUPPORTMATRIX_CONCURRENCY", "SUPPORTMATRIX_LOCAL_ID", "SUPPORTMATRIX_SOURCE", "SUPPORTMATRIX_TIME",
+		"SUPPORTMATRIX_TOKEN", "GITLAB_TOKEN", "CI_JOB_TOKEN"} {
+		t.Setenv(v, "")
+	}
+	if s != nil {
+		t.Setenv("CI_API_V4_URL", s.URL)
+		t.Setenv("CI_PROJECT_ID", fmt.Sprint(s.ProjectID))
+		t.Setenv("SUPPORTMATRIX_TOKEN", gitlabtest.DefaultToken)
+	}
+}
+
+// collectFixture fills the fake with a parent pipeline and its child, and
+// writes the child's manifest; it returns the manifest path.
+func collectFixture(t *testing.T, s *gitlabtest.Server, dir string) string {
+	t.Helper()
+	s.AddPipeline(gitlabtest.Pipeline{ID: 70, Source: "schedule", Ref: "main"})
+	s.AddBridge(70, gitlabtest.Bridge{ID: 700, Name: "supportmatrix", Downstream: 71})
+	s.AddPipeline(gitlabtest.Pipeline{ID: 71, Source: "parent_pipeline"})
+	s.AddJob(71, gitlabtest.Job{ID: 710, Name: "kind 1.36: [deploy]", Duration: 30})
+	s.AddJob(71, gitlabtest.Job{ID: 711, Name: "kind 1.36: [runner]", Status: "failed"})
+	s.AddJob(71, gitlabtest.Job{ID: 712, Name: "kind 1.36: [runner]", Duration: 12})
+	s.AddJob(71, gitlabtest.Job{ID: 713, Name: "kind 1.36: [terminal]", Status: "manual"})
+	s.SetTestReport(71, []gitlabtest.TestSuite{{Name: "kind 1.36", Cases: []gitlabtest.TestCase{
+		{Classname: "supportmatrix", Name: "server version v1.36.2", Status: "success"},
+		{Classname: "kind/1.36/deploy", Name: "install", Status: "success"},
+	}}})
+	m := collect.Manifest{Schema: collect.ManifestSchema}
+	for _, f := range []string{"deploy", "runner", "terminal"} {
+		m.Jobs = append(m.Jobs, collect.ManifestJob{Name: "kind 1.36: [" + f + "]", File: "pipeline.yml", Kind: collect.KindTest,
+			Cell: "kind/1.36/" + f, Distribution: "kind", Kubernetes: "1.36", Feature: f, Action: "run"})
+	}
+	data, _ := json.Marshal(m)
+	path := filepath.Join(dir, "manifest.json")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func init() {
+	// Retry without waiting: the retry policy is pkg/gitlab's, tested there.
+	configureGitLab = func(c *gitlab.Config) { c.Sleep = func(time.Duration) {} }
+}
+
+func collectRun(args ...string) (int, string, string) {
+	var stdout, stderr bytes.Buffer
+	code := Run(append([]string{"supportmatrix", "collect"}, args...), &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+var collectMatrix = filepath.Join("..", "collect", "testdata", "matrix.yaml")
+
+func TestCollectPipeline(t *testing.T) {
+	s := gitlabtest.New(t)
+	collectEnv(t, s)
+	dir := t.TempDir()
+	manifest := collectFixture(t, s, dir)
+	resultsPath := filepath.Join(dir, "results.json")
+	args := []string{"--pipeline", "70", "--manifest", manifest, "--results", resultsPath, "--matrix", collectMatrix, "--default-branch", "main"}
+
+	code, stdout, stderr := collectRun(args...)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	if !strings.Contains(stdout, "collected pipeline 70 (counting run)") || !strings.Contains(stdout, "1 passed, 1 flaky") {
+		t.Errorf("summary %q", stdout)
+	}
+	first, err := os.ReadFile(resultsPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := results.Parse(resultsPath, first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Runs) != 1 || !f.Runs[0].Counts || !f.Runs[0].Partial {
+		t.Fatalf("runs %+v, want one counting partial run", f.Runs)
+	}
+	if c := f.Runs[0].Cell("kind/1.36/deploy"); c == nil || c.ServerVersion != "v1.36.2" || c.Status != results.Passed {
+		t.Errorf("deploy cell %+v", c)
+	}
+	if c := f.Runs[0].Cell("gke/1.35/terminal"); c == nil || c.Status != results.Excluded {
+		t.Errorf("excluded cell %+v", c)
+	}
+
+	// Collecting the same pipeline again changes nothing.
+	if code, _, stderr := collectRun(args...); code != 0 {
+		t.Fatalf("second collect: exit %d\n%s", code, stderr)
+	}
+	second, _ := os.ReadFile(resultsPath)
+	if !bytes.Equal(first, second) {
+		t.Fatalf("collecting twice changed the file:\n%s\n---\n%s", first, second)
+	}
+}
+
+func TestCollectFailuresLeaveResults(t *testing.T) {
+	tests := []struct {
+		name     string
+		setup    func(*testing.T, *gitlabtest.Server)
+		wantCode int
+		wantErr  []string
+	}{
+		{"API down", func(_ *testing.T, s *gitlabtest.Server) {
+			s.Inject(gitlabtest.Fault{Status: http.StatusBadGateway, Times: -1})
+		}, ExitAPI, []string{"502", "left unchanged"}},
+		{"rate limited for good", func(_ *testing.T, s *gitlabtest.Server) {
+			s.Inject(gitlabtest.Fault{Status: http.StatusTooManyRequests, Times: -1, RetryAfter: "0"})
+		}, ExitAPI, []string{"429"}},
+		{"wrong token", func(t *testing.T, s *gitlabtest.Server) {
+			t.Setenv("SUPPORTMATRIX_TOKEN", "glpat-wrong-secret")
+		}, ExitInvalid, []string{"401", "SUPPORTMATRIX_TOKEN"}},
+		{"no such pipeline", func(t *testing.T, s *gitlabtest.Server) {}, ExitInvalid, []string{"no pipeline 99"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := gitlabtest.New(t)
+			collectEnv(t, s)
+			dir := t.TempDir()
+			manifest := collectFixture(t, s, dir)
+			resultsPath := filepath.Join(dir, "results.json")
+			// An existing history from an earlier run.
+			old := results.New()
+			old.Merge(results.Run{Pipeline: 5, Source: "schedule", Counts: true, Cells: []results.CellResult{{Cell: "kind/1.36/deploy", Kind: "test", Status: results.Passed}}})
+			before, _ := old.Marshal()
+			if err := os.WriteFile(resultsPath, before, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			tt.setup(t, s)
+			pipeline := "70"
+			if tt.name == "no such pipeline" {
+				pipeline = "99"
+			}
+			code, _, stderr := collectRun("--pipeline", pipeline, "--manifest", manifest, "--results", resultsPath, "--matrix", collectMatrix)
+			if code != tt.wantCode {
+				t.Fatalf("exit %d, want %d\n%s", code, tt.wantCode, stderr)
+			}
+			for _, w := range tt.wantErr {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("stderr %q lacks %q", stderr, w)
+				}
+			}
+			for _, secret := range []string{gitlabtest.DefaultToken, "glpat-wrong-secret"} {
+				if strings.Contains(stderr, secret) {
+					t.Errorf("stderr shows the token")
+				}
+			}
+			after, _ := os.ReadFile(resultsPath)
+			if !bytes.Equal(before, after) {
+				t.Fatalf("results file changed:\n%s", after)
+			}
+			entries, _ := os.ReadDir(dir)
+			if len(entries) != 2 {
+				t.Errorf("files left behind: %v", entries)
+			}
+		})
+	}
+}
+
+func TestCollectForbiddenTestReport(t *testing.T) {
+	s := gitlabtest.New(t)
+	collectEnv(t, s)
+	dir := t.TempDir()
+	manifest := collectFixture(t, s, dir)
+	s.Inject(gitlabtest.Fault{Path: "/test_report", Status: http.StatusForbidden, Times: -1})
+	code, _, stderr := collectRun("--pipeline", "70", "--manifest", manifest, "--results", filepath.Join(dir, "r.json"), "--matrix", collectMatrix)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	if n := strings.Count(stderr, "may not read test reports"); n != 1 {
+		t.Errorf("said %d times that test reports are unreadable, want once:\n%s", n, stderr)
+	}
+}
+
+func TestCollectInputErrors(t *testing.T) {
+	dir := t.TempDir()
+	corrupt := filepath.Join(dir, "corrupt.json")
+	if err := os.WriteFile(corrupt, []byte("{"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := gitlabtest.New(t)
+	collectEnv(t, s)
+	manifest := collectFixture(t, s, dir)
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"neither source", []string{"--manifest", manifest}, ExitUsage, "--pipeline ID or --local-dir"},
+		{"both sources", []string{"--pipeline", "70", "--local-dir", dir, "--manifest", manifest}, ExitUsage, "not both"},
+		{"no manifest", []string{"--pipeline", "70"}, ExitUsage, "--manifest"},
+		{"corrupt results", []string{"--pipeline", "70", "--manifest", manifest, "--results", corrupt, "--matrix", collectMatrix}, ExitInvalid, corrupt},
+		{"missing manifest", []string{"--pipeline", "70", "--manifest", filepath.Join(dir, "nope.json")}, ExitInvalid, "nope.json"},
+		{"no local run", []string{"--local-dir", t.TempDir(), "--manifest", manifest, "--results", filepath.Join(dir, "r.json"), "--matrix", collectMatrix}, ExitInvalid, "run --local"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := s.Requests()
+			code, _, stderr := collectRun(tt.args...)
+			if code != tt.code || !strings.Contains(stderr, tt.want) {
+				t.Fatalf("exit %d, stderr %q; want %d and %q", code, stderr, tt.code, tt.want)
+			}
+			if s.Requests() != before {
+				t.Errorf("bad input still asked GitLab")
+			}
+		})
+	}
+}
+
+func TestCollectLocalDir(t *testing.T) {
+	collectEnv(t, nil)
+	t.Setenv("CI_PIPELINE_ID", "123") // as in a CI job: --local-dir still wins
+	dir := t.TempDir()
+	s := gitlabtest.New(t)
+	manifest := collectFixture(t, s, dir)
+	res := &localci.Result{Jobs: []localci.JobResult{
+		{Name: "kind 1.36: [deploy]", Pipeline: "pipeline.yml", Status: localci.Success},
+		{Name: "kind 1.36: [runner]", Pipeline: "pipeline.yml", Status: localci.Failed},
+		{Name: "kind 1.36: [terminal]", Pipeline: "pipeline.yml", Status: localci.Manual},
+	}}
+	if err := collect.SaveLocal(dir, res); err != nil {
+		t.Fatal(err)
+	}
+	resultsPath := filepath.Join(dir, "results.json")
+	code, stdout, stderr := collectRun("--local-dir", dir, "--manifest", manifest, "--results", resultsPath,
+		"--matrix", collectMatrix, "--time", "2026-05-01T12:00:00Z")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	if !strings.Contains(stdout, "collected local run 1 (preview run)") || !strings.Contains(stdout, "1 passed, 1 failed") {
+		t.Errorf("summary %q", stdout)
+	}
+	f, err := results.Read(resultsPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Runs) != 1 || !f.Runs[0].Local || f.Runs[0].FinishedAt.Format("2006-01-02") != "2026-05-01" {
+		t.Fatalf("runs %+v", f.Runs)
+	}
+	if s.Requests() != 0 {
+		t.Errorf("a local collect asked GitLab %d times", s.Requests())
+	}
+}
