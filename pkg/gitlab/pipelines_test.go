@@ -202,8 +202,8 @@ func TestPipelineTreeFaults(t *testing.T) {
 			extra:      4,
 		},
 		{
-			name:       "dropped connections",
-			faults:     []gitlabtest.Fault{{Path: "/pipelines/303/jobs", Drop: true, Times: 2}},
+			name:             "dropped connections",
+			faults:           []gitlabtest.Fault{{Path: "/pipelines/303/jobs", Drop: true, Times: 2}},
 			extra:            2,
 			transportRetries: true,
 		},

@@ -709,17 +709,16 @@ func (s *Server) listJobs(w http.ResponseWriter, r *http.Request, id string) {
 			return false
 		})
 	}
-	items := make([]any, 0, len(jobs))
-	for _, j := range jobs {
+	s.writePage(w, r, len(jobs), func(i int) any {
+		j := jobs[i]
 		jj := s.jobJSON(p, j.ID, j.Name, j.Stage, j.Status, j.FailureReason, j.AllowFailure, j.Duration)
 		jj["artifacts"] = []any{}
 		jj["runner"] = nil
 		jj["artifacts_expire_at"] = nil
 		jj["tag_list"] = []string{}
 		jj["project"] = map[string]any{"ci_job_token_scope_enabled": false}
-		items = append(items, jj)
-	}
-	s.writePage(w, r, items)
+		return jj
+	})
 }
 
 func (s *Server) listBridges(w http.ResponseWriter, r *http.Request, id string) {
@@ -732,8 +731,8 @@ func (s *Server) listBridges(w http.ResponseWriter, r *http.Request, id string) 
 	}
 	bridges := slices.Clone(s.bridges[p.ID])
 	slices.SortFunc(bridges, func(a, b Bridge) int { return int(b.ID - a.ID) })
-	items := make([]any, 0, len(bridges))
-	for _, b := range bridges {
+	s.writePage(w, r, len(bridges), func(i int) any {
+		b := bridges[i]
 		bj := s.jobJSON(p, b.ID, b.Name, b.Stage, b.Status, "", false, 60)
 		delete(bj, "failure_reason") // the fake does not model bridge failure reasons
 		bj["pipeline"] = s.pipelineJSON(p)
@@ -741,14 +740,14 @@ func (s *Server) listBridges(w http.ResponseWriter, r *http.Request, id string) 
 		if d := s.pipelines[b.Downstream]; d != nil {
 			bj["downstream_pipeline"] = s.pipelineJSON(d)
 		}
-		items = append(items, bj)
-	}
-	s.writePage(w, r, items)
+		return bj
+	})
 }
 
-// writePage answers one page of items with GitLab's pagination headers;
-// s.mu held.
-func (s *Server) writePage(w http.ResponseWriter, r *http.Request, items []any) {
+// writePage answers one page of n items, rendering only that page's items,
+// with GitLab's pagination headers. s.mu is held on entry and on return
+// (released while encoding).
+func (s *Server) writePage(w http.ResponseWriter, r *http.Request, n int, item func(i int) any) {
 	q := r.URL.Query()
 	page, _ := strconv.Atoi(q.Get("page"))
 	if page < 1 {
@@ -759,7 +758,7 @@ func (s *Server) writePage(w http.ResponseWriter, r *http.Request, items []any) 
 		perPage = 20
 	}
 	perPage = min(perPage, 100)
-	total := len(items)
+	total := n
 	pages := max(1, (total+perPage-1)/perPage)
 	lo := min((page-1)*perPage, total)
 	hi := min(lo+perPage, total)
@@ -791,7 +790,15 @@ func (s *Server) writePage(w http.ResponseWriter, r *http.Request, items []any) 
 		links = append(links, link(pages, "last"))
 	}
 	h.Set("Link", strings.Join(links, ", "))
-	writeJSON(w, http.StatusOK, items[lo:hi])
+	items := make([]any, 0, hi-lo)
+	for i := lo; i < hi; i++ {
+		items = append(items, item(i))
+	}
+	// Encode without holding the lock, so that concurrent requests are
+	// served in parallel as GitLab would; items hold fresh values only.
+	s.mu.Unlock()
+	defer s.mu.Lock()
+	writeJSON(w, http.StatusOK, items)
 }
 
 func (s *Server) testReport(w http.ResponseWriter, id string) {
@@ -1024,7 +1031,7 @@ func (s *Server) listMRs(w http.ResponseWriter, r *http.Request) {
 		}
 		items = append(items, s.mrJSON(m))
 	}
-	s.writePage(w, r, items)
+	s.writePage(w, r, len(items), func(i int) any { return items[i] })
 }
 
 func (s *Server) createMR(w http.ResponseWriter, r *http.Request) {
@@ -1096,11 +1103,7 @@ func (s *Server) listNotes(w http.ResponseWriter, r *http.Request, iid string) {
 	if r.URL.Query().Get("sort") != "asc" { // GitLab's default: newest first
 		slices.Reverse(notes)
 	}
-	items := make([]any, 0, len(notes))
-	for _, n := range notes {
-		items = append(items, noteJSON(m.IID, n))
-	}
-	s.writePage(w, r, items)
+	s.writePage(w, r, len(notes), func(i int) any { return noteJSON(m.IID, notes[i]) })
 }
 
 func (s *Server) createNote(w http.ResponseWriter, r *http.Request, iid string) {
