@@ -89,6 +89,7 @@ func ParsePage(path string, data []byte) *Page {
 		itemIndet int    // indentation of that item's marker
 		paraStart = -1   // index of the first line of the open paragraph
 		pending   []int  // standalone anchors waiting for the next non-blank line
+		paraAnch  []int  // the anchors pending when the open paragraph started
 	)
 	start := 0
 	if len(lines) > 0 && strings.TrimRight(lines[0], " \t") == "---" {
@@ -138,7 +139,6 @@ func ParsePage(path string, data []byte) *Page {
 			item, paraStart = -1, -1
 			continue
 		}
-		pending = nil
 		if m := setextRe.FindStringSubmatch(line); m != nil && paraStart >= 0 {
 			level := 1
 			if m[1][0] == '-' {
@@ -147,9 +147,15 @@ func ParsePage(path string, data []byte) *Page {
 			// The paragraph's lines were scanned as text first; addHeading
 			// records their anchors again and drops the duplicates.
 			p.addHeading(paraStart+1, level, strings.Join(lines[paraStart:i], " "))
-			item, paraStart = -1, -1
+			// Its text line was the line after the anchors: they mark it.
+			for _, a := range paraAnch {
+				p.Anchors[a].Heading = len(p.Headings) - 1
+			}
+			pending, paraAnch, item, paraStart = nil, nil, -1, -1
 			continue
 		}
+		before := pending
+		pending = nil
 		if breakRe.MatchString(line) {
 			item, paraStart = -1, -1
 			continue
@@ -170,7 +176,7 @@ func ParsePage(path string, data []byte) *Page {
 		}
 		item = -1
 		if paraStart < 0 {
-			paraStart = i
+			paraStart, paraAnch = i, before
 		}
 	}
 	return p

@@ -1,0 +1,247 @@
+package docs
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/report"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/results"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+// golden compares got with testdata/name, or rewrites it with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./pkg/docs/... -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the output (run with -update and read the diff):\n%s", path, got)
+	}
+}
+
+// fixture loads testdata/<name>/matrix/matrix.yaml, inspects its docs and
+// builds the report of its results.json (an empty history when absent).
+func fixture(t *testing.T, name string) (*Audit, *report.Report) {
+	t.Helper()
+	file := filepath.Join("testdata", name, "matrix", "matrix.yaml")
+	m, err := matrix.Load(file)
+	if err != nil {
+		t.Fatalf("load %s: %v", file, err)
+	}
+	root := DefaultRoot(file)
+	if want := filepath.Join("testdata", name); root != want {
+		t.Fatalf("DefaultRoot(%s) = %s, want %s", file, root, want)
+	}
+	hist, err := results.Read(filepath.Join(root, "matrix", "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Inspect(m, root), report.Build(m, hist, report.Options{Repo: os.DirFS(root)})
+}
+
+func TestCheck(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		rules []string // the rule of each problem, in output order
+	}{
+		{"complete", nil},
+		{"missing-page", []string{"docs-missing", "docs-missing"}},
+		{"missing-section", []string{"docs-settings", "docs-feature", "docs-feature", "docs-feature", "docs-settings", "docs-feature", "docs-settings"}},
+		{"ephemeral-official", []string{"permanent-cluster"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a, _ := fixture(t, tc.name)
+			probs := a.Problems()
+			var rules []string
+			var out strings.Builder
+			for _, p := range probs {
+				if p.Severity != matrix.Warning {
+					t.Errorf("%s: severity %s, want warning", p, p.Severity)
+				}
+				if p.Pos.File == "" || p.Pos.Line < 1 {
+					t.Errorf("%s: no file:line", p)
+				}
+				rules = append(rules, p.Rule)
+				out.WriteString(p.String() + "\n")
+			}
+			if strings.Join(rules, " ") != strings.Join(tc.rules, " ") {
+				t.Errorf("rules %v, want %v\n%s", rules, tc.rules, out.String())
+			}
+			golden(t, filepath.Join(tc.name, "check.golden"), []byte(out.String()))
+			if got := Check(a.Matrix, a.Root); len(got) != len(probs) {
+				t.Errorf("Check found %d problems, Inspect %d", len(got), len(probs))
+			}
+		})
+	}
+}
+
+// TestCheckLocations pins the places each kind of gap is reported at: the
+// matrix line to change, or the page line.
+func TestCheckLocations(t *testing.T) {
+	for _, tc := range []struct {
+		fixture, path, at string
+	}{
+		// A missing page: the matrix's docs line; no docs key: the distribution's line.
+		{"missing-page", "distributions.gke.docs", "testdata/missing-page/matrix/matrix.yaml:17"},
+		{"missing-page", "distributions.aks", "testdata/missing-page/matrix/matrix.yaml:18"},
+		// A missing feature section: the page, line 1, naming the matrix line.
+		{"missing-section", "distributions.gke.docs", "testdata/missing-section/docs/distributions/gke.md:1"},
+		// A setting listed differently: the setting's line in the matrix.
+		{"missing-section", "distributions.gke.settings", "testdata/missing-section/matrix/matrix.yaml:17"},
+		// An ephemeral official cluster: the cluster's type line.
+		{"ephemeral-official", "distributions.k3s.cluster", "testdata/ephemeral-official/matrix/matrix.yaml:13"},
+	} {
+		a, _ := fixture(t, tc.fixture)
+		found := false
+		for _, p := range a.Problems() {
+			if p.Path == tc.path && short(p.Pos) == filepath.FromSlash(tc.at) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("%s: no problem on %s at %s; got:\n%s", tc.fixture, tc.path, tc.at, a.Problems().Error())
+		}
+	}
+}
+
+func TestProgramGolden(t *testing.T) {
+	for _, name := range []string{"complete", "missing-page", "missing-section", "ephemeral-official"} {
+		t.Run(name, func(t *testing.T) {
+			a, rep := fixture(t, name)
+			got := Program(a, rep, Options{})
+			golden(t, filepath.Join(name, "PROGRAM.md.golden"), got)
+			// Same inputs, same bytes: inspect and build again.
+			a2, rep2 := fixture(t, name)
+			if again := Program(a2, rep2, Options{}); !bytes.Equal(got, again) {
+				t.Error("PROGRAM.md differs between two runs on the same inputs")
+			}
+		})
+	}
+}
+
+// TestProgramStatesSettingsVerbatim checks that every tested setting appears
+// in PROGRAM.md as a list item exactly as the matrix states it.
+func TestProgramStatesSettingsVerbatim(t *testing.T) {
+	a, rep := fixture(t, "complete")
+	doc := string(Program(a, rep, Options{}))
+	for _, d := range a.Matrix.Distributions {
+		for _, s := range d.Settings {
+			if !strings.Contains(doc, "\n- "+s.Text+"\n") {
+				t.Errorf("PROGRAM.md lacks the setting %q of %s as a list item", s.Text, d.ID)
+			}
+		}
+	}
+}
+
+func TestProgramWithoutHistory(t *testing.T) {
+	a, _ := fixture(t, "complete")
+	doc := string(Program(a, nil, Options{}))
+	for _, want := range []string{"| 1.35 | `untested` | 0 of 3 | never | no result |", "so far 1.35: 0 of 3, 1.36: 0 of 3."} {
+		if !strings.Contains(doc, want) {
+			t.Errorf("PROGRAM.md without history lacks %q", want)
+		}
+	}
+}
+
+func TestExplain(t *testing.T) {
+	for _, tc := range []struct{ fixture, id string }{
+		{"complete", "gke"},
+		{"complete", "kind"},
+		{"ephemeral-official", "k3s"},
+		{"missing-section", "aks"},
+	} {
+		t.Run(tc.fixture+"/"+tc.id, func(t *testing.T) {
+			a, rep := fixture(t, tc.fixture)
+			got, err := Explain(a, rep, tc.id, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden(t, filepath.Join(tc.fixture, "explain-"+tc.id+".golden"), got)
+		})
+	}
+	a, rep := fixture(t, "complete")
+	if _, err := Explain(a, rep, "nope", Options{}); err == nil || !strings.Contains(err.Error(), "gke, aks, kind") {
+		t.Errorf("Explain of an unknown id: %v, want an error listing the ids", err)
+	}
+}
+
+func TestPath(t *testing.T) {
+	a, rep := fixture(t, "complete")
+	for _, tc := range []struct {
+		id    string
+		tiers []matrix.Tier
+		open  []int // remaining steps per target
+	}{
+		// gke 1.36 has 2 of 3 green runs.
+		{"gke", []matrix.Tier{matrix.TierOfficial}, []int{1}},
+		// aks is documented; official needs 3 green runs on 1.36 (it has 3) and the tier.
+		{"aks", []matrix.Tier{matrix.TierOfficial}, []int{1}},
+		// kind: page, sections, settings, tier for beta; cluster, runs, freshness, tier for official.
+		{"kind", []matrix.Tier{matrix.TierBeta, matrix.TierOfficial}, []int{4, 4}},
+	} {
+		paths := a.Path(a.Distribution(tc.id), rep)
+		if len(paths) != len(tc.tiers) {
+			t.Fatalf("%s: %d targets, want %d", tc.id, len(paths), len(tc.tiers))
+		}
+		for i, tg := range paths {
+			if tg.Tier != tc.tiers[i] || len(tg.Remaining()) != tc.open[i] {
+				var texts []string
+				for _, s := range tg.Remaining() {
+					texts = append(texts, s.Text)
+				}
+				t.Errorf("%s: target %s with %d open steps, want %s with %d:\n%s", tc.id, tg.Tier, len(tg.Remaining()), tc.tiers[i], tc.open[i], strings.Join(texts, "\n"))
+			}
+		}
+	}
+}
+
+func TestDefaultRoot(t *testing.T) {
+	outside := t.TempDir() // no .git above it
+	for _, tc := range []struct{ in, want string }{
+		{"matrix/matrix.yaml", "."},
+		{filepath.Join("repo", "matrix", "matrix.yaml"), "repo"},
+		// This package sits two levels below the repository's .git.
+		{"matrix.yaml", filepath.Join("..", "..")},
+		{filepath.Join(outside, "x", "m.yaml"), "."},
+	} {
+		if got := DefaultRoot(tc.in); got != tc.want {
+			t.Errorf("DefaultRoot(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// TestProjectMatrix runs the check on the repository's own matrix and docs:
+// every gap must carry a real location, and the output must be stable.
+func TestProjectMatrix(t *testing.T) {
+	file := filepath.Join("..", "..", "matrix", "matrix.yaml")
+	m, err := matrix.Load(file)
+	if err != nil {
+		t.Skipf("the project matrix does not load: %v", err)
+	}
+	root := DefaultRoot(file)
+	first, second := Check(m, root), Check(m, root)
+	if first.Error() != second.Error() {
+		t.Error("two checks of the same tree differ")
+	}
+	for _, p := range first {
+		if _, err := os.Stat(p.Pos.File); err != nil {
+			t.Errorf("%s: the location's file does not exist", p)
+		}
+	}
+	t.Logf("docs --check on the project matrix:\n%s", first.Error())
+}
