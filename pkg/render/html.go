@@ -1,0 +1,407 @@
+package render
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"strings"
+
+	"gitlab.com/supportmatrix/supportmatrix/pkg/kube"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/report"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/results"
+)
+
+// HTML renders the support table as one self-contained page for GitLab
+// Pages: inline CSS, no script, no external asset; the only links are to
+// jobs and pipelines. The grid is colour-coded by level and every grid cell
+// shows its recent history as small squares whose titles name the pipeline,
+// date and outcome; every colour comes with a text label.
+func HTML(r *report.Report) []byte {
+	var b bytes.Buffer
+	if err := page.Execute(&b, newView(r)); err != nil {
+		// The template and its data are fixed by this package; an error
+		// here is a programming error caught by the tests.
+		panic("render: html: " + err.Error())
+	}
+	return b.Bytes()
+}
+
+type view struct {
+	LastRun   string
+	Minors    []minorView
+	Rows      []rowView
+	Levels    []legendView
+	Statuses  []legendView
+	MatrixRef string
+}
+
+type minorView struct {
+	Minor, Released, EOL, Extended string
+}
+
+type legendView struct {
+	Class, Label, Meaning string
+}
+
+type rowView struct {
+	ID, Name, Tier, Cluster, Docs, Policy string
+	Requirements                          []report.Requirement
+	Grid                                  []gridView
+	Offered                               []gridView
+	Features                              []featureView
+	Official                              bool
+	Exceptions                            []exception
+	Settings                              []string
+	Upgrades, Skews                       []otherView
+}
+
+type gridView struct {
+	Minor, Class, Label, Release, Reason, Green, Verified, VerifiedURL string
+	History                                                            []squareView
+	HistoryLabel                                                       string
+}
+
+type squareView struct {
+	Class, Title, URL string
+}
+
+type featureView struct {
+	Name, ID string
+	Blocking bool
+	Cells    []statusView
+}
+
+type statusView struct {
+	Class, Label, URL, Title string
+	History                  []squareView
+}
+
+type otherView struct {
+	Label  string
+	Status statusView
+	Run    string
+}
+
+func newView(r *report.Report) view {
+	v := view{LastRun: lastRunSentence(r, false), MatrixRef: orDash(r.MatrixFile)}
+	for _, m := range r.Minors {
+		v.Minors = append(v.Minors, minorView{Minor: m.Minor.String(), Released: kube.FormatDate(m.Released), EOL: kube.FormatDate(m.EOL), Extended: line(m.Extended)})
+	}
+	for _, l := range report.Levels {
+		v.Levels = append(v.Levels, legendView{Class: levelClass(l), Label: string(l), Meaning: l.Describe()})
+	}
+	for _, s := range statuses {
+		v.Statuses = append(v.Statuses, legendView{Class: "st-" + string(s), Label: statusText(s), Meaning: statusMeaning[s]})
+	}
+	for _, d := range r.Distributions {
+		row := rowView{
+			ID: d.ID, Name: d.Name, Tier: string(d.Tier), Cluster: string(d.Cluster), Docs: d.Docs,
+			Policy: policyText(d), Requirements: d.Requirements, Official: d.Tier == matrix.TierOfficial,
+			Exceptions: exceptions(d), Settings: d.Settings,
+		}
+		for i := range row.Exceptions {
+			if !linkable(row.Exceptions[i].Link) {
+				row.Exceptions[i].Link = ""
+			}
+		}
+		for _, ver := range d.Versions {
+			g := gridView{Minor: ver.Kubernetes.String(), Class: levelClass(ver.Level), Label: string(ver.Level), Release: ver.ReleaseName, Reason: line(ver.Reason)}
+			if ver.GreenRunsRequired > 0 {
+				g.Green = fmt.Sprintf("%d of %d green runs", min(ver.GreenRuns, ver.GreenRunsRequired), ver.GreenRunsRequired)
+			}
+			if ver.LastVerified != nil {
+				g.Verified = ver.LastVerified.FinishedAt.UTC().Format("2006-01-02") + ", " + ver.LastVerified.Name()
+				if linkable(ver.LastVerified.URL) {
+					g.VerifiedURL = ver.LastVerified.URL
+				}
+			}
+			var words []string
+			for i := len(ver.History) - 1; i >= 0; i-- {
+				h := ver.History[i]
+				title := fmt.Sprintf("%s, %s: %s", h.Run.Name(), report.FormatTime(h.Run.FinishedAt), h.Outcome)
+				if h.Detail != "" {
+					title += " (" + h.Detail + ")"
+				}
+				sq := squareView{Class: "o-" + string(h.Outcome), Title: title}
+				if linkable(h.Run.URL) {
+					sq.URL = h.Run.URL
+				}
+				g.History = append(g.History, sq)
+				words = append(words, string(h.Outcome))
+			}
+			if len(words) > 0 {
+				g.HistoryLabel = "recent runs, oldest first: " + strings.Join(words, ", ")
+			}
+			row.Grid = append(row.Grid, g)
+			if ver.Offered {
+				row.Offered = append(row.Offered, g)
+			}
+		}
+		features, cells := featureRows(offered(d))
+		for i, f := range features {
+			fv := featureView{Name: f.Name, ID: f.ID, Blocking: f.Blocking}
+			for _, c := range cells[i] {
+				fv.Cells = append(fv.Cells, statusOf(c))
+			}
+			row.Features = append(row.Features, fv)
+		}
+		for _, c := range d.Upgrades {
+			row.Upgrades = append(row.Upgrades, otherView{Label: c.Label, Status: statusOf(c), Run: runText(c.Run)})
+		}
+		for _, c := range d.Skews {
+			row.Skews = append(row.Skews, otherView{Label: c.Label, Status: statusOf(c), Run: runText(c.Run)})
+		}
+		v.Rows = append(v.Rows, row)
+	}
+	return v
+}
+
+func statusOf(c *report.Cell) statusView {
+	if c == nil {
+		return statusView{Class: "st-not_run", Label: "-"}
+	}
+	s := statusView{Class: "st-" + string(c.Status), Label: statusPlain(c)}
+	if linkable(c.JobURL) {
+		s.URL = c.JobURL
+	}
+	switch {
+	case c.Status == results.Excluded || c.Action != matrix.ActionRun:
+		s.Title = actionText(c.Action) + ": " + line(c.Reason)
+	case c.Run != nil:
+		s.Title = c.Run.Name() + ", " + report.FormatTime(c.Run.FinishedAt)
+	}
+	for i := len(c.History) - 1; i >= 0; i-- {
+		h := c.History[i]
+		sq := squareView{Class: "sq-" + string(h.Status), Title: fmt.Sprintf("%s, %s: %s", h.Run.Name(), report.FormatTime(h.Run.FinishedAt), statusText(h.Status))}
+		if linkable(h.JobURL) {
+			sq.URL = h.JobURL
+		}
+		s.History = append(s.History, sq)
+	}
+	return s
+}
+
+// statusPlain is a status's text without a symbol: the HTML page relies on
+// text and colour, and emoji fonts are not everywhere.
+func statusPlain(c *report.Cell) string {
+	s := statusText(c.Status)
+	if c.Status == results.Stale && c.Last != "" {
+		s += " (" + statusText(c.Last) + ")"
+	}
+	return s
+}
+
+func runText(r *report.RunRef) string {
+	if r == nil {
+		return "never"
+	}
+	return r.FinishedAt.UTC().Format("2006-01-02") + ", " + r.Name()
+}
+
+func levelClass(l report.Level) string {
+	if l == report.NotApplicable {
+		return "lv-na"
+	}
+	return "lv-" + string(l)
+}
+
+// css is the page's whole style sheet; colours follow levelColors.
+func css() template.CSS {
+	var b strings.Builder
+	b.WriteString(`body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","DejaVu Sans",sans-serif;margin:0 auto;max-width:1200px;padding:1rem 1.5rem;color:#24292f;background:#fff;line-height:1.45}
+h1{margin:.2rem 0 .4rem}h2{margin-top:2.2rem;border-bottom:1px solid #d0d7de;padding-bottom:.2rem}
+table{border-collapse:collapse;margin:.6rem 0}th,td{border:1px solid #d0d7de;padding:.35rem .55rem;vertical-align:top}
+th{background:#f6f8fa;text-align:left}caption{text-align:left;font-weight:600;padding:.3rem 0}
+.grid td{text-align:center;min-width:7.5rem}.grid th small{display:block;font-weight:400;color:#57606a}
+.lvl{font-weight:600;display:block}.rel{display:block;font-size:.85em}
+.hist{display:inline-flex;gap:2px;margin-top:.3rem;padding:2px;background:#fff;border-radius:3px}.hist a,.hist span{display:inline-block;width:.7rem;height:.7rem;border:1px solid rgba(0,0,0,.35);border-radius:2px}
+.features td{text-align:center}.features .hist{display:flex;width:max-content;margin:.3rem auto 0}.features td a,.grid td a{color:inherit}
+.meta{color:#57606a}.swatch{display:inline-block;width:.9rem;height:.9rem;border:1px solid rgba(0,0,0,.35);border-radius:2px;vertical-align:middle;margin-right:.3rem}
+ul.legend{list-style:none;padding:0;columns:2}ul.legend li{margin:.15rem 0}
+.req-met strong{color:#116329}.req-missing strong{color:#a40e26}
+.grid td.tier{text-align:left}
+.o-passed{background:#1a7f37}.o-failed{background:#cf222e}.o-incomplete{background:#d0d7de}
+`)
+	for _, l := range report.Levels {
+		fg := "#fff"
+		if darkText(l) {
+			fg = "#24292f"
+		}
+		fmt.Fprintf(&b, ".%s{background:%s;color:%s}\n", levelClass(l), levelColors[l], fg)
+	}
+	for _, s := range statuses {
+		bg, fg := statusColors(s)
+		fmt.Fprintf(&b, ".st-%s{background:%s;color:%s}\n", s, bg, fg)
+	}
+	for _, s := range statuses {
+		fmt.Fprintf(&b, ".sq-%s{background:%s}\n", s, squareColor(s))
+	}
+	return template.CSS(b.String())
+}
+
+// squareColor is a status's colour in history squares: saturated, so
+// that a square reads on any cell background.
+func squareColor(s results.Status) string {
+	switch s {
+	case results.Passed:
+		return "#1a7f37"
+	case results.Failed:
+		return "#cf222e"
+	case results.Flaky:
+		return "#bf8700"
+	case results.AllowedFailure:
+		return "#fb8f44"
+	case results.Stale:
+		return "#57606a"
+	}
+	return "#d0d7de"
+}
+
+// statusColors returns a status's background and text colours.
+func statusColors(s results.Status) (string, string) {
+	switch s {
+	case results.Passed:
+		return "#dafbe1", "#116329"
+	case results.Failed:
+		return "#ffebe9", "#a40e26"
+	case results.Flaky:
+		return "#fff8c5", "#7d4e00"
+	case results.AllowedFailure:
+		return "#fff1e5", "#953800"
+	case results.Excluded:
+		return "#f6f8fa", "#57606a"
+	case results.Stale:
+		return "#eaeef2", "#424a53"
+	}
+	return "#ffffff", "#57606a"
+}
+
+var page = template.Must(template.New("page").Funcs(template.FuncMap{"css": css}).Parse(`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Support matrix</title>
+<style>
+{{css}}</style>
+</head>
+<body>
+<header>
+<h1>Support matrix</h1>
+<p class="meta">{{.LastRun}}</p>
+</header>
+<main>
+<table class="grid">
+<caption>Support level per distribution and Kubernetes minor</caption>
+<thead><tr><th scope="col">Distribution</th><th scope="col">Tier</th>{{range .Minors}}<th scope="col">{{.Minor}}<small>EOL {{.EOL}}</small></th>{{end}}</tr></thead>
+<tbody>
+{{- range .Rows}}
+<tr><th scope="row"><a href="#d-{{.ID}}">{{.Name}}</a></th><td class="tier">{{.Tier}}</td>
+{{- range .Grid}}<td class="{{.Class}}" title="{{.Reason}}"><span class="lvl">{{.Label}}</span>{{if .Release}}<span class="rel">{{.Release}}</span>{{end}}{{if .History}}<span class="hist" role="img" aria-label="{{.HistoryLabel}}">{{range .History}}{{if .URL}}<a class="{{.Class}}" href="{{.URL}}" title="{{.Title}}"></a>{{else}}<span class="{{.Class}}" title="{{.Title}}"></span>{{end}}{{end}}</span>{{end}}</td>{{end}}</tr>
+{{- end}}
+</tbody>
+</table>
+
+<h2 id="legend">Legend</h2>
+<ul class="legend">
+{{- range .Levels}}
+<li><span class="swatch {{.Class}}"></span><strong>{{.Label}}</strong>: {{.Meaning}}</li>
+{{- end}}
+</ul>
+<p>The squares under each level show the newest counting runs, oldest first: <span class="swatch o-passed"></span>every blocking feature passed, <span class="swatch o-failed"></span>a blocking feature failed, <span class="swatch o-incomplete"></span>incomplete. Hover a square for its pipeline.</p>
+<ul class="legend">
+{{- range .Statuses}}
+<li><span class="swatch {{.Class}}"></span><strong>{{.Label}}</strong>: {{.Meaning}}</li>
+{{- end}}
+</ul>
+
+<h2 id="kubernetes">Kubernetes minors</h2>
+<table>
+<thead><tr><th scope="col">Minor</th><th scope="col">Upstream release</th><th scope="col">Upstream end of life</th><th scope="col">Note</th></tr></thead>
+<tbody>
+{{- range .Minors}}
+<tr><td>{{.Minor}}</td><td>{{.Released}}</td><td>{{.EOL}}</td><td>{{if .Extended}}kept for extended support: {{.Extended}}{{end}}</td></tr>
+{{- end}}
+</tbody>
+</table>
+{{range .Rows}}
+<section id="d-{{.ID}}">
+<h2>{{.Name}}</h2>
+<p class="meta">Id <code>{{.ID}}</code> · tier <strong>{{.Tier}}</strong> · {{.Cluster}} cluster{{if .Docs}} · docs <code>{{.Docs}}</code>{{end}}</p>
+<p>Policy ({{.Tier}}): {{.Policy}}.</p>
+{{- if .Requirements}}
+<ul>
+{{- range .Requirements}}
+<li class="{{if .Met}}req-met{{else}}req-missing{{end}}"><strong>{{if .Met}}met{{else}}missing{{end}}</strong>: {{.Detail}}</li>
+{{- end}}
+</ul>
+{{- end}}
+{{- if .Offered}}
+<table class="features">
+<caption>{{.Name}}: features per Kubernetes minor</caption>
+<thead><tr><th scope="col">Feature</th>{{range .Offered}}<th scope="col">{{.Minor}}</th>{{end}}</tr></thead>
+<tbody>
+<tr><th scope="row">Level</th>{{range .Offered}}<td class="{{.Class}}" title="{{.Reason}}"><span class="lvl">{{.Label}}</span>{{if .Release}}<span class="rel">{{.Release}}</span>{{end}}</td>{{end}}</tr>
+{{- range .Features}}
+<tr><th scope="row">{{.Name}} <code>{{.ID}}</code>{{if not .Blocking}} <small>(non-blocking)</small>{{end}}</th>{{range .Cells}}<td class="{{.Class}}"{{if .Title}} title="{{.Title}}"{{end}}>{{if .URL}}<a href="{{.URL}}">{{.Label}}</a>{{else}}{{.Label}}{{end}}{{if .History}}<span class="hist">{{range .History}}{{if .URL}}<a class="{{.Class}}" href="{{.URL}}" title="{{.Title}}"></a>{{else}}<span class="{{.Class}}" title="{{.Title}}"></span>{{end}}{{end}}</span>{{end}}</td>{{end}}</tr>
+{{- end}}
+{{- if .Official}}
+<tr><th scope="row">Green runs</th>{{range .Offered}}<td>{{.Green}}</td>{{end}}</tr>
+{{- end}}
+<tr><th scope="row">Last verified</th>{{range .Offered}}<td>{{if .VerifiedURL}}<a href="{{.VerifiedURL}}">{{.Verified}}</a>{{else if .Verified}}{{.Verified}}{{else}}never{{end}}</td>{{end}}</tr>
+</tbody>
+</table>
+<ul>
+{{- range .Offered}}
+<li>{{.Minor}}: <strong>{{.Label}}</strong>: {{.Reason}}</li>
+{{- end}}
+</ul>
+{{- else}}
+<p>Offers none of the matrix's Kubernetes minors.</p>
+{{- end}}
+{{- if .Exceptions}}
+<h3>Exclusions and exceptions</h3>
+<ul>
+{{- range .Exceptions}}
+<li><code>{{.Feature}}</code> on {{.Minors}}: <strong>{{.ActionText}}</strong>. {{.Reason}}{{if .Link}} (<a href="{{.Link}}">link</a>){{end}}</li>
+{{- end}}
+</ul>
+{{- end}}
+{{- if .Settings}}
+<h3>Tested settings</h3>
+<ul>
+{{- range .Settings}}
+<li>{{.}}</li>
+{{- end}}
+</ul>
+{{- end}}
+{{- if .Upgrades}}
+<table>
+<caption>{{.Name}}: upgrades</caption>
+<thead><tr><th scope="col">Upgrade</th><th scope="col">Status</th><th scope="col">Last run</th></tr></thead>
+<tbody>
+{{- range .Upgrades}}
+<tr><td>{{.Label}}</td><td class="{{.Status.Class}}">{{if .Status.URL}}<a href="{{.Status.URL}}">{{.Status.Label}}</a>{{else}}{{.Status.Label}}{{end}}</td><td>{{.Run}}</td></tr>
+{{- end}}
+</tbody>
+</table>
+{{- end}}
+{{- if .Skews}}
+<table>
+<caption>{{.Name}}: version skew</caption>
+<thead><tr><th scope="col">Cluster</th><th scope="col">Status</th><th scope="col">Last run</th></tr></thead>
+<tbody>
+{{- range .Skews}}
+<tr><td>{{.Label}}</td><td class="{{.Status.Class}}">{{if .Status.URL}}<a href="{{.Status.URL}}">{{.Status.Label}}</a>{{else}}{{.Status.Label}}{{end}}</td><td>{{.Run}}</td></tr>
+{{- end}}
+</tbody>
+</table>
+{{- end}}
+</section>
+{{end}}
+</main>
+<footer><p class="meta">Generated by supportmatrix render from {{.MatrixRef}} and the run history.</p></footer>
+</body>
+</html>
+`))

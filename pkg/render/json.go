@@ -1,0 +1,148 @@
+package render
+
+import (
+	"bytes"
+	"encoding/json"
+	"time"
+
+	"gitlab.com/supportmatrix/supportmatrix/pkg/report"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/results"
+)
+
+// SupportSchema identifies the JSON support table.
+const SupportSchema = "supportmatrix/support/v1"
+
+// supportJSON is the JSON support table. SPEC fixes schema, distributions
+// and, within them, id, name, tier, versions, kubernetes, level, features,
+// and a feature's id, status and job_url; the other fields add the evidence
+// the Markdown table shows and are omitted when empty.
+type supportJSON struct {
+	Schema        string     `json:"schema"`
+	MeasuredAt    string     `json:"measured_at,omitempty"`
+	LastRun       *runJSON   `json:"last_run,omitempty"`
+	Kubernetes    []kubeJSON `json:"kubernetes"`
+	Distributions []distJSON `json:"distributions"`
+}
+
+type kubeJSON struct {
+	Version  string `json:"version"`
+	Released string `json:"released,omitempty"`
+	EOL      string `json:"end_of_life,omitempty"`
+	Extended string `json:"extended,omitempty"`
+}
+
+type runJSON struct {
+	Pipeline   int64  `json:"pipeline"`
+	URL        string `json:"url,omitempty"`
+	Source     string `json:"source,omitempty"`
+	Ref        string `json:"ref,omitempty"`
+	Local      bool   `json:"local,omitempty"`
+	FinishedAt string `json:"finished_at"`
+}
+
+type distJSON struct {
+	ID           string        `json:"id"`
+	Name         string        `json:"name"`
+	Tier         string        `json:"tier"`
+	Versions     []versionJSON `json:"versions"`
+	Requirements []reqJSON     `json:"requirements,omitempty"`
+	Upgrades     []cellJSON    `json:"upgrades,omitempty"`
+	Skews        []cellJSON    `json:"skews,omitempty"`
+}
+
+type reqJSON struct {
+	Name   string `json:"name"`
+	Met    bool   `json:"met"`
+	Detail string `json:"detail"`
+}
+
+type versionJSON struct {
+	Kubernetes        string        `json:"kubernetes"`
+	Level             report.Level  `json:"level"`
+	Features          []featureJSON `json:"features"`
+	ReleaseName       string        `json:"release_name,omitempty"`
+	Reason            string        `json:"reason,omitempty"`
+	GreenRuns         int           `json:"green_runs"`
+	GreenRunsRequired int           `json:"green_runs_required,omitempty"`
+	LastVerified      *runJSON      `json:"last_verified,omitempty"`
+}
+
+type featureJSON struct {
+	ID       string         `json:"id"`
+	Status   results.Status `json:"status"`
+	JobURL   string         `json:"job_url"`
+	Blocking bool           `json:"blocking"`
+	Reason   string         `json:"reason,omitempty"`
+}
+
+type cellJSON struct {
+	ID     string         `json:"id"`
+	Status results.Status `json:"status"`
+	JobURL string         `json:"job_url"`
+}
+
+// JSON renders the support table as JSON (schema supportmatrix/support/v1),
+// indented by two spaces with a trailing newline.
+func JSON(r *report.Report) []byte {
+	out := supportJSON{Schema: SupportSchema, LastRun: runOf(r.LastRun), Kubernetes: []kubeJSON{}, Distributions: []distJSON{}}
+	if !r.Now.IsZero() {
+		out.MeasuredAt = stamp(r.Now)
+	}
+	for _, m := range r.Minors {
+		k := kubeJSON{Version: m.Minor.String(), Extended: m.Extended}
+		if !m.Released.IsZero() {
+			k.Released = m.Released.Format(time.DateOnly)
+		}
+		if !m.EOL.IsZero() {
+			k.EOL = m.EOL.Format(time.DateOnly)
+		}
+		out.Kubernetes = append(out.Kubernetes, k)
+	}
+	for _, d := range r.Distributions {
+		dj := distJSON{ID: d.ID, Name: d.Name, Tier: string(d.Tier), Versions: []versionJSON{}}
+		for _, req := range d.Requirements {
+			dj.Requirements = append(dj.Requirements, reqJSON{Name: req.Name, Met: req.Met, Detail: req.Detail})
+		}
+		for _, v := range d.Versions {
+			vj := versionJSON{
+				Kubernetes: v.Kubernetes.String(), Level: v.Level, Features: []featureJSON{},
+				ReleaseName: v.ReleaseName, Reason: v.Reason,
+				GreenRuns: v.GreenRuns, GreenRunsRequired: v.GreenRunsRequired,
+				LastVerified: runOf(v.LastVerified),
+			}
+			for _, c := range v.Cells {
+				fj := featureJSON{ID: c.Feature.ID, Status: c.Status, JobURL: c.JobURL, Blocking: c.Feature.Blocking}
+				if c.Action != "run" {
+					fj.Reason = c.Reason
+				}
+				vj.Features = append(vj.Features, fj)
+			}
+			dj.Versions = append(dj.Versions, vj)
+		}
+		for _, c := range d.Upgrades {
+			dj.Upgrades = append(dj.Upgrades, cellJSON{ID: c.ID, Status: c.Status, JobURL: c.JobURL})
+		}
+		for _, c := range d.Skews {
+			dj.Skews = append(dj.Skews, cellJSON{ID: c.ID, Status: c.Status, JobURL: c.JobURL})
+		}
+		out.Distributions = append(out.Distributions, dj)
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(out); err != nil {
+		// Only strings, numbers and booleans are encoded: this cannot fail.
+		panic("render: encode support JSON: " + err.Error())
+	}
+	return b.Bytes()
+}
+
+func runOf(r *report.RunRef) *runJSON {
+	if r == nil {
+		return nil
+	}
+	return &runJSON{Pipeline: r.Pipeline, URL: r.URL, Source: r.Source, Ref: r.Ref, Local: r.Local, FinishedAt: stamp(r.FinishedAt)}
+}
+
+func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }

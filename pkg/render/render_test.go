@@ -1,0 +1,234 @@
+package render
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"flag"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/report"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/results"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// golden compares got with testdata/name, or rewrites it under -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read golden (run go test -update): %v", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file; run go test ./pkg/render/... -update and review the diff\n--- got ---\n%s", name, firstDiff(got, want))
+	}
+}
+
+// firstDiff shows the lines around the first difference.
+func firstDiff(got, want []byte) string {
+	g, w := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
+	for i := 0; i < len(g) || i < len(w); i++ {
+		var gl, wl string
+		if i < len(g) {
+			gl = g[i]
+		}
+		if i < len(w) {
+			wl = w[i]
+		}
+		if gl != wl {
+			return "line " + strconv.Itoa(i+1) + ":\n got: " + gl + "\nwant: " + wl
+		}
+	}
+	return ""
+}
+
+// fixture builds the report of testdata/matrix.yaml and results.json.
+func fixture(t *testing.T) *report.Report {
+	t.Helper()
+	m, err := matrix.Load("testdata/matrix.yaml")
+	if err != nil {
+		t.Fatalf("load matrix: %v", err)
+	}
+	f, err := results.Read("testdata/results.json")
+	if err != nil {
+		t.Fatalf("read results: %v", err)
+	}
+	return report.Build(m, f, report.Options{Repo: os.DirFS("testdata/repo")})
+}
+
+func TestGolden(t *testing.T) {
+	r := fixture(t)
+	golden(t, "support.md.golden", Markdown(r))
+	golden(t, "support.json.golden", JSON(r))
+	golden(t, "support.html.golden", HTML(r))
+	for _, b := range Badges(r) {
+		golden(t, filepath.Join("badges", b.Name+".golden"), b.Data)
+	}
+}
+
+// TestFixtureLevels pins the levels the goldens show, so a golden refresh
+// cannot silently change what the fixture is meant to exercise.
+func TestFixtureLevels(t *testing.T) {
+	r := fixture(t)
+	want := map[string][]report.Level{
+		"gke":       {report.Supported, report.Supported, report.Supported},
+		"eks":       {report.Stale, report.Qualifying, report.Failing},
+		"openshift": {report.Failing, report.Beta, report.NotApplicable},
+		"kind":      {report.NotApplicable, report.Community, report.Untested},
+	}
+	for _, d := range r.Distributions {
+		for i, v := range d.Versions {
+			if v.Level != want[d.ID][i] {
+				t.Errorf("%s/%s = %s (%s), want %s", d.ID, v.Kubernetes, v.Level, v.Reason, want[d.ID][i])
+			}
+		}
+	}
+}
+
+func TestJSONShape(t *testing.T) {
+	var doc struct {
+		Schema        string `json:"schema"`
+		Distributions []struct {
+			ID       string `json:"id"`
+			Name     string `json:"name"`
+			Tier     string `json:"tier"`
+			Versions []struct {
+				Kubernetes string `json:"kubernetes"`
+				Level      string `json:"level"`
+				Features   []struct {
+					ID     string  `json:"id"`
+					Status string  `json:"status"`
+					JobURL *string `json:"job_url"`
+				} `json:"features"`
+			} `json:"versions"`
+		} `json:"distributions"`
+	}
+	if err := json.Unmarshal(JSON(fixture(t)), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Schema != "supportmatrix/support/v1" || len(doc.Distributions) != 4 {
+		t.Fatalf("schema %q with %d distributions", doc.Schema, len(doc.Distributions))
+	}
+	levels := map[string]bool{}
+	for _, l := range report.Levels {
+		levels[string(l)] = true
+	}
+	valid := map[string]bool{}
+	for _, s := range statuses {
+		valid[string(s)] = true
+	}
+	for _, d := range doc.Distributions {
+		for _, v := range d.Versions {
+			if !levels[v.Level] {
+				t.Errorf("%s/%s: level %q not in SPEC", d.ID, v.Kubernetes, v.Level)
+			}
+			for _, f := range v.Features {
+				if !valid[f.Status] || f.JobURL == nil {
+					t.Errorf("%s/%s/%s: status %q, job_url present %v", d.ID, v.Kubernetes, f.ID, f.Status, f.JobURL != nil)
+				}
+				if f.Status == "passed" && *f.JobURL == "" {
+					t.Errorf("%s/%s/%s passed without a job", d.ID, v.Kubernetes, f.ID)
+				}
+			}
+		}
+	}
+}
+
+func TestDeterministic(t *testing.T) {
+	a, b := fixture(t), fixture(t)
+	for name, fn := range map[string]func(*report.Report) []byte{"markdown": Markdown, "json": JSON, "html": HTML} {
+		if !bytes.Equal(fn(a), fn(b)) {
+			t.Errorf("%s differs between two builds of the same inputs", name)
+		}
+	}
+}
+
+func TestHTMLSelfContained(t *testing.T) {
+	page := string(HTML(fixture(t)))
+	for _, bad := range []string{"<script", "<link", "@import", "url(http", "src=\"http", "<img"} {
+		if strings.Contains(page, bad) {
+			t.Errorf("page contains %q: it must not load anything", bad)
+		}
+	}
+	// Every href is a fragment or a job/pipeline/issue link from the data.
+	for _, part := range strings.Split(page, `href="`)[1:] {
+		u := part[:strings.IndexByte(part, '"')]
+		if !strings.HasPrefix(u, "#") && !strings.HasPrefix(u, "https://gitlab.example/") {
+			t.Errorf("unexpected link %q", u)
+		}
+	}
+}
+
+func TestUnsafeLinksAreText(t *testing.T) {
+	r := fixture(t)
+	r.Distributions[0].Versions[0].Cells[0].JobURL = "javascript:alert(1)"
+	r.LastRun.URL = "file:///etc/passwd"
+	for name, out := range map[string][]byte{"markdown": Markdown(r), "html": HTML(r)} {
+		if bytes.Contains(out, []byte("javascript:")) || bytes.Contains(out, []byte("file:///")) {
+			t.Errorf("%s links an unsafe URL", name)
+		}
+	}
+}
+
+func TestBadge(t *testing.T) {
+	tests := []struct {
+		label, message string
+		level          report.Level
+		width          int
+	}{
+		{"gke", "supported 1.34–1.36", report.Supported, 30 + 127}, // (69+65+66)/10+10, (557+39+250+70+250)/10 rounded up +10,
+		{"kind", "n/a", report.NotApplicable, 34 + 29},
+		{"a<b", "x&y", report.Failing, 33 + 31},
+	}
+	for _, tc := range tests {
+		svg := Badge(tc.label, tc.message, tc.level)
+		var doc struct {
+			Width string `xml:"width,attr"`
+			Title string `xml:"title"`
+		}
+		if err := xml.Unmarshal(svg, &doc); err != nil {
+			t.Fatalf("%s: not well-formed XML: %v\n%s", tc.label, err, svg)
+		}
+		if doc.Title != tc.label+": "+tc.message {
+			t.Errorf("title %q", doc.Title)
+		}
+		if doc.Width != strconv.Itoa(tc.width) {
+			t.Errorf("%s: width %s, want %d", tc.label, doc.Width, tc.width)
+		}
+		if !bytes.Contains(svg, []byte(levelColors[tc.level])) {
+			t.Errorf("%s: lacks the %s colour", tc.label, tc.level)
+		}
+	}
+}
+
+func TestAnchors(t *testing.T) {
+	a := newAnchors()
+	tests := []struct{ heading, want string }{
+		{"Google Kubernetes Engine", "google-kubernetes-engine"},
+		{"kind (Kubernetes in Docker)", "kind-kubernetes-in-docker"},
+		{"Google Kubernetes Engine", "google-kubernetes-engine-1"},
+		{"A - B", ""},
+		{"Ünïcode 1.35", "ünïcode-135"},
+	}
+	for _, tc := range tests {
+		if got := a.add(tc.heading); got != tc.want {
+			t.Errorf("anchor(%q) = %q, want %q", tc.heading, got, tc.want)
+		}
+	}
+}
