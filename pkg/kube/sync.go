@@ -196,6 +196,9 @@ func (s *source) lineStart(off int) int {
 // flow list (where ',' and ']' end a plain scalar) or not.
 func (s *source) scalarEnd(n *yaml.Node, off int, flow bool) (int, error) {
 	d := s.data
+	if off >= len(d) {
+		return 0, fmt.Errorf("%d:%d: position outside the file", n.Line, n.Column)
+	}
 	if n.Anchor != "" || (n.Style&yaml.DoubleQuotedStyle != 0 && d[off] != '"') || (n.Style&yaml.SingleQuotedStyle != 0 && d[off] != '\'') {
 		return 0, fmt.Errorf("%d:%d: an item with an anchor or tag cannot be edited; write the minor as \"1.35\"", n.Line, n.Column)
 	}
@@ -348,7 +351,7 @@ func (s *source) flowEdits(seq *yaml.Node, items []item, adds []Release) ([]edit
 	if err != nil {
 		return nil, err
 	}
-	if s.data[open] != '[' {
+	if open >= len(s.data) || s.data[open] != '[' {
 		return nil, fmt.Errorf("%d:%d: expected '[' at the start of the flow list", seq.Line, seq.Column)
 	}
 	texts := make([]string, len(items))

@@ -2,8 +2,10 @@ package kube
 
 import (
 	"bytes"
+	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
 )
@@ -146,5 +148,68 @@ func TestSyncErrors(t *testing.T) {
 				t.Error("a failed sync returned content")
 			}
 		})
+	}
+}
+
+// FuzzSync feeds Sync arbitrary kubernetes sections. Whatever it accepts it
+// must have verified: the result loads, holds only catalog-current minors
+// and is stable under a second sync.
+func FuzzSync(f *testing.F) {
+	for _, s := range []string{
+		"  versions: [\"1.33\", \"1.34\", \"1.35\"]\n",
+		"  versions: [1.30,1.37]  # c\n",
+		"  versions:\n  - '1.26'\n  - '1.36' # x\n",
+		"  versions:\n    # head\n    - \"1.33\"\n    - \"1.35\"\n  extended: {\"1.33\": kept}\n",
+		"  versions: [ \"1.38\" ]\n",
+		"  versions: [\"1.33\",\n    \"1.35\"]\n",
+	} {
+		f.Add(s)
+	}
+	today := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, section string) {
+		data := []byte(inline(section))
+		m, err := matrix.Parse("fuzz.yaml", data)
+		if err != nil {
+			return
+		}
+		out, changes, err := Sync("fuzz.yaml", data, m, today)
+		if err != nil {
+			return
+		}
+		if len(changes) == 0 {
+			if !bytes.Equal(out, data) {
+				t.Fatal("no changes reported but the bytes differ")
+			}
+			return
+		}
+		m2, err := matrix.Parse("fuzz.yaml", out)
+		if err != nil {
+			t.Fatalf("accepted an invalid result: %v\n%s", err, out)
+		}
+		for _, p := range Check(m2, today) {
+			if Failing(p) {
+				t.Fatalf("synced matrix still fails: %s\n%s", p, out)
+			}
+		}
+		if _, again, err := Sync("fuzz.yaml", out, m2, today); err != nil || len(again) != 0 {
+			t.Fatalf("second sync: %v %v\n%s", again, err, out)
+		}
+	})
+}
+
+func BenchmarkSync(b *testing.B) {
+	data, err := os.ReadFile("testdata/block-1.33-1.36.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := matrix.Parse("block.yaml", data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	today := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
+	for b.Loop() {
+		if _, _, err := Sync("block.yaml", data, m, today); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
