@@ -107,6 +107,7 @@ func commands() []*cli.Command {
 	cmds := []*cli.Command{
 		validateCommand(),
 		planCommand(),
+		runCommand(),
 		collectCommand(),
 		versionsCommand(),
 		docsCommand(),
