@@ -29,6 +29,7 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
@@ -109,7 +110,9 @@ type SettingDoc struct {
 }
 
 // Check inspects the documentation of the matrix's distributions under root
-// and returns every gap as a warning, sorted by file and line.
+// (empty: DefaultRoot of the matrix file) and returns every gap as a
+// warning, sorted by file and line. `validate` shows them with its own
+// warnings; `docs --check` fails on any.
 func Check(m *matrix.Matrix, root string) matrix.Problems {
 	return Inspect(m, root).Problems()
 }
@@ -151,6 +154,63 @@ func Requirements(m *matrix.Matrix, t matrix.Tier) []string {
 	return nil
 }
 
+// Requirement checks one policy requirement (docs, settings,
+// permanent-cluster) for the distribution the way Check does, whatever its
+// tier, and says in a phrase what satisfied it or what is missing. It lets
+// the support table hold a distribution back on the same grounds as the
+// docs check.
+func (a *Audit) Requirement(distID, name string) (met bool, detail string) {
+	da := a.Distribution(distID)
+	if da == nil {
+		return false, fmt.Sprintf("no distribution %q", distID)
+	}
+	d := da.Distribution
+	switch name {
+	case matrix.RequireDocs:
+		if da.Page == nil {
+			if d.Docs == "" {
+				return false, "no docs page declared"
+			}
+			return false, fmt.Sprintf("docs page %s does not exist", d.Docs)
+		}
+		var missing []string
+		for _, f := range da.Features {
+			if f.Line == 0 {
+				missing = append(missing, f.Feature.ID)
+			}
+		}
+		if len(missing) > 0 {
+			return false, fmt.Sprintf("docs page %s has no section for %s", d.Docs, strings.Join(missing, ", "))
+		}
+		return true, "docs page " + d.Docs
+	case matrix.RequireSettings:
+		switch {
+		case len(d.Settings) == 0:
+			return false, "no tested settings stated in the matrix"
+		case da.Page == nil:
+			return false, "no docs page to list the tested settings"
+		case da.SettingsLine == 0:
+			return false, fmt.Sprintf("docs page %s has no %q section", d.Docs, SettingsHeading)
+		}
+		var missing []string
+		for _, s := range da.Settings {
+			if s.Line == 0 {
+				missing = append(missing, strconv.Quote(s.Setting.Text))
+			}
+		}
+		if len(missing) > 0 {
+			return false, fmt.Sprintf("docs page %s does not list %s", d.Docs, strings.Join(missing, ", "))
+		}
+		return true, fmt.Sprintf("%d tested %s listed", len(d.Settings), plural("setting", len(d.Settings)))
+	case matrix.RequirePermanentCluster:
+		if d.Cluster.Type != matrix.ClusterPermanent {
+			return false, fmt.Sprintf("the cluster is %s, not permanent", d.Cluster.Type)
+		}
+		return true, "permanent cluster"
+	}
+	return false, fmt.Sprintf("unknown requirement %q", name)
+}
+
 // Has reports whether the distribution's tier requires r.
 func (da *DistAudit) Has(r string) bool {
 	for _, x := range da.Requires {
@@ -184,7 +244,12 @@ func DefaultRoot(matrixPath string) string {
 // it covers. Every distribution is inspected, whatever its tier, so that
 // PROGRAM.md can show what a community distribution lacks; problems are
 // raised only for the requirements of the distribution's own tier.
+//
+// An empty root stands for DefaultRoot(m.File).
 func Inspect(m *matrix.Matrix, root string) *Audit {
+	if root == "" {
+		root = DefaultRoot(m.File)
+	}
 	a := &Audit{Matrix: m, Root: root}
 	runs := featuresRun(m)
 	fsys := os.DirFS(root)

@@ -245,3 +245,27 @@ func TestProjectMatrix(t *testing.T) {
 	}
 	t.Logf("docs --check on the project matrix:\n%s", first.Error())
 }
+
+func TestRequirement(t *testing.T) {
+	for _, tc := range []struct {
+		fixture, dist, name string
+		met                 bool
+		detail              string
+	}{
+		{"complete", "gke", "docs", true, "docs page docs/distributions/gke.md"},
+		{"complete", "gke", "settings", true, "2 tested settings listed"},
+		{"complete", "kind", "docs", false, "no docs page declared"},
+		{"complete", "kind", "permanent-cluster", false, "the cluster is ephemeral, not permanent"},
+		{"missing-page", "gke", "docs", false, "docs page docs/distributions/gke.md does not exist"},
+		{"missing-section", "gke", "docs", false, "docs page docs/distributions/gke.md has no section for runner, monitoring"},
+		{"missing-section", "gke", "settings", false, `docs page docs/distributions/gke.md does not list "Dataplane V2 enabled"`},
+		{"missing-section", "aks", "settings", false, `docs page docs/distributions/aks.md has no "Tested settings" section`},
+		{"ephemeral-official", "k3s", "permanent-cluster", false, "the cluster is ephemeral, not permanent"},
+	} {
+		a, _ := fixture(t, tc.fixture)
+		met, detail := a.Requirement(tc.dist, tc.name)
+		if met != tc.met || detail != tc.detail {
+			t.Errorf("%s %s %s: (%v, %q), want (%v, %q)", tc.fixture, tc.dist, tc.name, met, detail, tc.met, tc.detail)
+		}
+	}
+}

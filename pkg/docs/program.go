@@ -354,7 +354,11 @@ func (a *Audit) summary(b *bytes.Buffer, rep *report.Report, o Options) {
 			var parts []string
 			for _, tg := range paths {
 				if n := len(tg.Remaining()); n > 0 {
-					parts = append(parts, fmt.Sprintf("%d %s for %s", n, plural("step", n), tg.Tier))
+					goal := string(tg.Tier)
+					if tg.Tier == d.Tier {
+						goal = "supported"
+					}
+					parts = append(parts, fmt.Sprintf("%d %s to %s", n, plural("step", n), goal))
 				}
 			}
 			if len(parts) > 0 {
@@ -417,7 +421,7 @@ func (a *Audit) distribution(b *bytes.Buffer, da *DistAudit, rep *report.Report,
 		fmt.Fprintf(b, "<a id=\"%s\"></a>\n### %s (`%s`)\n\n", d.ID, oneLine(d.Name), d.ID)
 	}
 	offered := a.Matrix.OfferedMinors(d)
-	fmt.Fprintf(b, "Tier **%s**. Kubernetes %s. Cluster: %s", d.Tier, orNone(quoteMinors(offered)), d.Cluster.Type)
+	fmt.Fprintf(b, "Tier **%s**. Kubernetes %s. Cluster: %s", d.Tier, orNone(minorStrings(offered)), d.Cluster.Type)
 	if d.Cluster.Type == matrix.ClusterPermanent {
 		fmt.Fprintf(b, " (`%s`)", d.Cluster.Context)
 	}
@@ -628,21 +632,15 @@ func listed(da *DistAudit) int {
 	return n
 }
 
-func minorList(vs []matrix.Minor) string {
-	parts := make([]string, len(vs))
-	for i, v := range vs {
-		parts[i] = v.String()
-	}
-	return strings.Join(parts, ", ")
-}
-
-func quoteMinors(vs []matrix.Minor) []string {
+func minorStrings(vs []matrix.Minor) []string {
 	parts := make([]string, len(vs))
 	for i, v := range vs {
 		parts[i] = v.String()
 	}
 	return parts
 }
+
+func minorList(vs []matrix.Minor) string { return strings.Join(minorStrings(vs), ", ") }
 
 func orNone(xs []string) string {
 	if len(xs) == 0 {
