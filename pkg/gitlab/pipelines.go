@@ -76,8 +76,9 @@ type Job struct {
 // reached through its bridges, recursively (children, grandchildren such as
 // shards), in tree pre-order: each pipeline before its downstream pipelines,
 // siblings by ascending id. Requests run with bounded concurrency; each
-// pipeline costs ⌈jobs/100⌉ + ⌈bridges/100⌉ list requests, plus one request
-// for the root pipeline itself.
+// pipeline costs ⌈jobs/100⌉ + ⌈bridges/100⌉ list requests (at least one
+// each), plus one request for the root pipeline itself. Downstream pipelines
+// in another project (multi-project triggers) are followed in that project.
 func (c *Client) PipelineTree(ctx context.Context, pipelineID int64) ([]Pipeline, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -114,6 +115,10 @@ func (c *Client) PipelineTree(ctx context.Context, pipelineID int64) ([]Pipeline
 			return
 		}
 		p.Jobs = jobs
+		if p.ProjectID == 0 && len(bridges) > 0 {
+			// The root's project id is not known yet: bridges carry it.
+			p.ProjectID = bridges[0].projectID
+		}
 		for _, b := range bridges {
 			p.Jobs = append(p.Jobs, b.Job)
 		}
@@ -151,26 +156,31 @@ func (c *Client) PipelineTree(ctx context.Context, pipelineID int64) ([]Pipeline
 		}
 	}
 
-	// The root pipeline's own record first: its project id tells which
-	// downstream pipelines live in another project.
-	path := fmt.Sprintf("/projects/%s/pipelines/%d", c.pathProj, pipelineID)
+	// The root pipeline's own record, fetched alongside its jobs.
 	var root *gl.Pipeline
-	if _, err := c.do(ctx, http.MethodGet, path, func(o ...gl.RequestOptionFunc) (*gl.Response, error) {
-		var r *gl.Response
-		var err error
-		root, r, err = c.gl.Pipelines.GetPipeline(c.project, pipelineID, o...)
-		return r, err
-	}); err != nil {
-		return nil, fmt.Errorf("pipeline %d: %w", pipelineID, err)
-	}
-	rp := pipelineFromPipeline(root)
-	nodes[pipelineID] = &node{p: rp}
-	wg.Add(1)
-	go visit(rp, c.project)
+	nodes[pipelineID] = &node{p: Pipeline{ID: pipelineID}}
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		path := fmt.Sprintf("/projects/%s/pipelines/%d", c.pathProj, pipelineID)
+		if _, err := c.do(ctx, http.MethodGet, path, func(o ...gl.RequestOptionFunc) (*gl.Response, error) {
+			var r *gl.Response
+			var err error
+			root, r, err = c.gl.Pipelines.GetPipeline(c.project, pipelineID, o...)
+			return r, err
+		}); err != nil {
+			fail(fmt.Errorf("pipeline %d: %w", pipelineID, err))
+		}
+	}()
+	go visit(Pipeline{ID: pipelineID}, c.project)
 	wg.Wait()
 	if firstErr != nil {
 		return nil, firstErr
 	}
+	rn := nodes[pipelineID]
+	jobs := rn.p.Jobs
+	rn.p = pipelineFromPipeline(root)
+	rn.p.Jobs = jobs
 
 	var out []Pipeline
 	var walk func(id int64)
@@ -191,6 +201,7 @@ func (c *Client) PipelineTree(ctx context.Context, pipelineID int64) ([]Pipeline
 type bridgeJob struct {
 	Job
 	downstream *gl.PipelineInfo
+	projectID  int64 // of the bridge's own pipeline
 }
 
 // pipelineJobs lists a pipeline's jobs (retried included) and bridges, both
@@ -247,7 +258,7 @@ func (c *Client) pipelineJobs(ctx context.Context, project string, pid int64) ([
 			ID: b.ID, Name: b.Name, Stage: b.Stage, Status: b.Status,
 			FailureReason: b.FailureReason, WebURL: b.WebURL, AllowFailure: b.AllowFailure,
 			StartedAt: b.StartedAt, FinishedAt: b.FinishedAt, Duration: b.Duration, Bridge: true,
-		}, downstream: b.DownstreamPipeline}
+		}, downstream: b.DownstreamPipeline, projectID: b.Pipeline.ProjectID}
 		if b.DownstreamPipeline != nil {
 			bj.Downstream = b.DownstreamPipeline.ID
 		}

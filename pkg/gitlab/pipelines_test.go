@@ -266,8 +266,9 @@ func TestPipelineTreePermanentOutage(t *testing.T) {
 			if !strings.Contains(err.Error(), "GET /projects/group%2Fproject/pipelines/") {
 				t.Errorf("error %q does not name the request", err)
 			}
-			if n := len(sleeps.all()); n != gitlab.DefaultMaxRetries {
-				t.Errorf("slept %d times, want %d", n, gitlab.DefaultMaxRetries)
+			// Up to three requests (pipeline, jobs, bridges) retry side by side.
+			if n := len(sleeps.all()); n < gitlab.DefaultMaxRetries || n > 3*gitlab.DefaultMaxRetries {
+				t.Errorf("slept %d times, want %d to %d", n, gitlab.DefaultMaxRetries, 3*gitlab.DefaultMaxRetries)
 			}
 		})
 	}
@@ -281,7 +282,9 @@ func TestPipelineTreeNotFound(t *testing.T) {
 	if !errors.Is(err, gitlab.ErrNotFound) {
 		t.Fatalf("err = %v, want ErrNotFound", err)
 	}
-	if c.Requests() != 1 {
+	// The pipeline, its jobs and its bridges are asked for at once; none is
+	// retried.
+	if c.Requests() > 3 {
 		t.Errorf("a 404 was retried: %d requests", c.Requests())
 	}
 }
