@@ -12,6 +12,10 @@ import (
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
 )
 
+// versionsFetchTimeout bounds a --refresh download, so that a scheduled job
+// never hangs on an unreachable endoflife.date.
+const versionsFetchTimeout = 30 * time.Second
+
 // versionsOptions is everything the versions command reads from its flags.
 type versionsOptions struct {
 	Matrix  string
@@ -114,7 +118,7 @@ func runVersions(c *cli.Context, o versionsOptions) error {
 		if o.Catalog == "" {
 			return Usage(errors.New("--refresh needs --catalog FILE to write the fetched catalog to (pkg/kube/catalog.json for the embedded one)"))
 		}
-		cat, changed, err := kube.RefreshFile(c.Context, http.DefaultClient, o.URL, o.Catalog)
+		cat, changed, err := kube.RefreshFile(c.Context, &http.Client{Timeout: versionsFetchTimeout}, o.URL, o.Catalog)
 		if err != nil {
 			return Invalid(err)
 		}
