@@ -1,0 +1,129 @@
+package render
+
+import (
+	"context"
+	"html"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// chromium finds a headless-capable Chromium: $SUPPORTMATRIX_CHROMIUM, then
+// chromium or chromium-browser on PATH. Without one the test skips, unless
+// SUPPORTMATRIX_REQUIRE_TOOLS=1 (CI), where it fails.
+func chromium(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("SUPPORTMATRIX_CHROMIUM"); p != "" {
+		return p
+	}
+	for _, name := range []string{"chromium", "chromium-browser"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("SUPPORTMATRIX_REQUIRE_TOOLS") == "1" {
+		t.Fatal("chromium not found and SUPPORTMATRIX_REQUIRE_TOOLS=1")
+	}
+	t.Skip("chromium not found; install Debian's chromium or set SUPPORTMATRIX_CHROMIUM")
+	return ""
+}
+
+// probe is appended to a copy of the page (never to the product, which has
+// no script): it writes what the browser renders — the grid's innerText,
+// which leaves out anything CSS hides, and the computed colours of the
+// level cells — into an element that --dump-dom then prints.
+const probe = `<pre id="probe"></pre><script>
+var out = [];
+out.push("GRID");
+out.push(document.querySelector("table.grid").innerText);
+out.push("COLOURS");
+document.querySelectorAll("table.grid td[class^=lv-]").forEach(function (td) {
+  var r = td.getBoundingClientRect();
+  out.push(td.className + " " + getComputedStyle(td).backgroundColor + " " + (r.width > 0 && r.height > 0 ? "visible" : "hidden"));
+});
+document.getElementById("probe").textContent = out.join("\n");
+</script>`
+
+// TestHTMLInChromium opens the page in headless Chromium and checks what a
+// person sees: each distribution's row with its tier and the level label of
+// every minor, release names, and level cells painted in their colours.
+func TestHTMLInChromium(t *testing.T) {
+	bin := chromium(t)
+	dir := t.TempDir()
+	page := strings.Replace(string(HTML(fixture(t))), "</body>", probe+"</body>", 1)
+	file := filepath.Join(dir, "support.html")
+	if err := os.WriteFile(file, []byte(page), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The deadline only stops a hung browser; nothing asserts on time.
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+		"--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+		"--user-data-dir="+filepath.Join(dir, "profile"), "--window-size=1280,1024",
+		"--dump-dom", "file://"+file)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	dom, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("chromium: %v\n%s", err, stderr.String())
+	}
+	m := regexp.MustCompile(`(?s)<pre id="probe">(.*?)</pre>`).FindSubmatch(dom)
+	if m == nil {
+		t.Fatalf("the probe did not run; DOM:\n%s", dom)
+	}
+	seen := html.UnescapeString(string(m[1]))
+	grid, colours, _ := strings.Cut(strings.TrimPrefix(seen, "GRID\n"), "\nCOLOURS\n")
+
+	// innerText separates cells with tabs and puts a cell's own lines
+	// (level, release name) on lines of their own: compare the text a
+	// person reads, with whitespace collapsed.
+	text := strings.Join(strings.Fields(grid), " ")
+	wants := []string{
+		"Google Kubernetes Engine official supported supported supported",
+		"Amazon Elastic Kubernetes Service official stale qualifying failing",
+		"Red Hat OpenShift Container Platform beta failing 4.21 beta 4.22 n/a",
+		"kind (Kubernetes in Docker) community n/a community untested",
+	}
+	pos := 0
+	for _, w := range wants {
+		i := strings.Index(text[pos:], w)
+		if i < 0 {
+			t.Errorf("the grid does not show %q after position %d; a person sees:\n%s", w, pos, grid)
+			continue
+		}
+		pos += i + len(w)
+	}
+	for _, minor := range []string{"1.34", "1.35", "1.36"} {
+		if !strings.Contains(grid, minor) {
+			t.Errorf("the grid header lacks %s", minor)
+		}
+	}
+
+	want := map[string]string{
+		"lv-supported": "rgb(26, 127, 55)",
+		"lv-failing":   "rgb(207, 34, 46)",
+		"lv-stale":     "rgb(87, 96, 106)",
+		"lv-untested":  "rgb(208, 215, 222)",
+	}
+	got := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(colours), "\n") {
+		f := strings.SplitN(line, " ", 2)
+		if len(f) != 2 {
+			continue
+		}
+		if !strings.HasSuffix(f[1], " visible") {
+			t.Errorf("level cell %s is not visible: %s", f[0], f[1])
+		}
+		got[f[0]] = strings.TrimSuffix(f[1], " visible")
+	}
+	for class, colour := range want {
+		if got[class] != colour {
+			t.Errorf("%s cells are painted %q, want %s", class, got[class], colour)
+		}
+	}
+}
