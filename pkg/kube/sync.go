@@ -297,7 +297,9 @@ func (s *source) blockEdits(items []item, adds []Release) ([]edit, error) {
 		}
 		ls, le := s.lineStart(off), s.lineEnd(off)
 		prefix[i] = string(s.data[ls:off])
-		if strings.Trim(prefix[i], " \t") != "-" || !strings.HasSuffix(prefix[i], " ") && !strings.HasSuffix(prefix[i], "\t") {
+		dashOnly := strings.Trim(prefix[i], " \t") == "-"
+		spaced := strings.HasSuffix(prefix[i], " ") || strings.HasSuffix(prefix[i], "\t")
+		if !dashOnly || !spaced {
 			return nil, fmt.Errorf("%d:%d: the item does not start its own \"- \" line; write one minor a line to let sync edit the list", it.node.Line, it.node.Column)
 		}
 		if rest := strings.TrimLeft(string(s.data[end:le]), " \t"); rest != "" && rest[0] != '#' && rest[0] != '\n' && rest[0] != '\r' {
