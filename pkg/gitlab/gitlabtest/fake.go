@@ -9,7 +9,14 @@
 //
 // It holds one project. Tests fill it with pipelines, jobs, bridges, test
 // reports, files, merge requests and notes, point pkg/gitlab at URL, and
-// inspect the requests and the commits and notes written.
+// inspect the requests and the commits and notes written:
+//
+//	fake := gitlabtest.New(t)
+//	fake.AddPipeline(gitlabtest.Pipeline{ID: 1})
+//	fake.AddJob(1, gitlabtest.Job{ID: 10, Name: "gke 1.35: [deploy]", Status: "failed"})
+//	fake.Inject(gitlabtest.Fault{Path: "/jobs", Status: 429, RetryAfter: "1", Times: 2})
+//	c, err := gitlab.New(gitlab.Config{BaseURL: fake.URL, Token: gitlabtest.DefaultToken,
+//		Project: fake.ProjectPath, Sleep: func(time.Duration) {}})
 package gitlabtest
 
 import (
