@@ -111,6 +111,7 @@ func commands() []*cli.Command {
 		collectCommand(),
 		versionsCommand(),
 		docsCommand(),
+		renderCommand(),
 		// Each command lives in its own file; add yours here.
 	}
 	for _, c := range cmds {

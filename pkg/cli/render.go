@@ -1,0 +1,160 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"gitlab.com/supportmatrix/supportmatrix/pkg/docs"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/render"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/report"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/results"
+)
+
+// renderOptions are the flags of `render`.
+type renderOptions struct {
+	Matrix  string
+	Results string
+	Format  string
+	Out     string
+	Now     string
+	Root    string
+}
+
+// renderFormats are the formats `render --format` takes.
+var renderFormats = []string{"markdown", "json", "html", "badges"}
+
+func renderCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "render",
+		Usage:     "write the support table from the matrix and the run history",
+		ArgsUsage: " ",
+		Description: `Computes a support level for every distribution × Kubernetes minor from the
+matrix and matrix/results.json, and writes the table.
+
+Levels, first match wins:
+   n/a          the distribution does not offer the minor
+   untested     no blocking feature has a result from a counting run yet
+   failing      a blocking feature's newest result failed, within max_age
+   stale        a blocking feature's newest result is older than max_age
+   untested     a blocking feature has never run (others have)
+   supported    official tier, every blocking feature passing, the policy's
+                requires met and green_runs consecutive green runs
+   qualifying   official tier and passing, the policy not met yet
+   beta, community, deprecated
+                the tier, when every blocking feature passes
+
+Only counting runs decide (scheduled or web pipelines on the default branch);
+merge-request previews never do. Non-blocking features, excluded cells and
+cells whose rule is allow_failure or manual never decide a level. Staleness is
+measured against --now, or the newest finish time in the results, never the
+clock: the same inputs always give the same bytes.
+
+Formats:
+   markdown   matrix/SUPPORT.md, written for GitLab's Markdown (default)
+   json       schema supportmatrix/support/v1, for scripts
+   html       one self-contained page for GitLab Pages (no script, no assets)
+   badges     one SVG badge per distribution: --out names a directory that
+              receives <distribution>.svg
+
+Examples:
+   supportmatrix render --out matrix/SUPPORT.md
+   supportmatrix render --format json | jq '.distributions[] | {id, versions: [.versions[].level]}'
+   supportmatrix render --format html --out public/index.html
+   supportmatrix render --format badges --out public/badges
+   supportmatrix render --now 2026-05-10T00:00:00Z   # what the table says on that day
+
+Files are replaced atomically: a failure never truncates an existing table.`,
+		Flags: []cli.Flag{
+			matrixFlag(),
+			&cli.StringFlag{Name: "results", Aliases: []string{"r"}, Value: "matrix/results.json", Usage: "the run history `FILE` (a missing file is an empty history)", EnvVars: []string{"SUPPORTMATRIX_RESULTS"}},
+			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "markdown", Usage: "`FORMAT`: markdown, json, html or badges", EnvVars: []string{"SUPPORTMATRIX_RENDER_FORMAT"}},
+			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "write to `FILE` (a directory for badges) instead of standard output", EnvVars: []string{"SUPPORTMATRIX_RENDER_OUT"}},
+			&cli.StringFlag{Name: "now", Usage: "measure staleness at this `RFC3339` time (default: the newest finish time in the results)", EnvVars: []string{"SUPPORTMATRIX_NOW"}},
+			rootFlag(),
+		},
+		Action: func(c *cli.Context) error {
+			o := renderOptions{
+				Matrix: c.String("matrix"), Results: c.String("results"), Format: c.String("format"),
+				Out: c.String("out"), Now: c.String("now"), Root: c.String("root"),
+			}
+			return runRender(o, c.App.Writer)
+		},
+	}
+}
+
+func runRender(o renderOptions, stdout io.Writer) error {
+	known := false
+	for _, f := range renderFormats {
+		known = known || o.Format == f
+	}
+	if !known {
+		return Usage(fmt.Errorf("render: --format %q: use markdown, json, html or badges", o.Format))
+	}
+	if o.Format == "badges" && o.Out == "" {
+		return Usage(fmt.Errorf("render: --format badges writes one file per distribution: give --out DIR"))
+	}
+	var now time.Time
+	if o.Now != "" {
+		t, err := time.Parse(time.RFC3339, o.Now)
+		if err != nil {
+			return Usage(fmt.Errorf("render: --now %q: want an RFC3339 time such as 2026-05-10T00:00:00Z", o.Now))
+		}
+		now = t
+	}
+	m, err := matrix.Load(o.Matrix)
+	if err != nil {
+		return Invalid(err)
+	}
+	hist, err := results.Read(o.Results)
+	if err != nil {
+		return Invalid(fmt.Errorf("render: %w", err))
+	}
+	root := o.Root
+	if root == "" {
+		root = docs.DefaultRoot(o.Matrix)
+	}
+	if st, err := os.Stat(root); err != nil || !st.IsDir() {
+		return Invalid(fmt.Errorf("render: --root %s is not a directory", root))
+	}
+	rep := report.Build(m, hist, report.Options{Now: now, Repo: os.DirFS(root)})
+
+	if o.Format == "badges" {
+		return writeBadges(o.Out, render.Badges(rep))
+	}
+	var out []byte
+	switch o.Format {
+	case "markdown":
+		out = render.Markdown(rep)
+	case "json":
+		out = render.JSON(rep)
+	case "html":
+		out = render.HTML(rep)
+	}
+	if o.Out == "" {
+		_, err := stdout.Write(out)
+		return err
+	}
+	if err := results.WriteAtomic(o.Out, out); err != nil {
+		return Invalid(fmt.Errorf("render: %w", err))
+	}
+	return nil
+}
+
+// writeBadges writes each badge atomically into dir, creating it.
+func writeBadges(dir string, badges []render.BadgeFile) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return Invalid(fmt.Errorf("render: badges directory: %w", err))
+	}
+	for _, b := range badges {
+		if err := results.WriteAtomic(filepath.Join(dir, b.Name), b.Data); err != nil {
+			return Invalid(fmt.Errorf("render: badge: %w", err))
+		}
+	}
+	return nil
+}

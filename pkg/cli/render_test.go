@@ -1,0 +1,188 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The render tests use the renderers' fixture: a matrix, its results and a
+// repository holding one docs page.
+var (
+	renderMatrix  = filepath.Join("..", "render", "testdata", "matrix.yaml")
+	renderResults = filepath.Join("..", "render", "testdata", "results.json")
+	renderRoot    = filepath.Join("..", "render", "testdata", "repo")
+)
+
+// renderRun runs `supportmatrix render` in-process on the fixture with the
+// extra args and returns the exit code and both streams.
+func renderRun(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	base := []string{"supportmatrix", "render", "--matrix", renderMatrix, "--results", renderResults, "--root", renderRoot}
+	code := Run(append(base, args...), &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+// levels decodes a JSON table into "dist/minor" → level.
+func levels(t *testing.T, data string) map[string]string {
+	t.Helper()
+	var doc struct {
+		Schema        string `json:"schema"`
+		Distributions []struct {
+			ID       string `json:"id"`
+			Versions []struct {
+				Kubernetes string `json:"kubernetes"`
+				Level      string `json:"level"`
+			} `json:"versions"`
+		} `json:"distributions"`
+	}
+	if err := json.Unmarshal([]byte(data), &doc); err != nil {
+		t.Fatalf("render --format json: %v\n%s", err, data)
+	}
+	if doc.Schema != "supportmatrix/support/v1" {
+		t.Errorf("schema %q", doc.Schema)
+	}
+	out := map[string]string{}
+	for _, d := range doc.Distributions {
+		for _, v := range d.Versions {
+			out[d.ID+"/"+v.Kubernetes] = v.Level
+		}
+	}
+	return out
+}
+
+func TestRenderFormats(t *testing.T) {
+	tests := []struct {
+		format string
+		has    []string
+	}{
+		{"markdown", []string{"# Support matrix", "| [Google Kubernetes Engine](#google-kubernetes-engine) | official | ✅ supported |", "**allowed to fail**"}},
+		{"json", []string{`"schema": "supportmatrix/support/v1"`, `"level": "qualifying"`}},
+		{"html", []string{"<!DOCTYPE html>", `<td class="lv-failing"`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.format, func(t *testing.T) {
+			code, stdout, stderr := renderRun(t, "--format", tc.format)
+			if code != ExitOK {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			for _, s := range tc.has {
+				if !strings.Contains(stdout, s) {
+					t.Errorf("output lacks %q", s)
+				}
+			}
+			// --out writes the same bytes, and a second render changes nothing.
+			out := filepath.Join(t.TempDir(), "table")
+			for i := 0; i < 2; i++ {
+				if code, _, stderr := renderRun(t, "--format", tc.format, "--out", out); code != ExitOK {
+					t.Fatalf("--out: exit %d: %s", code, stderr)
+				}
+				got, err := os.ReadFile(out)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(got, []byte(stdout)) {
+					t.Errorf("run %d: --out differs from standard output", i+1)
+				}
+			}
+		})
+	}
+}
+
+func TestRenderNow(t *testing.T) {
+	_, stdout, _ := renderRun(t, "--format", "json")
+	if got := levels(t, stdout)["gke/1.35"]; got != "supported" {
+		t.Fatalf("gke/1.35 = %s at the newest result, want supported", got)
+	}
+	// Eight days after the newest result of pipeline #104 (2026-05-01
+	// 06:40) is still fresh; one second later is stale.
+	_, stdout, _ = renderRun(t, "--format", "json", "--now", "2026-05-09T06:40:00Z")
+	if got := levels(t, stdout)["gke/1.35"]; got != "supported" {
+		t.Errorf("gke/1.35 = %s at max_age, want supported", got)
+	}
+	_, stdout, _ = renderRun(t, "--format", "json", "--now", "2026-05-09T06:40:01Z")
+	if got := levels(t, stdout)["gke/1.35"]; got != "stale" {
+		t.Errorf("gke/1.35 = %s past max_age, want stale", got)
+	}
+}
+
+func TestRenderFailuresKeepTheTable(t *testing.T) {
+	dir := t.TempDir()
+	broken := filepath.Join(dir, "results.json")
+	if err := os.WriteFile(broken, []byte(`{"schema": "supportmatrix/results/v1", "runs": [`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		stderr string
+	}{
+		{"unknown format", []string{"--format", "pdf"}, ExitUsage, `--format "pdf"`},
+		{"bad --now", []string{"--now", "yesterday"}, ExitUsage, "RFC3339"},
+		{"unreadable results", []string{"--results", broken}, ExitInvalid, "results " + broken},
+		{"missing matrix", []string{"--matrix", filepath.Join(dir, "nope.yaml")}, ExitInvalid, "nope.yaml"},
+		{"badges without --out", []string{"--format", "badges", "--out", ""}, ExitUsage, "--out DIR"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			table := filepath.Join(t.TempDir(), "SUPPORT.md")
+			const old = "the published table\n"
+			if err := os.WriteFile(table, []byte(old), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			args := append([]string{"--out", table}, tc.args...)
+			code, _, stderr := renderRun(t, args...)
+			if code != tc.code {
+				t.Errorf("exit %d, want %d: %s", code, tc.code, stderr)
+			}
+			if !strings.Contains(stderr, tc.stderr) {
+				t.Errorf("stderr %q lacks %q", stderr, tc.stderr)
+			}
+			if got, _ := os.ReadFile(table); string(got) != old {
+				t.Errorf("the existing table changed to %q", got)
+			}
+		})
+	}
+}
+
+func TestRenderBadges(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "badges")
+	if code, _, stderr := renderRun(t, "--format", "badges", "--out", dir); code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	want := map[string]string{
+		"gke.svg":       "gke: supported 1.34–1.36",
+		"eks.svg":       "eks: qualifying 1.35",
+		"openshift.svg": "openshift: beta 1.35",
+		"kind.svg":      "kind: community 1.35",
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != len(want) {
+		t.Errorf("%d files in %s, want %d", len(entries), dir, len(want))
+	}
+	for name, title := range want {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Error(err)
+			continue
+		}
+		var svg struct {
+			Title string `xml:"title"`
+		}
+		if err := xml.Unmarshal(data, &svg); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+		if svg.Title != title {
+			t.Errorf("%s: title %q, want %q", name, svg.Title, title)
+		}
+	}
+}
