@@ -184,7 +184,7 @@ func buildCells(in buildInput) (cells []results.CellResult, partial, incomplete 
 		}
 		status, reason, running := jobStatus(mj, mt.attempts)
 		incomplete = incomplete || running
-		cr := results.CellResult{Cell: mj.Cell, Kind: cellKind(mj.Kind), Status: status, Reason: reason}
+		cr := results.CellResult{Cell: mj.Cell, Kind: cellKind(mj), Status: status, Reason: reason}
 		if j := mt.newest(); j != nil {
 			cr.JobID, cr.JobURL = j.ID, j.WebURL
 			cr.Duration = j.Duration
@@ -231,6 +231,15 @@ func buildCells(in buildInput) (cells []results.CellResult, partial, incomplete 
 			add(s.ID, KindSkew, false, "")
 		}
 	}
+	if in.plan == nil && len(in.manifest.Cells) > 0 {
+		// The manifest's cell list is in plan order.
+		for _, id := range in.manifest.Cells {
+			if c := byCell[id]; c != nil && !seen[id] {
+				cells = append(cells, *c)
+				seen[id] = true
+			}
+		}
+	}
 	for _, id := range order {
 		if !seen[id] {
 			cells = append(cells, *byCell[id])
@@ -239,11 +248,15 @@ func buildCells(in buildInput) (cells []results.CellResult, partial, incomplete 
 	return cells, partial, incomplete
 }
 
-// cellKind is the results kind of a manifest job kind.
-func cellKind(k string) string {
-	switch k {
-	case KindUpgrade, KindSkew:
-		return k
+// cellKind is the kind of the cell a manifest job proves: an upgrade cell
+// (its jobs carry from and to), a skew cell (its jobs carry nodes), or a
+// feature cell.
+func cellKind(mj *ManifestJob) string {
+	switch {
+	case mj.Kind == KindUpgrade || mj.From != "":
+		return KindUpgrade
+	case mj.Kind == KindSkew || mj.Nodes != "":
+		return KindSkew
 	}
 	return KindTest
 }
@@ -259,7 +272,9 @@ func combine(c, other *results.CellResult) {
 		version = other.ServerVersion
 	}
 	if worse(other.Status, c.Status) {
+		kind := c.Kind
 		*c = *other
+		c.Kind = kind
 	}
 	c.Duration, c.Tests, c.Attempts = dur, tests, attempts
 	if c.ServerVersion == "" {

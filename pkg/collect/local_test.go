@@ -156,3 +156,28 @@ func TestLocal(t *testing.T) {
 		t.Errorf("loading from a directory without a run: %v", err)
 	}
 }
+
+// TestParseGeneratedManifests reads the manifests generate's golden files
+// hold, so that the two packages cannot drift apart unnoticed.
+func TestParseGeneratedManifests(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join("..", "generate", "testdata", "*", "manifest.json.golden"))
+	if len(files) == 0 {
+		t.Skip("no generated manifests in ../generate/testdata")
+	}
+	for _, f := range files {
+		m, err := ReadManifest(f)
+		if err != nil {
+			t.Errorf("%v", err)
+			continue
+		}
+		cells := 0
+		for _, j := range m.Jobs {
+			if j.IsCellJob() {
+				cells++
+			}
+		}
+		if cells == 0 {
+			t.Errorf("%s: no cell jobs", f)
+		}
+	}
+}

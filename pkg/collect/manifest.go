@@ -47,13 +47,15 @@ const (
 type Manifest struct {
 	Schema string        `json:"schema"`
 	Jobs   []ManifestJob `json:"jobs"`
+	// Cells lists the cells the pipeline runs, in plan order (optional).
+	Cells []string `json:"cells,omitempty"`
 }
 
 // ManifestJob is one generated job.
 type ManifestJob struct {
 	Name         string `json:"name"`
 	File         string `json:"file"` // pipeline.yml or shard-N.yml
-	Kind         string `json:"kind"` // test | upgrade | skew | prepare | cleanup | trigger
+	Kind         string `json:"kind"` // test | upgrade | prepare | cleanup | trigger (skew cells: test jobs with nodes)
 	Cell         string `json:"cell,omitempty"`
 	Distribution string `json:"distribution,omitempty"`
 	Kubernetes   string `json:"kubernetes,omitempty"`

@@ -83,37 +83,52 @@ func groupName(job string) string {
 	return strings.TrimSpace(groupRE.ReplaceAllString(job, ""))
 }
 
-// belongsTo reports whether a test case's classname names cell: equal to
-// the cell id, or starting with it and a separator ("gke/1.35/runner.Install").
-func belongsTo(classname, cell string) bool {
-	if !strings.HasPrefix(classname, cell) {
+// belongsTo reports whether a test case of a shared suite is the job's:
+// its classname is the job's feature (the default templates use the
+// feature as classname), "upgrade" for an upgrade job, or the cell id
+// alone or followed by a separator ("gke/1.35/runner.Install").
+func belongsTo(classname string, mj *ManifestJob) bool {
+	switch {
+	case mj.Feature != "" && classname == mj.Feature:
+		return true
+	case mj.Kind == KindUpgrade && classname == KindUpgrade:
+		return true
+	case !strings.HasPrefix(classname, mj.Cell):
 		return false
 	}
-	rest := classname[len(cell):]
+	rest := classname[len(mj.Cell):]
 	return rest == "" || strings.ContainsAny(rest[:1], "./: ")
 }
 
 // attributeReports splits GitLab test reports (one per pipeline) between
-// the cell jobs that uploaded them. A suite named after exactly one cell job
-// (its full name, or its group when the group holds one cell job) is that
-// job's. A suite shared by several cell jobs is split by test case
-// classname (the cell id, see belongsTo); its server version goes to every
-// job of the group when the suite reports a single one.
+// the cell jobs that uploaded them. GitLab names a suite after the job's
+// group, so one suite usually holds the cases of a whole chain: its cell
+// jobs and its prepare and cleanup jobs. A suite named after a job's full
+// name (a parallel:matrix job) is that job's alone. Otherwise each case
+// goes to the job it belongs to (see belongsTo); when no case of the suite
+// belongs to any job and the group has a single cell job, every case is
+// that job's. The suite's server version goes to every cell job of the
+// group when the suite reports a single one (one cluster per chain).
 func attributeReports(matches []match, reports map[int64]*gitlab.TestReport) map[int64]*jobTests {
 	out := map[int64]*jobTests{}
 	type cellJob struct {
-		job  *gitlab.Job
-		cell string
+		job *gitlab.Job
+		mj  *ManifestJob
 	}
 	byPipeline := map[int64][]cellJob{}
+	var order []int64
 	for i := range matches {
 		mt := &matches[i]
 		if !mt.mj.IsCellJob() || mt.pipeline == nil {
 			continue
 		}
-		byPipeline[mt.pipeline.ID] = append(byPipeline[mt.pipeline.ID], cellJob{mt.newest(), mt.mj.Cell})
+		if _, ok := byPipeline[mt.pipeline.ID]; !ok {
+			order = append(order, mt.pipeline.ID)
+		}
+		byPipeline[mt.pipeline.ID] = append(byPipeline[mt.pipeline.ID], cellJob{mt.newest(), mt.mj})
 	}
-	for pid, jobs := range byPipeline {
+	for _, pid := range order {
+		jobs := byPipeline[pid]
 		report := reports[pid]
 		if report == nil {
 			continue
@@ -137,30 +152,33 @@ func attributeReports(matches []match, reports map[int64]*gitlab.TestReport) map
 			if s == nil {
 				continue
 			}
-			if len(groups[g]) == 1 {
-				out[cj.job.ID] = tally(s.Cases)
-				continue
-			}
 			var mine []gitlab.TestCase
 			versions := map[string]bool{}
 			var version string
+			matched := false
 			for _, tc := range s.Cases {
 				if v := serverVersion(&tc); v != "" {
 					versions[v] = true
 					version = v
 				}
-				if belongsTo(tc.Classname, cj.cell) {
+				for _, other := range groups[g] {
+					if !isMeta(&tc) && belongsTo(tc.Classname, other.mj) {
+						matched = true
+					}
+				}
+				if !isMeta(&tc) && belongsTo(tc.Classname, cj.mj) {
 					mine = append(mine, tc)
 				}
+			}
+			if !matched && len(groups[g]) == 1 {
+				mine = s.Cases
 			}
 			t := tally(mine)
 			if len(versions) == 1 {
 				if t == nil {
 					t = &jobTests{}
 				}
-				if t.serverVersion == "" {
-					t.serverVersion = version
-				}
+				t.serverVersion = version
 			}
 			if t != nil {
 				out[cj.job.ID] = t
