@@ -43,12 +43,23 @@ import (
 
 // Defaults applied by New for zero Config fields.
 const (
-	DefaultConcurrency  = 4
-	DefaultMaxRetries   = 6
-	DefaultMinBackoff   = 500 * time.Millisecond
-	DefaultMaxBackoff   = 30 * time.Second
-	DefaultMaxWait      = 2 * time.Minute
-	DefaultPerPage      = 100
+	// DefaultConcurrency is how many requests run at once.
+	DefaultConcurrency = 4
+	// DefaultMaxRetries is how many times a failed request is retried.
+	DefaultMaxRetries = 6
+	// DefaultMinBackoff is the wait before the first retry of a 5xx or
+	// transport error; it doubles on each further retry.
+	DefaultMinBackoff = 500 * time.Millisecond
+	// DefaultMaxBackoff caps the exponential backoff.
+	DefaultMaxBackoff = 30 * time.Second
+	// DefaultMaxWait caps the wait a 429 asks for.
+	DefaultMaxWait = 2 * time.Minute
+	// DefaultPerPage is the page size of every list request (GitLab's
+	// maximum).
+	DefaultPerPage = 100
+)
+
+const (
 	defaultHTTPTimeout  = 60 * time.Second
 	maskedToken         = "[MASKED]"
 	conflictChangedText = "has changed since you started editing it"

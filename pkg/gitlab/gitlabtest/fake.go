@@ -20,6 +20,7 @@
 package gitlabtest
 
 import (
+	"cmp"
 	"crypto/sha1"
 	"encoding/base64"
 	"encoding/hex"
@@ -197,6 +198,7 @@ type Server struct {
 	omitTotals    bool
 	defaultBranch string
 	pipelines     map[int64]*Pipeline
+	rendered      map[int64]json.RawMessage // job id -> JSON, cleared by AddPipeline
 	jobs          map[int64][]Job
 	bridges       map[int64][]Bridge
 	reports       map[int64][]TestSuite
@@ -307,6 +309,7 @@ func (s *Server) AddPipeline(p Pipeline) {
 		p.CreatedAt = epoch.Add(time.Duration(p.ID) * time.Second)
 	}
 	s.pipelines[p.ID] = &p
+	s.rendered = nil
 }
 
 // AddJob adds a job attempt to pipeline pid. Jobs are served newest (highest
@@ -705,7 +708,7 @@ func (s *Server) listJobs(w http.ResponseWriter, r *http.Request, id string) {
 		return
 	}
 	jobs := slices.Clone(s.jobs[p.ID])
-	slices.SortFunc(jobs, func(a, b Job) int { return int(b.ID - a.ID) })
+	slices.SortFunc(jobs, func(a, b Job) int { return cmp.Compare(b.ID, a.ID) })
 	if r.URL.Query().Get("include_retried") != "true" {
 		seen := map[string]bool{}
 		jobs = slices.DeleteFunc(jobs, func(j Job) bool {
@@ -718,13 +721,24 @@ func (s *Server) listJobs(w http.ResponseWriter, r *http.Request, id string) {
 	}
 	s.writePage(w, r, len(jobs), func(i int) any {
 		j := jobs[i]
+		if b, ok := s.rendered[j.ID]; ok {
+			return b
+		}
 		jj := s.jobJSON(p, j.ID, j.Name, j.Stage, j.Status, j.FailureReason, j.AllowFailure, j.Duration)
 		jj["artifacts"] = []any{}
 		jj["runner"] = nil
 		jj["artifacts_expire_at"] = nil
 		jj["tag_list"] = []string{}
 		jj["project"] = map[string]any{"ci_job_token_scope_enabled": false}
-		return jj
+		b, err := json.Marshal(jj)
+		if err != nil {
+			return jj
+		}
+		if s.rendered == nil {
+			s.rendered = map[int64]json.RawMessage{}
+		}
+		s.rendered[j.ID] = b
+		return json.RawMessage(b)
 	})
 }
 
@@ -737,7 +751,7 @@ func (s *Server) listBridges(w http.ResponseWriter, r *http.Request, id string) 
 		return
 	}
 	bridges := slices.Clone(s.bridges[p.ID])
-	slices.SortFunc(bridges, func(a, b Bridge) int { return int(b.ID - a.ID) })
+	slices.SortFunc(bridges, func(a, b Bridge) int { return cmp.Compare(b.ID, a.ID) })
 	s.writePage(w, r, len(bridges), func(i int) any {
 		b := bridges[i]
 		bj := s.jobJSON(p, b.ID, b.Name, b.Stage, b.Status, "", false, 60)
