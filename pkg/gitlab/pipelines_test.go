@@ -78,6 +78,27 @@ func TestPipelineTreeNestedShards(t *testing.T) {
 	}
 }
 
+// TestPipelineTreeDeterministic: the concurrency changes the timing, never
+// the result.
+func TestPipelineTreeDeterministic(t *testing.T) {
+	fake := gitlabtest.New(t)
+	addTree(fake)
+	var first string
+	for _, n := range []int{1, 3, 16} {
+		c, _, _ := newClient(t, fake, func(cfg *gitlab.Config) { cfg.Concurrency = n })
+		tree, err := c.PipelineTree(context.Background(), rootID)
+		if err != nil {
+			t.Fatalf("concurrency %d: %v", n, err)
+		}
+		got := renderTree(tree)
+		if first == "" {
+			first = got
+		} else if got != first {
+			t.Errorf("concurrency %d gives another tree than concurrency 1", n)
+		}
+	}
+}
+
 func TestPipelineTreeRetriedJobs(t *testing.T) {
 	fake := gitlabtest.New(t)
 	addTree(fake)

@@ -213,10 +213,7 @@ func (c *Client) FindMergeRequest(ctx context.Context, source string) (*MergeReq
 		}
 	}
 	if best == nil {
-		return nil, fmt.Errorf("find merge request from %s: %w", source, &APIError{
-			Method: http.MethodGet, Path: path, Status: http.StatusOK,
-			Message: "no open merge request", Attempts: 1, Kind: ErrNotFound,
-		})
+		return nil, fmt.Errorf("find merge request from %s: no open merge request: %w", source, ErrNotFound)
 	}
 	return &MergeRequest{
 		IID: best.IID, Title: best.Title, State: best.State,
