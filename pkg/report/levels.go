@@ -13,7 +13,25 @@ import (
 type builder struct {
 	now      time.Time
 	counting []results.Run // newest first
+	index    []map[string]*results.CellResult
 }
+
+func newBuilder(now time.Time, counting []results.Run) *builder {
+	b := &builder{now: now, counting: counting, index: make([]map[string]*results.CellResult, len(counting))}
+	for i := range counting {
+		b.index[i] = make(map[string]*results.CellResult, len(counting[i].Cells))
+		for j := range counting[i].Cells {
+			cr := &counting[i].Cells[j]
+			if _, dup := b.index[i][cr.Cell]; !dup {
+				b.index[i][cr.Cell] = cr
+			}
+		}
+	}
+	return b
+}
+
+// cell returns the result of cell id in counting run i, or nil.
+func (b *builder) cell(i int, id string) *results.CellResult { return b.index[i][id] }
 
 // testCell reports one feature cell.
 func (b *builder) testCell(c *matrix.Cell, maxAge time.Duration) *Cell {
@@ -42,7 +60,7 @@ func (b *builder) fill(c *Cell, maxAge time.Duration) {
 	var raw []results.CellResult
 	for i := range b.counting {
 		run := &b.counting[i]
-		cr := run.Cell(c.ID)
+		cr := b.cell(i, c.ID)
 		if cr == nil {
 			continue
 		}
@@ -123,7 +141,7 @@ func (b *builder) level(d *Distribution, v *Version) {
 		ev[i].cell = c
 		for j := range b.counting {
 			run := &b.counting[j]
-			if cr := run.Cell(c.ID); cr != nil && decisive(cr.Status) {
+			if cr := b.cell(j, c.ID); cr != nil && decisive(cr.Status) {
 				ev[i].status, ev[i].run = cr.Status, run
 				break
 			}
@@ -202,7 +220,7 @@ func (b *builder) streak(deciding []*Cell) (int, []RunOutcome) {
 		recorded, failed := 0, false
 		var notPassed []string
 		for _, c := range deciding {
-			cr := run.Cell(c.ID)
+			cr := b.cell(i, c.ID)
 			if cr == nil {
 				continue
 			}

@@ -90,7 +90,7 @@ var Levels = []Level{Supported, Qualifying, Beta, Community, Deprecated, Failing
 func (l Level) Describe() string {
 	switch l {
 	case Supported:
-		return "Official support: every blocking feature passed in the required consecutive scheduled runs and the policy's requirements hold."
+		return "Official support: every blocking feature passed in the policy's green_runs consecutive counting runs, the results are fresh, and the policy's requirements hold."
 	case Qualifying:
 		return "Official tier and passing, but the policy is not met yet (green runs or requirements missing)."
 	case Beta:
@@ -100,11 +100,11 @@ func (l Level) Describe() string {
 	case Deprecated:
 		return "Deprecated tier: blocking features pass, but support is being withdrawn."
 	case Failing:
-		return "A blocking feature failed in the newest run."
+		return "A blocking feature's newest result failed."
 	case Stale:
-		return "The newest result is older than the policy's max_age."
+		return "A blocking feature's newest result is older than the policy's max_age."
 	case Untested:
-		return "A blocking feature has no result yet."
+		return "A blocking feature has no result from a counting run yet."
 	case NotApplicable:
 		return "The distribution does not offer this Kubernetes minor."
 	}
@@ -379,7 +379,7 @@ func Build(m *matrix.Matrix, f *results.File, opts Options) *Report {
 	}
 
 	plan := matrix.Expand(m)
-	b := &builder{now: r.Now, counting: counting}
+	b := newBuilder(r.Now, counting)
 	for _, d := range m.Distributions {
 		rd := &Distribution{
 			ID: d.ID, Name: d.Name, Tier: d.Tier, Cluster: d.Cluster.Type, Docs: d.Docs,

@@ -291,3 +291,25 @@ func TestSummary(t *testing.T) {
 		t.Errorf("kind summary = %s %v, want untested on 3 minors", level, minors)
 	}
 }
+
+// BenchmarkBuild measures a report over a full history: the fixture matrix
+// with results.KeepCounting counting runs of every cell.
+func BenchmarkBuild(b *testing.B) {
+	m, err := matrix.Load("testdata/matrix.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	plan := matrix.Expand(m)
+	f := results.New()
+	for i := 0; i < results.KeepCounting; i++ {
+		var cells []string
+		for _, c := range plan.Cells {
+			cells = append(cells, c.ID+"=passed")
+		}
+		f.Merge(run(int64(i+1), i, cells...))
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		Build(m, f, Options{Repo: repo})
+	}
+}
