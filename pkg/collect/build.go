@@ -295,14 +295,15 @@ func sumTests(a, b *results.TestCount) *results.TestCount {
 	}
 }
 
-// finishedAt is the newest finish time of any job in the tree, or zero.
-func finishedAt(pipelines []gitlab.Pipeline) time.Time {
+// finishedAt is the newest finish time of the generated jobs (newest
+// attempts), or zero. Jobs of the parent pipeline outside the manifest
+// (collect and publish themselves) are left out, so that collecting again
+// after the pipeline ended gives the same run.
+func finishedAt(matches []match) time.Time {
 	var t time.Time
-	for _, p := range pipelines {
-		for _, j := range p.Jobs {
-			if j.FinishedAt != nil && j.FinishedAt.After(t) {
-				t = *j.FinishedAt
-			}
+	for i := range matches {
+		if j := matches[i].newest(); j != nil && j.FinishedAt != nil && j.FinishedAt.After(t) {
+			t = *j.FinishedAt
 		}
 	}
 	return t.UTC()

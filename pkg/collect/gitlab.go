@@ -87,7 +87,7 @@ func Pipeline(ctx context.Context, api API, pipelineID int64, opts Options) (res
 		Incomplete: incomplete,
 		TestReport: readable,
 		CreatedAt:  root.CreatedAt.UTC(),
-		FinishedAt: finishedAt(pipelines),
+		FinishedAt: finishedAt(matches),
 		Cells:      cells,
 	}
 	if run.FinishedAt.IsZero() {
