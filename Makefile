@@ -5,7 +5,7 @@ GCL       := .tools/node_modules/.bin/gitlab-ci-local
 GCL_VER   := 4.70.1
 FUZZTIME  ?= 30s
 
-.PHONY: all build test run lint fmt bench fuzz update-golden verify tools clean
+.PHONY: all build test run lint fmt bench fuzz update-golden verify tools clean refresh-versions
 
 all: build
 
@@ -48,6 +48,9 @@ verify: ## regenerate everything and fail on any difference
 	$(GO) run examples/large/gen.go > examples/large/matrix.yaml
 	$(GO) test ./... -update >/dev/null
 	git diff --exit-code
+
+refresh-versions: ## refresh the embedded Kubernetes calendar from endoflife.date (needs a network)
+	$(GO) run ./cmd/supportmatrix versions --refresh --catalog pkg/kube/catalog.json
 
 tools: $(GCL) ## install gitlab-ci-local into .tools (git-ignored)
 

@@ -109,6 +109,7 @@ func commands() []*cli.Command {
 		planCommand(),
 		runCommand(),
 		collectCommand(),
+		publishCommand(),
 		versionsCommand(),
 		docsCommand(),
 		renderCommand(),

@@ -67,7 +67,7 @@ Exit status: 0 valid (warnings allowed), 1 invalid.`,
 
 // rootFlag is the repository root that docs paths are relative to.
 func rootFlag() *cli.StringFlag {
-	return &cli.StringFlag{Name: "root", Usage: "the repository root `DIR` that docs pages are relative to (default: the git top level of the matrix file, or the current directory)", EnvVars: []string{"SUPPORTMATRIX_ROOT"}}
+	return &cli.StringFlag{Name: "root", Usage: "the repository root `DIR` that docs pages are relative to (default: the parent of the matrix file's matrix/ folder, else the nearest git top level, else the current directory)", EnvVars: []string{"SUPPORTMATRIX_ROOT"}}
 }
 
 func runValidate(o validateOptions, stdout, stderr io.Writer) error {

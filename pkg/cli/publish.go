@@ -1,0 +1,226 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+
+	"github.com/urfave/cli/v2"
+
+	"gitlab.com/supportmatrix/supportmatrix/pkg/docs"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/gitlab"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/publish"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/render"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/report"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/results"
+)
+
+// publishOptions are the flags of `publish`.
+type publishOptions struct {
+	Commit, MRNote bool
+	Matrix         string
+	Results        string
+	ResultsPath    string
+	Pipeline       int64
+	Root           string
+	SupportPath    string
+	ProgramPath    string
+	Branch         string
+	MR             int64
+	Plan           string
+	APIURL         string
+	Project        string
+}
+
+func publishCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "publish",
+		Usage:     "commit the support table and run history, or note plan and results on the merge request",
+		UsageText: "supportmatrix publish (--commit | --mr-note) [--results F] [--pipeline ID]",
+		Description: `After collect, publish puts the outcome where people read it.
+
+--commit (scheduled and web runs on the default branch) reads the repository's
+matrix/results.json through the API, merges this pipeline's run into it (runs
+of other pipelines are never lost), renders matrix/SUPPORT.md and
+matrix/PROGRAM.md from the merged history, and commits the files that changed
+in one commit. Each file carries the last_commit_id it was read at, so a
+concurrent commit is never overwritten: on a conflict publish re-reads,
+re-merges and tries again. Nothing changed: no commit. When a level drops
+from supported, the commit goes to a new branch with a merge request for a
+person to review instead of the default branch.
+
+--mr-note (merge-request runs) keeps one note on the merge request, updated in
+place on later pushes: the plan (what the change adds, removes, changes: pass
+the file "plan --base ... --format markdown" wrote with --plan) and the
+results of the cells that ran.
+
+Tokens: both need a project access token with the api scope in
+SUPPORTMATRIX_TOKEN (a CI job token may not commit or write notes).
+
+   supportmatrix publish --commit --results matrix/results.json
+   supportmatrix publish --mr-note --plan out/plan.md`,
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "commit", Usage: "commit table and history to the default branch", EnvVars: []string{"SUPPORTMATRIX_PUBLISH_COMMIT"}},
+			&cli.BoolFlag{Name: "mr-note", Usage: "write the plan and results as a note on the merge request", EnvVars: []string{"SUPPORTMATRIX_PUBLISH_MR_NOTE"}},
+			matrixFlag(),
+			&cli.StringFlag{Name: "results", Value: "matrix/results.json", Usage: "the results `FILE` collect wrote", EnvVars: []string{"SUPPORTMATRIX_RESULTS"}},
+			&cli.StringFlag{Name: "results-path", Value: "matrix/results.json", Usage: "the run history's `PATH` in the repository", EnvVars: []string{"SUPPORTMATRIX_RESULTS_PATH"}},
+			&cli.Int64Flag{Name: "pipeline", Usage: "publish only this pipeline's `ID` from the results file (default: every run in it)", EnvVars: []string{"SUPPORTMATRIX_PIPELINE", "CI_PIPELINE_ID"}},
+			rootFlag(),
+			&cli.StringFlag{Name: "support", Value: "matrix/SUPPORT.md", Usage: "the table's `PATH` in the repository", EnvVars: []string{"SUPPORTMATRIX_SUPPORT"}},
+			&cli.StringFlag{Name: "program", Value: "matrix/PROGRAM.md", Usage: "the program document's `PATH` in the repository", EnvVars: []string{"SUPPORTMATRIX_PROGRAM"}},
+			&cli.StringFlag{Name: "branch", Usage: "the default `BRANCH` the table lives on", EnvVars: []string{"CI_DEFAULT_BRANCH"}},
+			&cli.Int64Flag{Name: "mr", Usage: "the merge request `IID` to note", EnvVars: []string{"CI_MERGE_REQUEST_IID"}},
+			&cli.StringFlag{Name: "plan", Usage: "a `FILE` with the plan in markdown (plan --base ... --format markdown)", EnvVars: []string{"SUPPORTMATRIX_PLAN"}},
+			&cli.StringFlag{Name: "api-url", Usage: "the GitLab API `URL`, e.g. https://gitlab.com/api/v4", EnvVars: []string{"CI_API_V4_URL"}},
+			&cli.StringFlag{Name: "project", Usage: "the project `ID` or path", EnvVars: []string{"CI_PROJECT_ID"}},
+		},
+		Action: func(c *cli.Context) error {
+			o := publishOptions{
+				Commit: c.Bool("commit"), MRNote: c.Bool("mr-note"), Matrix: c.String("matrix"), Results: c.String("results"),
+				ResultsPath: c.String("results-path"), Pipeline: c.Int64("pipeline"), Root: c.String("root"), SupportPath: c.String("support"), ProgramPath: c.String("program"),
+				Branch: c.String("branch"), MR: c.Int64("mr"), Plan: c.String("plan"), APIURL: c.String("api-url"), Project: c.String("project"),
+			}
+			return runPublish(c.Context, o, c.App.Writer, c.App.ErrWriter)
+		},
+	}
+}
+
+func runPublish(ctx context.Context, o publishOptions, stdout, stderr io.Writer) error {
+	// An empty environment variable must not blank a path.
+	for _, p := range []struct {
+		v   *string
+		def string
+	}{{&o.SupportPath, "matrix/SUPPORT.md"}, {&o.ProgramPath, "matrix/PROGRAM.md"}, {&o.ResultsPath, "matrix/results.json"}, {&o.Results, "matrix/results.json"}} {
+		if *p.v == "" {
+			*p.v = p.def
+		}
+	}
+	if o.Commit == o.MRNote {
+		return Usage(errors.New("publish: give exactly one of --commit and --mr-note"))
+	}
+	if o.MRNote && o.MR == 0 {
+		return Usage(errors.New("publish --mr-note: no merge request: set --mr or run in a merge-request pipeline ($CI_MERGE_REQUEST_IID)"))
+	}
+	m, err := matrix.Load(o.Matrix)
+	if err != nil {
+		return Invalid(err)
+	}
+	hist, err := results.Read(o.Results)
+	if err != nil {
+		return Invalid(err)
+	}
+	this := results.New()
+	for _, r := range hist.Runs {
+		if o.Pipeline == 0 || r.Pipeline == o.Pipeline {
+			this.Merge(r)
+		}
+	}
+	if len(this.Runs) == 0 {
+		return Invalid(fmt.Errorf("publish: %s holds no run of pipeline %d: run collect first", o.Results, o.Pipeline))
+	}
+	token, job := Token()
+	if token == "" {
+		return Invalid(errors.New("publish: no GitLab token: set SUPPORTMATRIX_TOKEN to a project access token with the api scope"))
+	}
+	if job {
+		return Invalid(errors.New("publish: only CI_JOB_TOKEN is set, and a job token may not commit or write notes: set SUPPORTMATRIX_TOKEN to a project access token with the api scope"))
+	}
+	cfg := gitlab.Config{BaseURL: o.APIURL, Token: token, Project: o.Project, Progress: stderr}
+	if configureGitLab != nil {
+		configureGitLab(&cfg)
+	}
+	client, err := gitlab.New(cfg)
+	if err != nil {
+		return Usage(fmt.Errorf("publish: %w (--api-url, --project)", err))
+	}
+	if o.MRNote {
+		return publishNote(ctx, client, o, this, m, stdout)
+	}
+	if o.Branch == "" {
+		if o.Branch, err = client.DefaultBranch(ctx); err != nil {
+			return apiError("publish", err)
+		}
+	}
+	root := o.Root
+	if root == "" {
+		root = docs.DefaultRoot(o.Matrix)
+	}
+	out, err := publish.Commit(ctx, client, publish.CommitOptions{
+		Branch: o.Branch, ResultsPath: o.ResultsPath, Run: this, BoundCounting: 30, BoundPreviews: 10,
+		Message: commitMessage(this), Log: stderr,
+		Render: func(f *results.File) (*publish.Rendered, error) {
+			rep := report.Build(m, f, report.Options{Repo: os.DirFS(root)})
+			program := docs.Program(docs.Inspect(m, root), rep, docs.Options{Dir: path.Dir(o.ProgramPath)})
+			return &publish.Rendered{
+				Files:  []publish.File{{Path: o.SupportPath, Content: render.Markdown(rep)}, {Path: o.ProgramPath, Content: program}},
+				Levels: publish.Levels(rep),
+			}, nil
+		},
+	})
+	if err != nil {
+		return apiError("publish", err)
+	}
+	switch {
+	case !out.Committed:
+		fmt.Fprintf(stdout, "publish: %s already shows this run; nothing committed\n", o.Branch)
+	case out.MergeRequest != nil:
+		fmt.Fprintf(stdout, "publish: levels dropped (%d); committed to %s and opened merge request !%d: %s\n", len(out.Downgrades), out.Branch, out.MergeRequest.IID, out.MergeRequest.WebURL)
+	default:
+		fmt.Fprintf(stdout, "publish: committed %d files to %s: %s\n", len(out.Changed), out.Branch, out.Commit.WebURL)
+	}
+	return nil
+}
+
+func publishNote(ctx context.Context, client *gitlab.Client, o publishOptions, this *results.File, m *matrix.Matrix, stdout io.Writer) error {
+	plan := "## Support matrix plan\n\nNo plan was given (--plan).\n"
+	if o.Plan != "" {
+		data, err := os.ReadFile(o.Plan)
+		if err != nil {
+			return Invalid(fmt.Errorf("publish: %w", err))
+		}
+		plan = string(data)
+	}
+	run := &this.Runs[0]
+	out, err := publish.Note(ctx, client, o.MR, publish.NoteBody(plan, run))
+	if err != nil {
+		return apiError("publish", err)
+	}
+	switch {
+	case out.Created:
+		fmt.Fprintf(stdout, "publish: noted plan and results on !%d\n", o.MR)
+	case out.Updated:
+		fmt.Fprintf(stdout, "publish: updated the note on !%d\n", o.MR)
+	default:
+		fmt.Fprintf(stdout, "publish: the note on !%d already says this\n", o.MR)
+	}
+	return nil
+}
+
+func commitMessage(f *results.File) string {
+	r := f.Runs[0]
+	msg := fmt.Sprintf("Publish the support table from pipeline %d", r.Pipeline)
+	if r.URL != "" {
+		msg += "\n\n" + r.URL
+	}
+	return msg
+}
+
+// apiError maps an adapter error to the exit codes: 3 when the API stayed
+// down, 1 otherwise, with a hint for the token errors.
+func apiError(what string, err error) error {
+	tokenVar := tokenVariable()
+	switch {
+	case errors.Is(err, gitlab.ErrUnavailable):
+		return APIFailure(fmt.Errorf("%s: %w; nothing was written", what, err))
+	case errors.Is(err, gitlab.ErrUnauthorized):
+		return Invalid(fmt.Errorf("%s: %w: GitLab refused the token in %s (invalid, expired or revoked)", what, err, tokenVar))
+	case errors.Is(err, gitlab.ErrForbidden):
+		return Invalid(fmt.Errorf("%s: %w: the token in %s lacks the api scope or the role to push", what, err, tokenVar))
+	}
+	return Invalid(fmt.Errorf("%s: %w", what, err))
+}

@@ -1,0 +1,99 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"gitlab.com/supportmatrix/supportmatrix/pkg/gitlab/gitlabtest"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/results"
+)
+
+// publishFixture writes a results file holding one scheduled run of the
+// minimal example and returns its path.
+func publishFixture(t *testing.T, pipeline int64, status results.Status) string {
+	t.Helper()
+	f := results.New()
+	at := time.Date(2026, 11, 20, 3, 0, 0, 0, time.UTC)
+	run := results.Run{Pipeline: pipeline, Source: "schedule", Ref: "main", Counts: true, CreatedAt: at, FinishedAt: at.Add(time.Hour)}
+	for _, v := range []string{"1.36", "1.37"} {
+		for _, feat := range []string{"deploy", "runner"} {
+			run.Cells = append(run.Cells, results.CellResult{Cell: "kind/" + v + "/" + feat, Kind: "test", Status: status, Attempts: 1})
+		}
+	}
+	f.Merge(run)
+	data, err := f.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "results.json")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func publishEnv(t *testing.T, s *gitlabtest.Server) {
+	collectEnv(t, s)
+	for _, v := range []string{"SUPPORTMATRIX_PUBLISH_COMMIT", "SUPPORTMATRIX_PUBLISH_MR_NOTE", "SUPPORTMATRIX_SUPPORT", "SUPPORTMATRIX_PROGRAM", "SUPPORTMATRIX_PLAN", "SUPPORTMATRIX_ROOT"} {
+		t.Setenv(v, "")
+	}
+}
+
+func TestPublishCommit(t *testing.T) {
+	s := gitlabtest.New(t)
+	publishEnv(t, s)
+	res := publishFixture(t, 900, results.Passed)
+	args := []string{"publish", "--commit", "--matrix", "../../examples/minimal/matrix.yaml", "--results", res, "--root", "../.."}
+	code, out, errOut := runCLI(t, args...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s%s", code, out, errOut)
+	}
+	if len(s.Commits()) != 1 {
+		t.Fatalf("%d commits, want 1", len(s.Commits()))
+	}
+	table, ok := s.File("main", "matrix/SUPPORT.md")
+	if !ok || !strings.Contains(string(table), "kind") {
+		t.Errorf("SUPPORT.md on main:\n%s", table)
+	}
+	if _, ok := s.File("main", "matrix/PROGRAM.md"); !ok {
+		t.Error("PROGRAM.md was not committed")
+	}
+	// Again: nothing new, no commit.
+	if code, out, errOut = runCLI(t, args...); code != 0 || !strings.Contains(out, "nothing committed") {
+		t.Errorf("second publish: exit %d: %s%s", code, out, errOut)
+	}
+	if len(s.Commits()) != 1 {
+		t.Errorf("%d commits after a publish with nothing new", len(s.Commits()))
+	}
+	if strings.Contains(out+errOut, gitlabtest.DefaultToken) {
+		t.Error("the token appears in the output")
+	}
+}
+
+func TestPublishRefusesJobToken(t *testing.T) {
+	s := gitlabtest.New(t)
+	publishEnv(t, s)
+	t.Setenv("SUPPORTMATRIX_TOKEN", "")
+	t.Setenv("CI_JOB_TOKEN", "job-token-secret")
+	res := publishFixture(t, 901, results.Passed)
+	code, out, errOut := runCLI(t, "publish", "--commit", "--matrix", "../../examples/minimal/matrix.yaml", "--results", res)
+	if code != ExitInvalid || !strings.Contains(errOut, "job token may not commit") {
+		t.Errorf("exit %d: %s%s", code, out, errOut)
+	}
+	if strings.Contains(out+errOut, "job-token-secret") {
+		t.Error("the token appears in the output")
+	}
+}
+
+func TestPublishUsage(t *testing.T) {
+	publishEnv(t, nil)
+	if code, _, _ := runCLI(t, "publish"); code != ExitUsage {
+		t.Errorf("neither --commit nor --mr-note: exit %d, want 2", code)
+	}
+	if code, _, _ := runCLI(t, "publish", "--mr-note"); code != ExitUsage {
+		t.Errorf("--mr-note without a merge request: exit %d, want 2", code)
+	}
+}
