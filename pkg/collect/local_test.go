@@ -1,7 +1,10 @@
 package collect
 
 import (
+	"bytes"
+	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -179,5 +182,70 @@ func TestParseGeneratedManifests(t *testing.T) {
 		if cells == 0 {
 			t.Errorf("%s: no cell jobs", f)
 		}
+	}
+}
+
+// TestLocalWithGitLabCILocal runs testdata/local/pipeline.yml with the real
+// gitlab-ci-local and collects it through SaveLocal and LoadLocal, as `run
+// --local` and `collect --local-dir` do.
+func TestLocalWithGitLabCILocal(t *testing.T) {
+	bin, err := localci.Lookup()
+	if err == nil {
+		_, err = exec.LookPath("rsync")
+	}
+	if err != nil {
+		if os.Getenv("SUPPORTMATRIX_REQUIRE_TOOLS") == "1" {
+			t.Fatalf("tools required: %v", err)
+		}
+		t.Skipf("skipping: %v", err)
+	}
+	dir := t.TempDir()
+	data, err := os.ReadFile(filepath.Join("testdata", "local", "pipeline.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "pipeline.yml"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	res, err := localci.Run(context.Background(), localci.Options{Binary: bin, Dir: dir, File: "pipeline.yml", Concurrency: 2, Output: &out})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	if err := SaveLocal(dir, res); err != nil {
+		t.Fatal(err)
+	}
+	loaded, _, err := LoadLocal(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &Manifest{Schema: ManifestSchema}
+	m.Jobs = append(m.Jobs, ManifestJob{Name: "sim 1.36: [provision cluster]", File: "pipeline.yml", Kind: KindPrepare, Cell: "sim/1.36"})
+	for _, f := range []string{"deploy", "runner", "terminal", "pod-logs", "monitoring"} {
+		m.Jobs = append(m.Jobs, ManifestJob{Name: "sim 1.36: [" + f + "]", File: "pipeline.yml", Kind: KindTest, Cell: "sim/1.36/" + f, Feature: f})
+	}
+	m.Jobs = append(m.Jobs, ManifestJob{Name: "sim 1.36: [teardown cluster]", File: "pipeline.yml", Kind: KindCleanup, Cell: "sim/1.36"})
+	run, _, err := Local(loaded, LocalOptions{Manifest: m, Time: time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]results.Status{
+		"sim/1.36/deploy":     results.Passed,
+		"sim/1.36/runner":     results.Failed,
+		"sim/1.36/terminal":   results.AllowedFailure,
+		"sim/1.36/pod-logs":   results.Skipped,
+		"sim/1.36/monitoring": results.NotRun,
+	}
+	for _, c := range run.Cells {
+		if want[c.Cell] != c.Status {
+			t.Errorf("%s: %s, want %s", c.Cell, c.Status, want[c.Cell])
+		}
+	}
+	if len(run.Cells) != len(want) {
+		t.Errorf("%d cells, want %d", len(run.Cells), len(want))
+	}
+	d := run.Cell("sim/1.36/deploy")
+	if d == nil || d.ServerVersion != "v1.36.3" || d.Tests == nil || d.Tests.Total != 2 || d.Tests.Passed != 2 {
+		t.Errorf("deploy cell %+v, want server version v1.36.3 and 2 passed tests", d)
 	}
 }
