@@ -23,6 +23,8 @@ type builder struct {
 	run    map[string]bool
 	tc     *templateCache
 	chains [][]*job
+	order  []*matrix.Feature                  // features in needs order
+	cells  map[string]map[string]*matrix.Cell // chain id -> feature id -> cell
 }
 
 // chain is the context shared by the jobs of one chain.
@@ -36,21 +38,39 @@ type chain struct {
 }
 
 func (b *builder) build() error {
+	b.order = b.m.NeedsOrder()
+	b.cells = make(map[string]map[string]*matrix.Cell)
+	for _, c := range b.plan.Cells {
+		byFeature := b.cells[c.Chain()]
+		if byFeature == nil {
+			byFeature = make(map[string]*matrix.Cell, len(b.m.Features))
+			b.cells[c.Chain()] = byFeature
+		}
+		byFeature[c.Feature.ID] = c
+	}
+	upgrades := make(map[*matrix.Distribution][]*matrix.UpgradeCell)
+	for _, u := range b.plan.Upgrades {
+		upgrades[u.Distribution] = append(upgrades[u.Distribution], u)
+	}
+	skews := make(map[*matrix.Distribution][]*matrix.SkewCell)
+	for _, s := range b.plan.Skews {
+		skews[s.Distribution] = append(skews[s.Distribution], s)
+	}
 	for _, d := range b.m.Distributions {
 		for _, v := range b.m.OfferedMinors(d) {
 			if err := b.cellChain(d, v); err != nil {
 				return err
 			}
 		}
-		for _, u := range b.plan.Upgrades {
-			if u.Distribution == d && b.run[u.ID] {
+		for _, u := range upgrades[d] {
+			if b.run[u.ID] {
 				if err := b.upgradeChain(u); err != nil {
 					return err
 				}
 			}
 		}
-		for _, s := range b.plan.Skews {
-			if s.Distribution == d && b.run[s.ID] {
+		for _, s := range skews[d] {
+			if b.run[s.ID] {
 				if err := b.skewChain(s); err != nil {
 					return err
 				}
@@ -65,13 +85,7 @@ func (b *builder) build() error {
 
 // cellsOf returns the plan's cells of distribution d at minor v, by feature id.
 func (b *builder) cellsOf(d *matrix.Distribution, v matrix.Minor) map[string]*matrix.Cell {
-	out := make(map[string]*matrix.Cell)
-	for _, c := range b.plan.Cells {
-		if c.Distribution == d && c.Kubernetes.Equal(v) {
-			out[c.Feature.ID] = c
-		}
-	}
-	return out
+	return b.cells[d.ID+"/"+v.String()]
 }
 
 func (b *builder) newChain(d *matrix.Distribution, label, id string, vars ...kv) (*chain, error) {
@@ -106,7 +120,7 @@ func minorVars(v matrix.Minor) []kv {
 func (b *builder) cellChain(d *matrix.Distribution, v matrix.Minor) error {
 	cells := b.cellsOf(d, v)
 	var features []*matrix.Cell
-	for _, f := range b.m.NeedsOrder() {
+	for _, f := range b.order {
 		if c := cells[f.ID]; c != nil && !c.Excluded() && b.run[c.ID] {
 			features = append(features, c)
 		}
@@ -201,7 +215,7 @@ func (b *builder) verify(c *chain, v matrix.Minor, verify []*matrix.Feature, ent
 		in[f.ID] = true
 	}
 	byFeature := make(map[string]*job)
-	for _, f := range b.m.NeedsOrder() {
+	for _, f := range b.order {
 		cell := cells[f.ID]
 		if !in[f.ID] || cell == nil || cell.Excluded() {
 			continue

@@ -130,14 +130,16 @@ func Generate(plan *matrix.Plan, tmpl Templates, opts Options) (*Output, error) 
 	if err := b.build(); err != nil {
 		return nil, err
 	}
+	chains := make([]*encodedChain, 0, len(b.chains))
+	fast := newFastEncoder()
 	for _, c := range b.chains {
-		for _, j := range c {
-			if err := j.encode(m); err != nil {
-				return nil, err
-			}
+		ec, err := encodeChain(m, c, fast)
+		if err != nil {
+			return nil, err
 		}
+		chains = append(chains, ec)
 	}
-	out, err := layout(m, b.chains, opts)
+	out, err := layout(m, chains, opts)
 	if err != nil {
 		return nil, err
 	}

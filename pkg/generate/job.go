@@ -59,13 +59,13 @@ type need struct {
 	artifacts bool
 }
 
-// job is one generated job before and after encoding.
+// job is one generated job.
 type job struct {
 	name          string
 	stage         string
 	needs         []need // nil: no needs key; empty: needs: []
 	vars          []kv
-	tmpl          *prepared // the template body, or nil for generated jobs
+	tmpl          *prepared // the template it extends, or nil for generated jobs
 	script        []string  // generated jobs only; never holds a matrix value
 	image         string    // generated jobs only
 	tags          []string
@@ -74,25 +74,24 @@ type job struct {
 	when          string
 	allowFailure  bool
 	entry         ManifestJob
-
-	text []byte // the encoded job, a top-level mapping entry
-	size int    // deepSize estimate of the job
 }
 
-// encode renders the job: its name, the keys it owns before the template
-// body (stage, needs, variables), the template body, then the keys it owns
-// after it. Key order is fixed.
-func (j *job) encode(m *matrix.Matrix) error {
+// node renders the job's value: the template it extends, then the keys the
+// generator owns, in a fixed order.
+func (j *job) node(m *matrix.Matrix) (*yaml.Node, error) {
 	if len(j.name) > MaxJobName {
-		return fmt.Errorf("job name %q is longer than GitLab's %d characters", j.name, MaxJobName)
+		return nil, fmt.Errorf("job name %q is longer than GitLab's %d characters", j.name, MaxJobName)
 	}
 	for _, n := range j.needs {
 		if len(n.job.name) > MaxNeededJobName {
-			return fmt.Errorf("job %q needs %q, whose name is longer than GitLab's %d characters for a needed job", j.name, n.job.name, MaxNeededJobName)
+			return nil, fmt.Errorf("job %q needs %q, whose name is longer than GitLab's %d characters for a needed job", j.name, n.job.name, MaxNeededJobName)
 		}
 	}
-	head := newMapping()
-	head.set("stage", str(j.stage))
+	out := newMapping()
+	if j.tmpl != nil {
+		out.set("extends", str(j.tmpl.key))
+	}
+	out.set("stage", str(j.stage))
 	if j.needs != nil {
 		needs := seq()
 		for _, n := range j.needs {
@@ -105,97 +104,90 @@ func (j *job) encode(m *matrix.Matrix) error {
 			e.set("artifacts", boolean(false))
 			needs.Content = append(needs.Content, e.n)
 		}
-		head.set("needs", needs)
+		out.set("needs", needs)
 	}
-	vars := newMapping()
-	seen := make(map[string]bool, len(j.vars))
-	for _, v := range j.vars {
-		if seen[v.key] {
-			continue // the generator's SM_* variables come first and win
-		}
-		seen[v.key] = true
-		vars.set(v.key, str(v.value))
-	}
-	if j.tmpl != nil {
-		for i := 0; i+1 < len(j.tmpl.vars); i += 2 {
-			if k := j.tmpl.vars[i].Value; !seen[k] {
-				seen[k] = true
-				vars.n.Content = append(vars.n.Content, j.tmpl.vars[i], j.tmpl.vars[i+1])
+	if len(j.vars) > 0 {
+		vars := newMapping()
+		seen := make(map[string]bool, len(j.vars))
+		for _, v := range j.vars {
+			if seen[v.key] {
+				continue // the generator's SM_* variables come first and win
 			}
+			seen[v.key] = true
+			vars.set(v.key, str(v.value))
 		}
-	}
-	if len(vars.n.Content) > 0 {
-		head.set("variables", vars.n)
+		out.set("variables", vars.n)
 	}
 	if j.tmpl == nil {
 		if j.image != "" {
-			head.set("image", str(j.image))
+			out.set("image", str(j.image))
 		}
-		head.set("script", strs(j.script))
+		out.set("script", strs(j.script))
 	}
-	tail := newMapping()
 	if len(j.tags) > 0 {
-		tail.set("tags", strs(j.tags))
+		out.set("tags", strs(j.tags))
 	}
 	if j.resourceGroup != "" {
-		tail.set("resource_group", str(j.resourceGroup))
+		out.set("resource_group", str(j.resourceGroup))
 	}
 	if j.timeout != "" {
-		tail.set("timeout", str(j.timeout))
+		out.set("timeout", str(j.timeout))
 	}
 	if r := m.Pipeline.Retry; r.Max > 0 {
-		retry := newMapping()
-		retry.set("max", integer(r.Max))
-		if len(r.When) > 0 {
-			retry.set("when", strs(r.When))
-		}
-		tail.set("retry", retry.n)
+		out.set("retry", retryNode(r))
 	}
 	if m.Pipeline.Interruptible {
-		tail.set("interruptible", boolean(true))
+		out.set("interruptible", boolean(true))
 	}
 	if j.when != "" {
-		tail.set("when", str(j.when))
+		out.set("when", str(j.when))
 	}
 	if j.allowFailure {
-		tail.set("allow_failure", boolean(true))
+		out.set("allow_failure", boolean(true))
 	}
-	return j.render(head.n, tail.n)
+	return out.n, nil
 }
 
-// render writes name, head, template chunk and tail into j.text.
-func (j *job) render(head, tail *yaml.Node) error {
-	key, err := keyText(j.name)
-	if err != nil {
-		return err
+func retryNode(r matrix.Retry) *yaml.Node {
+	retry := newMapping()
+	retry.set("max", integer(r.Max))
+	if len(r.When) > 0 {
+		retry.set("when", strs(r.When))
 	}
-	h, err := encode(head)
-	if err != nil {
-		return fmt.Errorf("encode job %q: %w", j.name, err)
-	}
-	var t []byte
-	if len(tail.Content) > 0 {
-		if t, err = encode(tail); err != nil {
-			return fmt.Errorf("encode job %q: %w", j.name, err)
+	return retry.n
+}
+
+// encodedChain is one chain's jobs, encoded together as top-level mapping
+// entries, with what layout needs to place it.
+type encodedChain struct {
+	jobs      []*job
+	text      []byte
+	size      int         // deepSize estimate of the jobs
+	templates []*prepared // the templates the jobs extend, in first-use order
+}
+
+// encodeChain renders the jobs of one chain with one encoder call.
+func encodeChain(m *matrix.Matrix, jobs []*job, fast *fastEncoder) (*encodedChain, error) {
+	doc := newMapping()
+	c := &encodedChain{jobs: jobs}
+	seen := make(map[*prepared]bool)
+	for _, j := range jobs {
+		n, err := j.node(m)
+		if err != nil {
+			return nil, err
+		}
+		doc.set(j.name, n)
+		j.entry.Name = j.name
+		if j.tmpl != nil && !seen[j.tmpl] {
+			seen[j.tmpl] = true
+			c.templates = append(c.templates, j.tmpl)
 		}
 	}
-	size := len(key) + 2 + len(h) + len(t) + 64
-	if j.tmpl != nil {
-		size += len(j.tmpl.chunk)
+	text, err := fast.encode(doc.n)
+	if err != nil {
+		return nil, fmt.Errorf("encode chain %q: %w", jobs[0].name, err)
 	}
-	out := make([]byte, 0, size)
-	out = append(out, key...)
-	out = append(out, ':', '\n')
-	out = indent(out, h)
-	if j.tmpl != nil {
-		out = append(out, j.tmpl.chunk...)
-	}
-	out = indent(out, t)
-	j.text = out
-	j.size = 40 + deepSize(head) + deepSize(tail)
-	if j.tmpl != nil {
-		j.size += j.tmpl.size
-	}
-	j.entry.Name = j.name
-	return nil
+	c.text = text
+	c.size = deepSize(doc.n)
+	return c, nil
 }

@@ -2,6 +2,7 @@ package generate
 
 import (
 	"fmt"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -35,13 +36,16 @@ const (
 // defaultJUnit is the report path added to a feature template that declares none.
 const defaultJUnit = "junit/*.xml"
 
-// prepared is a template ready to be spliced into jobs: its variables apart
-// (merged per job), the rest encoded once.
+// prepared is a template ready for the pipeline: a hidden job (".features/deploy")
+// that the jobs using it extend. GitLab merges the job's keys over it, and
+// the job's variables over the template's, so the generator's SM_* variables
+// win.
 type prepared struct {
-	rel   string
-	vars  []*yaml.Node // key, value, key, value ...
-	chunk []byte       // the other keys, encoded and indented under a job
-	size  int          // deepSize of the other keys
+	rel  string
+	key  string     // the hidden job's name
+	body *yaml.Node // the template body with what the generator enforces
+	text []byte     // the hidden job, encoded as a top-level mapping entry
+	size int        // deepSize of the hidden job
 }
 
 // templateCache prepares each template once per Generate call.
@@ -84,7 +88,7 @@ func (c *templateCache) prepare(rel string, r role) (*prepared, error) {
 		return nil, fmt.Errorf("a template is a job body, a YAML mapping with a script")
 	}
 	body = resolve(body)
-	p := &prepared{rel: rel}
+	p := &prepared{rel: rel, key: "." + strings.TrimSuffix(rel, ".yml")}
 	rest := newMapping()
 	if get(body, "image") == nil && c.image != "" {
 		rest.set("image", str(c.image))
@@ -97,15 +101,6 @@ func (c *templateCache) prepare(rel string, r role) (*prepared, error) {
 			return nil, fmt.Errorf("sets %s, which the generator owns (the matrix decides it); remove it from the template", k.Value)
 		case contains(refusedKeys, k.Value):
 			return nil, fmt.Errorf("sets %s, which a job template cannot use: templates are plain job bodies", k.Value)
-		case k.Value == "variables":
-			if v.Kind != yaml.MappingNode {
-				if v.Tag == "!!null" {
-					continue
-				}
-				return nil, fmt.Errorf("variables is not a mapping")
-			}
-			p.vars = v.Content
-			continue
 		case k.Value == "script":
 			hasScript = true
 		case k.Value == "artifacts" && r == roleFeature:
@@ -119,14 +114,15 @@ func (c *templateCache) prepare(rel string, r role) (*prepared, error) {
 	if r == roleFeature && get(rest.n, "artifacts") == nil {
 		rest.set("artifacts", junitAlways(nil))
 	}
-	if len(rest.n.Content) > 0 {
-		b, err := encode(rest.n)
-		if err != nil {
-			return nil, err
-		}
-		p.chunk = indent(nil, b)
+	p.body = rest.n
+	hidden := newMapping()
+	hidden.set(p.key, rest.n)
+	text, err := encode(hidden.n)
+	if err != nil {
+		return nil, err
 	}
-	p.size = deepSize(rest.n)
+	p.text = text
+	p.size = deepSize(hidden.n)
 	return p, nil
 }
 

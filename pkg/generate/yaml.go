@@ -2,15 +2,15 @@ package generate
 
 import (
 	"bytes"
-	"fmt"
 	"strconv"
 
 	"go.yaml.in/yaml/v3"
 )
 
 // encode is the one YAML encoder of the package: yaml.v3, two-space indent.
-// Every byte of generated YAML goes through it, so the style is the same in
-// every file.
+// Every generated file is written in its style: fastEncoder, the fast path
+// for job lists, renders each scalar with it and is tested to give the same
+// bytes.
 func encode(n *yaml.Node) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
@@ -22,21 +22,6 @@ func encode(n *yaml.Node) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
-}
-
-// indent prefixes every non-empty line of b with two spaces, which nests an
-// encoded mapping one level under a key. Block scalars stay valid: their
-// indentation is relative to the enclosing node.
-func indent(dst, b []byte) []byte {
-	start := true
-	for _, c := range b {
-		if start && c != '\n' {
-			dst = append(dst, ' ', ' ')
-		}
-		dst = append(dst, c)
-		start = c == '\n'
-	}
-	return dst
 }
 
 // str returns a string scalar node. Strings that YAML would read as another
@@ -110,16 +95,6 @@ func resolve(n *yaml.Node) *yaml.Node {
 	return &c
 }
 
-// keyText renders a mapping key as the encoder would write it at the top
-// level, without the trailing newline.
-func keyText(key string) ([]byte, error) {
-	b, err := encode(str(key))
-	if err != nil {
-		return nil, fmt.Errorf("encode job name %q: %w", key, err)
-	}
-	return bytes.TrimSuffix(b, []byte("\n")), nil
-}
-
 // deepSize estimates the memory GitLab's YAML size limit measures
 // (max_yaml_size_bytes is checked on the parsed Ruby object, not on the
 // text): about 40 bytes per object plus the bytes of longer strings and the
@@ -149,4 +124,135 @@ func deepSize(n *yaml.Node) int {
 		size += deepSize(c)
 	}
 	return size
+}
+
+// fastEncoder writes the block-style YAML that encode writes, for the
+// shapes the generator builds (mappings, sequences of scalars or of
+// mappings, single-line scalars), rendering each distinct scalar once with
+// encode and reusing it. yaml.v3 keeps every event of a document in memory,
+// which makes large pipelines slow; the tests check that both encoders give
+// the same bytes. For anything else (a multi-line scalar, a sequence in a
+// sequence) it reports false and the caller uses encode.
+type fastEncoder struct {
+	scalars map[string][]byte
+}
+
+func newFastEncoder() *fastEncoder { return &fastEncoder{scalars: make(map[string][]byte)} }
+
+// encode renders a top-level mapping, like encode(n).
+func (f *fastEncoder) encode(n *yaml.Node) ([]byte, error) {
+	if n.Kind != yaml.MappingNode || len(n.Content) == 0 {
+		return encode(n)
+	}
+	out, ok := f.mapping(make([]byte, 0, 64*len(n.Content)), n, 0)
+	if !ok {
+		return encode(n)
+	}
+	return out, nil
+}
+
+func (f *fastEncoder) scalar(n *yaml.Node) ([]byte, bool) {
+	if n.Kind != yaml.ScalarNode || n.Style != 0 {
+		return nil, false
+	}
+	key := n.Tag + "\x00" + n.Value
+	if b, ok := f.scalars[key]; ok {
+		return b, b != nil
+	}
+	b, err := encode(n)
+	if err != nil || bytes.Count(b, []byte("\n")) != 1 || bytes.HasPrefix(b, []byte("|")) || bytes.HasPrefix(b, []byte(">")) {
+		f.scalars[key] = nil
+		return nil, false
+	}
+	b = b[:len(b)-1]
+	f.scalars[key] = b
+	return b, true
+}
+
+func spaces(dst []byte, n int) []byte {
+	for i := 0; i < n; i++ {
+		dst = append(dst, ' ')
+	}
+	return dst
+}
+
+// mapping writes the entries of m at indentation ind.
+func (f *fastEncoder) mapping(dst []byte, m *yaml.Node, ind int) ([]byte, bool) {
+	return f.entries(dst, m, ind, false)
+}
+
+// entries writes the entries of m at indentation ind; with inlineFirst the
+// first entry follows a sequence dash already written.
+func (f *fastEncoder) entries(dst []byte, m *yaml.Node, ind int, inlineFirst bool) ([]byte, bool) {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k, ok := f.scalar(m.Content[i])
+		if !ok {
+			return nil, false
+		}
+		if i > 0 || !inlineFirst {
+			dst = spaces(dst, ind)
+		}
+		dst = append(dst, k...)
+		dst = append(dst, ':')
+		if dst, ok = f.value(dst, m.Content[i+1], ind); !ok {
+			return nil, false
+		}
+	}
+	return dst, true
+}
+
+// value writes what follows "key:".
+func (f *fastEncoder) value(dst []byte, v *yaml.Node, ind int) ([]byte, bool) {
+	switch v.Kind {
+	case yaml.ScalarNode:
+		s, ok := f.scalar(v)
+		if !ok {
+			return nil, false
+		}
+		dst = append(dst, ' ')
+		dst = append(dst, s...)
+		return append(dst, '\n'), true
+	case yaml.MappingNode:
+		if v.Style != 0 {
+			return nil, false
+		}
+		if len(v.Content) == 0 {
+			return append(dst, " {}\n"...), true
+		}
+		dst = append(dst, '\n')
+		return f.mapping(dst, v, ind+2)
+	case yaml.SequenceNode:
+		if v.Style != 0 {
+			return nil, false
+		}
+		if len(v.Content) == 0 {
+			return append(dst, " []\n"...), true
+		}
+		dst = append(dst, '\n')
+		for _, item := range v.Content {
+			dst = spaces(dst, ind+2)
+			dst = append(dst, "- "...)
+			switch item.Kind {
+			case yaml.ScalarNode:
+				s, ok := f.scalar(item)
+				if !ok {
+					return nil, false
+				}
+				dst = append(dst, s...)
+				dst = append(dst, '\n')
+			case yaml.MappingNode:
+				if len(item.Content) == 0 || item.Style != 0 {
+					return nil, false
+				}
+				var ok bool
+				if dst, ok = f.entries(dst, item, ind+4, true); !ok {
+					return nil, false
+				}
+			default:
+				return nil, false
+			}
+		}
+		return dst, true
+	}
+	return nil, false
 }

@@ -1,0 +1,175 @@
+package generate
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
+	"go.yaml.in/yaml/v3"
+)
+
+// largeMatrix writes a matrix of dists distributions × 10 minors × 20
+// features (dists × 200 cells; 30 gives the 6,000-cell large example), half
+// on permanent clusters, half ephemeral with upgrades, some with skew cells,
+// with rules of every action.
+func largeMatrix(dists int) []byte {
+	var b strings.Builder
+	b.WriteString("schema: supportmatrix/v1\nkubernetes:\n  versions: [")
+	for i := 0; i < 10; i++ {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "\"1.%d\"", 28+i)
+	}
+	b.WriteString("]\ndistributions:\n")
+	for d := 0; d < dists; d++ {
+		fmt.Fprintf(&b, "  dist-%d:\n    name: Distribution %d\n    tier: community\n", d, d)
+		if d%2 == 0 {
+			fmt.Fprintf(&b, "    cluster: {type: permanent, context: \"agents:dist-%d-{minor}\"}\n", d)
+		} else {
+			b.WriteString("    cluster: {type: ephemeral, provision: kind-provision, teardown: kind-teardown}\n")
+			if d%4 == 1 {
+				b.WriteString("    skew: {max_behind: 2, verify: [f0]}\n")
+			}
+		}
+		fmt.Fprintf(&b, "    tags: [runner-%d]\n    variables: {REGION: region-%d}\n", d%3, d)
+	}
+	b.WriteString("features:\n")
+	for f := 0; f < 20; f++ {
+		fmt.Fprintf(&b, "  f%d:\n    name: Feature %d\n    template: deploy\n    timeout: 30m\n", f, f)
+		if f > 0 {
+			fmt.Fprintf(&b, "    needs: [f%d]\n", (f-1)/3)
+		}
+	}
+	b.WriteString(`rules:
+  - match: {distribution: dist-0, feature: f19}
+    action: exclude
+    reason: not offered
+  - match: {distribution: dist-1, feature: f18}
+    action: manual
+    reason: run by hand
+  - match: {distribution: dist-2, feature: f17}
+    action: allow_failure
+    reason: known failure
+upgrades:
+  path: adjacent
+  verify: [f0, f1]
+pipeline:
+  image: alpine/k8s:1.34.2
+  strategy: depend
+  retry: {max: 1, when: [runner_system_failure]}
+  interruptible: true
+  limits: {max_jobs: 500, max_needs: 50}
+`)
+	return []byte(b.String())
+}
+
+func largePlan(t testing.TB, dists int) *matrix.Plan {
+	m, err := matrix.Parse("large.yaml", largeMatrix(dists))
+	if err != nil {
+		t.Fatalf("large matrix: %v", err)
+	}
+	return matrix.Expand(m)
+}
+
+// parseNeeds returns each job's needs (job names) in a generated file.
+func parseNeeds(t testing.TB, data []byte) map[string][]string {
+	t.Helper()
+	var doc map[string]yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		t.Fatalf("parse generated YAML: %v", err)
+	}
+	out := make(map[string][]string, len(doc))
+	for name, j := range doc {
+		if name == "stages" || strings.HasPrefix(name, ".") {
+			continue // not jobs: the stages and the hidden templates
+		}
+		needs := []string{}
+		var list []*yaml.Node
+		if n := get(&j, "needs"); n != nil {
+			list = n.Content
+		}
+		for _, n := range list {
+			switch n.Kind {
+			case yaml.ScalarNode:
+				needs = append(needs, n.Value)
+			case yaml.MappingNode:
+				if get(n, "pipeline") != nil {
+					continue // the parent pipeline's generate job
+				}
+				needs = append(needs, get(n, "job").Value)
+			}
+		}
+		out[name] = needs
+	}
+	return out
+}
+
+// TestLargeLimits generates the 6,000-cell example and checks GitLab's
+// limits on every file: names, needs, jobs per pipeline, size.
+func TestLargeLimits(t *testing.T) {
+	plan := largePlan(t, 30)
+	if n := len(plan.Cells); n < 6000 {
+		t.Fatalf("large example has %d cells, want at least 6000", n)
+	}
+	out, err := Generate(plan, openTemplates(t, ""), Options{ArtifactDir: "out"})
+	if err != nil {
+		t.Fatalf("generate: %v", err)
+	}
+	if out.Shards < 2 {
+		t.Fatalf("the large example fits one pipeline? shards = %d", out.Shards)
+	}
+	limits := plan.Matrix.Pipeline.Limits
+	total := 0
+	for _, f := range out.Files {
+		if !strings.HasSuffix(f.Name, ".yml") {
+			continue
+		}
+		if len(f.Data) >= 2*1000*1000 {
+			t.Errorf("%s is %d bytes, over GitLab's 2 MB", f.Name, len(f.Data))
+		}
+		jobs := parseNeeds(t, f.Data)
+		if len(jobs) > limits.MaxJobs {
+			t.Errorf("%s has %d jobs, more than max_jobs %d", f.Name, len(jobs), limits.MaxJobs)
+		}
+		total += len(jobs)
+		for name, needs := range jobs {
+			if len(name) > MaxJobName {
+				t.Errorf("%s: job name %q is %d characters", f.Name, name, len(name))
+			}
+			if len(needs) > limits.MaxNeeds {
+				t.Errorf("%s: %q needs %d jobs, more than max_needs %d", f.Name, name, len(needs), limits.MaxNeeds)
+			}
+			for _, n := range needs {
+				if len(n) > MaxNeededJobName {
+					t.Errorf("%s: needed job %q is %d characters", f.Name, n, len(n))
+				}
+				if _, ok := jobs[n]; !ok {
+					t.Errorf("%s: %q needs %q, which is not in the same file", f.Name, name, n)
+				}
+			}
+		}
+	}
+	if total != len(out.Manifest.Jobs) {
+		t.Errorf("files hold %d jobs, the manifest lists %d", total, len(out.Manifest.Jobs))
+	}
+}
+
+// BenchmarkGenerate measures generating the large example at 1× (6,000
+// cells) and 10× (60,000 cells).
+func BenchmarkGenerate(b *testing.B) {
+	for _, scale := range []int{1, 10} {
+		b.Run(fmt.Sprintf("cells=%d", scale*6000), func(b *testing.B) {
+			plan := largePlan(b, 30*scale)
+			set := openTemplates(b, "")
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := Generate(plan, set, Options{ArtifactDir: "out"}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

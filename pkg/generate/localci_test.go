@@ -1,0 +1,197 @@
+package generate
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"gitlab.com/supportmatrix/supportmatrix/pkg/localci"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
+)
+
+// ciLocal returns gitlab-ci-local, or skips the test when it is missing and
+// SUPPORTMATRIX_REQUIRE_TOOLS is not 1.
+func ciLocal(t *testing.T) string {
+	t.Helper()
+	bin, err := localci.Lookup()
+	if err != nil {
+		if os.Getenv("SUPPORTMATRIX_REQUIRE_TOOLS") == "1" {
+			t.Fatalf("gitlab-ci-local is required: %v", err)
+		}
+		t.Skipf("gitlab-ci-local not installed: %v", err)
+	}
+	return bin
+}
+
+// writeOut generates into dir/out and returns the output.
+func writeOut(t *testing.T, plan *matrix.Plan, tdir string, opts Options, dir string) *Output {
+	t.Helper()
+	opts.ArtifactDir = "out"
+	out, err := Generate(plan, openTemplates(t, tdir), opts)
+	if err != nil {
+		t.Fatalf("generate: %v", err)
+	}
+	if err := out.Write(filepath.Join(dir, "out")); err != nil {
+		t.Fatalf("write: %v", err)
+	}
+	return out
+}
+
+// TestSchema validates every generated file of every example, shards
+// included, against GitLab's CI schema through gitlab-ci-local.
+func TestSchema(t *testing.T) {
+	bin := ciLocal(t)
+	for _, ex := range examples {
+		t.Run(ex.name, func(t *testing.T) {
+			dir := t.TempDir()
+			tdir := ""
+			if ex.templates != "" {
+				tdir = filepath.Join(repo, ex.templates)
+			}
+			out := writeOut(t, load(t, filepath.Join(repo, ex.matrix)), tdir, Options{}, dir)
+			var files []string
+			for _, f := range out.Files {
+				if strings.HasSuffix(f.Name, ".yml") {
+					files = append(files, filepath.Join("out", f.Name))
+				}
+			}
+			if err := localci.Validate(context.Background(), bin, dir, files...); err != nil {
+				t.Fatalf("GitLab's schema refuses the generated pipeline: %v", err)
+			}
+		})
+	}
+}
+
+// localPlan is the local example with one extra failure: the deploy cell of
+// sim-a 1.36, which the chain's other features need.
+func localPlan(t *testing.T) *matrix.Plan {
+	plan := load(t, filepath.Join(repo, "examples/local/matrix.yaml"))
+	d := plan.Matrix.Distribution("sim-a")
+	d.Variables = append(d.Variables, matrix.KV{Key: "SIM_FAIL", Value: "sim-a/1.36/deploy"})
+	return plan
+}
+
+// checkOrder asserts that every job started after each job it needs
+// finished, reading the needs from the generated manifest's files.
+func checkOrder(t *testing.T, out *Output, res *localci.Result, triggerers func(file string) string) {
+	t.Helper()
+	for _, f := range out.Files {
+		if !strings.HasSuffix(f.Name, ".yml") {
+			continue
+		}
+		for name, needs := range parseNeeds(t, f.Data) {
+			j, ok := res.Job(triggerers(f.Name), name)
+			if !ok {
+				t.Errorf("%s: job %q did not appear in the run", f.Name, name)
+				continue
+			}
+			if j.Started < 0 {
+				continue
+			}
+			for _, n := range needs {
+				dep, ok := res.Job(triggerers(f.Name), n)
+				if !ok || dep.Finished < 0 || dep.Finished > j.Started {
+					t.Errorf("%s: %q started (event %d) before %q finished (event %d)", f.Name, name, j.Started, n, dep.Finished)
+				}
+			}
+		}
+	}
+}
+
+// TestRunLocal executes the local example with gitlab-ci-local: jobs run in
+// needs order; the failing deploy of sim-a 1.36 skips only the jobs that
+// need it, the teardown still runs, and every other chain passes.
+func TestRunLocal(t *testing.T) {
+	bin := ciLocal(t)
+	dir := t.TempDir()
+	out := writeOut(t, localPlan(t), filepath.Join(repo, "examples/local/templates"), Options{}, dir)
+	res, err := localci.Run(context.Background(), localci.Options{Binary: bin, Dir: dir, File: "out/pipeline.yml", Concurrency: 4})
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	checkOrder(t, out, res, func(string) string { return "" })
+	want := map[string]localci.Status{
+		"sim-a 1.36: [deploy]":           localci.Failed,
+		"sim-a 1.36: [runner]":           localci.Skipped,
+		"sim-a 1.36: [terminal]":         localci.Skipped,
+		"sim-a 1.36: [monitoring]":       localci.Skipped,
+		"sim-a 1.36: [teardown cluster]": localci.Success,
+		"sim-b 1.36: [terminal]":         localci.Failed,         // SIM_FAIL: terminal, nothing needs it
+		"sim-b 1.37: [terminal]":         localci.AllowedFailure, // the allow_failure rule
+	}
+	for _, j := range res.Jobs {
+		w, ok := want[j.Name]
+		if !ok {
+			w = localci.Success
+		}
+		if j.Status != w {
+			t.Errorf("%s: %s, want %s", j.Name, j.Status, w)
+		}
+	}
+	if len(res.Jobs) != len(out.Manifest.Jobs) {
+		t.Errorf("%d jobs ran, the manifest lists %d", len(res.Jobs), len(out.Manifest.Jobs))
+	}
+}
+
+// TestRunSharded forces shards with a small max_jobs and runs the router,
+// its provide job and the grandchild shard pipelines with gitlab-ci-local.
+func TestRunSharded(t *testing.T) {
+	bin := ciLocal(t)
+	dir := t.TempDir()
+	plan := localPlan(t)
+	plan.Matrix.Pipeline.Limits.MaxJobs = 8
+	sel, err := ParseSelectors("sim-a/1.36,sim-c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := writeOut(t, plan, filepath.Join(repo, "examples/local/templates"), Options{Only: sel}, dir)
+	if out.Shards < 2 {
+		t.Fatalf("want shards, got %d", out.Shards)
+	}
+	res, err := localci.Run(context.Background(), localci.Options{Binary: bin, Dir: dir, File: "out/pipeline.yml", Concurrency: 4})
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	checkOrder(t, out, res, func(file string) string {
+		if file == PipelineFile {
+			return ""
+		}
+		return strings.TrimSuffix(file, ".yml")
+	})
+	ran := 0
+	for _, j := range res.Jobs {
+		if j.Triggerers != "" {
+			ran++
+		}
+		switch {
+		case j.Name == "sim-a 1.36: [deploy]":
+			if j.Status != localci.Failed {
+				t.Errorf("%s: %s, want failed", j.Name, j.Status)
+			}
+		case strings.HasPrefix(j.Name, "sim-a 1.36: [") && !strings.Contains(j.Name, "cluster]"):
+			if j.Status != localci.Skipped {
+				t.Errorf("%s: %s, want skipped", j.Name, j.Status)
+			}
+		case j.Trigger && strings.Contains(shardOf(out, "sim-a 1.36: [deploy]"), j.Name):
+			if j.Status != localci.Failed {
+				t.Errorf("trigger %s: %s, want failed (strategy mirrors the failing shard)", j.Name, j.Status)
+			}
+		case j.Status != localci.Success:
+			t.Errorf("%s (%s): %s, want success", j.Name, j.Triggerers, j.Status)
+		}
+	}
+	if want := len(out.Manifest.Jobs) - 1 - out.Shards; ran != want {
+		t.Errorf("%d jobs ran in shards, the manifest lists %d", ran, want)
+	}
+}
+
+func shardOf(out *Output, job string) string {
+	for _, j := range out.Manifest.Jobs {
+		if j.Name == job {
+			return strings.TrimSuffix(j.File, ".yml")
+		}
+	}
+	return ""
+}
