@@ -133,7 +133,7 @@ func TestHelpersShell(t *testing.T) {
 	}
 	for _, want := range []string{
 		`<testsuite name="kind/1.35/demo" tests="3" failures="1">`,
-		"<testcase classname=\"supportmatrix\" name=\"server version\">\n    <system-out>v1.35.2</system-out>",
+		"<testcase classname=\"supportmatrix\" name=\"server version v1.35.2\">\n    <system-out>v1.35.2</system-out>",
 		`<testcase classname="demo" name="breaks &lt;&amp;&gt;">`,
 		`<failure message="breaks &lt;&amp;&gt; failed"/>`,
 	} {
@@ -375,7 +375,7 @@ variables:
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := `<testcase classname="supportmatrix" name="server version"><system-out>` + wantVersion[name] + `</system-out>`
+		want := `<testcase classname="supportmatrix" name="server version ` + wantVersion[name] + `"><system-out>` + wantVersion[name] + `</system-out>`
 		if !bytes.Contains(report, []byte(want)) {
 			t.Errorf("%s's report lacks %s:\n%s", name, want, report)
 		}

@@ -145,6 +145,11 @@ type Options struct {
 	// Catalog gives each minor's upstream release and end of life. nil:
 	// the catalog embedded in the binary.
 	Catalog *kube.Catalog
+	// Requirement, when set, checks one policy requirement of a
+	// distribution instead of the built-in checks, so that the table and
+	// `docs --check` judge docs pages alike (pkg/docs's Audit.Requirement:
+	// the page covers every feature area and lists every tested setting).
+	Requirement func(distID, name string) (met bool, detail string)
 }
 
 // Report is the support table's content.
@@ -388,7 +393,7 @@ func Build(m *matrix.Matrix, f *results.File, opts Options) *Report {
 		for _, s := range d.Settings {
 			rd.Settings = append(rd.Settings, s.Text)
 		}
-		rd.Requirements = requirements(d, rd.Policy, opts.Repo)
+		rd.Requirements = requirements(d, rd.Policy, opts)
 		for _, v := range m.Kubernetes.Versions {
 			rv := &Version{Kubernetes: v, ReleaseName: d.ReleaseName(v), Offered: d.Offers(v)}
 			if !rv.Offered {
@@ -444,13 +449,18 @@ func policyFor(m *matrix.Matrix, t matrix.Tier) Policy {
 }
 
 // requirements checks the policy's requires for the distribution.
-func requirements(d *matrix.Distribution, p Policy, repo fs.FS) []Requirement {
+func requirements(d *matrix.Distribution, p Policy, opts Options) []Requirement {
 	var out []Requirement
 	for _, name := range p.Requires {
 		req := Requirement{Name: name}
+		if opts.Requirement != nil {
+			req.Met, req.Detail = opts.Requirement(d.ID, name)
+			out = append(out, req)
+			continue
+		}
 		switch name {
 		case matrix.RequireDocs:
-			req.Met, req.Detail = docsPage(d.Docs, repo)
+			req.Met, req.Detail = docsPage(d.Docs, opts.Repo)
 		case matrix.RequireSettings:
 			req.Met = len(d.Settings) > 0
 			req.Detail = "no tested settings listed"
