@@ -139,7 +139,7 @@ func runDocs(o docsOptions, stdout io.Writer) error {
 	if err != nil {
 		return Invalid(fmt.Errorf("docs: %w", err))
 	}
-	rep := report.Build(m, hist, report.Options{Repo: os.DirFS(root)})
+	rep := report.Build(m, hist, report.Options{Repo: os.DirFS(root), Requirement: audit.Requirement})
 	opts := docs.Options{}
 	if o.Out != "" {
 		if dir, err := repoRel(root, filepath.Dir(o.Out)); err == nil {

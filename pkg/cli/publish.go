@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -15,7 +16,6 @@ import (
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/publish"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/render"
-	"gitlab.com/supportmatrix/supportmatrix/pkg/report"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/results"
 )
 
@@ -154,8 +154,8 @@ func runPublish(ctx context.Context, o publishOptions, stdout, stderr io.Writer)
 		Branch: o.Branch, ResultsPath: o.ResultsPath, Run: this, BoundCounting: 30, BoundPreviews: 10,
 		Message: commitMessage(this), Log: stderr,
 		Render: func(f *results.File) (*publish.Rendered, error) {
-			rep := report.Build(m, f, report.Options{Repo: os.DirFS(root)})
-			program := docs.Program(docs.Inspect(m, root), rep, docs.Options{Dir: path.Dir(o.ProgramPath)})
+			rep, audit := buildReport(m, f, root, time.Time{})
+			program := docs.Program(audit, rep, docs.Options{Dir: path.Dir(o.ProgramPath)})
 			return &publish.Rendered{
 				Files:  []publish.File{{Path: o.SupportPath, Content: render.Markdown(rep)}, {Path: o.ProgramPath, Content: program}},
 				Levels: publish.Levels(rep),

@@ -12,7 +12,6 @@ import (
 	"gitlab.com/supportmatrix/supportmatrix/pkg/docs"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/render"
-	"gitlab.com/supportmatrix/supportmatrix/pkg/report"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/results"
 )
 
@@ -122,7 +121,7 @@ func runRender(o renderOptions, stdout io.Writer) error {
 	if st, err := os.Stat(root); err != nil || !st.IsDir() {
 		return Invalid(fmt.Errorf("render: --root %s is not a directory", root))
 	}
-	rep := report.Build(m, hist, report.Options{Now: now, Repo: os.DirFS(root)})
+	rep, audit := buildReport(m, hist, root, now)
 
 	if o.Format == "badges" {
 		return writeBadges(o.Out, render.Badges(rep))
@@ -142,6 +141,17 @@ func runRender(o renderOptions, stdout io.Writer) error {
 	}
 	if err := results.WriteAtomic(o.Out, out); err != nil {
 		return Invalid(fmt.Errorf("render: %w", err))
+	}
+	if o.Format == "markdown" {
+		// The program document goes next to the table, linked from it.
+		opts := docs.Options{}
+		if dir, err := repoRel(root, filepath.Dir(o.Out)); err == nil {
+			opts.Dir = dir
+		}
+		program := filepath.Join(filepath.Dir(o.Out), docs.ProgramFile)
+		if err := results.WriteAtomic(program, docs.Program(audit, rep, opts)); err != nil {
+			return Invalid(fmt.Errorf("render: %w", err))
+		}
 	}
 	return nil
 }

@@ -163,7 +163,7 @@ func runLocal(ctx context.Context, o runOptions, stdout, stderr io.Writer) error
 	if root == "" {
 		root = docs.DefaultRoot(o.Matrix)
 	}
-	rep := report.Build(m, hist, report.Options{Repo: os.DirFS(root)})
+	rep, _ := buildReport(m, hist, root, time.Time{})
 	tablePath := filepath.Join(o.Out, "SUPPORT.md")
 	if err := results.WriteAtomic(tablePath, render.Markdown(rep)); err != nil {
 		return Invalid(err)
