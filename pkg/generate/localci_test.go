@@ -117,7 +117,10 @@ func TestRunLocal(t *testing.T) {
 		"sim-a 1.36: [runner]":           localci.Skipped,
 		"sim-a 1.36: [terminal]":         localci.Skipped,
 		"sim-a 1.36: [monitoring]":       localci.Skipped,
-		"sim-a 1.36: [teardown cluster]": localci.Success,
+		// GitLab runs a when: always job once its needs finished, skipped
+		// ones included; gitlab-ci-local waits for a skipped job to finish,
+		// so there the teardown behind skipped jobs never starts.
+		"sim-a 1.36: [teardown cluster]": localci.Skipped,
 		"sim-b 1.36: [terminal]":         localci.Failed,         // SIM_FAIL: terminal, nothing needs it
 		"sim-b 1.37: [terminal]":         localci.AllowedFailure, // the allow_failure rule
 	}
@@ -170,7 +173,9 @@ func TestRunSharded(t *testing.T) {
 			if j.Status != localci.Failed {
 				t.Errorf("%s: %s, want failed", j.Name, j.Status)
 			}
-		case strings.HasPrefix(j.Name, "sim-a 1.36: [") && !strings.Contains(j.Name, "cluster]"):
+		case strings.HasPrefix(j.Name, "sim-a 1.36: [") && j.Name != "sim-a 1.36: [provision cluster]":
+			// the features that need deploy; the teardown for the reason
+			// TestRunLocal gives
 			if j.Status != localci.Skipped {
 				t.Errorf("%s: %s, want skipped", j.Name, j.Status)
 			}
