@@ -113,10 +113,10 @@ func TestRunLocal(t *testing.T) {
 	}
 	checkOrder(t, out, res, func(string) string { return "" })
 	want := map[string]localci.Status{
-		"sim-a 1.36: [deploy]":           localci.Failed,
-		"sim-a 1.36: [runner]":           localci.Skipped,
-		"sim-a 1.36: [terminal]":         localci.Skipped,
-		"sim-a 1.36: [monitoring]":       localci.Skipped,
+		"sim-a 1.36: [deploy]":     localci.Failed,
+		"sim-a 1.36: [runner]":     localci.Skipped,
+		"sim-a 1.36: [terminal]":   localci.Skipped,
+		"sim-a 1.36: [monitoring]": localci.Skipped,
 		// GitLab runs a when: always job once its needs finished, skipped
 		// ones included; gitlab-ci-local waits for a skipped job to finish,
 		// so there the teardown behind skipped jobs never starts.
