@@ -47,6 +47,7 @@ update-golden: ## refresh every golden file from the code
 verify: ## regenerate everything and fail on any difference
 	$(GO) run examples/large/gen.go > examples/large/matrix.yaml
 	$(GO) test ./... -update >/dev/null
+	$(GO) run ./cmd/supportmatrix render --results matrix/results.json --out matrix/SUPPORT.md
 	git diff --exit-code
 
 refresh-versions: ## refresh the embedded Kubernetes calendar from endoflife.date (needs a network)
