@@ -107,6 +107,7 @@ func commands() []*cli.Command {
 	cmds := []*cli.Command{
 		validateCommand(),
 		planCommand(),
+		generateCommand(),
 		runCommand(),
 		collectCommand(),
 		publishCommand(),
