@@ -64,6 +64,27 @@ func TestSchema(t *testing.T) {
 	}
 }
 
+// TestSchemaSharded validates a router and its shards.
+func TestSchemaSharded(t *testing.T) {
+	bin := ciLocal(t)
+	dir := t.TempDir()
+	plan := load(t, filepath.Join(repo, "examples/local/matrix.yaml"))
+	plan.Matrix.Pipeline.Limits.MaxJobs = 20
+	out := writeOut(t, plan, filepath.Join(repo, "examples/local/templates"), Options{}, dir)
+	if out.Shards < 2 {
+		t.Fatalf("want shards, got %d", out.Shards)
+	}
+	var files []string
+	for _, f := range out.Files {
+		if strings.HasSuffix(f.Name, ".yml") {
+			files = append(files, filepath.Join("out", f.Name))
+		}
+	}
+	if err := localci.Validate(context.Background(), bin, dir, files...); err != nil {
+		t.Fatalf("GitLab's schema refuses the sharded pipeline: %v", err)
+	}
+}
+
 // localPlan is the local example with one extra failure: the deploy cell of
 // sim-a 1.36, which the chain's other features need.
 func localPlan(t *testing.T) *matrix.Plan {
