@@ -207,6 +207,17 @@ func (d *decoder) nonEmpty(n *yaml.Node, path string) (string, bool) {
 	return s, ok
 }
 
+// line reads a non-empty string that must fit on one line: values that
+// end up in job keys (image, agent context, runner tags).
+func (d *decoder) line(n *yaml.Node, path string) (string, bool) {
+	s, ok := d.nonEmpty(n, path)
+	if ok && strings.ContainsAny(s, "\n\r") {
+		d.errorf(n, path, "single-line", "must be one line")
+		return "", false
+	}
+	return s, ok
+}
+
 // scalarText reads a string, number or boolean scalar as the text written,
 // for CI variable values.
 func (d *decoder) scalarText(n *yaml.Node, path string) (string, bool) {
@@ -278,6 +289,18 @@ func (d *decoder) strings(n *yaml.Node, path string) ([]string, []*yaml.Node) {
 		}
 	}
 	return out, nodes
+}
+
+// lines reads a list of one-line strings.
+func (d *decoder) lines(n *yaml.Node, path string) []string {
+	items, _ := d.seq(n, path)
+	var out []string
+	for i, it := range items {
+		if s, ok := d.line(it, fmt.Sprintf("%s[%d]", path, i)); ok {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // ids reads one id or a list of ids, as rules write them.

@@ -260,7 +260,7 @@ func (d *decoder) distributions(n *yaml.Node, m *Matrix) {
 			case "cluster":
 				d.cluster(f.Value, fp, &dist.Cluster)
 			case "tags":
-				dist.Tags, _ = d.strings(f.Value, fp)
+				dist.Tags = d.lines(f.Value, fp)
 			case "variables":
 				d.variables(f.Value, fp, dist)
 			case "settings":
@@ -309,7 +309,7 @@ func (d *decoder) cluster(n *yaml.Node, path string, c *Cluster) {
 			t, _ := d.enum(f.Value, fp, "permanent", "ephemeral")
 			c.Type = ClusterType(t)
 		case "context":
-			c.Context, _ = d.nonEmpty(f.Value, fp)
+			c.Context, _ = d.line(f.Value, fp)
 		case "provision":
 			c.Provision, _ = d.templateName(f.Value, fp)
 		case "teardown":
@@ -561,7 +561,7 @@ func (d *decoder) pipeline(n *yaml.Node, m *Matrix) {
 		fp := "pipeline." + f.Key
 		switch f.Key {
 		case "image":
-			pl.Image, _ = d.nonEmpty(f.Value, fp)
+			pl.Image, _ = d.line(f.Value, fp)
 		case "strategy":
 			pl.Strategy, _ = d.enum(f.Value, fp, "mirror", "depend")
 		case "retry":
