@@ -3,15 +3,14 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite golden files")
+	"gitlab.com/supportmatrix/supportmatrix/internal/golden"
+)
 
 // runCLI runs the CLI in-process and returns the exit code and both streams.
 func runCLI(t *testing.T, args ...string) (int, string, string) {
@@ -19,25 +18,6 @@ func runCLI(t *testing.T, args ...string) (int, string, string) {
 	var stdout, stderr bytes.Buffer
 	code := Run(append([]string{"supportmatrix"}, args...), &stdout, &stderr)
 	return code, stdout.String(), stderr.String()
-}
-
-// golden compares got with testdata/name, or rewrites it under -update.
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./pkg/cli -update)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from the output (go test ./pkg/cli -update to accept):\n%s", path, got)
-	}
 }
 
 func TestValidateExamples(t *testing.T) {
@@ -62,7 +42,7 @@ func TestValidateFormats(t *testing.T) {
 			if code != ExitInvalid {
 				t.Errorf("exit %d, want 1", code)
 			}
-			golden(t, "validate-references."+format, out+errOut)
+			golden.Assert(t, "validate-references."+format, []byte(out+errOut))
 			if format != "text" && !json.Valid([]byte(out)) {
 				t.Errorf("%s output is not JSON", format)
 			}
@@ -89,7 +69,7 @@ func TestPlanGolden(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("exit %d: %s", code, errOut)
 			}
-			golden(t, "plan-minimal."+format, out)
+			golden.Assert(t, "plan-minimal."+format, []byte(out))
 		})
 	}
 }

@@ -5,10 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,9 +16,9 @@ import (
 	"gitlab.com/supportmatrix/supportmatrix/pkg/gitlab/gitlabtest"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/results"
-)
 
-var update = flag.Bool("update", false, "rewrite golden files under testdata/")
+	"gitlab.com/supportmatrix/supportmatrix/internal/golden"
+)
 
 // Pipeline ids of the scenario: the parent, the child router, two shards.
 const (
@@ -183,23 +181,6 @@ func runJSON(t *testing.T, s *gitlabtest.Server, run results.Run) []byte {
 	return bytes.ReplaceAll(buf.Bytes(), []byte(base), []byte("https://gitlab.example"))
 }
 
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Fatalf("output differs from %s:\n%s", path, got)
-	}
-}
-
 func collectScenario(t *testing.T, s *gitlabtest.Server, c *gitlab.Client) (results.Run, Summary, error) {
 	t.Helper()
 	return Pipeline(context.Background(), c, parentID, Options{
@@ -244,7 +225,7 @@ func TestPipelineEveryOutcome(t *testing.T) {
 	if sum.Pipelines != 4 {
 		t.Errorf("read %d pipelines, want 4", sum.Pipelines)
 	}
-	golden(t, "every-outcome.golden.json", runJSON(t, s, run))
+	golden.Assert(t, "every-outcome.golden.json", runJSON(t, s, run))
 
 	firstRequests := s.Requests()
 

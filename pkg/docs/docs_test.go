@@ -2,7 +2,6 @@ package docs
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,28 +10,9 @@ import (
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/report"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/results"
+
+	"gitlab.com/supportmatrix/supportmatrix/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
-
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./pkg/docs/... -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the output (run with -update and read the diff):\n%s", path, got)
-	}
-}
 
 // fixture loads testdata/<name>/matrix/matrix.yaml, inspects its docs and
 // builds the report of its results.json (an empty history when absent).
@@ -82,7 +62,7 @@ func TestCheck(t *testing.T) {
 			if strings.Join(rules, " ") != strings.Join(tc.rules, " ") {
 				t.Errorf("rules %v, want %v\n%s", rules, tc.rules, out.String())
 			}
-			golden(t, filepath.Join(tc.name, "check.golden"), []byte(out.String()))
+			golden.Assert(t, filepath.Join(tc.name, "check.golden"), []byte(out.String()))
 			if got := Check(a.Matrix, a.Root); len(got) != len(probs) {
 				t.Errorf("Check found %d problems, Inspect %d", len(got), len(probs))
 			}
@@ -124,7 +104,7 @@ func TestProgramGolden(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			a, rep := fixture(t, name)
 			got := Program(a, rep, Options{})
-			golden(t, filepath.Join(name, "PROGRAM.md.golden"), got)
+			golden.Assert(t, filepath.Join(name, "PROGRAM.md.golden"), got)
 			// Same inputs, same bytes: inspect and build again.
 			a2, rep2 := fixture(t, name)
 			if again := Program(a2, rep2, Options{}); !bytes.Equal(got, again) {
@@ -171,7 +151,7 @@ func TestExplain(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, filepath.Join(tc.fixture, "explain-"+tc.id+".golden"), got)
+			golden.Assert(t, filepath.Join(tc.fixture, "explain-"+tc.id+".golden"), got)
 		})
 	}
 	a, rep := fixture(t, "complete")

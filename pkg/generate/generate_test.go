@@ -2,17 +2,15 @@ package generate
 
 import (
 	"bytes"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
 	"gitlab.com/supportmatrix/supportmatrix/templates"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+	"gitlab.com/supportmatrix/supportmatrix/internal/golden"
+)
 
 // repo is the repository root, relative to this package.
 const repo = "../.."
@@ -33,45 +31,6 @@ func openTemplates(t testing.TB, dir string) *templates.Set {
 		t.Fatalf("open templates %q: %v", dir, err)
 	}
 	return set
-}
-
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden (run go test ./pkg/generate -update): %v", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file; run go test ./pkg/generate -update and read the diff:\n%s", name, firstDiff(string(want), string(got)))
-	}
-}
-
-func firstDiff(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	for i := 0; i < len(w) || i < len(g); i++ {
-		var a, b string
-		if i < len(w) {
-			a = w[i]
-		}
-		if i < len(g) {
-			b = g[i]
-		}
-		if a != b {
-			return "line " + itoa(i+1) + ":\n  want: " + a + "\n  got:  " + b
-		}
-	}
-	return ""
 }
 
 func itoa(i int) string { return strings.TrimSpace(strings.Repeat(" ", 0) + fmtInt(i)) }
@@ -109,7 +68,7 @@ func TestGolden(t *testing.T) {
 				t.Fatalf("generate: %v", err)
 			}
 			for _, f := range out.Files {
-				golden(t, filepath.Join(ex.name, f.Name+".golden"), f.Data)
+				golden.Assert(t, filepath.Join(ex.name, f.Name+".golden"), f.Data)
 			}
 			again, err := Generate(load(t, filepath.Join(repo, ex.matrix)), openTemplates(t, tdir), Options{ArtifactDir: "out"})
 			if err != nil {

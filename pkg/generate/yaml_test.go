@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
+
+	"gitlab.com/supportmatrix/supportmatrix/internal/golden"
 )
 
 // TestFastEncoderMatchesYAML checks that the fast path writes exactly what
@@ -52,7 +54,7 @@ func TestFastEncoderMatchesYAML(t *testing.T) {
 					t.Fatal(err)
 				}
 				if !bytes.Equal(got, want) {
-					t.Fatalf("chain %q: fast encoder differs from yaml.v3:\n%s", c[0].name, firstDiff(string(want), string(got)))
+					t.Fatalf("chain %q: fast encoder differs from yaml.v3:\n%s", c[0].name, golden.FirstDiff(want, got))
 				}
 			}
 		})

@@ -2,10 +2,7 @@ package gitlab_test
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -13,9 +10,9 @@ import (
 
 	"gitlab.com/supportmatrix/supportmatrix/pkg/gitlab"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/gitlab/gitlabtest"
-)
 
-var update = flag.Bool("update", false, "rewrite testdata/*.golden")
+	"gitlab.com/supportmatrix/supportmatrix/internal/golden"
+)
 
 // now is the fixed clock the tests give the client.
 var now = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -163,27 +160,11 @@ func renderTree(ps []gitlab.Pipeline) string {
 	return b.String()
 }
 
-// golden compares got with testdata/name, rewriting it under -update. The
-// fake's random port is replaced by a fixed host.
-func golden(t *testing.T, name, got, host string) {
+// goldenTree compares a rendered tree with testdata/name, with the fake's
+// random address replaced by a fixed one.
+func goldenTree(t *testing.T, name, got, host string) {
 	t.Helper()
-	got = strings.ReplaceAll(got, host, "http://gitlab.test")
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden file (run with -update to create it): %v", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from the golden file (run go test ./pkg/gitlab/... -update and read the diff)\n got first lines:\n%s", path, head(got, 15))
-	}
+	golden.Assert(t, name, []byte(strings.ReplaceAll(got, host, "http://gitlab.test")))
 }
 
 func head(s string, n int) string {

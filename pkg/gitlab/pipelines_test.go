@@ -33,7 +33,7 @@ func TestPipelineTreeNestedShards(t *testing.T) {
 	if err != nil {
 		t.Fatalf("PipelineTree: %v", err)
 	}
-	golden(t, "tree.golden", renderTree(tree), hostOf(fake))
+	goldenTree(t, "tree.golden", renderTree(tree), hostOf(fake))
 
 	var ids []int64
 	total := 0

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
+
+	"gitlab.com/supportmatrix/supportmatrix/internal/golden"
 )
 
 // load parses a fixture under testdata/ with the real loader.
@@ -121,5 +123,5 @@ func TestCheckMessages(t *testing.T) {
 	for _, p := range ps {
 		lines = append(lines, p.String())
 	}
-	golden(t, "check-1.34-1.36-2026-12-01.golden", []byte(strings.Join(lines, "\n")+"\n"))
+	golden.Assert(t, "check-1.34-1.36-2026-12-01.golden", []byte(strings.Join(lines, "\n")+"\n"))
 }

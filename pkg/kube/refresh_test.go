@@ -2,35 +2,14 @@ package kube
 
 import (
 	"context"
-	"flag"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"gitlab.com/supportmatrix/supportmatrix/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
-
-// golden compares got with testdata/name, rewriting it under -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./pkg/kube/... -update to create it)", err)
-	}
-	if string(got) != string(want) {
-		t.Errorf("%s differs from the output (go test ./pkg/kube/... -update rewrites it):\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
-}
 
 func TestFetch(t *testing.T) {
 	body, err := os.ReadFile("testdata/endoflife.json")
@@ -60,7 +39,7 @@ func TestFetch(t *testing.T) {
 	}
 	c.Source = DefaultSource // the test server's port changes from run to run
 	// 1.26 is dropped, the rest sorted, 1.38's "eol": false is no date.
-	golden(t, "endoflife.golden.json", c.Encode())
+	golden.Assert(t, "endoflife.golden.json", c.Encode())
 
 	for _, tc := range []struct{ path, want string }{
 		{"/api/missing.json", "404"},

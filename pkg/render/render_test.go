@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
-	"flag"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -14,49 +13,9 @@ import (
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/report"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/results"
+
+	"gitlab.com/supportmatrix/supportmatrix/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
-
-// golden compares got with testdata/name, or rewrites it under -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden (run go test -update): %v", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file; run go test ./pkg/render/... -update and review the diff\n--- got ---\n%s", name, firstDiff(got, want))
-	}
-}
-
-// firstDiff shows the lines around the first difference.
-func firstDiff(got, want []byte) string {
-	g, w := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
-	for i := 0; i < len(g) || i < len(w); i++ {
-		var gl, wl string
-		if i < len(g) {
-			gl = g[i]
-		}
-		if i < len(w) {
-			wl = w[i]
-		}
-		if gl != wl {
-			return "line " + strconv.Itoa(i+1) + ":\n got: " + gl + "\nwant: " + wl
-		}
-	}
-	return ""
-}
 
 // fixture builds the report of testdata/matrix.yaml and results.json.
 func fixture(t *testing.T) *report.Report {
@@ -74,11 +33,11 @@ func fixture(t *testing.T) *report.Report {
 
 func TestGolden(t *testing.T) {
 	r := fixture(t)
-	golden(t, "support.md.golden", Markdown(r))
-	golden(t, "support.json.golden", JSON(r))
-	golden(t, "support.html.golden", HTML(r))
+	golden.Assert(t, "support.md.golden", Markdown(r))
+	golden.Assert(t, "support.json.golden", JSON(r))
+	golden.Assert(t, "support.html.golden", HTML(r))
 	for _, b := range Badges(r) {
-		golden(t, filepath.Join("badges", b.Name+".golden"), b.Data)
+		golden.Assert(t, filepath.Join("badges", b.Name+".golden"), b.Data)
 	}
 }
 

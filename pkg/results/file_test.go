@@ -3,15 +3,14 @@ package results
 import (
 	"bytes"
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-)
 
-var update = flag.Bool("update", false, "rewrite golden files under testdata/")
+	"gitlab.com/supportmatrix/supportmatrix/internal/golden"
+)
 
 func at(day int) time.Time { return time.Date(2026, 5, day, 6, 0, 0, 0, time.UTC) }
 
@@ -224,23 +223,12 @@ func TestMarshalGolden(t *testing.T) {
 	r.URL = "https://gitlab.example/p/123"
 	f.Merge(r)
 	got := marshal(t, f)
-	golden := filepath.Join("testdata", "results.golden")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
+	golden.Assert(t, "results.golden", got)
+	want, err := os.ReadFile(filepath.Join("testdata", "results.golden"))
 	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
+		t.Fatal(err)
 	}
-	if !bytes.Equal(got, want) {
-		t.Fatalf("Marshal differs from %s:\n%s", golden, got)
-	}
-	back, err := Parse(golden, want)
+	back, err := Parse("results.golden", want)
 	if err != nil {
 		t.Fatal(err)
 	}
