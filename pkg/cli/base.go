@@ -126,12 +126,7 @@ func gitOut(dir string, args ...string) (string, error) {
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		msg := strings.TrimSpace(stderr.String())
-		if msg == "" {
-			msg = err.Error()
-		}
-		var ee *exec.ExitError
-		if errors.As(err, &ee) || msg != "" {
+		if msg := strings.TrimSpace(stderr.String()); msg != "" {
 			return "", errors.New(msg)
 		}
 		return "", err

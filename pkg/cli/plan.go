@@ -326,17 +326,14 @@ type distCells struct {
 }
 
 func groupByDistribution(p *matrix.Plan) []distCells {
-	var out []distCells
-	for _, d := range p.Matrix.Distributions {
-		dc := distCells{dist: d, minors: p.Matrix.OfferedMinors(d), cells: map[string]*matrix.Cell{}}
-		out = append(out, dc)
+	out := make([]distCells, len(p.Matrix.Distributions))
+	index := make(map[*matrix.Distribution]int, len(out))
+	for i, d := range p.Matrix.Distributions {
+		out[i] = distCells{dist: d, minors: p.Matrix.OfferedMinors(d), cells: map[string]*matrix.Cell{}}
+		index[d] = i
 	}
 	for _, c := range p.Cells {
-		for i := range out {
-			if out[i].dist == c.Distribution {
-				out[i].cells[c.ID] = c
-			}
-		}
+		out[index[c.Distribution]].cells[c.ID] = c
 	}
 	return out
 }
