@@ -26,55 +26,32 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+
+	"gitlab.com/supportmatrix/supportmatrix/pkg/generate"
+)
+
+// The manifest is generate's format; collect reads it with generate's types.
+type (
+	// Manifest lists the jobs a generated pipeline holds and the cell each
+	// one proves (D/manifest.json).
+	Manifest = generate.Manifest
+	// ManifestJob is one generated job.
+	ManifestJob = generate.ManifestJob
 )
 
 // ManifestSchema identifies the manifest format generate writes.
-const ManifestSchema = "supportmatrix/manifest/v1"
+const ManifestSchema = generate.ManifestSchema
 
-// Job kinds in the manifest. Cell jobs are the ones whose outcome is a
-// cell's: every kind except prepare, cleanup and trigger.
+// Job kinds in the manifest, and KindSkew, the results kind of a skew cell
+// (whose jobs the manifest lists as test jobs carrying nodes).
 const (
-	KindTest    = "test"
-	KindUpgrade = "upgrade"
+	KindTest    = generate.KindTest
+	KindUpgrade = generate.KindUpgrade
+	KindPrepare = generate.KindPrepare
+	KindCleanup = generate.KindCleanup
+	KindTrigger = generate.KindTrigger
 	KindSkew    = "skew"
-	KindPrepare = "prepare"
-	KindCleanup = "cleanup"
-	KindTrigger = "trigger"
 )
-
-// Manifest lists the jobs a generated pipeline holds and the cell each one
-// proves (D/manifest.json, written by generate).
-type Manifest struct {
-	Schema string        `json:"schema"`
-	Jobs   []ManifestJob `json:"jobs"`
-	// Cells lists the cells the pipeline runs, in plan order (optional).
-	Cells []string `json:"cells,omitempty"`
-}
-
-// ManifestJob is one generated job.
-type ManifestJob struct {
-	Name         string `json:"name"`
-	File         string `json:"file"` // pipeline.yml or shard-N.yml
-	Kind         string `json:"kind"` // test | upgrade | prepare | cleanup | trigger (skew cells: test jobs with nodes)
-	Cell         string `json:"cell,omitempty"`
-	Distribution string `json:"distribution,omitempty"`
-	Kubernetes   string `json:"kubernetes,omitempty"`
-	From         string `json:"from,omitempty"`
-	To           string `json:"to,omitempty"`
-	Nodes        string `json:"nodes,omitempty"`
-	Feature      string `json:"feature,omitempty"`
-	Action       string `json:"action,omitempty"` // run | allow_failure | manual
-	Target       string `json:"target,omitempty"` // trigger jobs: the shard file they run
-}
-
-// IsCellJob reports whether the job's outcome is (part of) a cell's.
-func (j *ManifestJob) IsCellJob() bool {
-	switch j.Kind {
-	case KindPrepare, KindCleanup, KindTrigger:
-		return false
-	}
-	return j.Cell != ""
-}
 
 // ReadManifest loads and checks a manifest file.
 func ReadManifest(path string) (*Manifest, error) {

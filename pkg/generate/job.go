@@ -48,6 +48,16 @@ type ManifestJob struct {
 	Target       string `json:"target,omitempty"`
 }
 
+// IsCellJob reports whether the job's outcome is (part of) a cell's: every
+// job that carries a cell except prepare, cleanup and trigger jobs.
+func (j *ManifestJob) IsCellJob() bool {
+	switch j.Kind {
+	case KindPrepare, KindCleanup, KindTrigger:
+		return false
+	}
+	return j.Cell != ""
+}
+
 // kv is one CI variable.
 type kv struct{ key, value string }
 
