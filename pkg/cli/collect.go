@@ -11,6 +11,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"gitlab.com/supportmatrix/supportmatrix/internal/atomicfile"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/collect"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/gitlab"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
@@ -160,7 +161,7 @@ func runCollect(ctx context.Context, o collectOptions, stdout, stderr io.Writer)
 	if err != nil {
 		return Invalid(fmt.Errorf("collect: %w", err))
 	}
-	if err := results.WriteAtomic(o.Results, data); err != nil {
+	if err := atomicfile.Write(o.Results, data); err != nil {
 		return Invalid(fmt.Errorf("collect: %w", err))
 	}
 	for _, n := range summary.Notes {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"gitlab.com/supportmatrix/supportmatrix/internal/atomicfile"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/docs"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/report"
@@ -159,7 +160,7 @@ func runDocs(o docsOptions, stdout io.Writer) error {
 		_, err = stdout.Write(out)
 		return err
 	}
-	if err := results.WriteAtomic(o.Out, out); err != nil {
+	if err := atomicfile.Write(o.Out, out); err != nil {
 		return Invalid(fmt.Errorf("docs: write %s: %w", o.Out, err))
 	}
 	return nil

@@ -9,6 +9,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"gitlab.com/supportmatrix/supportmatrix/internal/atomicfile"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/docs"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/render"
@@ -139,7 +140,7 @@ func runRender(o renderOptions, stdout io.Writer) error {
 		_, err := stdout.Write(out)
 		return err
 	}
-	if err := results.WriteAtomic(o.Out, out); err != nil {
+	if err := atomicfile.Write(o.Out, out); err != nil {
 		return Invalid(fmt.Errorf("render: %w", err))
 	}
 	if o.Format == "markdown" {
@@ -149,7 +150,7 @@ func runRender(o renderOptions, stdout io.Writer) error {
 			opts.Dir = dir
 		}
 		program := filepath.Join(filepath.Dir(o.Out), docs.ProgramFile)
-		if err := results.WriteAtomic(program, docs.Program(audit, rep, opts)); err != nil {
+		if err := atomicfile.Write(program, docs.Program(audit, rep, opts)); err != nil {
 			return Invalid(fmt.Errorf("render: %w", err))
 		}
 	}
@@ -162,7 +163,7 @@ func writeBadges(dir string, badges []render.BadgeFile) error {
 		return Invalid(fmt.Errorf("render: badges directory: %w", err))
 	}
 	for _, b := range badges {
-		if err := results.WriteAtomic(filepath.Join(dir, b.Name), b.Data); err != nil {
+		if err := atomicfile.Write(filepath.Join(dir, b.Name), b.Data); err != nil {
 			return Invalid(fmt.Errorf("render: badge: %w", err))
 		}
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"gitlab.com/supportmatrix/supportmatrix/internal/atomicfile"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/collect"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/docs"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/generate"
@@ -156,7 +157,7 @@ func runLocal(ctx context.Context, o runOptions, stdout, stderr io.Writer) error
 	if err != nil {
 		return Invalid(err)
 	}
-	if err := results.WriteAtomic(resultsPath, data); err != nil {
+	if err := atomicfile.Write(resultsPath, data); err != nil {
 		return Invalid(err)
 	}
 	root := o.Root
@@ -165,7 +166,7 @@ func runLocal(ctx context.Context, o runOptions, stdout, stderr io.Writer) error
 	}
 	rep, _ := buildReport(m, hist, root, time.Time{})
 	tablePath := filepath.Join(o.Out, "SUPPORT.md")
-	if err := results.WriteAtomic(tablePath, render.Markdown(rep)); err != nil {
+	if err := atomicfile.Write(tablePath, render.Markdown(rep)); err != nil {
 		return Invalid(err)
 	}
 	fmt.Fprintf(stdout, "%s\n", summary)

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -78,7 +77,7 @@ func runValidate(o validateOptions, stdout, stderr io.Writer) error {
 	if err != nil {
 		return Usage(err)
 	}
-	data, err := readMatrixFile(o.Matrix)
+	data, err := matrix.ReadFile(o.Matrix)
 	if err != nil {
 		return Invalid(err)
 	}
@@ -126,21 +125,6 @@ func pluralize(word string, n int) string {
 		return word
 	}
 	return word + "s"
-}
-
-// readMatrixFile reads a matrix file without loading more than the loader
-// accepts.
-func readMatrixFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("read matrix: %w", err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, matrix.MaxFileSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("read matrix %s: %w", path, err)
-	}
-	return data, nil
 }
 
 // parseDay reads --date, or returns today (UTC, at midnight) when empty. It

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"gitlab.com/supportmatrix/supportmatrix/internal/atomicfile"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/gitlab"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/localci"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
@@ -37,7 +38,7 @@ func SaveLocal(dir string, res *localci.Result) error {
 	if err := enc.Encode(localFile{Schema: localSchema, Result: res}); err != nil {
 		return fmt.Errorf("save local result: %w", err)
 	}
-	return results.WriteAtomic(filepath.Join(dir, LocalResultFile), buf.Bytes())
+	return atomicfile.Write(filepath.Join(dir, LocalResultFile), buf.Bytes())
 }
 
 // LoadLocal reads dir/LocalResultFile and returns the result and the time

@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"path/filepath"
 	"time"
 
+	"gitlab.com/supportmatrix/supportmatrix/internal/atomicfile"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
 )
 
@@ -43,7 +43,7 @@ func RefreshFile(ctx context.Context, client *http.Client, url, path string) (c 
 	if err == nil && bytes.Equal(old, data) {
 		return c, false, nil
 	}
-	if err := writeFileAtomic(path, data); err != nil {
+	if err := atomicfile.Write(path, data); err != nil {
 		return nil, false, fmt.Errorf("write catalog: %w", err)
 	}
 	return c, true, nil
@@ -54,9 +54,9 @@ func RefreshFile(ctx context.Context, client *http.Client, url, path string) (c 
 // anything changed, replaces the file atomically. It returns the changes
 // and the matrix as the file now holds it.
 func SyncFile(path string, c *Catalog, today time.Time) (*matrix.Matrix, []string, error) {
-	data, err := os.ReadFile(path)
+	data, err := matrix.ReadFile(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("read matrix: %w", err)
+		return nil, nil, err
 	}
 	m, err := matrix.Parse(path, data)
 	if err != nil {
@@ -69,7 +69,7 @@ func SyncFile(path string, c *Catalog, today time.Time) (*matrix.Matrix, []strin
 	if len(changes) == 0 {
 		return m, nil, nil
 	}
-	if err := writeFileAtomic(path, out); err != nil {
+	if err := atomicfile.Write(path, out); err != nil {
 		return nil, nil, fmt.Errorf("write matrix: %w", err)
 	}
 	m, err = matrix.Parse(path, out)
@@ -78,39 +78,4 @@ func SyncFile(path string, c *Catalog, today time.Time) (*matrix.Matrix, []strin
 		return nil, nil, fmt.Errorf("reload synced matrix: %w", err)
 	}
 	return m, changes, nil
-}
-
-// writeFileAtomic replaces path with data through a temporary file in the
-// same directory, keeping the old file's mode, so that readers see the old
-// or the new content and never a partial one.
-func writeFileAtomic(path string, data []byte) (err error) {
-	mode := os.FileMode(0o644)
-	if fi, err := os.Stat(path); err == nil {
-		mode = fi.Mode().Perm()
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

@@ -333,11 +333,19 @@ func (d *decoder) id(n *yaml.Node, path string) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	if !idPattern.MatchString(s) {
-		d.errorf(n, path, "id", "%q is not a valid id: use lower-case letters, digits and dashes, starting with a letter or digit, at most 31 characters", s)
+	if !d.validID(n, path, s) {
 		return "", false
 	}
 	return s, true
+}
+
+// validID reports whether s is a valid id, and says why not at n.
+func (d *decoder) validID(n *yaml.Node, path, s string) bool {
+	if idPattern.MatchString(s) {
+		return true
+	}
+	d.errorf(n, path, "id", "%q is not a valid id: use lower-case letters, digits and dashes, starting with a letter or digit, at most 31 characters", s)
+	return false
 }
 
 var minorPattern = regexp.MustCompile(`^(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})$`)

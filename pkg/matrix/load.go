@@ -23,6 +23,16 @@ const MaxFileSize = 4 << 20
 // error is a Problems listing every problem found, or a plain error when the
 // file cannot be read.
 func Load(path string) (*Matrix, error) {
+	data, err := ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(path, data)
+}
+
+// ReadFile reads a matrix file, never more than one byte past MaxFileSize,
+// so that Parse refuses a huge file without it being read whole.
+func ReadFile(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("read matrix: %w", err)
@@ -32,7 +42,7 @@ func Load(path string) (*Matrix, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read matrix %s: %w", path, err)
 	}
-	return Parse(path, data)
+	return data, nil
 }
 
 // Parse decodes and validates matrix data; file names it in problems.
@@ -232,8 +242,7 @@ func (d *decoder) distributions(n *yaml.Node, m *Matrix) {
 	}
 	for _, p := range pairs {
 		path := "distributions." + p.Key
-		if !idPattern.MatchString(p.Key) {
-			d.errorf(p.KeyN, path, "id", "%q is not a valid id: use lower-case letters, digits and dashes, starting with a letter or digit, at most 31 characters", p.Key)
+		if !d.validID(p.KeyN, path, p.Key) {
 			continue
 		}
 		dist := &Distribution{ID: p.Key, Pos: d.pos(p.KeyN)}
@@ -401,8 +410,7 @@ func (d *decoder) features(n *yaml.Node, m *Matrix) {
 	}
 	for _, p := range pairs {
 		path := "features." + p.Key
-		if !idPattern.MatchString(p.Key) {
-			d.errorf(p.KeyN, path, "id", "%q is not a valid id: use lower-case letters, digits and dashes, starting with a letter or digit, at most 31 characters", p.Key)
+		if !d.validID(p.KeyN, path, p.Key) {
 			continue
 		}
 		f := &Feature{ID: p.Key, Blocking: true, Pos: d.pos(p.KeyN), NeedsPos: d.pos(p.KeyN)}

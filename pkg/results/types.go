@@ -1,6 +1,7 @@
 // Package results holds the run history (matrix/results.json): the outcome
 // of every cell in each collected pipeline, merged idempotently by pipeline
-// id, bounded, and written atomically so a failure never truncates it.
+// id and bounded; commands write it with internal/atomicfile, so a failure
+// never truncates it.
 package results
 
 import "time"

@@ -1,4 +1,7 @@
-package results
+// Package atomicfile replaces files so that a reader, or a failure, never
+// sees a truncated one: results, tables, the matrix (versions --sync) and the
+// Kubernetes catalog are all written through it.
+package atomicfile
 
 import (
 	"errors"
@@ -8,12 +11,12 @@ import (
 	"path/filepath"
 )
 
-// WriteAtomic replaces path with data so that readers see either the old
+// Write replaces path with data so that readers see either the old
 // file or the new one, never a truncated one: it writes a temporary file in
 // the same directory, syncs it, and renames it over path. On any failure the
 // old file is left untouched and the temporary file removed. An existing
 // file's permissions are kept; a new file gets 0644.
-func WriteAtomic(path string, data []byte) error {
+func Write(path string, data []byte) error {
 	return writeAtomic(path, data, os.Rename)
 }
 
