@@ -17,6 +17,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -25,6 +26,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"gitlab.com/supportmatrix/supportmatrix/pkg/diag"
 )
 
 //go:embed features/*.yml clusters/*.yml upgrade.yml
@@ -180,25 +183,27 @@ func (s *Set) Parse(rel string) (*yaml.Node, error) {
 func Parse(source string, data []byte) (*yaml.Node, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
-	if err := dec.Decode(&doc); err != nil {
-		return nil, fmt.Errorf("%s: %w", source, err)
+	if err := dec.Decode(&doc); errors.Is(err, io.EOF) {
+		return nil, Problems{problemAt(source, 1, 1, "the template is empty; a template is a job body with a script")}
+	} else if err != nil {
+		p := diag.YAMLSyntax(source, data, err)
+		p.Rule = "template"
+		return nil, Problems{p}
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
-		return nil, Problems{{File: source, Line: extra.Line, Column: extra.Column,
-			Message: "a template is one YAML document, found a second one"}}
+		return nil, Problems{problemAt(source, extra.Line, extra.Column, "a template is one YAML document, found a second one")}
 	}
 	root := &doc
 	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
 		root = root.Content[0]
 	}
 	if root.Kind != yaml.MappingNode {
-		return nil, Problems{{File: source, Line: root.Line, Column: root.Column,
-			Message: "a template is a mapping of job keywords (script, variables, artifacts, ...)"}}
+		return nil, Problems{problemAt(source, root.Line, root.Column, "a template is a mapping of job keywords (script, variables, artifacts, ...)")}
 	}
 	var problems Problems
 	add := func(n *yaml.Node, format string, args ...any) {
-		problems = append(problems, Problem{File: source, Line: n.Line, Column: n.Column, Message: fmt.Sprintf(format, args...)})
+		problems = append(problems, problemAt(source, n.Line, n.Column, format, args...))
 	}
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(root.Content); i += 2 {
@@ -249,27 +254,14 @@ func allowedKeys() []string {
 	return keys
 }
 
-// Problem is one thing wrong with a template, at a line and column.
-type Problem struct {
-	File    string
-	Line    int
-	Column  int
-	Message string
-}
-
-// String renders the problem as file:line:col: message.
-func (p Problem) String() string {
-	return fmt.Sprintf("%s:%d:%d: %s", p.File, p.Line, p.Column, p.Message)
-}
+// Problem is one thing wrong with a template, at a line and column: the
+// project's one diagnostics type, with the rule "template".
+type Problem = diag.Problem
 
 // Problems is every problem found in a template; it is the error Parse returns.
-type Problems []Problem
+type Problems = diag.Problems
 
-// Error renders one problem a line.
-func (ps Problems) Error() string {
-	lines := make([]string, len(ps))
-	for i, p := range ps {
-		lines[i] = p.String()
-	}
-	return strings.Join(lines, "\n")
+// problemAt returns the problem at n of the template source.
+func problemAt(source string, line, column int, format string, args ...any) Problem {
+	return Problem{Pos: diag.Pos{File: source, Line: line, Column: column}, Rule: "template", Message: fmt.Sprintf(format, args...)}
 }

@@ -58,6 +58,9 @@ Exit status: 0 valid (warnings allowed), 1 invalid.`,
 			rootFlag(),
 		},
 		Action: func(c *cli.Context) error {
+			if c.Args().Present() {
+				return Usage(fmt.Errorf("validate takes no arguments, got %q; to check another file, use --matrix %s", c.Args().Slice(), c.Args().First()))
+			}
 			o := validateOptions{Matrix: c.String("matrix"), Format: c.String("format"), Date: c.String("date"), Root: c.String("root")}
 			return runValidate(o, c.App.Writer, c.App.ErrWriter)
 		},

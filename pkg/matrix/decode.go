@@ -24,6 +24,10 @@ type decoder struct {
 	file   string
 	probs  Problems
 	visits int
+	// merging holds the mappings whose merge keys (<<) are being expanded,
+	// so that a mapping merging itself (`d: &base {<<: *base}`) is refused
+	// instead of recursing without end.
+	merging map[*yaml.Node]bool
 }
 
 func (d *decoder) pos(n *yaml.Node) Pos {
@@ -34,11 +38,11 @@ func (d *decoder) pos(n *yaml.Node) Pos {
 }
 
 func (d *decoder) errorf(n *yaml.Node, path, rule, format string, args ...any) {
-	d.probs.add(Error, d.pos(n), path, rule, format, args...)
+	d.probs.Addf(Error, d.pos(n), path, rule, format, args...)
 }
 
 func (d *decoder) warnf(n *yaml.Node, path, rule, format string, args ...any) {
-	d.probs.add(Warning, d.pos(n), path, rule, format, args...)
+	d.probs.Addf(Warning, d.pos(n), path, rule, format, args...)
 }
 
 // resolve follows aliases and charges the visit budget.
@@ -84,7 +88,12 @@ func (d *decoder) mapping(n *yaml.Node, path string, allowed ...string) ([]pair,
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		if k.Kind == yaml.ScalarNode && k.Tag == "!!merge" {
+			if d.merging == nil {
+				d.merging = map[*yaml.Node]bool{}
+			}
+			d.merging[n] = true
 			merged = append(merged, d.mergePairs(v, path)...)
+			delete(d.merging, n)
 			continue
 		}
 		kr := d.resolve(k)
@@ -119,23 +128,38 @@ func (d *decoder) mapping(n *yaml.Node, path string, allowed ...string) ([]pair,
 }
 
 // mergePairs returns the pairs a merge key brings in: one mapping or a list.
+// A source that is being expanded already (the mapping merges itself,
+// directly or through another anchor) is refused as yaml.v3's own decoder
+// refuses it ("anchor 'base' value contains itself"), at the alias.
 func (d *decoder) mergePairs(v *yaml.Node, path string) []pair {
-	v = d.resolve(v)
-	if v == nil {
+	r := d.resolve(v)
+	if r == nil {
 		return nil
 	}
 	var sources []*yaml.Node
-	switch v.Kind {
+	switch r.Kind {
 	case yaml.MappingNode:
 		sources = []*yaml.Node{v}
 	case yaml.SequenceNode:
-		sources = v.Content
+		sources = r.Content
 	default:
-		d.errorf(v, path, "type", "a merge key (<<) takes a mapping or a list of mappings")
+		d.errorf(r, path, "type", "a merge key (<<) takes a mapping or a list of mappings")
 		return nil
 	}
 	var out []pair
 	for _, s := range sources {
+		target := d.resolve(s)
+		if target == nil {
+			continue
+		}
+		if d.merging[target] {
+			name := s.Value
+			if s.Kind != yaml.AliasNode || name == "" {
+				name = target.Anchor
+			}
+			d.errorf(s, path, "alias", "anchor '%s' value contains itself: the merge key (<<) would expand without end", name)
+			continue
+		}
 		ps, _ := d.mapping(s, path)
 		out = append(out, ps...)
 	}

@@ -13,6 +13,8 @@ import (
 
 	version "github.com/hashicorp/go-version"
 	"go.yaml.in/yaml/v3"
+
+	"gitlab.com/supportmatrix/supportmatrix/pkg/diag"
 )
 
 // MaxFileSize is the largest matrix file read. The large example is far
@@ -73,27 +75,27 @@ func (d *decoder) parse(data []byte) (m *Matrix) {
 	start := Pos{File: d.file, Line: 1, Column: 1}
 	switch {
 	case len(data) > MaxFileSize:
-		d.probs.add(Error, start, "", "size", "file is larger than %d MiB; a matrix is a reviewed text file", MaxFileSize>>20)
+		d.probs.Addf(Error, start, "", "size", "file is larger than %d MiB; a matrix is a reviewed text file", MaxFileSize>>20)
 		return nil
 	case bytes.IndexByte(data, 0) >= 0 || !utf8.Valid(data):
-		d.probs.add(Error, start, "", "encoding", "not a UTF-8 text file")
+		d.probs.Addf(Error, start, "", "encoding", "not a UTF-8 text file")
 		return nil
 	case len(bytes.TrimSpace(data)) == 0:
-		d.probs.add(Error, start, "", "empty", "file is empty; a matrix starts with \"schema: %s\"", Schema)
+		d.probs.Addf(Error, start, "", "empty", "file is empty; a matrix starts with \"schema: %s\"", Schema)
 		return nil
 	}
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil {
-		d.probs.add(Error, yamlErrorPos(d.file, err), "", "yaml", "not valid YAML: %s", yamlErrorText(err))
+		d.probs = append(d.probs, diag.YAMLSyntax(d.file, data, err))
 		return nil
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
-		d.probs.add(Error, Pos{File: d.file, Line: extra.Line, Column: extra.Column}, "", "yaml", "the file holds more than one YAML document; a matrix is one document")
+		d.probs.Addf(Error, Pos{File: d.file, Line: extra.Line, Column: extra.Column}, "", "yaml", "the file holds more than one YAML document; a matrix is one document")
 		return nil
 	} else if !errors.Is(err, io.EOF) {
-		d.probs.add(Error, yamlErrorPos(d.file, err), "", "yaml", "not valid YAML: %s", yamlErrorText(err))
+		d.probs = append(d.probs, diag.YAMLSyntax(d.file, data, err))
 		return nil
 	}
 	defer func() {
@@ -110,22 +112,6 @@ func (d *decoder) parse(data []byte) (m *Matrix) {
 		root = root.Content[0]
 	}
 	return d.matrix(root)
-}
-
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
-
-// yamlErrorPos extracts the line of a yaml.v3 syntax error.
-func yamlErrorPos(file string, err error) Pos {
-	p := Pos{File: file, Line: 1, Column: 1}
-	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
-		fmt.Sscan(m[1], &p.Line)
-	}
-	return p
-}
-
-func yamlErrorText(err error) string {
-	s := yamlLine.ReplaceAllString(err.Error(), "")
-	return strings.TrimPrefix(s, "yaml: ")
 }
 
 var topKeys = []string{"schema", "kubernetes", "distributions", "features", "rules", "upgrades", "profiles", "policy", "pipeline"}

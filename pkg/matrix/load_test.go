@@ -84,6 +84,28 @@ func TestRefusedInputs(t *testing.T) {
 		{"two documents", []byte("schema: supportmatrix/v1\n---\nschema: supportmatrix/v1\n"), "m.yaml:2:1: the file holds more than one YAML document; a matrix is one document [yaml]"},
 		{"no schema", []byte("kubernetes: {versions: [\"1.35\"]}\n"), `m.yaml:1:1: schema: missing "schema: supportmatrix/v1" [schema]`},
 		{"alias bomb", []byte(bomb), "m.yaml:1:1: the document expands to more than 2000000 nodes through aliases; refused [alias-bomb]"},
+		// A mapping that merges itself crashed every command with a stack
+		// overflow (issue 13); yaml.v3's decoder refuses it the same way.
+		{"self-merge", []byte("schema: supportmatrix/v1\nkubernetes: {versions: [\"1.35\"]}\nfeatures: {deploy: {name: D}}\ndistributions:\n  d: &base {<<: *base}\n"),
+			"m.yaml:5:3: distributions.d.name: missing name (the distribution's name in the table) [required]\n" +
+				"m.yaml:5:3: distributions.d.tier: missing tier: official, beta, community or deprecated [required]\n" +
+				"m.yaml:5:3: distributions.d.cluster: missing cluster: {type: permanent, context: ...} or {type: ephemeral, provision: ..., teardown: ...} [required]\n" +
+				"m.yaml:5:17: distributions.d: anchor 'base' value contains itself: the merge key (<<) would expand without end [alias]"},
+		{"self-merge in a list", []byte("schema: supportmatrix/v1\ndistributions:\n  a: &a {<<: [{name: x}, *a]}\n"),
+			"m.yaml:1:1: kubernetes: missing section \"kubernetes\" [required]\n" +
+				"m.yaml:1:1: features: missing section \"features\" [required]\n" +
+				"m.yaml:3:3: distributions.a.tier: missing tier: official, beta, community or deprecated [required]\n" +
+				"m.yaml:3:3: distributions.a.cluster: missing cluster: {type: permanent, context: ...} or {type: ephemeral, provision: ..., teardown: ...} [required]\n" +
+				"m.yaml:3:26: distributions.a: anchor 'a' value contains itself: the merge key (<<) would expand without end [alias]"},
+		// Merging the enclosing mapping into a value is no cycle: the merge
+		// copies keys, it does not decode the values it copies.
+		{"parent merged into a value", []byte("schema: supportmatrix/v1\ndistributions:\n  a: &a\n    name: x\n    cluster: {<<: *a}\n"),
+			"m.yaml:1:1: kubernetes: missing section \"kubernetes\" [required]\n" +
+				"m.yaml:1:1: features: missing section \"features\" [required]\n" +
+				"m.yaml:3:3: distributions.a.tier: missing tier: official, beta, community or deprecated [required]\n" +
+				"m.yaml:4:5: distributions.a.cluster.name: unknown key \"name\" (merged in); known keys: type, context, provision, teardown [unknown-key]\n" +
+				"m.yaml:5:5: distributions.a.cluster.cluster: unknown key \"cluster\" (merged in); known keys: type, context, provision, teardown [unknown-key]\n" +
+				"m.yaml:5:14: distributions.a.cluster.type: missing type: permanent or ephemeral [required]"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -190,6 +212,7 @@ func FuzzParse(f *testing.F) {
 		}
 	}
 	f.Add([]byte("a: &a [*a]"))
+	f.Add([]byte("schema: supportmatrix/v1\ndistributions:\n  d: &base {<<: *base}\n"))
 	f.Add([]byte("schema: supportmatrix/v1\n<<: {x: 1}"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, probs := ParseWithWarnings("fuzz.yaml", data)

@@ -18,16 +18,6 @@ import (
 // Schema is the only matrix schema this package reads.
 const Schema = "supportmatrix/v1"
 
-// Pos is a position in a matrix file, 1-based as editors show it.
-type Pos struct {
-	File   string
-	Line   int
-	Column int
-}
-
-// String renders the position as file:line:col.
-func (p Pos) String() string { return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Column) }
-
 // Tier is a distribution's support tier.
 type Tier string
 

@@ -28,23 +28,23 @@ func (d *decoder) validate(m *Matrix) {
 	}
 	for _, e := range m.Kubernetes.Extended {
 		if !listed(e.Minor) {
-			d.probs.add(Warning, e.Minor.Pos, "kubernetes.extended."+e.Minor.String(), "extended", "%s is declared extended but kubernetes.versions does not list it", e.Minor)
+			d.probs.Addf(Warning, e.Minor.Pos, "kubernetes.extended."+e.Minor.String(), "extended", "%s is declared extended but kubernetes.versions does not list it", e.Minor)
 		}
 	}
 
 	for _, x := range m.Distributions {
 		path := "distributions." + x.ID
 		if x.Kubernetes != nil && len(m.OfferedMinors(x)) == 0 {
-			d.probs.add(Error, x.Kubernetes.Pos, path+".kubernetes", "offers-nothing", "%q allows none of kubernetes.versions (%s)", x.Kubernetes.Text, minorsText(m.Kubernetes.Versions))
+			d.probs.Addf(Error, x.Kubernetes.Pos, path+".kubernetes", "offers-nothing", "%q allows none of kubernetes.versions (%s)", x.Kubernetes.Text, minorsText(m.Kubernetes.Versions))
 		}
 		for _, r := range x.ReleaseNames {
 			if !listed(r.Minor) {
-				d.probs.add(Warning, r.Minor.Pos, path+".release_names."+r.Minor.String(), "release-name", "%s is not in kubernetes.versions; the name is not shown", r.Minor)
+				d.probs.Addf(Warning, r.Minor.Pos, path+".release_names."+r.Minor.String(), "release-name", "%s is not in kubernetes.versions; the name is not shown", r.Minor)
 			}
 		}
 		if x.Skew != nil {
 			if x.Cluster.Type != ClusterEphemeral {
-				d.probs.add(Error, x.Skew.Pos, path+".skew", "skew", "skew cells need an ephemeral cluster: a permanent cluster's node versions are not the pipeline's to choose")
+				d.probs.Addf(Error, x.Skew.Pos, path+".skew", "skew", "skew cells need an ephemeral cluster: a permanent cluster's node versions are not the pipeline's to choose")
 			}
 			d.knownIDs(x.Skew.Verify, features, x.Skew.Pos, path+".skew.verify", "feature")
 		}
@@ -54,9 +54,9 @@ func (d *decoder) validate(m *Matrix) {
 		for _, n := range f.Needs {
 			switch {
 			case n == f.ID:
-				d.probs.add(Error, f.NeedsPos, "features."+f.ID+".needs", "needs", "%s cannot need itself", f.ID)
+				d.probs.Addf(Error, f.NeedsPos, "features."+f.ID+".needs", "needs", "%s cannot need itself", f.ID)
 			case !features[n]:
-				d.probs.add(Error, f.NeedsPos, "features."+f.ID+".needs", "unknown-id", "unknown feature %q%s", n, suggest(n, featureIDs(m)))
+				d.probs.Addf(Error, f.NeedsPos, "features."+f.ID+".needs", "unknown-id", "unknown feature %q%s", n, suggest(n, featureIDs(m)))
 			}
 		}
 	}
@@ -67,13 +67,13 @@ func (d *decoder) validate(m *Matrix) {
 		path := fmt.Sprintf("rules[%d]", r.Index)
 		for _, id := range r.Distribution {
 			if dists[id] == nil {
-				d.probs.add(Error, r.MatchPos, path+".match.distribution", "unknown-id", "unknown distribution %q%s", id, suggest(id, distributionIDs(m)))
+				d.probs.Addf(Error, r.MatchPos, path+".match.distribution", "unknown-id", "unknown distribution %q%s", id, suggest(id, distributionIDs(m)))
 				badRule[r] = true
 			}
 		}
 		for _, id := range r.Feature {
 			if !features[id] {
-				d.probs.add(Error, r.MatchPos, path+".match.feature", "unknown-id", "unknown feature %q%s", id, suggest(id, featureIDs(m)))
+				d.probs.Addf(Error, r.MatchPos, path+".match.feature", "unknown-id", "unknown feature %q%s", id, suggest(id, featureIDs(m)))
 				badRule[r] = true
 			}
 		}
@@ -85,9 +85,9 @@ func (d *decoder) validate(m *Matrix) {
 			x := dists[id]
 			switch {
 			case x == nil:
-				d.probs.add(Error, u.Pos, "upgrades.distributions", "unknown-id", "unknown distribution %q%s", id, suggest(id, distributionIDs(m)))
+				d.probs.Addf(Error, u.Pos, "upgrades.distributions", "unknown-id", "unknown distribution %q%s", id, suggest(id, distributionIDs(m)))
 			case x.Cluster.Type != ClusterEphemeral:
-				d.probs.add(Error, u.Pos, "upgrades.distributions", "upgrades", "%s has a permanent cluster; upgrade cells need an ephemeral one", id)
+				d.probs.Addf(Error, u.Pos, "upgrades.distributions", "upgrades", "%s has a permanent cluster; upgrade cells need an ephemeral one", id)
 			}
 		}
 	}
@@ -107,7 +107,7 @@ func (d *decoder) validate(m *Matrix) {
 			for i := 0; i+1 < len(offered); i++ {
 				from, to := offered[i], offered[i+1]
 				if to.Major != from.Major || to.Minor != from.Minor+1 {
-					d.probs.add(Error, to.Pos, "kubernetes.versions", "upgrade-skip",
+					d.probs.Addf(Error, to.Pos, "kubernetes.versions", "upgrade-skip",
 						"upgrading %s from %s to %s would skip %d.%d; clusters upgrade one minor at a time, so list every minor in between", x.ID, from, to, from.Major, from.Minor+1)
 				}
 			}
@@ -118,7 +118,7 @@ func (d *decoder) validate(m *Matrix) {
 func (d *decoder) knownIDs(ids []string, known map[string]bool, pos Pos, path, what string) {
 	for _, id := range ids {
 		if !known[id] {
-			d.probs.add(Error, pos, path, "unknown-id", "unknown %s %q", what, id)
+			d.probs.Addf(Error, pos, path, "unknown-id", "unknown %s %q", what, id)
 		}
 	}
 }
@@ -149,7 +149,7 @@ func (d *decoder) cycles(m *Matrix) {
 				}
 				cycle := append(append([]string{}, stack[i:]...), n)
 				first := m.Feature(stack[i])
-				d.probs.add(Error, first.NeedsPos, "features."+first.ID+".needs", "needs-cycle", "needs form a cycle: %s", strings.Join(cycle, " -> "))
+				d.probs.Addf(Error, first.NeedsPos, "features."+first.ID+".needs", "needs-cycle", "needs form a cycle: %s", strings.Join(cycle, " -> "))
 			case white:
 				visit(nf)
 			}
@@ -194,9 +194,9 @@ func (d *decoder) rulesMatch(m *Matrix, plan *Plan, badRule map[*Rule]bool) {
 			}
 		}
 		if matched == 0 {
-			d.probs.add(Error, r.Pos, path, "rule-matches-nothing", "the rule matches no cell: no offered minor of %s runs %s%s", orAny(r.Distribution, "any distribution"), orAny(r.Feature, "any feature"), kubeText(r.Kubernetes))
+			d.probs.Addf(Error, r.Pos, path, "rule-matches-nothing", "the rule matches no cell: no offered minor of %s runs %s%s", orAny(r.Distribution, "any distribution"), orAny(r.Feature, "any feature"), kubeText(r.Kubernetes))
 		} else {
-			d.probs.add(Error, r.Pos, path, "rule-shadowed", "the rule never applies: every cell it matches is decided first by rules[%d]", earlier)
+			d.probs.Addf(Error, r.Pos, path, "rule-shadowed", "the rule never applies: every cell it matches is decided first by rules[%d]", earlier)
 		}
 	}
 }
