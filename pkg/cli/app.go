@@ -4,10 +4,9 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -44,11 +43,13 @@ func APIFailure(err error) error { return &ExitError{Code: ExitAPI, Err: err} }
 // reports nothing more, only the exit code.
 var Silent = errors.New("")
 
-// Run executes the command line args (args[0] is the program name) with the
-// given streams and environment lookup, and returns the exit code.
-func Run(args []string, stdout, stderr io.Writer) int {
-	app := newApp(stdout, stderr)
-	err := app.Run(args)
+// Run executes the command line args (args[0] is the program name) in env
+// until ctx ends (main cancels it on SIGINT and SIGTERM), and returns the
+// exit code.
+func Run(ctx context.Context, args []string, env Env) int {
+	stderr := env.Stderr
+	app := newApp(env)
+	err := app.RunContext(ctx, args)
 	if err == nil {
 		return ExitOK
 	}
@@ -70,7 +71,7 @@ func Run(args []string, stdout, stderr io.Writer) int {
 	return code
 }
 
-func newApp(stdout, stderr io.Writer) *cli.App {
+func newApp(env Env) *cli.App {
 	app := &cli.App{
 		Name:  "supportmatrix",
 		Usage: "run an official support program for Kubernetes versions and distributions through GitLab CI",
@@ -89,8 +90,9 @@ A typical loop:
 
 Exit codes: 0 success, 1 invalid input or failed check, 2 wrong usage,
 3 the GitLab API failed after retries.`,
-		Writer:               stdout,
-		ErrWriter:            stderr,
+		Writer:               env.Stdout,
+		ErrWriter:            env.Stderr,
+		Metadata:             map[string]any{envKey: env},
 		ExitErrHandler:       func(*cli.Context, error) {},
 		HideHelpCommand:      true,
 		EnableBashCompletion: false,
@@ -102,9 +104,25 @@ Exit codes: 0 success, 1 invalid input or failed check, 2 wrong usage,
 	return app
 }
 
-// commands lists the commands in the order help shows them.
+// commands lists the commands in the order help shows them, each refusing
+// what it does not take and reading its environment from the Env.
 func commands() []*cli.Command {
-	cmds := []*cli.Command{
+	cmds := definitions()
+	for _, c := range cmds {
+		if c.OnUsageError == nil {
+			c.OnUsageError = func(_ *cli.Context, err error, _ bool) error { return Usage(err) }
+		}
+		if c.Name != "validate" {
+			refuseArgs(c)
+		}
+		bindEnv(c)
+	}
+	return cmds
+}
+
+// definitions are the commands as their files declare them.
+func definitions() []*cli.Command {
+	return []*cli.Command{
 		validateCommand(),
 		planCommand(),
 		generateCommand(),
@@ -116,12 +134,6 @@ func commands() []*cli.Command {
 		renderCommand(),
 		// Each command lives in its own file; add yours here.
 	}
-	for _, c := range cmds {
-		if c.OnUsageError == nil {
-			c.OnUsageError = func(_ *cli.Context, err error, _ bool) error { return Usage(err) }
-		}
-	}
-	return cmds
 }
 
 func isUsageError(err error) bool {
@@ -154,14 +166,29 @@ func templatesFlag() *cli.StringFlag {
 	}
 }
 
+// refuseArgs makes cmd refuse positional arguments, which it would
+// otherwise ignore (exit 2).
+func refuseArgs(cmd *cli.Command) {
+	before := cmd.Before
+	cmd.Before = func(c *cli.Context) error {
+		if c.NArg() > 0 {
+			return Usage(fmt.Errorf("%s takes no arguments, got %q (flags go before or after, e.g. --matrix FILE)", cmd.Name, c.Args().First()))
+		}
+		if before != nil {
+			return before(c)
+		}
+		return nil
+	}
+}
+
 // Token returns the GitLab token from SUPPORTMATRIX_TOKEN, GITLAB_TOKEN or
-// CI_JOB_TOKEN, and whether it is a job token. The token is never printed.
-func Token() (token string, jobToken bool) {
-	if t := os.Getenv("SUPPORTMATRIX_TOKEN"); t != "" {
-		return t, false
+// CI_JOB_TOKEN, the variable it came from (SUPPORTMATRIX_TOKEN when none is
+// set), and whether it is a job token. The token is never printed.
+func Token(getenv func(string) string) (token, variable string, jobToken bool) {
+	for _, v := range []string{"SUPPORTMATRIX_TOKEN", "GITLAB_TOKEN", "CI_JOB_TOKEN"} {
+		if t := getenv(v); t != "" {
+			return t, v, v == "CI_JOB_TOKEN"
+		}
 	}
-	if t := os.Getenv("GITLAB_TOKEN"); t != "" {
-		return t, false
-	}
-	return os.Getenv("CI_JOB_TOKEN"), os.Getenv("CI_JOB_TOKEN") != ""
+	return "", "SUPPORTMATRIX_TOKEN", false
 }

@@ -78,7 +78,7 @@ byte for byte as it was.`,
 			&cli.IntFlag{Name: "mr", Usage: "the merge request `IID` of a preview run", EnvVars: []string{"CI_MERGE_REQUEST_IID"}},
 			&cli.StringFlag{Name: "api-url", Usage: "the GitLab API `URL`, e.g. https://gitlab.com/api/v4", EnvVars: []string{"CI_API_V4_URL"}},
 			&cli.StringFlag{Name: "project", Usage: "the project `ID` or path", EnvVars: []string{"CI_PROJECT_ID"}},
-			&cli.IntFlag{Name: "concurrency", Usage: "at most `N` API requests in flight at once", Value: gitlab.DefaultConcurrency, EnvVars: []string{"SUPPORTMATRIX_CONCURRENCY"}},
+			&cli.IntFlag{Name: "concurrency", Usage: "at most `N` API requests in flight at once", Value: gitlab.DefaultConcurrency, EnvVars: []string{"SUPPORTMATRIX_COLLECT_CONCURRENCY"}},
 			&cli.Int64Flag{Name: "local-id", Usage: "the `ID` of a local run in the history (a new run with the same id replaces it)", Value: 1, EnvVars: []string{"SUPPORTMATRIX_LOCAL_ID"}},
 			&cli.StringFlag{Name: "source", Usage: "the `SOURCE` recorded for a local run", Value: "local", EnvVars: []string{"SUPPORTMATRIX_SOURCE"}},
 			&cli.StringFlag{Name: "time", Usage: "the finish `TIME` (RFC 3339) recorded for a local run; default: when the run was saved", EnvVars: []string{"SUPPORTMATRIX_TIME"}},
@@ -91,20 +91,21 @@ byte for byte as it was.`,
 				Project: c.String("project"), Concurrency: c.Int("concurrency"), LocalID: c.Int64("local-id"),
 				Source: c.String("source"), Time: c.String("time"),
 			}
+			env := envOf(c)
 			// In CI, CI_PIPELINE_ID is always there: an explicit --local-dir wins.
-			if opts.LocalDir != "" && opts.Pipeline != 0 && pipelineFromEnv(opts.Pipeline) {
+			if opts.LocalDir != "" && opts.Pipeline != 0 && pipelineFromEnv(env, opts.Pipeline) {
 				opts.Pipeline = 0
 			}
-			return runCollect(c.Context, opts, c.App.Writer, c.App.ErrWriter)
+			return runCollect(c.Context, env, opts)
 		},
 	}
 }
 
 // pipelineFromEnv reports whether --pipeline's value is the one the
 // environment holds (CI_PIPELINE_ID in every CI job).
-func pipelineFromEnv(v int64) bool {
-	for _, env := range []string{"SUPPORTMATRIX_PIPELINE", "CI_PIPELINE_ID"} {
-		if e := os.Getenv(env); e != "" && e == fmt.Sprint(v) {
+func pipelineFromEnv(env Env, v int64) bool {
+	for _, name := range []string{"SUPPORTMATRIX_PIPELINE", "CI_PIPELINE_ID"} {
+		if e := env.getenv(name); e != "" && e == fmt.Sprint(v) {
 			return true
 		}
 	}
@@ -113,7 +114,8 @@ func pipelineFromEnv(v int64) bool {
 
 // runCollect collects one run and merges it into the results file. Nothing
 // is written unless everything succeeded.
-func runCollect(ctx context.Context, o collectOptions, stdout, stderr io.Writer) error {
+func runCollect(ctx context.Context, env Env, o collectOptions) error {
+	stdout, stderr := env.Stdout, env.Stderr
 	switch {
 	case o.Pipeline == 0 && o.LocalDir == "":
 		return Usage(errors.New("collect: give --pipeline ID or --local-dir DIR"))
@@ -149,7 +151,7 @@ func runCollect(ctx context.Context, o collectOptions, stdout, stderr io.Writer)
 			return err
 		}
 	} else {
-		run, summary, err = collectGitLab(ctx, o, manifest, plan, stderr)
+		run, summary, err = collectGitLab(ctx, env, o, manifest, plan)
 		if err != nil {
 			return err
 		}
@@ -217,18 +219,17 @@ func collectLocal(o collectOptions, manifest *collect.Manifest, plan *matrix.Pla
 	return run, summary, nil
 }
 
-func collectGitLab(ctx context.Context, o collectOptions, manifest *collect.Manifest, plan *matrix.Plan, stderr io.Writer) (results.Run, collect.Summary, error) {
-	token, job := Token()
-	tokenVar := tokenVariable()
+func collectGitLab(ctx context.Context, env Env, o collectOptions, manifest *collect.Manifest, plan *matrix.Plan) (results.Run, collect.Summary, error) {
+	token, tokenVar, job := Token(env.getenv)
 	if token == "" {
 		return results.Run{}, collect.Summary{}, Invalid(errors.New("collect: no GitLab token: set SUPPORTMATRIX_TOKEN (a project access token with read_api), GITLAB_TOKEN or CI_JOB_TOKEN"))
 	}
 	cfg := gitlab.Config{
 		BaseURL: o.APIURL, Token: token, JobToken: job, Project: o.Project,
-		Concurrency: o.Concurrency, Progress: stderr,
+		Concurrency: o.Concurrency, Progress: env.Stderr,
 	}
-	if configureGitLab != nil {
-		configureGitLab(&cfg)
+	if env.GitLab != nil {
+		env.GitLab(&cfg)
 	}
 	client, err := gitlab.New(cfg)
 	if err != nil {
@@ -251,18 +252,4 @@ func collectGitLab(ctx context.Context, o collectOptions, manifest *collect.Mani
 	default:
 		return results.Run{}, collect.Summary{}, Invalid(err)
 	}
-}
-
-// configureGitLab, when set (by tests), adjusts the GitLab client's
-// configuration, for example to retry without waiting.
-var configureGitLab func(*gitlab.Config)
-
-// tokenVariable names the environment variable Token reads the token from.
-func tokenVariable() string {
-	for _, v := range []string{"SUPPORTMATRIX_TOKEN", "GITLAB_TOKEN", "CI_JOB_TOKEN"} {
-		if os.Getenv(v) != "" {
-			return v
-		}
-	}
-	return "SUPPORTMATRIX_TOKEN"
 }

@@ -9,29 +9,23 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"gitlab.com/supportmatrix/supportmatrix/pkg/collect"
-	"gitlab.com/supportmatrix/supportmatrix/pkg/gitlab"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/gitlab/gitlabtest"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/localci"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/results"
 )
 
-// collectEnv clears the CI variables collect reads, so that tests behave
-// the same inside a CI job, and points the token at the fake.
-func collectEnv(t *testing.T, s *gitlabtest.Server) {
-	t.Helper()
-	for _, v := range []string{"SUPPORTMATRIX_PIPELINE", "CI_PIPELINE_ID", "SUPPORTMATRIX_LOCAL_DIR", "SUPPORTMATRIX_MANIFEST",
-		"SUPPORTMATRIX_RESULTS", "SUPPORTMATRIX_MATRIX", "CI_DEFAULT_BRANCH", "CI_MERGE_REQUEST_IID", "CI_API_V4_URL",
-		"CI_PROJECT_ID", "SUPPORTMATRIX_CONCURRENCY", "SUPPORTMATRIX_LOCAL_ID", "SUPPORTMATRIX_SOURCE", "SUPPORTMATRIX_TIME",
-		"SUPPORTMATRIX_TOKEN", "GITLAB_TOKEN", "CI_JOB_TOKEN"} {
-		t.Setenv(v, "")
+// gitlabEnv is the environment of a CI job pointed at the fake: its API
+// URL, project and a token. Nil s is an environment without GitLab.
+func gitlabEnv(s *gitlabtest.Server) map[string]string {
+	if s == nil {
+		return map[string]string{}
 	}
-	if s != nil {
-		t.Setenv("CI_API_V4_URL", s.URL)
-		t.Setenv("CI_PROJECT_ID", fmt.Sprint(s.ProjectID))
-		t.Setenv("SUPPORTMATRIX_TOKEN", gitlabtest.DefaultToken)
+	return map[string]string{
+		"CI_API_V4_URL":       s.URL,
+		"CI_PROJECT_ID":       fmt.Sprint(s.ProjectID),
+		"SUPPORTMATRIX_TOKEN": gitlabtest.DefaultToken,
 	}
 }
 
@@ -63,28 +57,23 @@ func collectFixture(t *testing.T, s *gitlabtest.Server, dir string) string {
 	return path
 }
 
-func init() {
-	// Retry without waiting: the retry policy is pkg/gitlab's, tested there.
-	configureGitLab = func(c *gitlab.Config) { c.Sleep = func(time.Duration) {} }
-}
-
-func collectRun(args ...string) (int, string, string) {
-	var stdout, stderr bytes.Buffer
-	code := Run(append([]string{"supportmatrix", "collect"}, args...), &stdout, &stderr)
-	return code, stdout.String(), stderr.String()
+func collectRun(t *testing.T, env map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	return runIn(t, env, append([]string{"collect"}, args...)...)
 }
 
 var collectMatrix = filepath.Join("..", "collect", "testdata", "matrix.yaml")
 
 func TestCollectPipeline(t *testing.T) {
+	t.Parallel()
 	s := gitlabtest.New(t)
-	collectEnv(t, s)
+	env := gitlabEnv(s)
 	dir := t.TempDir()
 	manifest := collectFixture(t, s, dir)
 	resultsPath := filepath.Join(dir, "results.json")
 	args := []string{"--pipeline", "70", "--manifest", manifest, "--results", resultsPath, "--matrix", collectMatrix, "--default-branch", "main"}
 
-	code, stdout, stderr := collectRun(args...)
+	code, stdout, stderr := collectRun(t, env, args...)
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}
@@ -110,7 +99,7 @@ func TestCollectPipeline(t *testing.T) {
 	}
 
 	// Collecting the same pipeline again changes nothing.
-	if code, _, stderr := collectRun(args...); code != 0 {
+	if code, _, stderr := collectRun(t, env, args...); code != 0 {
 		t.Fatalf("second collect: exit %d\n%s", code, stderr)
 	}
 	second, _ := os.ReadFile(resultsPath)
@@ -120,27 +109,29 @@ func TestCollectPipeline(t *testing.T) {
 }
 
 func TestCollectFailuresLeaveResults(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
-		setup    func(*testing.T, *gitlabtest.Server)
+		setup    func(*gitlabtest.Server, map[string]string)
 		wantCode int
 		wantErr  []string
 	}{
-		{"API down", func(_ *testing.T, s *gitlabtest.Server) {
+		{"API down", func(s *gitlabtest.Server, _ map[string]string) {
 			s.Inject(gitlabtest.Fault{Status: http.StatusBadGateway, Times: -1})
 		}, ExitAPI, []string{"502", "left unchanged"}},
-		{"rate limited for good", func(_ *testing.T, s *gitlabtest.Server) {
+		{"rate limited for good", func(s *gitlabtest.Server, _ map[string]string) {
 			s.Inject(gitlabtest.Fault{Status: http.StatusTooManyRequests, Times: -1, RetryAfter: "0"})
 		}, ExitAPI, []string{"429"}},
-		{"wrong token", func(t *testing.T, s *gitlabtest.Server) {
-			t.Setenv("SUPPORTMATRIX_TOKEN", "glpat-wrong-secret")
+		{"wrong token", func(_ *gitlabtest.Server, env map[string]string) {
+			env["SUPPORTMATRIX_TOKEN"] = "glpat-wrong-secret"
 		}, ExitInvalid, []string{"401", "SUPPORTMATRIX_TOKEN"}},
-		{"no such pipeline", func(t *testing.T, s *gitlabtest.Server) {}, ExitInvalid, []string{"no pipeline 99"}},
+		{"no such pipeline", func(*gitlabtest.Server, map[string]string) {}, ExitInvalid, []string{"no pipeline 99"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			s := gitlabtest.New(t)
-			collectEnv(t, s)
+			env := gitlabEnv(s)
 			dir := t.TempDir()
 			manifest := collectFixture(t, s, dir)
 			resultsPath := filepath.Join(dir, "results.json")
@@ -151,12 +142,12 @@ func TestCollectFailuresLeaveResults(t *testing.T) {
 			if err := os.WriteFile(resultsPath, before, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			tt.setup(t, s)
+			tt.setup(s, env)
 			pipeline := "70"
 			if tt.name == "no such pipeline" {
 				pipeline = "99"
 			}
-			code, _, stderr := collectRun("--pipeline", pipeline, "--manifest", manifest, "--results", resultsPath, "--matrix", collectMatrix)
+			code, _, stderr := collectRun(t, env, "--pipeline", pipeline, "--manifest", manifest, "--results", resultsPath, "--matrix", collectMatrix)
 			if code != tt.wantCode {
 				t.Fatalf("exit %d, want %d\n%s", code, tt.wantCode, stderr)
 			}
@@ -183,12 +174,13 @@ func TestCollectFailuresLeaveResults(t *testing.T) {
 }
 
 func TestCollectForbiddenTestReport(t *testing.T) {
+	t.Parallel()
 	s := gitlabtest.New(t)
-	collectEnv(t, s)
+	env := gitlabEnv(s)
 	dir := t.TempDir()
 	manifest := collectFixture(t, s, dir)
 	s.Inject(gitlabtest.Fault{Path: "/test_report", Status: http.StatusForbidden, Times: -1})
-	code, _, stderr := collectRun("--pipeline", "70", "--manifest", manifest, "--results", filepath.Join(dir, "r.json"), "--matrix", collectMatrix)
+	code, _, stderr := collectRun(t, env, "--pipeline", "70", "--manifest", manifest, "--results", filepath.Join(dir, "r.json"), "--matrix", collectMatrix)
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}
@@ -198,13 +190,14 @@ func TestCollectForbiddenTestReport(t *testing.T) {
 }
 
 func TestCollectInputErrors(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	corrupt := filepath.Join(dir, "corrupt.json")
 	if err := os.WriteFile(corrupt, []byte("{"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	s := gitlabtest.New(t)
-	collectEnv(t, s)
+	env := gitlabEnv(s)
 	manifest := collectFixture(t, s, dir)
 	tests := []struct {
 		name string
@@ -222,7 +215,7 @@ func TestCollectInputErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := s.Requests()
-			code, _, stderr := collectRun(tt.args...)
+			code, _, stderr := collectRun(t, env, tt.args...)
 			if code != tt.code || !strings.Contains(stderr, tt.want) {
 				t.Fatalf("exit %d, stderr %q; want %d and %q", code, stderr, tt.code, tt.want)
 			}
@@ -234,8 +227,8 @@ func TestCollectInputErrors(t *testing.T) {
 }
 
 func TestCollectLocalDir(t *testing.T) {
-	collectEnv(t, nil)
-	t.Setenv("CI_PIPELINE_ID", "123") // as in a CI job: --local-dir still wins
+	t.Parallel()
+	env := map[string]string{"CI_PIPELINE_ID": "123"} // as in a CI job: --local-dir still wins
 	dir := t.TempDir()
 	s := gitlabtest.New(t)
 	manifest := collectFixture(t, s, dir)
@@ -248,7 +241,7 @@ func TestCollectLocalDir(t *testing.T) {
 		t.Fatal(err)
 	}
 	resultsPath := filepath.Join(dir, "results.json")
-	code, stdout, stderr := collectRun("--local-dir", dir, "--manifest", manifest, "--results", resultsPath,
+	code, stdout, stderr := collectRun(t, env, "--local-dir", dir, "--manifest", manifest, "--results", resultsPath,
 		"--matrix", collectMatrix, "--time", "2026-05-01T12:00:00Z")
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, stderr)

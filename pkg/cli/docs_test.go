@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,13 +12,13 @@ func docsFixture(name string) string {
 	return filepath.Join("..", "docs", "testdata", name, "matrix", "matrix.yaml")
 }
 
-func docsRun(args ...string) (int, string, string) {
-	var stdout, stderr bytes.Buffer
-	code := Run(append([]string{"supportmatrix", "docs"}, args...), &stdout, &stderr)
-	return code, stdout.String(), stderr.String()
+func docsRun(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	return runCLI(t, append([]string{"docs"}, args...)...)
 }
 
 func TestDocsCheck(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		fixture string
 		code    int
@@ -38,7 +37,7 @@ func TestDocsCheck(t *testing.T) {
 		}, "docs check failed: 1 gap"},
 	} {
 		t.Run(tc.fixture, func(t *testing.T) {
-			code, stdout, stderr := docsRun("--matrix", docsFixture(tc.fixture), "--check")
+			code, stdout, stderr := docsRun(t, "--matrix", docsFixture(tc.fixture), "--check")
 			if code != tc.code {
 				t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tc.code, stdout, stderr)
 			}
@@ -55,8 +54,9 @@ func TestDocsCheck(t *testing.T) {
 }
 
 func TestDocsExplainAndProgram(t *testing.T) {
+	t.Parallel()
 	file := docsFixture("complete")
-	code, stdout, stderr := docsRun("--matrix", file, "--explain", "kind", "--results", filepath.Join(filepath.Dir(file), "results.json"))
+	code, stdout, stderr := docsRun(t, "--matrix", file, "--explain", "kind", "--results", filepath.Join(filepath.Dir(file), "results.json"))
 	if code != ExitOK {
 		t.Fatalf("explain: exit %d: %s", code, stderr)
 	}
@@ -67,7 +67,7 @@ func TestDocsExplainAndProgram(t *testing.T) {
 	}
 
 	out := filepath.Join(t.TempDir(), "PROGRAM.md")
-	code, _, stderr = docsRun("--matrix", file, "--program", "--out", out, "--results", filepath.Join(filepath.Dir(file), "results.json"))
+	code, _, stderr = docsRun(t, "--matrix", file, "--program", "--out", out, "--results", filepath.Join(filepath.Dir(file), "results.json"))
 	if code != ExitOK {
 		t.Fatalf("program: exit %d: %s", code, stderr)
 	}
@@ -75,7 +75,7 @@ func TestDocsExplainAndProgram(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	code, stdout, _ = docsRun("--matrix", file, "--program", "--results", filepath.Join(filepath.Dir(file), "results.json"))
+	code, stdout, _ = docsRun(t, "--matrix", file, "--program", "--results", filepath.Join(filepath.Dir(file), "results.json"))
 	if code != ExitOK || !strings.HasPrefix(stdout, "# Support program\n") {
 		t.Fatalf("program to stdout: exit %d:\n%s", code, stdout)
 	}
@@ -94,6 +94,7 @@ func TestDocsExplainAndProgram(t *testing.T) {
 }
 
 func TestDocsUsage(t *testing.T) {
+	t.Parallel()
 	file := docsFixture("complete")
 	for _, tc := range []struct {
 		name string
@@ -109,7 +110,7 @@ func TestDocsUsage(t *testing.T) {
 		{"root not a directory", []string{"--matrix", file, "--root", file, "--check"}, ExitInvalid, "is not a directory"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			code, _, stderr := docsRun(tc.args...)
+			code, _, stderr := docsRun(t, tc.args...)
 			if code != tc.code || !strings.Contains(stderr, tc.want) {
 				t.Errorf("exit %d, stderr %q; want exit %d and %q", code, stderr, tc.code, tc.want)
 			}

@@ -80,7 +80,7 @@ Examples:
 			&cli.StringFlag{Name: "profile", Usage: "`PROFILE`: all or changed; default from the matrix's profiles for $CI_PIPELINE_SOURCE", EnvVars: []string{"SUPPORTMATRIX_PROFILE"}},
 			&cli.StringFlag{Name: "pipeline-source", Usage: "the pipeline `SOURCE` that picks the profile", EnvVars: []string{"CI_PIPELINE_SOURCE"}},
 			&cli.StringFlag{Name: "only", Usage: "run only the cells matching `SEL`, comma-separated globs per part: gke/*/runner,*/1.35/*", EnvVars: []string{"SUPPORTMATRIX_ONLY"}},
-			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "the output `DIR`", Required: true, EnvVars: []string{"SUPPORTMATRIX_OUT"}},
+			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "the output `DIR` (required)", EnvVars: []string{"SUPPORTMATRIX_GENERATE_OUT"}},
 			&cli.StringFlag{Name: "generate-job", Usage: "the parent pipeline's `JOB` that runs generate, whose artifacts hold the shards", Value: generate.DefaultGenerateJob, EnvVars: []string{"CI_JOB_NAME"}},
 		},
 		Action: func(c *cli.Context) error {
@@ -95,6 +95,9 @@ Examples:
 }
 
 func runGenerate(o generateOptions, stderr io.Writer) error {
+	if o.Out == "" {
+		return Usage(fmt.Errorf("generate: Required flag \"out\" not set: give --out DIR"))
+	}
 	m, err := matrix.Load(o.Matrix)
 	if err != nil {
 		return Invalid(err)

@@ -28,6 +28,7 @@ func manifestCells(t *testing.T, dir string) []string {
 }
 
 func TestGenerateProfiles(t *testing.T) {
+	t.Parallel()
 	// The base differs from the minimal example in runner's needs only.
 	src, err := os.ReadFile(minimalMatrix)
 	if err != nil {
@@ -65,15 +66,10 @@ func TestGenerateProfiles(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			for _, k := range []string{"CI_PIPELINE_SOURCE", "CI_MERGE_REQUEST_DIFF_BASE_SHA", "SUPPORTMATRIX_PROFILE", "SUPPORTMATRIX_BASE", "SUPPORTMATRIX_ONLY", "CI_JOB_NAME"} {
-				t.Setenv(k, "")
-			}
-			for k, v := range tt.env {
-				t.Setenv(k, v)
-			}
+			t.Parallel()
 			out := filepath.Join(t.TempDir(), "out")
 			args := append([]string{"generate", "--matrix", minimalMatrix, "--out", out}, tt.args...)
-			code, _, stderr := runCLI(t, args...)
+			code, _, stderr := runIn(t, tt.env, args...)
 			if code != tt.code {
 				t.Fatalf("exit %d, want %d\n%s", code, tt.code, stderr)
 			}
@@ -96,6 +92,7 @@ func TestGenerateProfiles(t *testing.T) {
 // TestGenerateKeepsForeignDirectory refuses to replace a directory holding
 // files generate did not write, and leaves it untouched.
 func TestGenerateKeepsForeignDirectory(t *testing.T) {
+	t.Parallel()
 	out := t.TempDir()
 	keep := filepath.Join(out, "notes.txt")
 	if err := os.WriteFile(keep, []byte("mine"), 0o644); err != nil {

@@ -54,7 +54,7 @@ Examples:
 			matrixFlag(),
 			templatesFlag(),
 			&cli.StringFlag{Name: "base", Usage: "compare with a git `REF` or another matrix FILE", EnvVars: []string{"SUPPORTMATRIX_BASE"}},
-			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "text", Usage: "`FORMAT`: text, json or markdown", EnvVars: []string{"SUPPORTMATRIX_FORMAT"}},
+			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "text", Usage: "`FORMAT`: text, json or markdown", EnvVars: []string{"SUPPORTMATRIX_PLAN_FORMAT"}},
 		},
 		Action: func(c *cli.Context) error {
 			o := planOptions{Matrix: c.String("matrix"), Templates: c.String("templates"), Base: c.String("base"), Format: c.String("format")}

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -12,15 +11,8 @@ import (
 	"gitlab.com/supportmatrix/supportmatrix/internal/golden"
 )
 
-// runCLI runs the CLI in-process and returns the exit code and both streams.
-func runCLI(t *testing.T, args ...string) (int, string, string) {
-	t.Helper()
-	var stdout, stderr bytes.Buffer
-	code := Run(append([]string{"supportmatrix"}, args...), &stdout, &stderr)
-	return code, stdout.String(), stderr.String()
-}
-
 func TestValidateExamples(t *testing.T) {
+	t.Parallel()
 	files, _ := filepath.Glob("../../examples/*/matrix.yaml")
 	files = append(files, "../../matrix/matrix.yaml")
 	if len(files) < 4 {
@@ -35,6 +27,7 @@ func TestValidateExamples(t *testing.T) {
 }
 
 func TestValidateFormats(t *testing.T) {
+	t.Parallel()
 	const bad = "../matrix/testdata/invalid-references.yaml"
 	for _, format := range []string{"text", "json", "codequality"} {
 		t.Run(format, func(t *testing.T) {
@@ -51,6 +44,7 @@ func TestValidateFormats(t *testing.T) {
 }
 
 func TestValidateUsage(t *testing.T) {
+	t.Parallel()
 	if code, _, _ := runCLI(t, "validate", "--format", "yaml"); code != ExitUsage {
 		t.Errorf("bad --format: exit %d, want 2", code)
 	}
@@ -68,6 +62,7 @@ func TestValidateUsage(t *testing.T) {
 }
 
 func TestPlanGolden(t *testing.T) {
+	t.Parallel()
 	for _, format := range []string{"text", "json", "markdown"} {
 		t.Run(format, func(t *testing.T) {
 			code, out, errOut := runCLI(t, "plan", "--matrix", "../../examples/minimal/matrix.yaml", "--format", format)
@@ -83,6 +78,7 @@ func TestPlanGolden(t *testing.T) {
 // expansion rules on the project's matrix: every offered minor × feature is
 // listed once, excluded cells carry reasons.
 func TestPlanJSONListsExactlyTheCells(t *testing.T) {
+	t.Parallel()
 	code, out, errOut := runCLI(t, "plan", "--matrix", "../../matrix/matrix.yaml", "--format", "json")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
@@ -112,6 +108,7 @@ func TestPlanJSONListsExactlyTheCells(t *testing.T) {
 
 // TestPlanBase compares with another matrix file and with a git ref.
 func TestPlanBase(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	base, err := os.ReadFile("../../examples/minimal/matrix.yaml")
 	if err != nil {

@@ -85,12 +85,13 @@ SUPPORTMATRIX_TOKEN (a CI job token may not commit or write notes).
 				ResultsPath: c.String("results-path"), Pipeline: c.Int64("pipeline"), Root: c.String("root"), SupportPath: c.String("support"), ProgramPath: c.String("program"),
 				Branch: c.String("branch"), MR: c.Int64("mr"), Plan: c.String("plan"), APIURL: c.String("api-url"), Project: c.String("project"),
 			}
-			return runPublish(c.Context, o, c.App.Writer, c.App.ErrWriter)
+			return runPublish(c.Context, envOf(c), o)
 		},
 	}
 }
 
-func runPublish(ctx context.Context, o publishOptions, stdout, stderr io.Writer) error {
+func runPublish(ctx context.Context, env Env, o publishOptions) error {
+	stdout, stderr := env.Stdout, env.Stderr
 	// An empty environment variable must not blank a path.
 	for _, p := range []struct {
 		v   *string
@@ -123,7 +124,7 @@ func runPublish(ctx context.Context, o publishOptions, stdout, stderr io.Writer)
 	if len(this.Runs) == 0 {
 		return Invalid(fmt.Errorf("publish: %s holds no run of pipeline %d: run collect first", o.Results, o.Pipeline))
 	}
-	token, job := Token()
+	token, tokenVar, job := Token(env.getenv)
 	if token == "" {
 		return Invalid(errors.New("publish: no GitLab token: set SUPPORTMATRIX_TOKEN to a project access token with the api scope"))
 	}
@@ -131,19 +132,19 @@ func runPublish(ctx context.Context, o publishOptions, stdout, stderr io.Writer)
 		return Invalid(errors.New("publish: only CI_JOB_TOKEN is set, and a job token may not commit or write notes: set SUPPORTMATRIX_TOKEN to a project access token with the api scope"))
 	}
 	cfg := gitlab.Config{BaseURL: o.APIURL, Token: token, Project: o.Project, Progress: stderr}
-	if configureGitLab != nil {
-		configureGitLab(&cfg)
+	if env.GitLab != nil {
+		env.GitLab(&cfg)
 	}
 	client, err := gitlab.New(cfg)
 	if err != nil {
 		return Usage(fmt.Errorf("publish: %w (--api-url, --project)", err))
 	}
 	if o.MRNote {
-		return publishNote(ctx, client, o, this, m, stdout)
+		return publishNote(ctx, client, o, this, tokenVar, stdout)
 	}
 	if o.Branch == "" {
 		if o.Branch, err = client.DefaultBranch(ctx); err != nil {
-			return apiError("publish", err)
+			return apiError("publish", tokenVar, err)
 		}
 	}
 	root := o.Root
@@ -163,7 +164,7 @@ func runPublish(ctx context.Context, o publishOptions, stdout, stderr io.Writer)
 		},
 	})
 	if err != nil {
-		return apiError("publish", err)
+		return apiError("publish", tokenVar, err)
 	}
 	switch {
 	case !out.Committed:
@@ -176,7 +177,7 @@ func runPublish(ctx context.Context, o publishOptions, stdout, stderr io.Writer)
 	return nil
 }
 
-func publishNote(ctx context.Context, client *gitlab.Client, o publishOptions, this *results.File, m *matrix.Matrix, stdout io.Writer) error {
+func publishNote(ctx context.Context, client *gitlab.Client, o publishOptions, this *results.File, tokenVar string, stdout io.Writer) error {
 	plan := "## Support matrix plan\n\nNo plan was given (--plan).\n"
 	if o.Plan != "" {
 		data, err := os.ReadFile(o.Plan)
@@ -188,7 +189,7 @@ func publishNote(ctx context.Context, client *gitlab.Client, o publishOptions, t
 	run := &this.Runs[0]
 	out, err := publish.Note(ctx, client, o.MR, publish.NoteBody(plan, run))
 	if err != nil {
-		return apiError("publish", err)
+		return apiError("publish", tokenVar, err)
 	}
 	switch {
 	case out.Created:
@@ -212,8 +213,7 @@ func commitMessage(f *results.File) string {
 
 // apiError maps an adapter error to the exit codes: 3 when the API stayed
 // down, 1 otherwise, with a hint for the token errors.
-func apiError(what string, err error) error {
-	tokenVar := tokenVariable()
+func apiError(what, tokenVar string, err error) error {
 	switch {
 	case errors.Is(err, gitlab.ErrUnavailable):
 		return APIFailure(fmt.Errorf("%s: %w; nothing was written", what, err))

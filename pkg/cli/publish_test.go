@@ -35,19 +35,13 @@ func publishFixture(t *testing.T, pipeline int64, status results.Status) string 
 	return path
 }
 
-func publishEnv(t *testing.T, s *gitlabtest.Server) {
-	collectEnv(t, s)
-	for _, v := range []string{"SUPPORTMATRIX_PUBLISH_COMMIT", "SUPPORTMATRIX_PUBLISH_MR_NOTE", "SUPPORTMATRIX_SUPPORT", "SUPPORTMATRIX_PROGRAM", "SUPPORTMATRIX_PLAN", "SUPPORTMATRIX_ROOT"} {
-		t.Setenv(v, "")
-	}
-}
-
 func TestPublishCommit(t *testing.T) {
+	t.Parallel()
 	s := gitlabtest.New(t)
-	publishEnv(t, s)
+	env := gitlabEnv(s)
 	res := publishFixture(t, 900, results.Passed)
 	args := []string{"publish", "--commit", "--matrix", "../../examples/minimal/matrix.yaml", "--results", res, "--root", "../.."}
-	code, out, errOut := runCLI(t, args...)
+	code, out, errOut := runIn(t, env, args...)
 	if code != 0 {
 		t.Fatalf("exit %d: %s%s", code, out, errOut)
 	}
@@ -62,7 +56,7 @@ func TestPublishCommit(t *testing.T) {
 		t.Error("PROGRAM.md was not committed")
 	}
 	// Again: nothing new, no commit.
-	if code, out, errOut = runCLI(t, args...); code != 0 || !strings.Contains(out, "nothing committed") {
+	if code, out, errOut = runIn(t, env, args...); code != 0 || !strings.Contains(out, "nothing committed") {
 		t.Errorf("second publish: exit %d: %s%s", code, out, errOut)
 	}
 	if len(s.Commits()) != 1 {
@@ -74,12 +68,13 @@ func TestPublishCommit(t *testing.T) {
 }
 
 func TestPublishRefusesJobToken(t *testing.T) {
+	t.Parallel()
 	s := gitlabtest.New(t)
-	publishEnv(t, s)
-	t.Setenv("SUPPORTMATRIX_TOKEN", "")
-	t.Setenv("CI_JOB_TOKEN", "job-token-secret")
+	env := gitlabEnv(s)
+	delete(env, "SUPPORTMATRIX_TOKEN")
+	env["CI_JOB_TOKEN"] = "job-token-secret"
 	res := publishFixture(t, 901, results.Passed)
-	code, out, errOut := runCLI(t, "publish", "--commit", "--matrix", "../../examples/minimal/matrix.yaml", "--results", res)
+	code, out, errOut := runIn(t, env, "publish", "--commit", "--matrix", "../../examples/minimal/matrix.yaml", "--results", res)
 	if code != ExitInvalid || !strings.Contains(errOut, "job token may not commit") {
 		t.Errorf("exit %d: %s%s", code, out, errOut)
 	}
@@ -89,7 +84,7 @@ func TestPublishRefusesJobToken(t *testing.T) {
 }
 
 func TestPublishUsage(t *testing.T) {
-	publishEnv(t, nil)
+	t.Parallel()
 	if code, _, _ := runCLI(t, "publish"); code != ExitUsage {
 		t.Errorf("neither --commit nor --mr-note: exit %d, want 2", code)
 	}

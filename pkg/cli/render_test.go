@@ -22,10 +22,8 @@ var (
 // extra args and returns the exit code and both streams.
 func renderRun(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
-	var stdout, stderr bytes.Buffer
-	base := []string{"supportmatrix", "render", "--matrix", renderMatrix, "--results", renderResults, "--root", renderRoot}
-	code := Run(append(base, args...), &stdout, &stderr)
-	return code, stdout.String(), stderr.String()
+	base := []string{"render", "--matrix", renderMatrix, "--results", renderResults, "--root", renderRoot}
+	return runCLI(t, append(base, args...)...)
 }
 
 // levels decodes a JSON table into "dist/minor" → level.
@@ -57,6 +55,7 @@ func levels(t *testing.T, data string) map[string]string {
 }
 
 func TestRenderFormats(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		format string
 		has    []string
@@ -95,6 +94,7 @@ func TestRenderFormats(t *testing.T) {
 }
 
 func TestRenderNow(t *testing.T) {
+	t.Parallel()
 	_, stdout, _ := renderRun(t, "--format", "json")
 	if got := levels(t, stdout)["gke/1.35"]; got != "supported" {
 		t.Fatalf("gke/1.35 = %s at the newest result, want supported", got)
@@ -112,6 +112,7 @@ func TestRenderNow(t *testing.T) {
 }
 
 func TestRenderFailuresKeepTheTable(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	broken := filepath.Join(dir, "results.json")
 	if err := os.WriteFile(broken, []byte(`{"schema": "supportmatrix/results/v1", "runs": [`), 0o644); err != nil {
@@ -152,6 +153,7 @@ func TestRenderFailuresKeepTheTable(t *testing.T) {
 }
 
 func TestRenderBadges(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "badges")
 	if code, _, stderr := renderRun(t, "--format", "badges", "--out", dir); code != ExitOK {
 		t.Fatalf("exit %d: %s", code, stderr)

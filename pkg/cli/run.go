@@ -64,20 +64,21 @@ not be made.`,
 			matrixFlag(),
 			templatesFlag(),
 			&cli.StringFlag{Name: "only", Usage: "run only the cells matching `SEL`: comma-separated globs, one per id part (gke/*/runner, */1.35/*)", EnvVars: []string{"SUPPORTMATRIX_ONLY"}},
-			&cli.StringFlag{Name: "out", Value: "out/local", Usage: "the working `DIR` for the pipeline, the run history and the table", EnvVars: []string{"SUPPORTMATRIX_OUT"}},
-			&cli.IntFlag{Name: "concurrency", Value: 4, Usage: "at most `N` jobs at once", EnvVars: []string{"SUPPORTMATRIX_CONCURRENCY"}},
+			&cli.StringFlag{Name: "out", Value: "out/local", Usage: "the working `DIR` for the pipeline, the run history and the table", EnvVars: []string{"SUPPORTMATRIX_RUN_OUT"}},
+			&cli.IntFlag{Name: "concurrency", Value: 4, Usage: "at most `N` jobs at once", EnvVars: []string{"SUPPORTMATRIX_RUN_CONCURRENCY"}},
 			rootFlag(),
 			&cli.BoolFlag{Name: "strict", Usage: "exit 1 when a cell failed", EnvVars: []string{"SUPPORTMATRIX_STRICT"}},
 		},
 		Action: func(c *cli.Context) error {
 			o := runOptions{Strict: c.Bool("strict"), Local: c.Bool("local"), Matrix: c.String("matrix"), Templates: c.String("templates"), Only: c.String("only"),
 				Out: c.String("out"), Concurrency: c.Int("concurrency"), Root: c.String("root")}
-			return runLocal(c.Context, o, c.App.Writer, c.App.ErrWriter)
+			return runLocal(c.Context, envOf(c), o)
 		},
 	}
 }
 
-func runLocal(ctx context.Context, o runOptions, stdout, stderr io.Writer) error {
+func runLocal(ctx context.Context, env Env, o runOptions) error {
+	stdout, stderr := env.Stdout, env.Stderr
 	if !o.Local {
 		return Usage(errors.New("run needs --local: in GitLab CI, the parent pipeline runs generate, collect and publish (see examples/parent-pipeline)"))
 	}
@@ -110,11 +111,10 @@ func runLocal(ctx context.Context, o runOptions, stdout, stderr io.Writer) error
 	}
 	fmt.Fprintf(stderr, "run: generated %d jobs for %d cells in %s\n", len(out.Manifest.Jobs), len(out.Manifest.Cells), pipelineDir)
 
-	bin, err := localci.Find(ctx, stderr)
+	bin, err := localci.Find(ctx, env.getenv, env.Dir, stderr)
 	if err != nil {
 		return Invalid(fmt.Errorf("run: %w", err))
 	}
-	started := time.Now()
 	res, err := localci.Run(ctx, localci.Options{
 		Binary:      bin,
 		Dir:         o.Out,
@@ -137,7 +137,7 @@ func runLocal(ctx context.Context, o runOptions, stdout, stderr io.Writer) error
 	}
 	// The run's time is when it finished: the one clock reading, recorded
 	// in the history so that rendering it again gives the same table.
-	finished := started.Add(time.Since(started)).UTC().Truncate(time.Second)
+	finished := env.now().UTC().Truncate(time.Second)
 	run, summary, err := collect.Local(res, collect.LocalOptions{Manifest: manifest, Plan: plan, Time: finished})
 	if err != nil {
 		return Invalid(err)

@@ -7,20 +7,18 @@ import (
 	"testing"
 
 	"gitlab.com/supportmatrix/supportmatrix/pkg/localci"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/localci/localcitest"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/results"
 )
 
 // TestRunLocalLoop runs the whole local loop on part of examples/local:
 // generate, gitlab-ci-local, collect, render.
 func TestRunLocalLoop(t *testing.T) {
-	if _, err := localci.Lookup(); err != nil {
-		if os.Getenv("SUPPORTMATRIX_REQUIRE_TOOLS") == "1" {
-			t.Fatalf("gitlab-ci-local is required: %v", err)
-		}
-		t.Skip("gitlab-ci-local not installed:", err)
-	}
+	t.Parallel()
+	bin := localcitest.Binary(t)
 	out := t.TempDir()
-	code, stdout, stderr := runCLI(t, "run", "--local", "--matrix", "../../examples/local/matrix.yaml",
+	env := map[string]string{localci.EnvBinary: bin}
+	code, stdout, stderr := runIn(t, env, "run", "--local", "--matrix", "../../examples/local/matrix.yaml",
 		"--templates", "../../examples/local/templates", "--only", "sim-b/*/*", "--out", out, "--concurrency", "2", "--strict")
 	// sim-b's terminal fails on purpose (SIM_FAIL), so --strict exits 1.
 	if code != ExitInvalid || !strings.Contains(stderr, "1 cell failed") {
@@ -61,6 +59,7 @@ func TestRunLocalLoop(t *testing.T) {
 }
 
 func TestRunNeedsLocal(t *testing.T) {
+	t.Parallel()
 	if code, _, stderr := runCLI(t, "run"); code != ExitUsage || !strings.Contains(stderr, "--local") {
 		t.Errorf("run without --local: exit %d, %s", code, stderr)
 	}

@@ -76,15 +76,12 @@ use fresh dates without a new release of the tool.`,
 			&cli.BoolFlag{Name: "check", Usage: "exit 1 when the matrix tests an ended minor or lacks a supported one past the grace period", EnvVars: []string{"SUPPORTMATRIX_VERSIONS_CHECK"}},
 			&cli.BoolFlag{Name: "sync", Usage: "rewrite kubernetes.versions in the matrix file: add supported minors, drop ended ones not declared extended", EnvVars: []string{"SUPPORTMATRIX_VERSIONS_SYNC"}},
 			&cli.StringFlag{Name: "date", Usage: "the `YYYY-MM-DD` that stands in for today", EnvVars: []string{"SUPPORTMATRIX_DATE"}},
-			&cli.StringFlag{Name: "format", Usage: "output `FORMAT`: text or json", Value: "text", EnvVars: []string{"SUPPORTMATRIX_FORMAT"}},
+			&cli.StringFlag{Name: "format", Usage: "output `FORMAT`: text or json", Value: "text", EnvVars: []string{"SUPPORTMATRIX_VERSIONS_FORMAT"}},
 			&cli.StringFlag{Name: "catalog", Usage: "read the release catalog from `FILE` instead of the embedded one (with --refresh: write it there)", EnvVars: []string{"SUPPORTMATRIX_CATALOG"}},
 			&cli.BoolFlag{Name: "refresh", Usage: "fetch the release cycles from --url and write them to --catalog first", EnvVars: []string{"SUPPORTMATRIX_CATALOG_REFRESH"}},
 			&cli.StringFlag{Name: "url", Usage: "the endoflife.date-shaped `URL` --refresh fetches", Value: kube.DefaultSource, EnvVars: []string{"SUPPORTMATRIX_CATALOG_URL"}},
 		},
 		Action: func(c *cli.Context) error {
-			if c.NArg() > 0 {
-				return Usage(fmt.Errorf("versions takes no arguments, got %q", c.Args().First()))
-			}
 			return runVersions(c, versionsOptions{
 				Matrix:  c.String("matrix"),
 				Check:   c.Bool("check"),
@@ -104,7 +101,7 @@ func runVersions(c *cli.Context, o versionsOptions) error {
 		return Usage(fmt.Errorf("--format %q: want text or json", o.Format))
 	}
 	// The one place the clock is read; --date makes runs reproducible.
-	today := time.Now()
+	today := envOf(c).now()
 	if o.Date != "" {
 		d, err := kube.ParseDate(o.Date)
 		if err != nil {

@@ -30,18 +30,18 @@ func versionsFixture(t *testing.T, name string) string {
 // streams, with the temporary matrix path shown as matrix.yaml.
 func versionsRun(t *testing.T, matrixPath string, args ...string) (int, string, string) {
 	t.Helper()
-	var stdout, stderr bytes.Buffer
-	code := Run(append([]string{"supportmatrix", "versions"}, args...), &stdout, &stderr)
+	code, stdout, stderr := runCLI(t, append([]string{"versions"}, args...)...)
 	clean := func(s string) string {
 		if matrixPath == "" {
 			return s
 		}
 		return strings.ReplaceAll(s, matrixPath, "matrix.yaml")
 	}
-	return code, clean(stdout.String()), clean(stderr.String())
+	return code, clean(stdout), clean(stderr)
 }
 
 func TestVersionsCheck(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, fixture, date string
 		code                int
@@ -68,6 +68,7 @@ func TestVersionsCheck(t *testing.T) {
 
 // The table, byte for byte: the product output of `versions`.
 func TestVersionsText(t *testing.T) {
+	t.Parallel()
 	path := versionsFixture(t, "extended-1.33-1.37.yaml")
 	code, stdout, _ := versionsRun(t, path, "--matrix", path, "--date", "2026-11-22")
 	if code != ExitOK {
@@ -94,6 +95,7 @@ MINOR  RELEASED    END OF LIFE  IN MATRIX  STATUS
 }
 
 func TestVersionsJSON(t *testing.T) {
+	t.Parallel()
 	path := versionsFixture(t, "matrix-1.33-1.37.yaml")
 	code, stdout, _ := versionsRun(t, path, "--matrix", path, "--date", "2026-11-22", "--format", "json")
 	if code != ExitOK {
@@ -132,6 +134,7 @@ func TestVersionsJSON(t *testing.T) {
 // --sync fixes the 1.33-1.37 matrix in place, keeping its comments; the
 // check then passes.
 func TestVersionsSync(t *testing.T) {
+	t.Parallel()
 	path := versionsFixture(t, "matrix-1.33-1.37.yaml")
 	code, stdout, stderr := versionsRun(t, path, "--matrix", path, "--sync", "--check", "--date", "2026-11-22")
 	if code != ExitOK {
@@ -168,6 +171,7 @@ func TestVersionsSync(t *testing.T) {
 
 // A sync whose result would be invalid writes nothing.
 func TestVersionsSyncRefusesInvalidResult(t *testing.T) {
+	t.Parallel()
 	path := versionsFixture(t, "matrix-1.33-1.37.yaml")
 	before, _ := os.ReadFile(path)
 	// kind offers only 1.33 and 1.34: dropping them leaves it nothing.
@@ -186,6 +190,7 @@ func TestVersionsSyncRefusesInvalidResult(t *testing.T) {
 }
 
 func TestVersionsRefresh(t *testing.T) {
+	t.Parallel()
 	body, err := os.ReadFile(filepath.Join("..", "kube", "testdata", "endoflife.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -229,6 +234,7 @@ func TestVersionsRefresh(t *testing.T) {
 }
 
 func TestVersionsUsage(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		args []string
 		want string

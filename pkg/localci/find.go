@@ -34,23 +34,28 @@ var ErrNotFound = errors.New("gitlab-ci-local not found")
 // binRel is where `npm install --prefix DIR` puts the executable.
 var binRel = filepath.Join("node_modules", ".bin", "gitlab-ci-local")
 
-// Lookup returns the path of an installed gitlab-ci-local without installing
-// one: $SUPPORTMATRIX_GITLAB_CI_LOCAL, then .tools/node_modules/.bin in the
-// working directory or one of its parents (where `make tools` installs it),
-// then the user cache directory (where Install puts it), then PATH.
-func Lookup() (string, error) {
-	if p := os.Getenv(EnvBinary); p != "" {
+// Lookup is LookupIn with the process's environment and working
+// directory, for tests and tools that have no other.
+func Lookup() (string, error) { return LookupIn(os.Getenv, "") }
+
+// LookupIn returns the path of an installed gitlab-ci-local without
+// installing one: $SUPPORTMATRIX_GITLAB_CI_LOCAL (read with getenv), then
+// .tools/node_modules/.bin in dir ("" is the working directory) or one of
+// its parents (where `make tools` installs it), then the user cache
+// directory (where Install puts it), then PATH.
+func LookupIn(getenv func(string) string, dir string) (string, error) {
+	if p := getenv(EnvBinary); p != "" {
 		if !isExecutable(p) {
 			return "", fmt.Errorf("%s=%s: not an executable file", EnvBinary, p)
 		}
 		return p, nil
 	}
-	if wd, err := os.Getwd(); err == nil {
-		for dir := wd; ; dir = filepath.Dir(dir) {
-			if p := filepath.Join(dir, ".tools", binRel); isExecutable(p) {
+	if abs, err := filepath.Abs(dir); err == nil {
+		for d := abs; ; d = filepath.Dir(d) {
+			if p := filepath.Join(d, ".tools", binRel); isExecutable(p) {
 				return p, nil
 			}
-			if filepath.Dir(dir) == dir {
+			if filepath.Dir(d) == d {
 				break
 			}
 		}
@@ -66,11 +71,11 @@ func Lookup() (string, error) {
 	return "", ErrNotFound
 }
 
-// Find returns the path of gitlab-ci-local like Lookup, and installs it into
-// the user cache directory with npm when it is found nowhere; progress of the
-// installation goes to log (which may be nil).
-func Find(ctx context.Context, log io.Writer) (string, error) {
-	if p, err := Lookup(); err == nil || !errors.Is(err, ErrNotFound) {
+// Find returns the path of gitlab-ci-local like LookupIn, and installs it
+// into the user cache directory with npm when it is found nowhere; progress
+// of the installation goes to log (which may be nil).
+func Find(ctx context.Context, getenv func(string) string, dir string, log io.Writer) (string, error) {
+	if p, err := LookupIn(getenv, dir); err == nil || !errors.Is(err, ErrNotFound) {
 		return p, err
 	}
 	cache, err := CacheDir()

@@ -12,10 +12,15 @@ import (
 	"time"
 )
 
-// requireTools returns the gitlab-ci-local executable, skipping the test when
-// it or rsync is missing unless SUPPORTMATRIX_REQUIRE_TOOLS=1.
+// requireTools returns the gitlab-ci-local executable, skipping the test
+// with -short, or when it or rsync is missing unless
+// SUPPORTMATRIX_REQUIRE_TOOLS=1. Other packages use localcitest.Binary,
+// which this package's own tests cannot import.
 func requireTools(t *testing.T) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: not running gitlab-ci-local")
+	}
 	bin, err := Lookup()
 	if err == nil {
 		_, err = exec.LookPath("rsync")
@@ -54,6 +59,7 @@ func copyDir(t *testing.T, src string) string {
 }
 
 func TestRunParentChildGrandchild(t *testing.T) {
+	t.Parallel()
 	bin := requireTools(t)
 	dir := copyDir(t, "testdata/pipeline")
 	var progress, output bytes.Buffer
@@ -171,6 +177,7 @@ func firstStart(res *Result, chain, trigger string) int {
 }
 
 func TestRunInvalidPipeline(t *testing.T) {
+	t.Parallel()
 	bin := requireTools(t)
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, ".gitlab-ci.yml"), []byte("job:\n  script: [echo]\n  retry: 7\n"), 0o644); err != nil {
@@ -183,6 +190,7 @@ func TestRunInvalidPipeline(t *testing.T) {
 }
 
 func TestValidate(t *testing.T) {
+	t.Parallel()
 	bin := requireTools(t)
 	dir := t.TempDir()
 	files := map[string]string{
@@ -207,6 +215,7 @@ func TestValidate(t *testing.T) {
 }
 
 func TestSafeName(t *testing.T) {
+	t.Parallel()
 	// Values checked against gitlab-ci-local 4.70.1's base64url encoding.
 	tests := map[string]string{
 		"generate":            "generate",
@@ -223,6 +232,7 @@ func TestSafeName(t *testing.T) {
 }
 
 func TestScanEvents(t *testing.T) {
+	t.Parallel()
 	out := strings.Join([]string{
 		"generate starting shell (generate)",
 		"generate $ echo generate finished in 5 ms",

@@ -23,8 +23,11 @@ const StateDirName = ".gitlab-ci-local"
 
 // Options says what Run runs and how.
 type Options struct {
-	// Binary is the gitlab-ci-local executable; empty means Find's.
+	// Binary is the gitlab-ci-local executable; empty means Lookup's.
 	Binary string
+	// Env is the environment of gitlab-ci-local and its jobs (GCL_*
+	// variables dropped); nil is the process's.
+	Env []string
 	// Dir is a scratch working directory holding the pipeline file. Run
 	// makes it a git repository of its own (gitlab-ci-local copies the
 	// tracked files into each job's build directory) unless it already is
@@ -140,7 +143,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	}
 	bin := opts.Binary
 	if bin == "" {
-		if bin, err = Find(ctx, opts.Output); err != nil {
+		if bin, err = Lookup(); err != nil {
 			return nil, fmt.Errorf("run pipeline: %w", err)
 		}
 	}
@@ -180,7 +183,11 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	}
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Dir = dir
-	cmd.Env = cleanEnv(os.Environ())
+	env := opts.Env
+	if env == nil {
+		env = os.Environ()
+	}
+	cmd.Env = cleanEnv(env)
 	setProcessGroup(cmd)
 	pr, pw := io.Pipe()
 	// One pipe for both streams keeps the order in which gitlab-ci-local

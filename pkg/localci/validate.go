@@ -21,7 +21,7 @@ const validateStateDir = ".gitlab-ci-local-validate"
 func Validate(ctx context.Context, bin, dir string, files ...string) error {
 	if bin == "" {
 		var err error
-		if bin, err = Find(ctx, nil); err != nil {
+		if bin, err = Lookup(); err != nil {
 			return fmt.Errorf("validate pipeline: %w", err)
 		}
 	}

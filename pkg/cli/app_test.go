@@ -1,0 +1,106 @@
+package cli
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/urfave/cli/v2"
+)
+
+// TestEnvVarsHaveOneMeaning refuses an environment variable that two
+// commands read for flags that mean different things: setting
+// SUPPORTMATRIX_FORMAT=json for plan must not change what versions prints.
+// A variable may be shared only by flags of the same name whose meaning
+// does not depend on the command; GitLab's predefined CI_* variables mean
+// what GitLab says wherever they are read.
+func TestEnvVarsHaveOneMeaning(t *testing.T) {
+	t.Parallel()
+	perCommand := map[string]bool{"format": true, "out": true, "concurrency": true, "check": true}
+	owner := map[string]string{} // variable -> "command --flag"
+	for _, cmd := range definitions() {
+		for _, f := range cmd.Flags {
+			name := f.Names()[0]
+			for _, v := range envVarsOf(f) {
+				if strings.HasPrefix(v, "CI_") {
+					continue
+				}
+				if prev, ok := owner[v]; ok {
+					if !strings.HasSuffix(prev, " --"+name) || perCommand[name] {
+						t.Errorf("$%s is read by %s and by %s --%s", v, prev, cmd.Name, name)
+					}
+					continue
+				}
+				owner[v] = cmd.Name + " --" + name
+			}
+		}
+	}
+	if len(owner) < 15 {
+		t.Fatalf("found only %d variables: the walk is broken", len(owner))
+	}
+}
+
+func envVarsOf(f cli.Flag) []string {
+	if e, ok := f.(interface{ GetEnvVars() []string }); ok {
+		return e.GetEnvVars()
+	}
+	return nil
+}
+
+// TestEnvComesFromEnv checks that flags read the Env passed to Run, an
+// explicit flag wins over it, and a bad value is a usage error naming the
+// variable.
+func TestEnvComesFromEnv(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"SUPPORTMATRIX_PLAN_FORMAT": "json", "SUPPORTMATRIX_VERSIONS_FORMAT": "yaml"}
+	code, out, errOut := runIn(t, env, "plan", "--matrix", minimalMatrix)
+	if code != 0 || !strings.HasPrefix(out, "{") {
+		t.Errorf("plan with $SUPPORTMATRIX_PLAN_FORMAT=json: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, _ = runIn(t, env, "plan", "--matrix", minimalMatrix, "--format", "text")
+	if code != 0 || !strings.HasPrefix(out, "CELL") {
+		t.Errorf("--format text did not win over the environment: exit %d\n%s", code, out)
+	}
+	code, _, errOut = runIn(t, map[string]string{"SUPPORTMATRIX_RUN_CONCURRENCY": "many"}, "run", "--local")
+	if code != ExitUsage || !strings.Contains(errOut, "SUPPORTMATRIX_RUN_CONCURRENCY") {
+		t.Errorf("bad $SUPPORTMATRIX_RUN_CONCURRENCY: exit %d, %s", code, errOut)
+	}
+}
+
+// TestPositionalArgumentsRefused: a command that takes no arguments says
+// so instead of ignoring them (and, say, checking the default matrix).
+func TestPositionalArgumentsRefused(t *testing.T) {
+	t.Parallel()
+	for _, cmd := range commands() {
+		if cmd.Name == "validate" {
+			continue // validate decides what its arguments are
+		}
+		t.Run(cmd.Name, func(t *testing.T) {
+			t.Parallel()
+			code, _, errOut := runCLI(t, cmd.Name, "--matrix", minimalMatrix, "stray.yaml")
+			if code != ExitUsage || !strings.Contains(errOut, `"stray.yaml"`) {
+				t.Errorf("exit %d, %q; want 2 naming the argument", code, errOut)
+			}
+		})
+	}
+}
+
+// TestHelpTeaches: every command's help shows an example command line and
+// the environment variable of each flag.
+func TestHelpTeaches(t *testing.T) {
+	t.Parallel()
+	for _, cmd := range commands() {
+		t.Run(cmd.Name, func(t *testing.T) {
+			t.Parallel()
+			code, out, errOut := runCLI(t, cmd.Name, "--help")
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			if !strings.Contains(out, "   supportmatrix "+cmd.Name+" ") && !strings.Contains(out, "   supportmatrix "+cmd.Name+"\n") {
+				t.Errorf("help has no example (an indented \"supportmatrix %s ...\" line):\n%s", cmd.Name, out)
+			}
+			if !strings.Contains(out, "[$SUPPORTMATRIX_") {
+				t.Errorf("help shows no environment variable:\n%s", out)
+			}
+		})
+	}
+}

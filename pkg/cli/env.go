@@ -1,0 +1,119 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"gitlab.com/supportmatrix/supportmatrix/pkg/gitlab"
+)
+
+// Env is everything a run of the command line takes from its process:
+// streams, environment variables, the working directory and the clients'
+// settings. main passes the real ones; tests pass their own, so that they
+// can run in parallel.
+type Env struct {
+	Stdout, Stderr io.Writer
+	// Getenv returns an environment variable's value, "" when unset. Nil
+	// is an empty environment.
+	Getenv func(string) string
+	// Dir is the working directory the matrix is looked for from; "" is
+	// the process's.
+	Dir string
+	// GitLab adjusts every GitLab client's configuration before use (tests:
+	// retry without waiting); nil leaves it as the flags made it.
+	GitLab func(*gitlab.Config)
+	// Now reads the clock; nil is time.Now. Commands read it once, where
+	// their help says so.
+	Now func() time.Time
+}
+
+// getenv looks up name in e's environment.
+func (e Env) getenv(name string) string {
+	if e.Getenv == nil {
+		return ""
+	}
+	return e.Getenv(name)
+}
+
+func (e Env) now() time.Time {
+	if e.Now == nil {
+		return time.Now()
+	}
+	return e.Now()
+}
+
+// envKey is where the App keeps the Env, for actions to read (envOf).
+const envKey = "supportmatrix.env"
+
+// envOf returns the Env of the run the command belongs to.
+func envOf(c *cli.Context) Env {
+	e, _ := c.App.Metadata[envKey].(Env)
+	return e
+}
+
+// bindEnv makes each command read its flags' environment variables from
+// the Env instead of the process: urfave/cli reads EnvVars with
+// os.LookupEnv, so they are taken off the flags (and shown in the usage
+// text as urfave/cli would), and set from env in the command's Before
+// when the command line did not give the flag. An empty variable is unset.
+func bindEnv(cmd *cli.Command) {
+	vars := map[string][]string{}
+	for _, f := range cmd.Flags {
+		names := takeEnvVars(f)
+		if len(names) > 0 {
+			vars[f.Names()[0]] = names
+		}
+	}
+	before := cmd.Before
+	cmd.Before = func(c *cli.Context) error {
+		env := envOf(c)
+		for _, f := range cmd.Flags {
+			name := f.Names()[0]
+			if c.IsSet(name) {
+				continue
+			}
+			for _, v := range vars[name] {
+				val := env.getenv(v)
+				if val == "" {
+					continue
+				}
+				if err := c.Set(name, val); err != nil {
+					return Usage(fmt.Errorf("$%s=%q for --%s: %w", v, val, name, err))
+				}
+				break
+			}
+		}
+		if before != nil {
+			return before(c)
+		}
+		return nil
+	}
+}
+
+// takeEnvVars removes a flag's EnvVars and appends them to its usage.
+func takeEnvVars(f cli.Flag) []string {
+	var vars *[]string
+	var usage *string
+	switch f := f.(type) {
+	case *cli.StringFlag:
+		vars, usage = &f.EnvVars, &f.Usage
+	case *cli.BoolFlag:
+		vars, usage = &f.EnvVars, &f.Usage
+	case *cli.IntFlag:
+		vars, usage = &f.EnvVars, &f.Usage
+	case *cli.Int64Flag:
+		vars, usage = &f.EnvVars, &f.Usage
+	default:
+		return nil
+	}
+	names := *vars
+	*vars = nil
+	if len(names) > 0 {
+		*usage += " [$" + strings.Join(names, ", $") + "]"
+	}
+	return names
+}
