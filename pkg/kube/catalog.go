@@ -57,6 +57,9 @@ type Catalog struct {
 	// Source is the URL the catalog was refreshed from.
 	Source   string
 	Releases []Release
+	// Lifecycles are the vendors' windows the catalog is held together
+	// with; nil means the embedded lifecycles.json.
+	Lifecycles *Lifecycles
 }
 
 // Status is where a minor stands in its upstream life cycle on a given day.

@@ -30,7 +30,11 @@ const (
 
 // Failing reports whether a finding of Check makes `versions --check` fail.
 func Failing(p matrix.Problem) bool {
-	return p.Rule == RuleEndOfLife || p.Rule == RuleMissingMinor
+	switch p.Rule {
+	case RuleEndOfLife, RuleMissingMinor, RuleVendorEnded, RuleVendorAdded, RuleExtendedExpired, RuleUnknownLifecycle:
+		return true
+	}
+	return false
 }
 
 // AdoptWithin returns the matrix's grace period for adopting a new minor:
@@ -55,8 +59,19 @@ func Check(m *matrix.Matrix, today time.Time) []matrix.Problem {
 //     declare (RuleEndOfLife, at the minor);
 //   - a supported minor released more than the grace period ago that the
 //     matrix lacks (RuleMissingMinor, at kubernetes.versions);
-//   - informative notes: a tested minor the catalog does not know, an
-//     extended entry for a minor still supported upstream.
+//   - per distribution that names a lifecycle: a tested minor its vendor
+//     no longer offers (RuleVendorEnded), a minor the vendor offers in
+//     standard support that its range excludes past the grace period
+//     (RuleVendorAdded), a lifecycle the catalog lacks
+//     (RuleUnknownLifecycle); each at the distribution's range;
+//   - a kubernetes.extended reason whose dates have all passed
+//     (RuleExtendedExpired);
+//   - warnings ahead (RuleVendorEnding, within WarnAhead) and informative
+//     notes: a tested minor the catalog does not know, an extended entry
+//     for a minor still supported upstream or kept by a named lifecycle.
+//
+// A minor past its upstream end of life is kept without an extended entry
+// while the lifecycle of some distribution offering it still supports it.
 //
 // Failing tells the findings that fail `versions --check`.
 func (c *Catalog) Check(m *matrix.Matrix, today time.Time) []matrix.Problem {
@@ -70,9 +85,9 @@ func (c *Catalog) Check(m *matrix.Matrix, today time.Time) []matrix.Problem {
 	for _, v := range k.Versions {
 		st, r, known := c.status(v, today)
 		switch {
-		case st == StatusEOL && extendedReason(m, v) == "":
+		case st == StatusEOL && extendedReason(m, v) == "" && !c.vendorKeeps(m, v, today):
 			add(v.Pos, "kubernetes.versions", RuleEndOfLife,
-				"Kubernetes %s reached its upstream end of life %s; drop it (supportmatrix versions --sync) or keep it in kubernetes.extended with the vendor's reason",
+				"Kubernetes %s reached its upstream end of life %s and no named lifecycle supports it; drop it (supportmatrix versions --sync) or keep it in kubernetes.extended with the vendor's reason",
 				v, eolPhrase(r, known))
 		case !known && st != StatusEOL:
 			add(v.Pos, "kubernetes.versions", RuleUnknownMinor,
@@ -103,6 +118,8 @@ func (c *Catalog) Check(m *matrix.Matrix, today time.Time) []matrix.Problem {
 				"Kubernetes %s is declared extended but upstream supports it until %s; the entry only matters after that", e.Minor, until)
 		}
 	}
+	c.checkExtended(m, today, add)
+	c.checkDistributions(m, today, add)
 	ps.Sort()
 	return ps
 }

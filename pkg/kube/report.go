@@ -48,7 +48,7 @@ func (c *Catalog) Report(m *matrix.Matrix, today time.Time) *Report {
 	for _, rel := range c.Releases {
 		r.Rows = append(r.Rows, Row{
 			Minor: rel.Minor, Released: rel.Released, EOL: rel.EOL, Status: rel.Status(today),
-			Extended: extendedReason(m, rel.Minor), InMatrix: tests(m, rel.Minor),
+			Extended: c.ExtendedReason(m, rel.Minor, today), InMatrix: tests(m, rel.Minor),
 		})
 	}
 	for _, v := range m.Kubernetes.Versions {
@@ -56,7 +56,7 @@ func (c *Catalog) Report(m *matrix.Matrix, today time.Time) *Report {
 			continue
 		}
 		st, _, _ := c.status(v, today)
-		r.Rows = append(r.Rows, Row{Minor: v, Status: st, Extended: extendedReason(m, v), InMatrix: true})
+		r.Rows = append(r.Rows, Row{Minor: v, Status: st, Extended: c.ExtendedReason(m, v, today), InMatrix: true})
 	}
 	sort.SliceStable(r.Rows, func(i, j int) bool { return r.Rows[i].Minor.Less(r.Rows[j].Minor) })
 	return r

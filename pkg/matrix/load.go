@@ -219,7 +219,7 @@ func (d *decoder) kubernetes(n *yaml.Node, m *Matrix) {
 	}
 }
 
-var distributionKeys = []string{"name", "tier", "kubernetes", "release_names", "cluster", "tags", "variables", "settings", "docs", "skew"}
+var distributionKeys = []string{"name", "tier", "kubernetes", "lifecycle", "release_names", "cluster", "tags", "variables", "settings", "docs", "skew"}
 
 func (d *decoder) distributions(n *yaml.Node, m *Matrix) {
 	pairs, ok := d.mapping(n, "distributions")
@@ -243,6 +243,10 @@ func (d *decoder) distributions(n *yaml.Node, m *Matrix) {
 				dist.Tier = Tier(t)
 			case "kubernetes":
 				dist.Kubernetes = d.constraint(f.Value, fp)
+			case "lifecycle":
+				// An id here; pkg/kube knows which products exist.
+				dist.Lifecycle, _ = d.id(f.Value, fp)
+				dist.LifecyclePos = d.pos(d.resolve(f.Value))
 			case "release_names":
 				ps, _ := d.mapping(f.Value, fp)
 				for _, r := range ps {

@@ -158,10 +158,16 @@ type KV struct {
 
 // Distribution is one Kubernetes distribution under test.
 type Distribution struct {
-	ID           string
-	Name         string
-	Tier         Tier
-	Kubernetes   *Constraint // nil: offers every matrix minor
+	ID         string
+	Name       string
+	Tier       Tier
+	Kubernetes *Constraint // nil: offers every matrix minor
+	// Lifecycle names the vendor calendar the distribution follows
+	// (amazon-eks, red-hat-openshift, k3s; pkg/kube's lifecycle catalog),
+	// "none" for one that follows no vendor's (on-premises, self-built),
+	// or "" when the matrix does not say.
+	Lifecycle    string
+	LifecyclePos Pos
 	ReleaseNames []ReleaseName
 	Cluster      Cluster
 	Tags         []string
