@@ -34,6 +34,7 @@ type collectOptions struct {
 	LocalID       int64
 	Source        string
 	Time          string
+	Timeout       time.Duration
 }
 
 func collectCommand() *cli.Command {
@@ -82,6 +83,7 @@ byte for byte as it was.`,
 			&cli.Int64Flag{Name: "local-id", Usage: "the `ID` of a local run in the history (a new run with the same id replaces it)", Value: 1, EnvVars: []string{"SUPPORTMATRIX_LOCAL_ID"}},
 			&cli.StringFlag{Name: "source", Usage: "the `SOURCE` recorded for a local run", Value: "local", EnvVars: []string{"SUPPORTMATRIX_SOURCE"}},
 			&cli.StringFlag{Name: "time", Usage: "the finish `TIME` (RFC 3339) recorded for a local run; default: when the run was saved", EnvVars: []string{"SUPPORTMATRIX_TIME"}},
+			timeoutFlag(),
 		},
 		Action: func(c *cli.Context) error {
 			opts := collectOptions{
@@ -89,7 +91,7 @@ byte for byte as it was.`,
 				Results: c.String("results"), Matrix: c.String("matrix"), MatrixSet: c.IsSet("matrix"),
 				DefaultBranch: c.String("default-branch"), MR: c.Int("mr"), APIURL: c.String("api-url"),
 				Project: c.String("project"), Concurrency: c.Int("concurrency"), LocalID: c.Int64("local-id"),
-				Source: c.String("source"), Time: c.String("time"),
+				Source: c.String("source"), Time: c.String("time"), Timeout: c.Duration("timeout"),
 			}
 			env := envOf(c)
 			// In CI, CI_PIPELINE_ID is always there: an explicit --local-dir wins.
@@ -224,6 +226,8 @@ func collectGitLab(ctx context.Context, env Env, o collectOptions, manifest *col
 	if token == "" {
 		return results.Run{}, collect.Summary{}, Invalid(errors.New("collect: no GitLab token: set SUPPORTMATRIX_TOKEN (a project access token with read_api), GITLAB_TOKEN or CI_JOB_TOKEN"))
 	}
+	ctx, cancel := runContext(ctx, o.Timeout)
+	defer cancel()
 	cfg := gitlab.Config{
 		BaseURL: o.APIURL, Token: token, JobToken: job, Project: o.Project,
 		Concurrency: o.Concurrency, Progress: env.Stderr,
@@ -242,7 +246,7 @@ func collectGitLab(ctx context.Context, env Env, o collectOptions, manifest *col
 	case err == nil:
 		return run, summary, nil
 	case errors.Is(err, gitlab.ErrUnavailable):
-		return results.Run{}, collect.Summary{}, APIFailure(fmt.Errorf("%w; %s left unchanged", err, o.Results))
+		return results.Run{}, collect.Summary{}, APIFailure(fmt.Errorf("%w%s; %s left unchanged", err, timeoutHint(err, o.Timeout), o.Results))
 	case errors.Is(err, gitlab.ErrUnauthorized):
 		return results.Run{}, collect.Summary{}, Invalid(fmt.Errorf("%w: GitLab refused the token in %s (invalid, expired or revoked)", err, tokenVar))
 	case errors.Is(err, gitlab.ErrForbidden):
@@ -252,4 +256,28 @@ func collectGitLab(ctx context.Context, env Env, o collectOptions, manifest *col
 	default:
 		return results.Run{}, collect.Summary{}, Invalid(err)
 	}
+}
+
+// timeoutFlag is --timeout of the commands that talk to GitLab.
+func timeoutFlag() cli.Flag {
+	return &cli.DurationFlag{Name: "timeout", Value: gitlab.DefaultRunTimeout, Usage: "give up (exit 3) when the whole run takes longer than `DURATION`", EnvVars: []string{"SUPPORTMATRIX_TIMEOUT"}}
+}
+
+// runContext bounds a run by --timeout (0 or less: the default).
+func runContext(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	if d <= 0 {
+		d = gitlab.DefaultRunTimeout
+	}
+	return context.WithTimeout(ctx, d)
+}
+
+// timeoutHint names --timeout when the run's deadline ended it.
+func timeoutHint(err error, d time.Duration) string {
+	if !errors.Is(err, context.DeadlineExceeded) {
+		return ""
+	}
+	if d <= 0 {
+		d = gitlab.DefaultRunTimeout
+	}
+	return fmt.Sprintf(" (--timeout %s)", d)
 }

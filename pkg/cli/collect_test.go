@@ -260,3 +260,33 @@ func TestCollectLocalDir(t *testing.T) {
 		t.Errorf("a local collect asked GitLab %d times", s.Requests())
 	}
 }
+
+// TestCollectTransportFailuresExit3: a body cut mid-transfer on every
+// attempt, and an API that never answers, end in exit 3 (the API failed)
+// with the results file untouched, never exit 1 ("invalid input"); the
+// hanging API ends at --timeout.
+func TestCollectTransportFailuresExit3(t *testing.T) {
+	for name, f := range map[string]gitlabtest.Fault{
+		"cut body": {Path: "/jobs", Truncate: true, Times: -1},
+		"hang":     {Path: "/jobs", Hang: true, Times: -1},
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := gitlabtest.New(t)
+			env := gitlabEnv(s)
+			dir := t.TempDir()
+			manifest := collectFixture(t, s, dir)
+			s.Inject(f)
+			res := filepath.Join(dir, "results.json")
+			code, _, stderr := collectRun(t, env, "--pipeline", "70", "--manifest", manifest, "--results", res, "--timeout", "300ms")
+			if code != 3 {
+				t.Fatalf("exit %d, want 3; stderr:\n%s", code, stderr)
+			}
+			if name == "hang" && !strings.Contains(stderr, "(--timeout 300ms)") {
+				t.Errorf("stderr does not name --timeout:\n%s", stderr)
+			}
+			if _, err := os.Stat(res); !os.IsNotExist(err) {
+				t.Errorf("results written after a failure: %v", err)
+			}
+		})
+	}
+}

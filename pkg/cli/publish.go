@@ -34,6 +34,7 @@ type publishOptions struct {
 	Plan           string
 	APIURL         string
 	Project        string
+	Timeout        time.Duration
 }
 
 func publishCommand() *cli.Command {
@@ -78,9 +79,10 @@ SUPPORTMATRIX_TOKEN (a CI job token may not commit or write notes).
 			&cli.StringFlag{Name: "plan", Usage: "a `FILE` with the plan in markdown (plan --base ... --format markdown)", EnvVars: []string{"SUPPORTMATRIX_PLAN"}},
 			&cli.StringFlag{Name: "api-url", Usage: "the GitLab API `URL`, e.g. https://gitlab.com/api/v4", EnvVars: []string{"CI_API_V4_URL"}},
 			&cli.StringFlag{Name: "project", Usage: "the project `ID` or path", EnvVars: []string{"CI_PROJECT_ID"}},
+			timeoutFlag(),
 		},
 		Action: func(c *cli.Context) error {
-			o := publishOptions{
+			o := publishOptions{Timeout: c.Duration("timeout"),
 				Commit: c.Bool("commit"), MRNote: c.Bool("mr-note"), Matrix: c.String("matrix"), Results: c.String("results"),
 				ResultsPath: c.String("results-path"), Pipeline: c.Int64("pipeline"), Root: c.String("root"), SupportPath: c.String("support"), ProgramPath: c.String("program"),
 				Branch: c.String("branch"), MR: c.Int64("mr"), Plan: c.String("plan"), APIURL: c.String("api-url"), Project: c.String("project"),
@@ -131,6 +133,8 @@ func runPublish(ctx context.Context, env Env, o publishOptions) error {
 	if job {
 		return Invalid(errors.New("publish: only CI_JOB_TOKEN is set, and a job token may not commit or write notes: set SUPPORTMATRIX_TOKEN to a project access token with the api scope"))
 	}
+	ctx, cancel := runContext(ctx, o.Timeout)
+	defer cancel()
 	cfg := gitlab.Config{BaseURL: o.APIURL, Token: token, Project: o.Project, Progress: stderr}
 	if env.GitLab != nil {
 		env.GitLab(&cfg)
@@ -216,7 +220,11 @@ func commitMessage(f *results.File) string {
 func apiError(what, tokenVar string, err error) error {
 	switch {
 	case errors.Is(err, gitlab.ErrUnavailable):
-		return APIFailure(fmt.Errorf("%s: %w; nothing was written", what, err))
+		hint := ""
+		if errors.Is(err, context.DeadlineExceeded) {
+			hint = " (--timeout)"
+		}
+		return APIFailure(fmt.Errorf("%s: %w%s; nothing was written", what, err, hint))
 	case errors.Is(err, gitlab.ErrUnauthorized):
 		return Invalid(fmt.Errorf("%s: %w: GitLab refused the token in %s (invalid, expired or revoked)", what, err, tokenVar))
 	case errors.Is(err, gitlab.ErrForbidden):

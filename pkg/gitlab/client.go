@@ -54,15 +54,22 @@ const (
 	DefaultMaxBackoff = 30 * time.Second
 	// DefaultMaxWait caps the wait a 429 asks for.
 	DefaultMaxWait = 2 * time.Minute
+	// DefaultRunTimeout bounds a whole collect or publish (--timeout): a
+	// hanging API ends the run with exit 3 after this long instead of
+	// retrying every request for minutes each. A collection of 7,000 jobs
+	// takes a few hundred requests.
+	DefaultRunTimeout = 10 * time.Minute
 	// DefaultPerPage is the page size of every list request (GitLab's
 	// maximum).
 	DefaultPerPage = 100
 )
 
 const (
-	defaultHTTPTimeout  = 60 * time.Second
-	maskedToken         = "[MASKED]"
-	conflictChangedText = "has changed since you started editing it"
+	// DefaultAttemptTimeout bounds one attempt of one request, body
+	// included, so that a server trickling a body stalls nothing for long:
+	// the attempt fails and is retried like any transport error.
+	DefaultAttemptTimeout = 60 * time.Second
+	conflictChangedText   = "has changed since you started editing it"
 )
 
 // Config configures a Client. Only BaseURL and Project are required.
@@ -89,8 +96,18 @@ type Config struct {
 	// MaxWait caps the wait asked for by a 429's Retry-After or
 	// RateLimit-Reset (default 2m).
 	MaxWait time.Duration
-	// HTTPClient sends the requests (default: a client with a 60s timeout).
+	// HTTPClient sends the requests (default: a client with
+	// AttemptTimeout and a transport keeping Concurrency idle connections).
+	// Its redirect policy is always replaced: the token never leaves for
+	// another host.
 	HTTPClient *http.Client
+	// AttemptTimeout bounds one attempt of one request, body included, when
+	// HTTPClient has no timeout of its own (default 60s).
+	AttemptTimeout time.Duration
+	// MaxPages bounds the pages of one list (default DefaultMaxPages).
+	MaxPages int
+	// MaxBodyBytes bounds one response body (default DefaultMaxBodyBytes).
+	MaxBodyBytes int64
 	// Progress receives one line per collected pipeline (nil: discarded).
 	Progress io.Writer
 	// Sleep waits between attempts; tests inject one that returns at once.
@@ -109,6 +126,8 @@ type Config struct {
 type Client struct {
 	gl       *gl.Client
 	cfg      Config
+	api      *url.URL
+	masker   *Masker
 	project  string // as given: id or path, passed to the client
 	pathProj string // escaped, for error messages: 42 or group%2Fproject
 	sem      chan struct{}
@@ -121,9 +140,13 @@ func New(cfg Config) (*Client, error) {
 	if cfg.BaseURL == "" {
 		return nil, errors.New("gitlab: no API URL (CI_API_V4_URL)")
 	}
+	// Never echo the URL as given: it may carry a token as userinfo.
 	u, err := url.Parse(cfg.BaseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("gitlab: invalid API URL %q: want http(s)://host/api/v4", cfg.BaseURL)
+		return nil, fmt.Errorf("gitlab: invalid API URL %q: want http(s)://host/api/v4", NewMasker(cfg.Token).Mask(RedactURL(cfg.BaseURL)))
+	}
+	if u.User != nil {
+		return nil, fmt.Errorf("gitlab: API URL %q carries credentials: give the token in SUPPORTMATRIX_TOKEN, never in the URL", RedactURL(u.Redacted()))
 	}
 	if cfg.Project == "" {
 		return nil, errors.New("gitlab: no project (CI_PROJECT_ID)")
@@ -160,23 +183,40 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Progress == nil {
 		cfg.Progress = io.Discard
 	}
+	if cfg.AttemptTimeout <= 0 {
+		cfg.AttemptTimeout = DefaultAttemptTimeout
+	}
+	if cfg.MaxPages <= 0 {
+		cfg.MaxPages = DefaultMaxPages
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
 	base := cfg.HTTPClient
 	if base == nil {
-		base = &http.Client{Timeout: defaultHTTPTimeout}
+		base = &http.Client{}
 	}
 	c := &Client{
 		cfg:      cfg,
+		api:      u,
+		masker:   NewMasker(cfg.Token),
 		project:  cfg.Project,
 		pathProj: url.PathEscape(cfg.Project),
 		sem:      make(chan struct{}, cfg.Concurrency),
 	}
-	// Count every HTTP request that reaches the transport, retries included.
+	// Count every HTTP request that reaches the transport, retries
+	// included, bound every body, and never let the token follow a
+	// redirect to another host.
 	hc := *base
 	inner := hc.Transport
 	if inner == nil {
-		inner = http.DefaultTransport
+		inner = newTransport(cfg.Concurrency)
 	}
-	hc.Transport = countingTransport{next: inner, n: &c.requests}
+	if hc.Timeout == 0 {
+		hc.Timeout = cfg.AttemptTimeout
+	}
+	hc.Transport = guardTransport{next: inner, n: &c.requests, maxBody: cfg.MaxBodyBytes}
+	hc.CheckRedirect = checkRedirect(u)
 
 	opts := []gl.ClientOptionFunc{
 		gl.WithBaseURL(cfg.BaseURL),
@@ -202,17 +242,6 @@ func New(cfg Config) (*Client, error) {
 // Requests returns the number of HTTP requests sent so far, retries included.
 func (c *Client) Requests() int64 { return c.requests.Load() }
 
-// countingTransport counts the requests that reach the network.
-type countingTransport struct {
-	next http.RoundTripper
-	n    *atomic.Int64
-}
-
-func (t countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	t.n.Add(1)
-	return t.next.RoundTrip(r)
-}
-
 // noLimiter replaces the client's own rate limiter, which would otherwise
 // configure itself from RateLimit-Limit and block with real timers; this
 // package paces itself with Concurrency and honours 429s instead.
@@ -220,14 +249,8 @@ type noLimiter struct{}
 
 func (noLimiter) Wait(context.Context) error { return nil }
 
-// mask removes the token from s.
-func (c *Client) mask(s string) string {
-	if c.cfg.Token == "" {
-		return s
-	}
-	s = strings.ReplaceAll(s, c.cfg.Token, maskedToken)
-	return strings.ReplaceAll(s, url.QueryEscape(c.cfg.Token), maskedToken)
-}
+// mask removes the token, in any spelling, and URL userinfo from s.
+func (c *Client) mask(s string) string { return c.masker.Mask(s) }
 
 // progressf writes one progress line.
 func (c *Client) progressf(format string, args ...any) {
@@ -261,12 +284,12 @@ func (c *Client) do(ctx context.Context, method, path string, fn apiCall) (*gl.R
 	idempotent := method == http.MethodGet || method == http.MethodHead || method == http.MethodPut
 	for attempt := 1; ; attempt++ {
 		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("%s %s: %w", method, path, err)
+			return nil, c.gaveUp(method, path, attempt-1, err)
 		}
 		select {
 		case c.sem <- struct{}{}:
 		case <-ctx.Done():
-			return nil, fmt.Errorf("%s %s: %w", method, path, ctx.Err())
+			return nil, c.gaveUp(method, path, attempt-1, ctx.Err())
 		}
 		resp, err := fn(gl.WithContext(ctx))
 		<-c.sem
@@ -274,24 +297,35 @@ func (c *Client) do(ctx context.Context, method, path string, fn apiCall) (*gl.R
 			return resp, nil
 		}
 		if ctxErr := ctx.Err(); ctxErr != nil {
-			return nil, fmt.Errorf("%s %s: %w", method, path, ctxErr)
+			return nil, c.gaveUp(method, path, attempt, ctxErr)
 		}
 		apiErr := c.classify(method, path, resp, err)
 		apiErr.Attempts = attempt
 		if apiErr.Kind != ErrUnavailable {
 			return nil, apiErr
 		}
-		retry, wait := c.retryPolicy(idempotent, attempt, resp, err)
+		retry, wait := c.retryPolicy(idempotent, attempt, apiErr, resp, err)
 		if !retry {
-			if !idempotent && apiErr.Status != http.StatusTooManyRequests {
+			if !idempotent && apiErr.Status != http.StatusTooManyRequests && apiErr.Cause == nil {
 				apiErr.Message += " (not retried: the request may have been applied)"
 			}
 			return nil, apiErr
 		}
 		if err := c.sleep(ctx, wait); err != nil {
-			return nil, fmt.Errorf("%s %s: %w", method, path, err)
+			return nil, c.gaveUp(method, path, attempt, err)
 		}
 	}
+}
+
+// gaveUp is the error for a request abandoned because ctx ended: the run's
+// deadline (--timeout) passed or the run was cancelled. It counts as the
+// API failing (exit 3) and still matches context.DeadlineExceeded.
+func (c *Client) gaveUp(method, path string, attempts int, ctxErr error) *APIError {
+	msg := "cancelled"
+	if errors.Is(ctxErr, context.DeadlineExceeded) {
+		msg = "gave up: the time allowed for the whole run passed"
+	}
+	return &APIError{Method: method, Path: path, Message: msg, Attempts: attempts, Kind: ErrUnavailable, Cause: ctxErr}
 }
 
 // classify turns a failed attempt into an APIError with its sentinel.
@@ -302,6 +336,11 @@ func (c *Client) classify(method, path string, resp *gl.Response, err error) *AP
 	}
 	var er *gl.ErrorResponse
 	switch {
+	case errors.Is(err, errBodyTooLarge), errors.Is(err, errTooManyPages):
+		// A refused answer: not retried, the server would say the same.
+		e.Message = c.mask(transportMessage(err))
+		e.Kind, e.Cause = ErrUnavailable, err
+		return e
 	case errors.As(err, &er):
 		e.Status = er.StatusCode
 		e.Message = c.mask(gitlabMessage(er))
@@ -309,6 +348,14 @@ func (c *Client) classify(method, path string, resp *gl.Response, err error) *AP
 		e.Status = http.StatusNotFound
 	case e.Status == 0:
 		e.Message = c.mask(transportMessage(err))
+	case e.Status >= 200 && e.Status < 300:
+		// The status arrived but the body did not, or not whole: a
+		// connection cut mid-transfer, a trickle past AttemptTimeout, or a
+		// body that is not the JSON GitLab sends. A transport failure, not
+		// invalid input: retried like one.
+		e.Message = c.mask("reading the response: " + transportMessage(err))
+		e.Kind, e.BodyFailed = ErrUnavailable, true
+		return e
 	default:
 		e.Message = c.mask(err.Error())
 	}
@@ -407,18 +454,15 @@ func isConflictMessage(msg string) bool {
 }
 
 // retryPolicy decides whether a failed attempt is retried and after how long.
-func (c *Client) retryPolicy(idempotent bool, attempt int, resp *gl.Response, err error) (bool, time.Duration) {
-	if attempt > c.cfg.MaxRetries {
+func (c *Client) retryPolicy(idempotent bool, attempt int, apiErr *APIError, resp *gl.Response, err error) (bool, time.Duration) {
+	if attempt > c.cfg.MaxRetries || apiErr.Cause != nil {
 		return false, 0
 	}
-	status := 0
-	if resp != nil && resp.Response != nil {
-		status = resp.StatusCode
+	if apiErr.BodyFailed {
+		// The request was processed: only a read may be repeated.
+		return idempotent, c.backoff(attempt)
 	}
-	var er *gl.ErrorResponse
-	if errors.As(err, &er) {
-		status = er.StatusCode
-	}
+	status := apiErr.Status
 	if status == http.StatusTooManyRequests {
 		// GitLab refused the request before processing it: safe for POST too.
 		var h http.Header

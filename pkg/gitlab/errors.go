@@ -46,6 +46,13 @@ type APIError struct {
 	Attempts int
 	// Kind is the sentinel this error wraps (ErrNotFound, ...), or nil.
 	Kind error
+	// Cause, when set, is why the client stopped without asking again:
+	// context.DeadlineExceeded (the run's time limit), a body over the size
+	// limit, a list longer than the page limit.
+	Cause error
+	// BodyFailed says the status arrived but the body could not be read
+	// whole (a connection cut mid-transfer, a trickle, malformed JSON).
+	BodyFailed bool
 }
 
 // Error names the request, the status and GitLab's message.
@@ -67,5 +74,13 @@ func (e *APIError) Error() string {
 	return msg
 }
 
-// Unwrap returns the sentinel error this error stands for.
-func (e *APIError) Unwrap() error { return e.Kind }
+// Unwrap returns the sentinel error this error stands for and its cause.
+func (e *APIError) Unwrap() []error {
+	var out []error
+	for _, err := range []error{e.Kind, e.Cause} {
+		if err != nil {
+			out = append(out, err)
+		}
+	}
+	return out
+}

@@ -285,10 +285,15 @@ func markRetried(jobs []Job) {
 // pages concurrently, then keeps following X-Next-Page from the last one in
 // case the list grew. Items are returned in page order, duplicates (a record
 // shifted to the next page while paging) dropped by id.
+//
+// Nothing the server announces is trusted beyond Config.MaxPages: a larger
+// X-Total-Pages is refused before any further request, and so is an
+// X-Next-Page chain that would go past it; an empty page ends the list.
 func pageAll[T any](ctx context.Context, c *Client, path string,
 	list func(page int64, o ...gl.RequestOptionFunc) ([]T, *gl.Response, error),
 	id func(T) int64,
 ) ([]T, int, error) {
+	limit := int64(c.cfg.MaxPages)
 	fetch := func(page int64) ([]T, *gl.Response, error) {
 		var items []T
 		resp, err := c.do(ctx, http.MethodGet, fmt.Sprintf("%s?page=%d", path, page), func(o ...gl.RequestOptionFunc) (*gl.Response, error) {
@@ -299,13 +304,18 @@ func pageAll[T any](ctx context.Context, c *Client, path string,
 		})
 		return items, resp, err
 	}
+	tooMany := func(what string, n int64) error {
+		return c.classify(http.MethodGet, path, nil, fmt.Errorf("%w: the server %s %d pages, more than the %d one list may have", errTooManyPages, what, n, limit))
+	}
 	first, resp, err := fetch(1)
 	if err != nil {
 		return nil, 0, err
 	}
 	pagesData := [][]T{first}
 	next := resp.NextPage
-	if total := resp.TotalPages; next == 2 && total > 2 {
+	if total := resp.TotalPages; total > limit {
+		return nil, 0, tooMany("announced", total)
+	} else if next == 2 && total > 2 && len(first) > 0 {
 		rest := make([][]T, total-1)
 		resps := make([]*gl.Response, total-1)
 		errs := make([]error, total-1)
@@ -324,7 +334,10 @@ func pageAll[T any](ctx context.Context, c *Client, path string,
 		pagesData = append(pagesData, rest...)
 		next = resps[len(resps)-1].NextPage
 	}
-	for next > 0 {
+	for next > 0 && len(pagesData[len(pagesData)-1]) > 0 {
+		if next > limit || int64(len(pagesData)) >= limit {
+			return nil, 0, tooMany("pointed past", max(next, int64(len(pagesData))+1))
+		}
 		items, r, err := fetch(next)
 		if err != nil {
 			return nil, 0, err

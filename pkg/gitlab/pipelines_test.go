@@ -391,3 +391,24 @@ func TestTestReportForbidden(t *testing.T) {
 		t.Errorf("error %q lacks %q", err, want)
 	}
 }
+
+// TestConnectionsKeptPerConcurrency: the transport keeps one idle connection
+// per request in flight, so a collection opens about Concurrency TCP
+// connections, not a new one whenever more than Go's default 2 idle per host
+// come back at once (issue #14). A little slack covers a connection that
+// returns to the pool just after the next request dialled.
+func TestConnectionsKeptPerConcurrency(t *testing.T) {
+	const concurrency = 8
+	fake := gitlabtest.New(t)
+	addTree(fake)
+	fake.SetLatency(2 * time.Millisecond)
+	c, _, _ := newClient(t, fake, func(cfg *gitlab.Config) { cfg.Concurrency = concurrency })
+	for range 3 {
+		if _, err := c.PipelineTree(context.Background(), rootID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := fake.Connections(); got > concurrency+2 {
+		t.Errorf("%d TCP connections for %d requests at concurrency %d, want at most %d", got, c.Requests(), concurrency, concurrency+2)
+	}
+}

@@ -27,6 +27,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -151,6 +152,11 @@ type Fault struct {
 	// AfterApply lets the request take effect first and then answers Status:
 	// a POST that reached GitLab although the client saw a 502.
 	AfterApply bool
+	// Truncate answers the real status and headers but cuts the body in
+	// the middle: a connection lost mid-transfer.
+	Truncate bool
+	// Hang never answers, until the client gives up.
+	Hang bool
 }
 
 // Request is one logged request.
@@ -187,6 +193,7 @@ type Server struct {
 	ProjectPath string
 
 	srv         *httptest.Server
+	conns       atomic.Int64
 	requests    atomic.Int64
 	inFlight    atomic.Int64
 	maxInFlight atomic.Int64
@@ -229,7 +236,13 @@ func New(tb testing.TB) *Server {
 		notes:         map[int64][]*Note{},
 		nextNote:      1000,
 	}
-	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
+	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
+	s.srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			s.conns.Add(1)
+		}
+	}
+	s.srv.Start()
 	s.URL = s.srv.URL + "/api/v4"
 	tb.Cleanup(s.srv.Close)
 	return s
@@ -271,6 +284,9 @@ func (s *Server) ClearFaults() {
 	defer s.mu.Unlock()
 	s.faults = nil
 }
+
+// Connections returns how many TCP connections clients opened to the fake.
+func (s *Server) Connections() int64 { return s.conns.Load() }
 
 // Requests returns how many requests reached the fake.
 func (s *Server) Requests() int64 { return s.requests.Load() }
@@ -501,6 +517,23 @@ func (s *Server) handle(w *statusRecorder, r *http.Request, path string) {
 	if !authorized {
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"message": "401 Unauthorized"})
 		return
+	}
+	if fault != nil && fault.Hang {
+		<-r.Context().Done()
+		return
+	}
+	if fault != nil && fault.Truncate {
+		rec := httptest.NewRecorder()
+		s.route(rec, r, path)
+		body := rec.Body.Bytes()
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		w.WriteHeader(rec.Code)
+		w.Write(body[:len(body)/2])
+		w.Flush()
+		panic(http.ErrAbortHandler)
 	}
 	if fault != nil && !fault.AfterApply {
 		s.writeFault(w, fault)
@@ -1199,6 +1232,13 @@ func (r *statusRecorder) WriteHeader(code int) {
 		r.status = code
 	}
 	r.ResponseWriter.WriteHeader(code)
+}
+
+// Flush passes a flush on, for answers cut mid-body.
+func (r *statusRecorder) Flush() {
+	if f, ok := r.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
 }
 
 func (r *statusRecorder) Write(b []byte) (int, error) {
