@@ -248,7 +248,7 @@ func write(w *bufio.Writer) error {
 	p("\nprofiles:\n  merge_request_event: changed\n  schedule: all\n  web: all\n")
 	p("\npolicy:\n  official:\n    requires: [settings, permanent-cluster]\n    green_runs: 3\n    max_age: 8d\n")
 	p("  beta:\n    requires: [settings]\n    green_runs: 1\n    max_age: 15d\n")
-	p("\npipeline:\n  image: alpine/k8s:1.34.2\n  strategy: mirror\n")
+	p("\npipeline:\n  image: alpine/k8s:1.34.2\n  gitlab: \"18.2\"\n  strategy: mirror\n")
 	p("  retry: {max: 2, when: [runner_system_failure, stuck_or_timeout_failure, scheduler_failure]}\n")
 	p("  interruptible: true\n  limits: {max_jobs: 500, max_needs: 50}\n")
 	return nil

@@ -34,8 +34,11 @@ func generateCommand() *cli.Command {
 		Description: `Each distribution × minor becomes one chain of jobs linked by needs, so a
 slow or broken cluster holds up nothing else:
 
-   gke 1.35: [connect cluster]  ->  gke 1.35: [deploy]  ->  gke 1.35: [runner] ...
-   kind 1.35: [provision cluster]  ->  features  ->  kind 1.35: [teardown cluster]
+   gke 1.35: connect cluster  ->  gke 1.35: deploy  ->  gke 1.35: runner ...
+   kind 1.35: provision cluster  ->  features  ->  kind 1.35: teardown cluster
+
+Each job is its own group in GitLab, so its JUnit reports are a test suite of
+their own, named as the job (the manifest's "suite").
 
 Upgrade cells are chains too (k3s 1.34->1.35: provision 1.34, upgrade, re-run
 the verify features, tear down), and so are skew cells (kind 1.35 nodes 1.32).
@@ -52,7 +55,10 @@ and the base from $CI_MERGE_REQUEST_DIFF_BASE_SHA. --only narrows further with
 a glob per part of the cell id.
 
 Output in --out: pipeline.yml, manifest.json and, past pipeline.limits.max_jobs
-or GitLab's 2 MB YAML limit, shard-N.yml files behind a router pipeline.yml.
+or GitLab's YAML limit on pipeline.gitlab (1 MB before 17.3, 2 MB since),
+shard-N.yml files behind a router pipeline.yml. Every file carries workflow
+rules that admit it as a child of any parent, merge-request pipelines
+included, and is checked against GitLab's rules before it is written.
 The router's provide-shards job fetches the shards from the parent's generate
 job, so the parent's trigger job must pass PARENT_PIPELINE_ID:
 
@@ -64,7 +70,7 @@ job, so the parent's trigger job must pass PARENT_PIPELINE_ID:
      variables: {PARENT_PIPELINE_ID: $CI_PIPELINE_ID}
      trigger:
        include: [{artifact: out/pipeline.yml, job: generate}]
-       strategy: mirror
+       strategy: depend   # mirror needs GitLab 18.2
 
 The output replaces --out in one rename: on failure nothing is written.
 

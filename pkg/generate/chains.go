@@ -27,6 +27,21 @@ type builder struct {
 	cells  map[string]map[string]*matrix.Cell // chain id -> feature id -> cell
 }
 
+// jobName names a job of a chain: "gke 1.35: deploy",
+// "k3s 1.34->1.35: upgrade cluster".
+//
+// Each job is its own group in GitLab's sense (app/models/commit_status.rb
+// group_name strips a trailing ": [...]", " 1/3" or " 1:3"; the label ends
+// in a minor such as 1.35, and step names are feature ids or words), and
+// GitLab names the test suite of a job's JUnit reports after its group
+// (app/models/ci/build.rb test_suite_name). So every job's reports are a
+// suite of their own, named exactly as the job: the contract with collect,
+// which credits a suite to the one job whose manifest entry names it
+// (ManifestJob.Suite). "gke 1.35: [deploy]" would put a whole chain in one
+// suite "gke 1.35", and an upgrade chain's cases would be credited to every
+// job of the chain. pkg/cicheck's one-suite-per-job rule checks every file.
+func jobName(label, step string) string { return label + ": " + step }
+
 // chain is the context shared by the jobs of one chain.
 type chain struct {
 	label string // "gke 1.35", the group GitLab shows
@@ -365,14 +380,15 @@ func (b *builder) cleanup(c *chain, prepare *job, entry ManifestJob) error {
 		for i := 0; i < len(sinks); i += max {
 			group := sinks[i:min(i+max, len(sinks))]
 			w := &job{
-				name:   fmt.Sprintf("%s: [%s %d.%d]", c.label, stepWait, round, len(joins)+1),
-				stage:  stageCleanup,
-				vars:   c.vars(c.id, ""),
-				script: []string{"echo waited for the chain's jobs"},
-				image:  b.m.Pipeline.Image,
-				tags:   c.d.Tags,
-				when:   "always",
-				entry:  entry,
+				name:    fmt.Sprintf("%s: %s %d.%d", c.label, stepWait, round, len(joins)+1),
+				stage:   stageCleanup,
+				vars:    c.vars(c.id, ""),
+				script:  []string{"echo waited for the chain's jobs"},
+				image:   b.m.Pipeline.Image,
+				tags:    c.d.Tags,
+				when:    "always",
+				cluster: true,
+				entry:   entry,
 			}
 			w.entry.Kind = KindCleanup
 			for _, g := range group {
@@ -404,11 +420,12 @@ func (b *builder) templateJob(c *chain, rel string, r role, step, stage string) 
 		return nil, fmt.Errorf("generate %s: %w", c.label, err)
 	}
 	j := &job{
-		name:  c.label + ": [" + step + "]",
-		stage: stage,
-		vars:  c.vars(c.id, ""),
-		tmpl:  p,
-		tags:  c.d.Tags,
+		name:    jobName(c.label, step),
+		stage:   stage,
+		vars:    c.vars(c.id, ""),
+		tmpl:    p,
+		tags:    c.d.Tags,
+		cluster: r == roleCluster,
 	}
 	c.jobs = append(c.jobs, j)
 	return j, nil

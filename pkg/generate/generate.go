@@ -22,16 +22,13 @@ import (
 	"regexp"
 	"strings"
 
+	"gitlab.com/supportmatrix/supportmatrix/pkg/cicheck"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
 )
 
-// Default limits and names.
+// Default names. GitLab's limits (YAML size, artifact archive, job names,
+// needs) are pkg/cicheck's.
 const (
-	// DefaultMaxYAMLSize is GitLab's max_yaml_size_bytes default (2 MB),
-	// compared with a high estimate of the parsed size of each file.
-	DefaultMaxYAMLSize = 2 * 1024 * 1024
-	// MaxArtifactInclude is the largest file trigger:include:artifact takes.
-	MaxArtifactInclude = 5 * 1000 * 1000
 	// DefaultGenerateJob is the parent pipeline's job that runs generate,
 	// when Options.GenerateJob is empty.
 	DefaultGenerateJob = "generate"
@@ -41,9 +38,6 @@ const (
 	ManifestFile = "manifest.json"
 	// ProvideJob is the router's job that re-publishes the shard files.
 	ProvideJob = "provide-shards"
-	// MaxJobName and MaxNeededJobName are GitLab's job name limits.
-	MaxJobName       = 255
-	MaxNeededJobName = 128
 )
 
 // Stages of every generated pipeline, in order. Jobs run as soon as their
@@ -79,7 +73,8 @@ type Options struct {
 	// needs:pipeline:$PARENT_PIPELINE_ID. Default "generate".
 	GenerateJob string
 	// MaxYAMLSize bounds the estimated parsed size of each file; default
-	// DefaultMaxYAMLSize.
+	// GitLab's limit on the matrix's pipeline.gitlab (cicheck.MaxYAMLSize:
+	// 1 MB before 17.3, 2 MB since).
 	MaxYAMLSize int
 }
 
@@ -106,7 +101,7 @@ func Generate(plan *matrix.Plan, tmpl Templates, opts Options) (*Output, error) 
 	}
 	m := plan.Matrix
 	if opts.MaxYAMLSize <= 0 {
-		opts.MaxYAMLSize = DefaultMaxYAMLSize
+		opts.MaxYAMLSize = cicheck.MaxYAMLSize(m.Pipeline.GitLab)
 	}
 	if opts.GenerateJob == "" {
 		opts.GenerateJob = DefaultGenerateJob
@@ -141,6 +136,9 @@ func Generate(plan *matrix.Plan, tmpl Templates, opts Options) (*Output, error) 
 	}
 	out, err := layout(m, chains, opts)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkFiles(m, out, b.chains); err != nil {
 		return nil, err
 	}
 	for _, id := range plan.IDs() {
@@ -199,6 +197,29 @@ func checkVariable(dist, name string) error {
 	switch upper {
 	case "PATH", "IFS", "ENV", "BASH_ENV", "PROMPT_COMMAND", "SHELLOPTS", "BASHOPTS", "PS4", "HOME", "SHELL", "KUBE_CONTEXT", "KUBECONFIG", "PARENT_PIPELINE_ID":
 		return fmt.Errorf("distributions.%s.variables: %s is reserved (it changes how job scripts run or which cluster they reach)", dist, name)
+	}
+	return nil
+}
+
+// checkFiles runs GitLab's rules (pkg/cicheck) on the generated files and
+// refuses them when one breaks a rule: every file runs as a child of a
+// merge-request pipeline on the matrix's pipeline.gitlab, and the cluster
+// jobs are the ones the generator marked.
+func checkFiles(m *matrix.Matrix, out *Output, chains [][]*job) error {
+	cluster := map[string]bool{}
+	for _, c := range chains {
+		for _, j := range c {
+			if j.cluster {
+				cluster[j.name] = true
+			}
+		}
+	}
+	var files []cicheck.File
+	for _, f := range out.Files {
+		files = append(files, cicheck.File{Name: f.Name, Data: f.Data, Child: true})
+	}
+	if err := cicheck.Files(files, cicheck.Options{GitLab: m.Pipeline.GitLab, ClusterJobs: cluster}); err != nil {
+		return fmt.Errorf("generate: %w", err)
 	}
 	return nil
 }

@@ -3,8 +3,10 @@ package generate
 import (
 	"fmt"
 
-	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
 	"go.yaml.in/yaml/v3"
+
+	"gitlab.com/supportmatrix/supportmatrix/pkg/cicheck"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
 )
 
 // Job kinds in the manifest.
@@ -46,6 +48,13 @@ type ManifestJob struct {
 	Feature      string `json:"feature,omitempty"`
 	Action       string `json:"action,omitempty"`
 	Target       string `json:"target,omitempty"`
+	// Suite is the name of the test suite GitLab gives the job's JUnit
+	// reports in its pipeline's test report (app/models/ci/build.rb
+	// test_suite_name: the job's group). The generator names jobs so that
+	// no two jobs of a pipeline share a suite: every case of the suite is
+	// this job's, and collect credits it to this job alone. Empty for
+	// trigger jobs, which upload no reports.
+	Suite string `json:"suite,omitempty"`
 }
 
 // IsCellJob reports whether the job's outcome is (part of) a cell's: every
@@ -83,18 +92,22 @@ type job struct {
 	timeout       string
 	when          string
 	allowFailure  bool
-	entry         ManifestJob
+	// cluster marks the jobs that create, reach, change or destroy a
+	// cluster (provision, connect, upgrade, teardown and the waits before
+	// a teardown): never interruptible, whatever pipeline.interruptible says.
+	cluster bool
+	entry   ManifestJob
 }
 
 // node renders the job's value: the template it extends, then the keys the
 // generator owns, in a fixed order.
 func (j *job) node(m *matrix.Matrix) (*yaml.Node, error) {
-	if len(j.name) > MaxJobName {
-		return nil, fmt.Errorf("job name %q is longer than GitLab's %d characters", j.name, MaxJobName)
+	if len(j.name) > cicheck.MaxJobName {
+		return nil, fmt.Errorf("job name %q is longer than GitLab's %d characters", j.name, cicheck.MaxJobName)
 	}
 	for _, n := range j.needs {
-		if len(n.job.name) > MaxNeededJobName {
-			return nil, fmt.Errorf("job %q needs %q, whose name is longer than GitLab's %d characters for a needed job", j.name, n.job.name, MaxNeededJobName)
+		if len(n.job.name) > cicheck.MaxNeededJobName {
+			return nil, fmt.Errorf("job %q needs %q, whose name is longer than GitLab's %d characters for a needed job", j.name, n.job.name, cicheck.MaxNeededJobName)
 		}
 	}
 	out := newMapping()
@@ -146,7 +159,20 @@ func (j *job) node(m *matrix.Matrix) (*yaml.Node, error) {
 	if r := m.Pipeline.Retry; r.Max > 0 {
 		out.set("retry", retryNode(r))
 	}
-	if m.Pipeline.Interruptible {
+	if m.Pipeline.Interruptible && !j.cluster {
+		// Cluster jobs stay non-interruptible. On a new commit GitLab's
+		// auto-cancel (app/services/ci/pipeline_creation/
+		// cancel_redundant_pipelines_service.rb) judges each pipeline of a
+		// hierarchy on its own, children included: in the default
+		// `conservative` mode it cancels a pipeline only when none of its
+		// started (running, success, failed) jobs is non-interruptible
+		// (Ci::Pipeline.conservative_interruptible), and a cancelled
+		// pipeline's when: always teardown never runs. With a started
+		// provision or connect job that is not interruptible the child is
+		// left to finish, teardown included. In the `interruptible` mode
+		// only interruptible jobs are cancelled (safe_cancellation in
+		// app/services/ci/cancel_pipeline_service.rb): the feature jobs
+		// stop, the teardown is not cancelled and runs once its needs end.
 		out.set("interruptible", boolean(true))
 	}
 	if j.when != "" {
@@ -188,6 +214,7 @@ func encodeChain(m *matrix.Matrix, jobs []*job, fast *fastEncoder) (*encodedChai
 		}
 		doc.set(j.name, n)
 		j.entry.Name = j.name
+		j.entry.Suite = cicheck.GroupName(j.name)
 		if j.tmpl != nil && !seen[j.tmpl] {
 			seen[j.tmpl] = true
 			c.templates = append(c.templates, j.tmpl)

@@ -1,9 +1,14 @@
 package generate
 
 import (
+	"bytes"
+	"compress/flate"
 	"fmt"
 	"path"
 
+	"go.yaml.in/yaml/v3"
+
+	"gitlab.com/supportmatrix/supportmatrix/pkg/cicheck"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
 )
 
@@ -53,7 +58,7 @@ func (f *file) add(c *encodedChain) {
 
 func (f *file) fits(c *encodedChain, limits matrix.Limits, maxSize int) bool {
 	size, bytes := f.cost(c)
-	return f.jobs+len(c.jobs) <= limits.MaxJobs && f.size+size <= maxSize && f.bytes+bytes <= MaxArtifactInclude
+	return f.jobs+len(c.jobs) <= limits.MaxJobs && f.size+size <= maxSize && f.bytes+bytes <= cicheck.MaxArtifactArchive
 }
 
 // layout puts the chains into pipeline.yml, or past the limits into shard
@@ -112,7 +117,35 @@ func layout(m *matrix.Matrix, chains []*encodedChain, opts Options) (*Output, er
 		out.Manifest.Jobs = entries(out.Manifest.Jobs, s.chains, names[i])
 	}
 	out.Shards = len(shards)
+	var shardFiles []File
+	for _, f := range out.Files[1:] {
+		shardFiles = append(shardFiles, f)
+	}
+	if size := archiveSize(shardFiles); size > cicheck.MaxArtifactArchive {
+		return nil, fmt.Errorf("generate: the %s job's artifacts (%d shard files) would make an archive of about %d bytes; a job providing trigger:include:artifact may upload at most %d (lib/gitlab/ci/artifact_file_reader.rb): run fewer cells in one pipeline (--only, or the changed profile)",
+			ProvideJob, len(shards), size, cicheck.MaxArtifactArchive)
+	}
 	return out, nil
+}
+
+// archiveSize is about the size of the zip archive a runner uploads for the
+// files: each deflated, plus the zip headers. GitLab refuses to read an
+// include:artifact file from a job whose whole archive is over
+// cicheck.MaxArtifactArchive (lib/gitlab/ci/artifact_file_reader.rb checks
+// job_artifacts_archive.size).
+func archiveSize(files []File) int {
+	total := 22 // end of central directory
+	var buf bytes.Buffer
+	w, _ := flate.NewWriter(&buf, flate.DefaultCompression)
+	for _, f := range files {
+		buf.Reset()
+		w.Reset(&buf)
+		w.Write(f.Data)
+		w.Close()
+		// local header and central directory entry, each with the name
+		total += buf.Len() + 30 + 46 + 2*len(f.Name)
+	}
+	return total
 }
 
 // assemble concatenates the header, the stages, the hidden templates and
@@ -133,10 +166,30 @@ func (f *file) assemble(stages []byte) []byte {
 	return out
 }
 
-func stagesText(stages []string) ([]byte, error) {
+// preamble is what every generated file starts with after the header:
+// workflow rules and the stages.
+//
+// The workflow rules admit the file as a child of any parent pipeline.
+// Without them a job with no rules keeps the default `only: [branches,
+// tags]` (lib/gitlab/ci/config/entry/policy.rb DEFAULT_ONLY), which a child
+// of a merge-request pipeline does not match: every job is dropped and the
+// trigger fails with an empty child (GitLab issue 322012). Any workflow:rules
+// remove that default from every job (lib/gitlab/ci/config/entry/processable.rb
+// compose!), and `when: always` admits every source: the file runs as a
+// child, a grandchild, or on its own under gitlab-ci-local.
+func preamble(stages []string) *yaml.Node {
+	rule := newMapping()
+	rule.set("when", str("always"))
+	workflow := newMapping()
+	workflow.set("rules", seq(rule.n))
 	m := newMapping()
+	m.set("workflow", workflow.n)
 	m.set("stages", strs(stages))
-	b, err := encode(m.n)
+	return m.n
+}
+
+func stagesText(stages []string) ([]byte, error) {
+	b, err := encode(preamble(stages))
 	if err != nil {
 		return nil, fmt.Errorf("encode stages: %w", err)
 	}
@@ -144,9 +197,7 @@ func stagesText(stages []string) ([]byte, error) {
 }
 
 func deepSizeOfStages(stages []string) int {
-	m := newMapping()
-	m.set("stages", strs(stages))
-	return deepSize(m.n)
+	return deepSize(preamble(stages))
 }
 
 func entries(dst []ManifestJob, chains []*encodedChain, file string) []ManifestJob {

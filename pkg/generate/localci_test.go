@@ -134,16 +134,16 @@ func TestRunLocal(t *testing.T) {
 	}
 	checkOrder(t, out, res, func(string) string { return "" })
 	want := map[string]localci.Status{
-		"sim-a 1.36: [deploy]":     localci.Failed,
-		"sim-a 1.36: [runner]":     localci.Skipped,
-		"sim-a 1.36: [terminal]":   localci.Skipped,
-		"sim-a 1.36: [monitoring]": localci.Skipped,
+		"sim-a 1.36: deploy":     localci.Failed,
+		"sim-a 1.36: runner":     localci.Skipped,
+		"sim-a 1.36: terminal":   localci.Skipped,
+		"sim-a 1.36: monitoring": localci.Skipped,
 		// GitLab runs a when: always job once its needs finished, skipped
 		// ones included; gitlab-ci-local waits for a skipped job to finish,
 		// so there the teardown behind skipped jobs never starts.
-		"sim-a 1.36: [teardown cluster]": localci.Skipped,
-		"sim-b 1.36: [terminal]":         localci.Failed,         // SIM_FAIL: terminal, nothing needs it
-		"sim-b 1.37: [terminal]":         localci.AllowedFailure, // the allow_failure rule
+		"sim-a 1.36: teardown cluster": localci.Skipped,
+		"sim-b 1.36: terminal":         localci.Failed,         // SIM_FAIL: terminal, nothing needs it
+		"sim-b 1.37: terminal":         localci.AllowedFailure, // the allow_failure rule
 	}
 	for _, j := range res.Jobs {
 		w, ok := want[j.Name]
@@ -190,17 +190,17 @@ func TestRunSharded(t *testing.T) {
 			ran++
 		}
 		switch {
-		case j.Name == "sim-a 1.36: [deploy]":
+		case j.Name == "sim-a 1.36: deploy":
 			if j.Status != localci.Failed {
 				t.Errorf("%s: %s, want failed", j.Name, j.Status)
 			}
-		case strings.HasPrefix(j.Name, "sim-a 1.36: [") && j.Name != "sim-a 1.36: [provision cluster]":
+		case strings.HasPrefix(j.Name, "sim-a 1.36: ") && j.Name != "sim-a 1.36: provision cluster":
 			// the features that need deploy; the teardown for the reason
 			// TestRunLocal gives
 			if j.Status != localci.Skipped {
 				t.Errorf("%s: %s, want skipped", j.Name, j.Status)
 			}
-		case j.Trigger && strings.Contains(shardOf(out, "sim-a 1.36: [deploy]"), j.Name):
+		case j.Trigger && strings.Contains(shardOf(out, "sim-a 1.36: deploy"), j.Name):
 			if j.Status != localci.Failed {
 				t.Errorf("trigger %s: %s, want failed (strategy mirrors the failing shard)", j.Name, j.Status)
 			}

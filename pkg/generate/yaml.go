@@ -5,6 +5,8 @@ import (
 	"strconv"
 
 	"go.yaml.in/yaml/v3"
+
+	"gitlab.com/supportmatrix/supportmatrix/internal/yaml11"
 )
 
 // encode is the one YAML encoder of the package: yaml.v3, two-space indent.
@@ -24,10 +26,25 @@ func encode(n *yaml.Node) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// str returns a string scalar node. Strings that YAML would read as another
-// type (true, 1.35, null) are quoted by the encoder because the tag is !!str.
+// str returns a string scalar node. Strings that YAML 1.2 would read as
+// another type (true, 1.35, null) are quoted by yaml.v3 because the tag is
+// !!str; strings that only YAML 1.1 reads as another type (on, yes, 1:30, =),
+// as GitLab's parser does, are quoted here (see quote11).
 func str(s string) *yaml.Node {
-	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s}
+	return quote11(&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s})
+}
+
+// quote11 gives a plain string scalar double quotes when YAML 1.1 would
+// read it as another type. GitLab parses CI YAML with Psych, a YAML 1.1
+// parser (lib/gitlab/config/loader/yaml.rb): a plain `on` is the boolean
+// true there, so an id `on` would turn SM_FEATURE into a boolean.
+// gitlab-ci-local and yaml.v3 read YAML 1.2, where it is a string: quoting
+// makes all three agree.
+func quote11(n *yaml.Node) *yaml.Node {
+	if n.Kind == yaml.ScalarNode && n.Style == 0 && (n.Tag == "!!str" || n.Tag == "") && !yaml11.Plain(n.Value) {
+		n.Style = yaml.DoubleQuotedStyle
+	}
+	return n
 }
 
 func boolean(b bool) *yaml.Node {
@@ -74,7 +91,7 @@ func get(m *yaml.Node, key string) *yaml.Node {
 
 // resolve returns a deep copy of n with aliases replaced by copies of what
 // they point to and anchors dropped, so that any part of a template can be
-// encoded on its own.
+// encoded on its own, and string scalars quoted where YAML 1.1 needs it.
 func resolve(n *yaml.Node) *yaml.Node {
 	if n == nil {
 		return nil
@@ -83,6 +100,7 @@ func resolve(n *yaml.Node) *yaml.Node {
 		return resolve(n.Alias)
 	}
 	c := *n
+	quote11(&c)
 	c.Anchor = ""
 	c.HeadComment, c.LineComment, c.FootComment = "", "", ""
 	c.Line, c.Column = 0, 0
@@ -152,10 +170,13 @@ func (f *fastEncoder) encode(n *yaml.Node) ([]byte, error) {
 }
 
 func (f *fastEncoder) scalar(n *yaml.Node) ([]byte, bool) {
-	if n.Kind != yaml.ScalarNode || n.Style != 0 {
+	if n.Kind != yaml.ScalarNode || (n.Style != 0 && n.Style != yaml.DoubleQuotedStyle) {
 		return nil, false
 	}
 	key := n.Tag + "\x00" + n.Value
+	if n.Style != 0 {
+		key = "\"" + key
+	}
 	if b, ok := f.scalars[key]; ok {
 		return b, b != nil
 	}

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"gitlab.com/supportmatrix/supportmatrix/pkg/cicheck"
 )
 
 // maxNodeVisits bounds the work of walking a document, aliases included, so
@@ -394,6 +396,25 @@ func (d *decoder) minor(n *yaml.Node, path string) (Minor, bool) {
 	minor, _ := strconv.Atoi(m[2])
 	v := NewMinor(major, minor)
 	v.Pos = d.pos(n)
+	return v, true
+}
+
+// gitlabVersion reads a GitLab release such as "17.0" (an unquoted 17.0
+// is read as written, not as the number 17).
+func (d *decoder) gitlabVersion(n *yaml.Node, path string) (cicheck.Version, bool) {
+	n = d.resolve(n)
+	if n == nil {
+		return cicheck.Version{}, false
+	}
+	if n.Kind != yaml.ScalarNode || (n.Tag != "!!str" && n.Tag != "!!float") {
+		d.errorf(n, path, "version", "must be a GitLab version such as \"17.0\", not %s", describe(n))
+		return cicheck.Version{}, false
+	}
+	v, err := cicheck.ParseVersion(n.Value)
+	if err != nil {
+		d.errorf(n, path, "version", "%v", err)
+		return cicheck.Version{}, false
+	}
 	return v, true
 }
 

@@ -106,7 +106,7 @@ func Fingerprints(p *Plan, t TemplateHash) map[string]string {
 }
 
 func pipelineText(pl Pipeline) string {
-	return fmt.Sprintf("pipeline=%q %s %d %q %t %d %d\n", pl.Image, pl.Strategy, pl.Retry.Max, pl.Retry.When, pl.Interruptible, pl.Limits.MaxJobs, pl.Limits.MaxNeeds)
+	return fmt.Sprintf("pipeline=%q %s %s %d %q %t %d %d\n", pl.Image, pl.GitLab, pl.Strategy, pl.Retry.Max, pl.Retry.When, pl.Interruptible, pl.Limits.MaxJobs, pl.Limits.MaxNeeds)
 }
 
 func distributionText(b *strings.Builder, d *Distribution, t TemplateHash) {

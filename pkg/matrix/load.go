@@ -14,6 +14,7 @@ import (
 	version "github.com/hashicorp/go-version"
 	"go.yaml.in/yaml/v3"
 
+	"gitlab.com/supportmatrix/supportmatrix/pkg/cicheck"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/diag"
 )
 
@@ -554,14 +555,18 @@ var retryWhen = []string{"always", "unknown_failure", "script_failure", "api_fai
 func (d *decoder) pipeline(n *yaml.Node, m *Matrix) {
 	pl := &m.Pipeline
 	pl.Pos = d.pos(d.resolve(n))
-	fields, _ := d.mapping(n, "pipeline", "image", "strategy", "retry", "interruptible", "limits")
+	fields, _ := d.mapping(n, "pipeline", "image", "gitlab", "strategy", "retry", "interruptible", "limits")
 	for _, f := range fields {
 		fp := "pipeline." + f.Key
 		switch f.Key {
 		case "image":
 			pl.Image, _ = d.line(f.Value, fp)
+		case "gitlab":
+			pl.GitLab, _ = d.gitlabVersion(f.Value, fp)
+			pl.GitLabPos = d.pos(f.Value)
 		case "strategy":
 			pl.Strategy, _ = d.enum(f.Value, fp, "mirror", "depend")
+			pl.StrategyPos = d.pos(f.Value)
 		case "retry":
 			rs, _ := d.mapping(f.Value, fp, "max", "when")
 			for _, r := range rs {
@@ -597,7 +602,7 @@ func (d *decoder) pipeline(n *yaml.Node, m *Matrix) {
 const (
 	DefaultMaxJobs     = 500
 	DefaultMaxNeeds    = 50
-	DefaultStrategy    = "mirror"
+	DefaultStrategy    = "mirror" // when pipeline.gitlab allows it; depend before GitLab 18.2
 	DefaultAdoptWithin = 90 * 24 * time.Hour
 )
 
@@ -605,8 +610,14 @@ func (d *decoder) defaults(m *Matrix, got map[string]*yaml.Node) {
 	if m.Kubernetes.AdoptWithin.D == 0 {
 		m.Kubernetes.AdoptWithin = Duration{Text: "90d", D: DefaultAdoptWithin, Pos: m.Kubernetes.Pos}
 	}
+	if m.Pipeline.GitLab.IsZero() {
+		m.Pipeline.GitLab = cicheck.DefaultGitLab
+	}
 	if m.Pipeline.Strategy == "" {
 		m.Pipeline.Strategy = DefaultStrategy
+		if !m.Pipeline.GitLab.AtLeast(cicheck.MirrorStrategy) {
+			m.Pipeline.Strategy = "depend"
+		}
 	}
 	if m.Pipeline.Limits.MaxJobs == 0 {
 		m.Pipeline.Limits.MaxJobs = DefaultMaxJobs

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	version "github.com/hashicorp/go-version"
+
+	"gitlab.com/supportmatrix/supportmatrix/pkg/cicheck"
 )
 
 // Schema is the only matrix schema this package reads.
@@ -312,8 +314,16 @@ func (m *Matrix) PolicyFor(t Tier) *Policy {
 
 // Pipeline holds settings shared by every generated job.
 type Pipeline struct {
-	Image         string
-	Strategy      string // mirror | depend
+	Image string
+	// GitLab is the oldest GitLab the generated files (and the parent
+	// pipeline that triggers them) must run on: pipeline.gitlab, default
+	// cicheck.DefaultGitLab. It decides what they may use (strategy: mirror
+	// from 18.2) and how large a file may be (1 MB before 17.3, 2 MB since).
+	GitLab    cicheck.Version
+	GitLabPos Pos
+	Strategy  string // mirror | depend; default mirror when GitLab allows it
+	// StrategyPos is where pipeline.strategy is written, zero when defaulted.
+	StrategyPos   Pos
 	Retry         Retry
 	Interruptible bool
 	Limits        Limits

@@ -3,6 +3,8 @@ package matrix
 import (
 	"fmt"
 	"strings"
+
+	"gitlab.com/supportmatrix/supportmatrix/pkg/cicheck"
 )
 
 // validate checks what decoding alone cannot: references between sections,
@@ -48,6 +50,10 @@ func (d *decoder) validate(m *Matrix) {
 			}
 			d.knownIDs(x.Skew.Verify, features, x.Skew.Pos, path+".skew.verify", "feature")
 		}
+	}
+
+	if pl := m.Pipeline; pl.Strategy == "mirror" && !pl.GitLab.AtLeast(cicheck.MirrorStrategy) && pl.StrategyPos.Line > 0 {
+		d.probs.Addf(Error, pl.StrategyPos, "pipeline.strategy", "gitlab-version", "strategy: mirror needs GitLab %s, and pipeline.gitlab targets %s: on older GitLab the whole child pipeline file is invalid (lib/gitlab/ci/config/entry/trigger.rb); use depend, or raise pipeline.gitlab", cicheck.MirrorStrategy, pl.GitLab)
 	}
 
 	for _, f := range m.Features {
