@@ -11,7 +11,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"gitlab.com/supportmatrix/supportmatrix/internal/atomicfile"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/collect"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/gitlab"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
@@ -136,10 +135,12 @@ func runCollect(ctx context.Context, env Env, o collectOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := collect.CheckManifest(manifest, plan, o.Matrix); err != nil {
+		return Invalid(fmt.Errorf("collect: manifest %s: %w", o.Manifest, err))
+	}
 	// Read the history before asking GitLab anything: a corrupt file
 	// stops the command without an API call.
-	history, err := results.Read(o.Results)
-	if err != nil {
+	if _, err := results.Read(o.Results); err != nil {
 		return Invalid(fmt.Errorf("collect: %w", err))
 	}
 
@@ -159,13 +160,9 @@ func runCollect(ctx context.Context, env Env, o collectOptions) error {
 		}
 	}
 
-	history.Merge(run)
-	history.Bound(results.KeepCounting, results.KeepPreviews)
-	data, err := history.Marshal()
-	if err != nil {
-		return Invalid(fmt.Errorf("collect: %w", err))
-	}
-	if err := atomicfile.Write(o.Results, data); err != nil {
+	// Merge under the file's lock: another collect writing the same file
+	// meanwhile is waited for, never overwritten.
+	if _, err := results.Update(o.Results, run); err != nil {
 		return Invalid(fmt.Errorf("collect: %w", err))
 	}
 	for _, n := range summary.Notes {
@@ -215,6 +212,9 @@ func collectLocal(o collectOptions, manifest *collect.Manifest, plan *matrix.Pla
 	run, summary, err := collect.Local(res, collect.LocalOptions{
 		Manifest: manifest, Plan: plan, ID: o.LocalID, Source: o.Source, Time: when,
 	})
+	if errors.Is(err, collect.ErrManifestMismatch) {
+		return results.Run{}, collect.Summary{}, Invalid(fmt.Errorf("collect: %w (manifest %s)", err, o.Manifest))
+	}
 	if err != nil {
 		return results.Run{}, collect.Summary{}, Invalid(fmt.Errorf("collect: %w", err))
 	}
@@ -253,6 +253,8 @@ func collectGitLab(ctx context.Context, env Env, o collectOptions, manifest *col
 		return results.Run{}, collect.Summary{}, Invalid(fmt.Errorf("%w: the token in %s may not read pipeline %d's jobs (it needs read_api on project %s)", err, tokenVar, o.Pipeline, o.Project))
 	case errors.Is(err, gitlab.ErrNotFound):
 		return results.Run{}, collect.Summary{}, Invalid(fmt.Errorf("%w: no pipeline %d in project %s visible to the token in %s", err, o.Pipeline, o.Project, tokenVar))
+	case errors.Is(err, collect.ErrManifestMismatch):
+		return results.Run{}, collect.Summary{}, Invalid(fmt.Errorf("%w (manifest %s)", err, o.Manifest))
 	default:
 		return results.Run{}, collect.Summary{}, Invalid(err)
 	}

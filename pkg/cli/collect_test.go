@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"gitlab.com/supportmatrix/supportmatrix/pkg/collect"
@@ -286,6 +287,94 @@ func TestCollectTransportFailuresExit3(t *testing.T) {
 			}
 			if _, err := os.Stat(res); !os.IsNotExist(err) {
 				t.Errorf("results written after a failure: %v", err)
+			}
+		})
+	}
+}
+
+// TestCollectConcurrentLosesNoRun: 20 collects of 20 scheduled pipelines
+// into one results file at once keep all 20 runs (without the file lock,
+// 14 of 20 were lost: issue #13).
+func TestCollectConcurrentLosesNoRun(t *testing.T) {
+	s := gitlabtest.New(t)
+	env := gitlabEnv(s)
+	env["CI_DEFAULT_BRANCH"] = "main"
+	dir := t.TempDir()
+	manifest := collectFixture(t, s, dir)
+	const collects = 20
+	for i := range collects {
+		parent, child := int64(1000+2*i), int64(1001+2*i)
+		s.AddPipeline(gitlabtest.Pipeline{ID: parent, Source: "schedule", Ref: "main"})
+		s.AddBridge(parent, gitlabtest.Bridge{ID: 50000 + parent, Name: "supportmatrix", Downstream: child})
+		s.AddPipeline(gitlabtest.Pipeline{ID: child, Source: "parent_pipeline"})
+		s.AddJob(child, gitlabtest.Job{ID: 60000 + child, Name: "kind 1.36: [deploy]"})
+	}
+	res := filepath.Join(dir, "results.json")
+	var wg sync.WaitGroup
+	codes := make([]int, collects)
+	stderrs := make([]string, collects)
+	for i := range collects {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			codes[i], _, stderrs[i] = collectRun(t, env, "--pipeline", fmt.Sprint(1000+2*i), "--manifest", manifest, "--results", res, "--matrix", "")
+		}()
+	}
+	wg.Wait()
+	for i, c := range codes {
+		if c != 0 {
+			t.Fatalf("collect %d: exit %d\n%s", i, c, stderrs[i])
+		}
+	}
+	f, err := results.Read(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Runs) != collects {
+		t.Fatalf("%d runs in %s, want %d", len(f.Runs), res, collects)
+	}
+}
+
+// TestCollectRefusesLooseManifests: a manifest none of whose jobs is in the
+// pipeline once recorded a run of not_run, and a manifest of another matrix
+// was accepted; both are refused naming the manifest, and nothing is written.
+func TestCollectRefusesLooseManifests(t *testing.T) {
+	write := func(t *testing.T, dir string, cells ...string) string {
+		m := collect.Manifest{Schema: collect.ManifestSchema}
+		for _, c := range cells {
+			parts := strings.Split(c, "/")
+			m.Jobs = append(m.Jobs, collect.ManifestJob{Name: parts[0] + " " + parts[1] + ": [" + parts[2] + "]", File: "pipeline.yml",
+				Kind: collect.KindTest, Cell: c, Distribution: parts[0], Kubernetes: parts[1], Feature: parts[2], Action: "run"})
+		}
+		data, _ := json.Marshal(m)
+		path := filepath.Join(dir, "other-manifest.json")
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	tests := []struct {
+		name  string
+		cells []string
+		want  string
+	}{
+		{"matches nothing", []string{"gke/1.35/deploy", "gke/1.35/runner"}, "none of its 2 cell jobs is there"},
+		{"another matrix", []string{"kind/1.36/deploy", "aks/1.36/deploy"}, "cells [aks/1.36/deploy (job \"aks 1.36: [deploy]\")] are not in it"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := gitlabtest.New(t)
+			env := gitlabEnv(s)
+			dir := t.TempDir()
+			collectFixture(t, s, dir)
+			manifest := write(t, dir, tt.cells...)
+			res := filepath.Join(dir, "results.json")
+			code, _, stderr := collectRun(t, env, "--pipeline", "70", "--manifest", manifest, "--results", res, "--matrix", collectMatrix)
+			if code != 1 || !strings.Contains(stderr, tt.want) || !strings.Contains(stderr, manifest) {
+				t.Fatalf("exit %d, want 1 naming %s and saying %q:\n%s", code, manifest, tt.want, stderr)
+			}
+			if _, err := os.Stat(res); !os.IsNotExist(err) {
+				t.Errorf("results written: %v", err)
 			}
 		})
 	}

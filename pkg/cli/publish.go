@@ -156,7 +156,7 @@ func runPublish(ctx context.Context, env Env, o publishOptions) error {
 		root = docs.DefaultRoot(o.Matrix)
 	}
 	out, err := publish.Commit(ctx, client, publish.CommitOptions{
-		Branch: o.Branch, ResultsPath: o.ResultsPath, Run: this, BoundCounting: 30, BoundPreviews: 10,
+		Branch: o.Branch, ResultsPath: o.ResultsPath, Run: this, BoundCounting: results.KeepCounting, BoundPreviews: results.KeepPreviews,
 		Message: commitMessage(this), Log: stderr,
 		Render: func(f *results.File) (*publish.Rendered, error) {
 			rep, audit := buildReport(m, f, root, time.Time{})

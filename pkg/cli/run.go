@@ -147,17 +147,8 @@ func runLocal(ctx context.Context, env Env, o runOptions) error {
 	run.Counts = true
 	run.Partial = len(sels) > 0
 	resultsPath := filepath.Join(o.Out, "results.json")
-	hist, err := results.Read(resultsPath)
+	hist, err := results.Update(resultsPath, run)
 	if err != nil {
-		return Invalid(err)
-	}
-	hist.Merge(run)
-	hist.Bound(30, 10)
-	data, err := hist.Marshal()
-	if err != nil {
-		return Invalid(err)
-	}
-	if err := atomicfile.Write(resultsPath, data); err != nil {
 		return Invalid(err)
 	}
 	root := o.Root

@@ -62,6 +62,9 @@ func Pipeline(ctx context.Context, api API, pipelineID int64, opts Options) (res
 		return results.Run{}, Summary{}, fmt.Errorf("collect pipeline %d: the API returned no such pipeline", pipelineID)
 	}
 	matches := assign(opts.Manifest, pipelines, pipelineFiles(opts.Manifest, pipelines))
+	if err := requireMatch(matches, fmt.Sprintf("pipeline %d and its child pipelines", pipelineID)); err != nil {
+		return results.Run{}, Summary{}, fmt.Errorf("collect pipeline %d: %w", pipelineID, err)
+	}
 
 	var notes []string
 	reports, readable, note, err := fetchReports(ctx, api, matches, opts.Concurrency)

@@ -131,6 +131,9 @@ func Local(res *localci.Result, opts LocalOptions) (results.Run, Summary, error)
 		}
 	}
 	matches := assign(opts.Manifest, pipelines, files)
+	if err := requireMatch(matches, "the local run"); err != nil {
+		return results.Run{}, Summary{}, fmt.Errorf("collect local run: %w", err)
+	}
 	tests := map[int64]*jobTests{}
 	for _, mt := range matches {
 		j := mt.newest()

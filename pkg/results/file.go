@@ -55,6 +55,9 @@ func Parse(name string, data []byte) (*File, error) {
 			return nil, fmt.Errorf("results %s: runs[%d]: no pipeline id", name, i)
 		}
 	}
+	if err := f.check(name); err != nil {
+		return nil, err
+	}
 	if f.Runs == nil {
 		f.Runs = []Run{}
 	}

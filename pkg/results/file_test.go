@@ -50,6 +50,17 @@ func TestReadErrors(t *testing.T) {
 		{"unknown field", `{"schema": "supportmatrix/results/v1", "runs": [], "extra": 1}`, `unknown field "extra"`},
 		{"no pipeline", `{"schema": "supportmatrix/results/v1", "runs": [{"source": "web"}]}`, "runs[0]: no pipeline id"},
 		{"trailing", `{"schema": "supportmatrix/results/v1", "runs": []} {}`, "trailing data"},
+		// An unknown status was accepted and re-emitted by every command.
+		{"unknown status", `{"schema": "supportmatrix/results/v1", "runs": [{"pipeline": 7, "source": "web", "counts": true, "test_report": false,
+			"created_at": "2026-05-01T00:00:00Z", "finished_at": "2026-05-01T00:00:00Z",
+			"cells": [{"cell": "gke/1.35/runner", "kind": "test", "status": "totally-passed"}]}]}`,
+			`runs[0] (pipeline 7): cells[0] (gke/1.35/runner): unknown status "totally-passed", want one of passed, failed`},
+		{"unknown kind", `{"schema": "supportmatrix/results/v1", "runs": [{"pipeline": 7, "source": "web", "counts": true, "test_report": false,
+			"created_at": "2026-05-01T00:00:00Z", "finished_at": "2026-05-01T00:00:00Z",
+			"cells": [{"cell": "gke/1.35/runner", "kind": "cluster", "status": "passed"}]}]}`, `unknown kind "cluster"`},
+		{"no cell id", `{"schema": "supportmatrix/results/v1", "runs": [{"pipeline": 7, "source": "web", "counts": true, "test_report": false,
+			"created_at": "2026-05-01T00:00:00Z", "finished_at": "2026-05-01T00:00:00Z",
+			"cells": [{"kind": "test", "status": "passed"}]}]}`, `cells[0]: no cell id`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
