@@ -404,7 +404,7 @@ func (c *checker) trigger(j *job) {
 		if art == nil {
 			continue
 		}
-		if !inside(art.Value) {
+		if !Inside(art.Value) {
 			c.add(art, j.name, RuleArtifactPath, "include:artifact %q is not a relative path inside the project", art.Value)
 		}
 		src := get(inc, "job")
@@ -528,14 +528,16 @@ func (c *checker) isCluster(j *job) bool {
 func (c *checker) artifactPaths(j *job) {
 	a := get(j.eff, "artifacts")
 	for _, p := range items(get(a, "paths")) {
-		if !inside(p.Value) {
+		if !Inside(p.Value) {
 			c.add(p, j.name, RuleArtifactPath, "artifacts path %q is outside the project directory: the runner skips it (gitlab-runner commands/helpers/file_archiver.go); use a path relative to $CI_PROJECT_DIR", p.Value)
 		}
 	}
 }
 
-// inside reports whether p is a relative path that stays in the project.
-func inside(p string) bool {
+// Inside reports whether p, a slash-separated path, is relative and stays
+// in the project directory: the only artifact paths a runner archives
+// (gitlab-runner commands/helpers/file_archiver.go).
+func Inside(p string) bool {
 	if p == "" || strings.HasPrefix(p, "/") || strings.HasPrefix(p, "~") || strings.HasPrefix(p, "$") || (len(p) > 1 && p[1] == ':') {
 		return false
 	}

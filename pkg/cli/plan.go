@@ -8,6 +8,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"gitlab.com/supportmatrix/supportmatrix/pkg/cicheck"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/generate"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
 	"gitlab.com/supportmatrix/supportmatrix/templates"
@@ -109,6 +110,23 @@ func runPlan(o planOptions, w io.Writer) error {
 	return planText(w, r)
 }
 
+// activeJobsNote says what a full run's jobs need on GitLab.com, which counts
+// the jobs of all running pipelines of a project together, child pipelines
+// included (lib/gitlab/ci/pipeline/chain/limit/active_jobs.rb): sharding
+// does not help against that limit.
+func activeJobsNote(jobs int) string {
+	free := cicheck.GitLabComActiveJobs[0]
+	tier := cicheck.TierFor(jobs)
+	switch {
+	case tier == free.Tier:
+		return fmt.Sprintf("A full run takes %d jobs in child pipelines (the parent adds its own); GitLab.com counts the jobs of all running pipelines of a project together, and %s allows %d.", jobs, free.Tier, free.Jobs)
+	case tier != "":
+		return fmt.Sprintf("A full run takes %d jobs in child pipelines (the parent adds its own); GitLab.com counts the jobs of all running pipelines of a project together, sharding included: more than %s's %d, it needs GitLab.com %s or a self-managed GitLab.", jobs, free.Tier, free.Jobs, tier)
+	}
+	last := cicheck.GitLabComActiveJobs[len(cicheck.GitLabComActiveJobs)-1]
+	return fmt.Sprintf("A full run takes %d jobs in child pipelines; GitLab.com counts the jobs of all running pipelines of a project together, and no tier allows that many (%s: %d): run it on a self-managed GitLab or split the program.", jobs, last.Tier, last.Jobs)
+}
+
 // countJobs counts the jobs generate would write for the cells (nil: every
 // cell), trigger jobs of a sharded layout included.
 func countJobs(p *matrix.Plan, set *templates.Set, cells []string) (int, error) {
@@ -202,6 +220,7 @@ func planText(w io.Writer, r planResult) error {
 	}
 	counts := actionCounts(r.Plan)
 	fmt.Fprintf(w, "\n%d cells: %s; %d upgrade cells, %d skew cells; %d jobs\n", len(r.Plan.Cells), counts, len(r.Plan.Upgrades), len(r.Plan.Skews), r.Jobs)
+	fmt.Fprintln(w, activeJobsNote(r.Jobs))
 	if r.Diff != nil {
 		fmt.Fprintf(w, "\nagainst %s: %d added, %d removed, %d changed\n", r.Base, len(r.Diff.Added), len(r.Diff.Removed), len(r.Diff.Changed))
 		for _, part := range []struct {
@@ -254,6 +273,7 @@ func planMarkdown(r planResult) string {
 	p := r.Plan
 	b.WriteString("## Support matrix plan\n\n")
 	fmt.Fprintf(&b, "%d cells (%s), %d upgrade cells, %d skew cells, %d jobs.\n\n", len(p.Cells), actionCounts(p), len(p.Upgrades), len(p.Skews), r.Jobs)
+	b.WriteString(activeJobsNote(r.Jobs) + "\n\n")
 	if r.Diff != nil {
 		fmt.Fprintf(&b, "### Against `%s`\n\n", r.Base)
 		if r.Diff.Empty() {

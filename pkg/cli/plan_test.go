@@ -181,3 +181,25 @@ func TestPlanBase(t *testing.T) {
 		t.Errorf("unknown ref: exit %d, %s", code, errOut)
 	}
 }
+
+// TestPlanActiveJobs: plan says how many jobs a full run takes against
+// GitLab.com's limit on the jobs of all running pipelines of a project
+// (lib/gitlab/ci/pipeline/chain/limit/active_jobs.rb), which sharding does
+// not lift, and which tier holds it.
+func TestPlanActiveJobs(t *testing.T) {
+	t.Parallel()
+	code, out, errOut := runCLI(t, "plan", "--matrix", "../../examples/large/matrix.yaml")
+	if code != 0 || !strings.Contains(out, "more than Free's 500, it needs GitLab.com Premium") {
+		t.Errorf("large example: exit %d, want the Premium tier named:\n%s%s", code, out, errOut)
+	}
+	for jobs, want := range map[int]string{
+		500:    "Free allows 500",
+		501:    "needs GitLab.com Premium",
+		20001:  "needs GitLab.com Ultimate",
+		100001: "no tier allows that many",
+	} {
+		if got := activeJobsNote(jobs); !strings.Contains(got, want) {
+			t.Errorf("%d jobs: %q, want %q", jobs, got, want)
+		}
+	}
+}

@@ -164,12 +164,25 @@ func (b *builder) cellChain(d *matrix.Distribution, v matrix.Minor) error {
 			return err
 		}
 		if d.Cluster.Type == matrix.ClusterPermanent {
-			j.resourceGroup = "supportmatrix/" + cell.ID
+			j.resourceGroup = clusterResourceGroup(c.id)
 		}
 		byFeature[cell.Feature.ID] = j
 	}
 	return b.cleanup(c, prepare, chainEntry)
 }
+
+// clusterResourceGroup is the resource group of the jobs that use the
+// permanent cluster of a distribution × minor ("supportmatrix/gke/1.35").
+// A permanent cluster outlives pipelines and is shared by all of them: a
+// merge request's deploy and the nightly's pod-logs would otherwise run on
+// it, in the same namespace, at once. GitLab runs one job of a resource
+// group at a time across every pipeline of the project
+// (app/models/ci/resource_group.rb), so two pipelines never act on one
+// cluster at the same time; a group per cell would serialise only the same
+// feature. The project sets the group's process_mode to oldest_first
+// (PUT /projects/:id/resource_groups/:key, README "In GitLab CI") so that
+// the older pipeline's jobs go first.
+func clusterResourceGroup(chain string) string { return "supportmatrix/" + chain }
 
 // upgradeChain provisions the from-minor, upgrades to the next minor,
 // re-runs the verify features and tears down.

@@ -19,6 +19,7 @@ package generate
 import (
 	"encoding/json"
 	"fmt"
+	"path"
 	"regexp"
 	"strings"
 
@@ -109,6 +110,7 @@ func Generate(plan *matrix.Plan, tmpl Templates, opts Options) (*Output, error) 
 	if opts.ArtifactDir == "" {
 		opts.ArtifactDir = "."
 	}
+	opts.ArtifactDir = path.Clean(opts.ArtifactDir)
 	if m.Pipeline.Limits.MaxNeeds < 2 {
 		return nil, fmt.Errorf("generate: pipeline.limits.max_needs is %d; a chain needs at least 2", m.Pipeline.Limits.MaxNeeds)
 	}

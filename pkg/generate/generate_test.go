@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"go.yaml.in/yaml/v3"
+
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
 	"gitlab.com/supportmatrix/supportmatrix/templates"
 
@@ -83,5 +85,64 @@ func TestGolden(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestRouterArtifactDir: the router names the shard files in artifacts:paths
+// and include:artifact through the output directory, and a runner archives
+// only paths inside the project (gitlab-runner
+// commands/helpers/file_archiver.go): an absolute or ../ directory is
+// refused, never copied into the pipeline.
+func TestRouterArtifactDir(t *testing.T) {
+	for dir, ok := range map[string]bool{
+		"out": true, "./ci/out/": true, ".": true,
+		"../out": false, "/builds/out": false, "out/../../x": false,
+	} {
+		plan := load(t, filepath.Join(repo, "examples/local/matrix.yaml"))
+		plan.Matrix.Pipeline.Limits.MaxJobs = 20
+		out, err := Generate(plan, openTemplates(t, filepath.Join(repo, "examples/local/templates")), Options{ArtifactDir: dir})
+		switch {
+		case ok && err != nil:
+			t.Errorf("--out %q: %v", dir, err)
+		case ok && out.Shards == 0:
+			t.Errorf("--out %q: no shards", dir)
+		case !ok && err == nil:
+			t.Errorf("--out %q: accepted; the router reads:\n%s", dir, out.Files[0].Data)
+		case !ok && !strings.Contains(err.Error(), "not inside the project"):
+			t.Errorf("--out %q: %v", dir, err)
+		}
+	}
+}
+
+// TestPermanentClusterSerialised: every job that acts on a permanent
+// cluster holds the cluster's resource group (one per distribution ×
+// minor), so no two pipelines, a merge request's and the nightly's, run
+// jobs on one cluster at once (GitLab runs one job of a resource group at a
+// time across the project's pipelines, app/models/ci/resource_group.rb).
+func TestPermanentClusterSerialised(t *testing.T) {
+	plan := load(t, filepath.Join(repo, "matrix/matrix.yaml"))
+	out, err := Generate(plan, openTemplates(t, ""), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := yaml.Unmarshal(out.Files[0].Data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for _, j := range out.Manifest.Jobs {
+		d := plan.Matrix.Distribution(j.Distribution)
+		if d == nil || d.Cluster.Type != matrix.ClusterPermanent || j.Kind != KindTest {
+			continue
+		}
+		want := "supportmatrix/" + j.Distribution + "/" + j.Kubernetes
+		job, _ := doc[j.Name].(map[string]any)
+		if got := job["resource_group"]; got != want {
+			t.Errorf("%s: resource_group %v, want %s (one per cluster)", j.Name, got, want)
+		}
+		checked++
+	}
+	if checked == 0 {
+		t.Fatal("no job on a permanent cluster")
 	}
 }

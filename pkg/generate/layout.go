@@ -217,6 +217,9 @@ func entries(dst []ManifestJob, chains []*encodedChain, file string) []ManifestJ
 // them as its own artifacts, because trigger:include:artifact must name a
 // job of the same pipeline; then one trigger job per shard.
 func routerFile(m *matrix.Matrix, shards []string, opts Options) ([]byte, []ManifestJob, error) {
+	if !cicheck.Inside(opts.ArtifactDir) {
+		return nil, nil, fmt.Errorf("generate: the output directory %q is not inside the project directory, but the router's artifacts:paths name the shard files through it and the runner archives only paths inside the project (gitlab-runner commands/helpers/file_archiver.go): give --out a relative path inside the project", opts.ArtifactDir)
+	}
 	stages, err := stagesText(routerStages)
 	if err != nil {
 		return nil, nil, err

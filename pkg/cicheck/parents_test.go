@@ -1,0 +1,154 @@
+package cicheck_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+
+	"gitlab.com/supportmatrix/supportmatrix/pkg/cicheck"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/localci"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/localci/localcitest"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
+)
+
+// parents are the parent pipelines the repository ships, with the matrix
+// whose pipeline.gitlab they must run on.
+var parents = []struct{ file, matrix string }{
+	{"examples/parent-pipeline/.gitlab-ci.yml", ""}, // a user's project: the default target
+	{".gitlab-ci.yml", "matrix/matrix.yaml"},
+}
+
+const repo = "../.."
+
+// TestParentPipelines holds every parent pipeline of the repository to
+// GitLab's rules (see cicheck.go for the GitLab source of each).
+func TestParentPipelines(t *testing.T) {
+	for _, p := range parents {
+		t.Run(p.file, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join(repo, p.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			target := cicheck.DefaultGitLab
+			if p.matrix != "" {
+				m, err := matrix.Load(filepath.Join(repo, p.matrix))
+				if err != nil {
+					t.Fatal(err)
+				}
+				target = m.Pipeline.GitLab
+			}
+			found, err := cicheck.Check([]cicheck.File{{Name: p.file, Data: data}}, cicheck.Options{GitLab: target})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range found {
+				t.Error(f)
+			}
+		})
+	}
+}
+
+// TestParentPipelineSchema validates every parent pipeline against GitLab's
+// CI schema through gitlab-ci-local.
+func TestParentPipelineSchema(t *testing.T) {
+	bin := localcitest.Binary(t)
+	for _, p := range parents {
+		t.Run(p.file, func(t *testing.T) {
+			dir := t.TempDir()
+			data, err := os.ReadFile(filepath.Join(repo, p.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, "parent.yml"), data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := localci.Validate(context.Background(), bin, dir, "parent.yml"); err != nil {
+				t.Errorf("GitLab's schema refuses %s: %v", p.file, err)
+			}
+		})
+	}
+}
+
+// TestParentPipelineFlows checks what each parent's jobs run: the commit of
+// the table only on the default branch's scheduled or web runs (any other
+// run is a preview), generate and plan with --templates, plan with --base in
+// merge requests, the merge-request note with the plan.
+func TestParentPipelineFlows(t *testing.T) {
+	onDefault := regexp.MustCompile(`^\$CI_PIPELINE_SOURCE == "(schedule|web)" && \$CI_COMMIT_BRANCH == \$CI_DEFAULT_BRANCH$`)
+	for _, p := range parents {
+		t.Run(p.file, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join(repo, p.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var doc map[string]any
+			if err := yaml.Unmarshal(data, &doc); err != nil {
+				t.Fatal(err)
+			}
+			seen := map[string]bool{}
+			for name, v := range doc {
+				job, ok := v.(map[string]any)
+				if !ok || strings.HasPrefix(name, ".") {
+					continue
+				}
+				script := strings.Join(lines(job["script"]), "\n")
+				if strings.Contains(script, "publish --commit") {
+					seen["commit"] = true
+					rules, _ := job["rules"].([]any)
+					if len(rules) == 0 {
+						t.Errorf("%s: commits the table without rules: a branch's run would publish a preview", name)
+					}
+					for _, r := range rules {
+						rule := r.(map[string]any)
+						if rule["when"] == "never" {
+							continue
+						}
+						if cond, _ := rule["if"].(string); !onDefault.MatchString(cond) {
+							t.Errorf("%s: commits the table under rule if %q: only the default branch's scheduled or web runs may", name, cond)
+						}
+					}
+				}
+				for _, line := range lines(job["script"]) {
+					if strings.Contains(line, "supportmatrix generate") && !strings.Contains(line, "--templates") {
+						t.Errorf("%s: generate without --templates: %s", name, line)
+					}
+					if strings.Contains(line, "supportmatrix plan") {
+						seen["plan"] = true
+						if !strings.Contains(line, "--templates") || !strings.Contains(line, `--base "$CI_MERGE_REQUEST_DIFF_BASE_SHA"`) {
+							t.Errorf("%s: plan without --templates or --base: %s", name, line)
+						}
+					}
+					if strings.Contains(line, "publish --mr-note") {
+						seen["note"] = true
+						if !strings.Contains(line, "--plan ") {
+							t.Errorf("%s: the merge-request note without --plan: %s", name, line)
+						}
+					}
+				}
+			}
+			for _, want := range []string{"commit", "plan", "note"} {
+				if !seen[want] {
+					t.Errorf("no job runs %s", want)
+				}
+			}
+		})
+	}
+}
+
+func lines(v any) []string {
+	var out []string
+	switch x := v.(type) {
+	case string:
+		out = append(out, x)
+	case []any:
+		for _, e := range x {
+			out = append(out, lines(e)...)
+		}
+	}
+	return out
+}
