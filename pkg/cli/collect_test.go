@@ -95,8 +95,8 @@ func TestCollectPipeline(t *testing.T) {
 	if c := f.Runs[0].Cell("kind/1.36/deploy"); c == nil || c.ServerVersion != "v1.36.2" || c.Status != results.Passed {
 		t.Errorf("deploy cell %+v", c)
 	}
-	if c := f.Runs[0].Cell("gke/1.35/terminal"); c == nil || c.Status != results.Excluded {
-		t.Errorf("excluded cell %+v", c)
+	if c := f.Runs[0].Cell("gke/1.35/terminal"); c != nil {
+		t.Errorf("a partial run lists the excluded cells of the chains it ran only: %+v", c)
 	}
 
 	// Collecting the same pipeline again changes nothing.

@@ -41,6 +41,10 @@ Levels, first match wins:
    n/a          the distribution does not offer the minor
    untested     no blocking feature has a result from a counting run yet
    failing      a blocking feature's newest result failed, within max_age
+   broken       a blocking feature's newest result is broken, within max_age:
+                its cluster did not come up, could not be reached, or runs
+                another minor (a failed provision, connect or upgrade job);
+                nothing was proven, and it is no product failure
    stale        a blocking feature's newest result is older than max_age
    untested     a blocking feature has never run (others have)
    supported    official tier, every blocking feature passing, the policy's
@@ -50,7 +54,11 @@ Levels, first match wins:
                 the tier, when every blocking feature passes
 
 Only counting runs decide (scheduled or web pipelines on the default branch);
-merge-request previews never do. Non-blocking features, excluded cells and
+merge-request previews never do. A run whose cluster was broken neither
+extends nor ends a green streak (it proved nothing either way); the level is
+broken while it is the newest result. Each level names the run that decided
+it, and the table lists failed cluster jobs (a failed teardown too: the
+cluster may still be running) apart from product failures. Non-blocking features, excluded cells and
 cells whose rule is allow_failure or manual never decide a level. Staleness is
 measured against --now, or the newest finish time in the results, never the
 clock: the same inputs always give the same bytes.

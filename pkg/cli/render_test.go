@@ -60,7 +60,7 @@ func TestRenderFormats(t *testing.T) {
 		format string
 		has    []string
 	}{
-		{"markdown", []string{"# Support matrix", "| [Google Kubernetes Engine](#google-kubernetes-engine) | official | ✅ supported |", "**allowed to fail**"}},
+		{"markdown", []string{"# Support matrix", "| [Google Kubernetes Engine](#google-kubernetes-engine) | official | [✅ supported](https://", "**allowed to fail**"}},
 		{"json", []string{`"schema": "supportmatrix/support/v1"`, `"level": "qualifying"`}},
 		{"html", []string{"<!DOCTYPE html>", `<td class="lv-failing"`}},
 	}

@@ -57,8 +57,9 @@ Everything goes under --out (default out/local): out/ (the generated
 pipeline), results.json (the local run history: local runs count there, and
 only there — it is never published), SUPPORT.md (the table from it).
 Exit status: 0 when the run was made and collected, whatever its cells did
-(the table says); with --strict, 1 when a cell failed. 1 when the run could
-not be made.`,
+(the table says); with --strict, 1 when a cell failed or was broken (its
+cluster did not come up, could not be reached, or runs another minor) or a
+cluster job failed (a teardown too). 1 when the run could not be made.`,
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "local", Usage: "run with gitlab-ci-local on this machine (the only mode)", EnvVars: []string{"SUPPORTMATRIX_LOCAL"}},
 			matrixFlag(),
@@ -67,7 +68,7 @@ not be made.`,
 			&cli.StringFlag{Name: "out", Value: "out/local", Usage: "the working `DIR` for the pipeline, the run history and the table", EnvVars: []string{"SUPPORTMATRIX_RUN_OUT"}},
 			&cli.IntFlag{Name: "concurrency", Value: 4, Usage: "at most `N` jobs at once", EnvVars: []string{"SUPPORTMATRIX_RUN_CONCURRENCY"}},
 			rootFlag(),
-			&cli.BoolFlag{Name: "strict", Usage: "exit 1 when a cell failed", EnvVars: []string{"SUPPORTMATRIX_STRICT"}},
+			&cli.BoolFlag{Name: "strict", Usage: "exit 1 when a cell failed or was broken, or a cluster job failed", EnvVars: []string{"SUPPORTMATRIX_STRICT"}},
 		},
 		Action: func(c *cli.Context) error {
 			o := runOptions{Strict: c.Bool("strict"), Local: c.Bool("local"), Matrix: c.String("matrix"), Templates: c.String("templates"), Only: c.String("only"),
@@ -163,8 +164,14 @@ func runLocal(ctx context.Context, env Env, o runOptions) error {
 	fmt.Fprintf(stdout, "%s\n", summary)
 	printLevels(stdout, rep)
 	fmt.Fprintf(stdout, "table: %s\nhistory: %s\n", tablePath, resultsPath)
-	if n := countStatus(run, results.Failed); n > 0 && o.Strict {
-		return Invalid(fmt.Errorf("run: %d %s failed; see %s", n, pluralize("cell", n), tablePath))
+	if o.Strict {
+		// A broken cluster (and a failed teardown) fails --strict too:
+		// it proved nothing, and it is never a pass.
+		failed, broken := countStatus(run, results.Failed), countStatus(run, results.Broken)
+		if failed+broken > 0 || len(run.Infra) > 0 {
+			return Invalid(fmt.Errorf("run: %d %s failed, %d broken, %d cluster %s; see %s",
+				failed, pluralize("cell", failed), broken, len(run.Infra), pluralize("problem", len(run.Infra)), tablePath))
+		}
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package collect
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -39,8 +40,13 @@ type Summary struct {
 	Pipelines int
 	// Jobs is the number of job attempts read, retries included.
 	Jobs int
+	// Cells is the number of cells the run recorded: those it ran, and the
+	// excluded ones of the distribution × minors it ran.
+	Cells int
 	// Statuses counts the run's cells per status.
 	Statuses map[results.Status]int
+	// Infra lists the run's failed cluster jobs (results.Run.Infra).
+	Infra []results.InfraResult
 	// Notes are short remarks, each said once, in a fixed order.
 	Notes []string
 }
@@ -154,7 +160,7 @@ func jobStatus(mj *ManifestJob, attempts []gitlab.Job) (status results.Status, r
 // severity orders statuses from worst to best, to combine the jobs of one
 // cell: a missing result can never hide behind a passing one.
 var severity = []results.Status{
-	results.Failed, results.Canceled, results.NotRun, results.Skipped,
+	results.Failed, results.Broken, results.Canceled, results.NotRun, results.Skipped,
 	results.AllowedFailure, results.Flaky, results.Passed,
 }
 
@@ -170,11 +176,128 @@ type buildInput struct {
 	tests    map[int64]*jobTests // by job id
 }
 
+// chainOf returns the id of the chain a manifest job belongs to: the
+// distribution × minor of a feature chain (gke/1.35), or the upgrade or skew
+// cell whose own chain it is (k3s/1.34->1.35, kind/1.35/nodes-1.32), as
+// generate names them.
+func chainOf(mj *ManifestJob) string {
+	if mj.From != "" || mj.Nodes != "" || (mj.Kind == KindUpgrade && mj.Cell != "") {
+		if mj.Cell != "" {
+			return mj.Cell
+		}
+		return mj.Distribution + "/" + mj.From + "->" + mj.To
+	}
+	if mj.Distribution != "" && mj.Kubernetes != "" {
+		return mj.Distribution + "/" + mj.Kubernetes
+	}
+	return mj.Cell
+}
+
+// clusterStep tells which cluster step a job performs (results.Step*), or
+// "" for feature jobs. The step comes from the job's name as generate
+// writes it; a prepare job named otherwise is a connect job on a permanent
+// cluster and a provision job on an ephemeral one, and any other cleanup
+// job is a teardown.
+func clusterStep(mj *ManifestJob, plan *matrix.Plan) string {
+	if step := mj.ClusterStep(); step != "" {
+		return step
+	}
+	switch {
+	case mj.Kind == KindPrepare && mj.Distribution != "":
+		if plan != nil {
+			for _, c := range plan.Cells {
+				if c.Distribution.ID == mj.Distribution && c.Distribution.Cluster.Type == matrix.ClusterPermanent {
+					return results.StepConnect
+				}
+			}
+		}
+		return results.StepProvision
+	case mj.Kind == KindCleanup && mj.Distribution != "":
+		return results.StepTeardown
+	case mj.Kind == KindUpgrade && mj.Feature == "":
+		return results.StepUpgrade
+	}
+	return ""
+}
+
+// infraFailures lists the failed cluster jobs of the run, in manifest order,
+// with the server version each one saw.
+func infraFailures(in buildInput) []results.InfraResult {
+	var out []results.InfraResult
+	for _, mt := range in.matches {
+		mj := mt.mj
+		step := clusterStep(mj, in.plan)
+		j := mt.newest()
+		if step == "" || j == nil || j.Status != "failed" || j.AllowFailure {
+			continue
+		}
+		ir := results.InfraResult{
+			Chain: chainOf(mj), Step: step, Kubernetes: mj.Kubernetes,
+			JobID: j.ID, JobURL: j.WebURL, FailureReason: j.FailureReason,
+		}
+		switch {
+		case step == results.StepUpgrade:
+			ir.Kubernetes = mj.To
+		case mj.From != "":
+			ir.Kubernetes = mj.From // an upgrade chain's cluster starts at the from-minor
+		case step == results.StepTeardown:
+			ir.Kubernetes = ""
+		}
+		if t := in.tests[j.ID]; t != nil {
+			ir.ServerVersion = t.serverVersion
+		}
+		ir.Reason = infraReason(&ir)
+		out = append(out, ir)
+	}
+	return out
+}
+
+// infraReason says in a phrase what a failed cluster job means for the
+// chain. A server version of another minor says it plainly: the provider
+// upgraded a permanent cluster, or an upgrade did not happen.
+func infraReason(ir *results.InfraResult) string {
+	if m := minorOf(ir.ServerVersion); m != "" && ir.Kubernetes != "" && m != ir.Kubernetes {
+		return fmt.Sprintf("cluster runs %s (%s), not %s", m, ir.ServerVersion, ir.Kubernetes)
+	}
+	switch ir.Step {
+	case results.StepProvision:
+		return "cluster did not come up"
+	case results.StepConnect:
+		return "cluster could not be reached, or failed its checks"
+	case results.StepUpgrade:
+		return "control plane upgrade to " + ir.Kubernetes + " failed"
+	}
+	return "the cluster may still be running (and costing money)"
+}
+
+var minorRE = regexp.MustCompile(`^v?(\d+\.\d+)\.`)
+
+// minorOf returns the minor of a gitVersion ("v1.36.2-gke.1" -> "1.36").
+func minorOf(v string) string {
+	if m := minorRE.FindStringSubmatch(v); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+// unproven reports whether a cell job's status says it never got to prove
+// anything, so that a broken cluster explains it.
+func unproven(s results.Status) bool {
+	return s == results.Skipped || s == results.NotRun || s == results.Canceled
+}
+
 // buildCells decides the status of every cell, in plan order (excluded
 // cells included), then cells the plan does not know in manifest order. It
 // returns the cells, whether some plan cells are absent from the manifest
 // (a partial run), and whether some job had not finished.
-func buildCells(in buildInput) (cells []results.CellResult, partial, incomplete bool) {
+func buildCells(in buildInput) (cells []results.CellResult, infra []results.InfraResult, partial, incomplete bool) {
+	infra = infraFailures(in)
+	breaking := map[string]*results.InfraResult{}
+	for i := range infra {
+		if infra[i].Breaks() && breaking[infra[i].Chain] == nil {
+			breaking[infra[i].Chain] = &infra[i]
+		}
+	}
 	byCell := map[string]*results.CellResult{}
 	var order []string
 	for _, mt := range in.matches {
@@ -185,6 +308,21 @@ func buildCells(in buildInput) (cells []results.CellResult, partial, incomplete 
 		status, reason, running := jobStatus(mj, mt.attempts)
 		incomplete = incomplete || running
 		cr := results.CellResult{Cell: mj.Cell, Kind: cellKind(mj), Status: status, Reason: reason}
+		// A cell whose cluster never came up (or whose own upgrade job
+		// failed) is broken: it proved nothing, and it is not the
+		// product's failure. The cell links the cluster job that failed.
+		if b := breaking[chainOf(mj)]; b != nil && (unproven(status) || (mt.newest() != nil && mt.newest().ID == b.JobID)) {
+			cr.Status, cr.Reason = results.Broken, b.Reason
+			cr.JobID, cr.JobURL, cr.FailureReason, cr.ServerVersion = b.JobID, b.JobURL, b.FailureReason, b.ServerVersion
+			prev := byCell[mj.Cell]
+			if prev == nil {
+				order = append(order, mj.Cell)
+				byCell[mj.Cell] = &cr
+			} else {
+				combine(prev, &cr)
+			}
+			continue
+		}
 		if j := mt.newest(); j != nil {
 			cr.JobID, cr.JobURL = j.ID, j.WebURL
 			cr.Duration = j.Duration
@@ -208,27 +346,45 @@ func buildCells(in buildInput) (cells []results.CellResult, partial, incomplete 
 
 	seen := map[string]bool{}
 	if in.plan != nil {
-		add := func(id, kind string, excluded bool, reason string) {
+		// A partial run (a changed profile, --only) records the excluded
+		// cells of the distribution × minors it ran, and no others: its
+		// counts are the selection's.
+		touched := map[string]bool{}
+		for _, c := range in.plan.Cells {
+			if byCell[c.ID] != nil {
+				touched[c.Distribution.ID+"/"+c.Kubernetes.String()] = true
+			} else if !c.Excluded() {
+				partial = true
+			}
+		}
+		for _, u := range in.plan.Upgrades {
+			partial = partial || byCell[u.ID] == nil
+		}
+		for _, s := range in.plan.Skews {
+			partial = partial || byCell[s.ID] == nil
+		}
+		for _, c := range in.plan.Cells {
+			switch {
+			case byCell[c.ID] != nil:
+				cells = append(cells, *byCell[c.ID])
+				seen[c.ID] = true
+			case c.Excluded() && (!partial || touched[c.Distribution.ID+"/"+c.Kubernetes.String()]):
+				cells = append(cells, results.CellResult{Cell: c.ID, Kind: KindTest, Status: results.Excluded, Reason: c.Reason})
+				seen[c.ID] = true
+			}
+		}
+		var others []string
+		for _, u := range in.plan.Upgrades {
+			others = append(others, u.ID)
+		}
+		for _, s := range in.plan.Skews {
+			others = append(others, s.ID)
+		}
+		for _, id := range others {
 			if c := byCell[id]; c != nil {
 				cells = append(cells, *c)
 				seen[id] = true
-				return
 			}
-			if excluded {
-				cells = append(cells, results.CellResult{Cell: id, Kind: kind, Status: results.Excluded, Reason: reason})
-				seen[id] = true
-				return
-			}
-			partial = true
-		}
-		for _, c := range in.plan.Cells {
-			add(c.ID, KindTest, c.Excluded(), c.Reason)
-		}
-		for _, u := range in.plan.Upgrades {
-			add(u.ID, KindUpgrade, false, "")
-		}
-		for _, s := range in.plan.Skews {
-			add(s.ID, KindSkew, false, "")
 		}
 	}
 	if in.plan == nil && len(in.manifest.Cells) > 0 {
@@ -245,7 +401,7 @@ func buildCells(in buildInput) (cells []results.CellResult, partial, incomplete 
 			cells = append(cells, *byCell[id])
 		}
 	}
-	return cells, partial, incomplete
+	return cells, infra, partial, incomplete
 }
 
 // cellKind is the kind of the cell a manifest job proves: an upgrade cell
@@ -318,22 +474,41 @@ func summarize(run *results.Run, pipelines []gitlab.Pipeline, notes []string) Su
 	for _, c := range run.Cells {
 		s.Statuses[c.Status]++
 	}
+	s.Cells = len(run.Cells)
+	s.Infra = run.Infra
 	return s
 }
 
-// String renders the summary on one line, statuses in SPEC order.
+// String renders the summary on one line: what was read (pipelines and
+// job attempts), then the cells per status in SPEC order, then the failed
+// cluster jobs, each with its reason.
 func (s Summary) String() string {
 	var parts []string
-	for _, st := range []results.Status{results.Passed, results.Failed, results.Flaky, results.AllowedFailure,
-		results.Skipped, results.Canceled, results.NotRun, results.Excluded, results.Stale} {
+	for _, st := range results.Statuses {
 		if n := s.Statuses[st]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n, st))
 		}
 	}
-	if len(parts) == 0 {
-		parts = append(parts, "no cells")
+	cells := "no cells"
+	if len(parts) > 0 {
+		cells = fmt.Sprintf("%d %s: %s", s.Cells, plural("cell", s.Cells), strings.Join(parts, ", "))
 	}
-	return fmt.Sprintf("%d pipelines, %d jobs: %s", s.Pipelines, s.Jobs, strings.Join(parts, ", "))
+	out := fmt.Sprintf("%d %s, %d %s; %s", s.Pipelines, plural("pipeline", s.Pipelines), s.Jobs, plural("job", s.Jobs), cells)
+	if len(s.Infra) > 0 {
+		var probs []string
+		for _, i := range s.Infra {
+			probs = append(probs, fmt.Sprintf("%s %s failed: %s", i.Chain, i.Step, i.Reason))
+		}
+		out += fmt.Sprintf("; %d cluster %s: %s", len(s.Infra), plural("problem", len(s.Infra)), strings.Join(probs, "; "))
+	}
+	return out
+}
+
+func plural(word string, n int) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
 }
 
 func cmpInt64(a, b int64) int {

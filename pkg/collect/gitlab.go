@@ -76,8 +76,8 @@ func Pipeline(ctx context.Context, api API, pipelineID int64, opts Options) (res
 	}
 
 	root := pipelines[0]
-	cells, partial, incomplete := buildCells(buildInput{
-		manifest: opts.Manifest, plan: opts.Plan, matches: matches, tests: attributeReports(matches, reports),
+	cells, infra, partial, incomplete := buildCells(buildInput{
+		manifest: opts.Manifest, plan: opts.Plan, matches: matches, tests: attributeReports(matches, reports, opts.Plan),
 	})
 	run := results.Run{
 		Pipeline:   root.ID,
@@ -92,6 +92,7 @@ func Pipeline(ctx context.Context, api API, pipelineID int64, opts Options) (res
 		CreatedAt:  root.CreatedAt.UTC(),
 		FinishedAt: finishedAt(matches),
 		Cells:      cells,
+		Infra:      infra,
 	}
 	if run.FinishedAt.IsZero() {
 		run.FinishedAt = run.CreatedAt

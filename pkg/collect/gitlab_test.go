@@ -208,7 +208,9 @@ func TestPipelineEveryOutcome(t *testing.T) {
 		"kind/1.36/deploy":   results.Passed,
 		"kind/1.36/runner":   results.Passed,
 		"kind/1.36/terminal": results.Passed,
-		"kind/1.35->1.36":    results.Failed,
+		// A failed control-plane upgrade is the cluster's failure, not
+		// the product's: broken (SPEC), recorded in run.Infra too.
+		"kind/1.35->1.36": results.Broken,
 	}
 	if len(run.Cells) != len(want) {
 		t.Errorf("got %d cells, want %d", len(run.Cells), len(want))
@@ -405,9 +407,11 @@ func TestPipelineRunMetadata(t *testing.T) {
 			if !strings.Contains(strings.Join(sum.Notes, "\n"), "still running") {
 				t.Errorf("notes %q should say the pipeline is still running", sum.Notes)
 			}
-			// Excluded cells are listed even in a partial run.
-			if c := run.Cell("gke/1.35/terminal"); c == nil || c.Status != results.Excluded || c.Reason == "" {
-				t.Errorf("excluded cell: %+v", c)
+			// A partial run lists the excluded cells of the
+			// distribution × minors it ran, and no others: its counts
+			// are the selection's.
+			if c := run.Cell("gke/1.35/terminal"); c != nil {
+				t.Errorf("excluded cell outside the run's chains: %+v", c)
 			}
 		})
 	}

@@ -137,7 +137,7 @@ func Local(res *localci.Result, opts LocalOptions) (results.Run, Summary, error)
 	tests := map[int64]*jobTests{}
 	for _, mt := range matches {
 		j := mt.newest()
-		if j == nil || !mt.mj.IsCellJob() || junit[j.ID] == nil {
+		if j == nil || (!mt.mj.IsCellJob() && clusterStep(mt.mj, opts.Plan) == "") || junit[j.ID] == nil {
 			continue
 		}
 		cases, err := readJUnitFiles(junit[j.ID])
@@ -146,12 +146,12 @@ func Local(res *localci.Result, opts LocalOptions) (results.Run, Summary, error)
 		}
 		tests[j.ID] = tally(cases)
 	}
-	cells, partial, incomplete := buildCells(buildInput{manifest: opts.Manifest, plan: opts.Plan, matches: matches, tests: tests})
+	cells, infra, partial, incomplete := buildCells(buildInput{manifest: opts.Manifest, plan: opts.Plan, matches: matches, tests: tests})
 	t := opts.Time.UTC()
 	run := results.Run{
 		Pipeline: opts.ID, Source: opts.Source, Ref: opts.Ref, SHA: opts.SHA, Local: true,
 		Partial: partial, Incomplete: incomplete, TestReport: true,
-		CreatedAt: t, FinishedAt: t, Cells: cells,
+		CreatedAt: t, FinishedAt: t, Cells: cells, Infra: infra,
 	}
 	var notes []string
 	notes = append(notes, res.Warnings...)

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"gitlab.com/supportmatrix/supportmatrix/pkg/gitlab"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/results"
 )
 
@@ -109,7 +110,12 @@ func belongsTo(classname string, mj *ManifestJob) bool {
 // belongs to any job and the group has a single cell job, every case is
 // that job's. The suite's server version goes to every cell job of the
 // group when the suite reports a single one (one cluster per chain).
-func attributeReports(matches []match, reports map[int64]*gitlab.TestReport) map[int64]*jobTests {
+//
+// A cluster job (provision, connect, upgrade, teardown) gets the server
+// version alone, from a suite named after it, or from its group's suite
+// when that reports a single version: what the cluster ran when the job
+// failed.
+func attributeReports(matches []match, reports map[int64]*gitlab.TestReport, plan *matrix.Plan) map[int64]*jobTests {
 	out := map[int64]*jobTests{}
 	type cellJob struct {
 		job *gitlab.Job
@@ -183,6 +189,29 @@ func attributeReports(matches []match, reports map[int64]*gitlab.TestReport) map
 			if t != nil {
 				out[cj.job.ID] = t
 			}
+		}
+	}
+	for i := range matches {
+		mt := &matches[i]
+		j := mt.newest()
+		if mt.pipeline == nil || j == nil || mt.mj.IsCellJob() || clusterStep(mt.mj, plan) == "" || reports[mt.pipeline.ID] == nil {
+			continue
+		}
+		versions := map[string]bool{}
+		var version string
+		for _, s := range reports[mt.pipeline.ID].Suites {
+			if s.Name != j.Name && s.Name != groupName(j.Name) {
+				continue
+			}
+			for _, tc := range s.Cases {
+				if v := serverVersion(&tc); v != "" {
+					versions[v] = true
+					version = v
+				}
+			}
+		}
+		if len(versions) == 1 {
+			out[j.ID] = &jobTests{serverVersion: version}
 		}
 	}
 	return out

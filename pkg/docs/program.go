@@ -403,8 +403,8 @@ func (a *Audit) policy(b *bytes.Buffer) {
 			fmt.Fprintf(b, "- `%s`: %s;\n", r, requirementText(r))
 		}
 		if p != nil {
-			fmt.Fprintf(b, "- every blocking feature passed in the last %d consecutive counting %s on that minor;\n", p.GreenRuns, plural("run", p.GreenRuns))
-			fmt.Fprintf(b, "- the newest result of every blocking feature is at most %s old; an older one makes the minor `stale`, a newer failure makes it `failing`.\n", p.MaxAge.Text)
+			fmt.Fprintf(b, "- every blocking feature passed in the last %d consecutive counting %s on that minor (a run whose cluster did not come up, was unreachable or ran another minor neither counts nor breaks the streak: it proved nothing);\n", p.GreenRuns, plural("run", p.GreenRuns))
+			fmt.Fprintf(b, "- the newest result of every blocking feature is at most %s old; an older one makes the minor `stale`, a newer failure makes it `failing`, a newer broken cluster makes it `broken`.\n", p.MaxAge.Text)
 		}
 		b.WriteString("\n")
 	}

@@ -2,6 +2,7 @@ package generate
 
 import (
 	"fmt"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 
@@ -65,6 +66,22 @@ func (j *ManifestJob) IsCellJob() bool {
 		return false
 	}
 	return j.Cell != ""
+}
+
+// ClusterStep tells which cluster step a chain's job performs, from the
+// step its name ends with: "provision", "connect", "upgrade" or "teardown"
+// (the values results.Step* record); "" for feature, wait and trigger jobs.
+// collect uses it to record a failed cluster job apart from a product
+// failure.
+func (j *ManifestJob) ClusterStep() string {
+	for step, word := range map[string]string{
+		stepProvision: "provision", stepConnect: "connect", stepUpgrade: "upgrade", stepTeardown: "teardown",
+	} {
+		if strings.HasSuffix(j.Name, ": ["+step+"]") {
+			return word
+		}
+	}
+	return ""
 }
 
 // kv is one CI variable.

@@ -62,6 +62,7 @@ var statusMark = map[results.Status]string{
 	results.NotRun:         "⬜ not run",
 	results.Excluded:       "➖ excluded",
 	results.Stale:          "⌛ stale",
+	results.Broken:         "🚧 broken",
 }
 
 // NoteBody is the merge request note: the plan (what the change adds,
@@ -98,6 +99,13 @@ func NoteBody(plan string, run *results.Run) string {
 		if c.ServerVersion != "" {
 			detail = strings.TrimSpace(detail + " server " + c.ServerVersion)
 		}
+		if c.Status == results.Broken {
+			// The reason names the cluster's version already.
+			detail = c.Reason
+			if c.FailureReason != "" {
+				detail += " (" + c.FailureReason + ")"
+			}
+		}
 		rows = append(rows, fmt.Sprintf("| `%s` | %s | %s | %s |", c.Cell, statusMark[c.Status], job, detail))
 	}
 	if ran == 0 {
@@ -105,7 +113,7 @@ func NoteBody(plan string, run *results.Run) string {
 		return b.String()
 	}
 	var parts []string
-	for _, s := range []results.Status{results.Passed, results.Flaky, results.Failed, results.AllowedFailure, results.Skipped, results.Canceled, results.NotRun, results.Stale} {
+	for _, s := range results.Statuses {
 		if counts[s] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", counts[s], strings.ReplaceAll(string(s), "_", " ")))
 		}
@@ -114,5 +122,15 @@ func NoteBody(plan string, run *results.Run) string {
 	b.WriteString("| Cell | Status | Job | Detail |\n| --- | --- | --- | --- |\n")
 	b.WriteString(strings.Join(rows, "\n"))
 	b.WriteString("\n")
+	if len(run.Infra) > 0 {
+		b.WriteString("\n#### Cluster problems (not product failures)\n\n")
+		for _, i := range run.Infra {
+			fmt.Fprintf(&b, "- `%s`: %s failed: %s", i.Chain, i.Step, i.Reason)
+			if i.JobURL != "" {
+				fmt.Fprintf(&b, " ([job](%s))", i.JobURL)
+			}
+			b.WriteString("\n")
+		}
+	}
 	return b.String()
 }

@@ -19,6 +19,7 @@ var levelColors = map[report.Level]string{
 	report.Deprecated:    "#9a6700",
 	report.Failing:       "#cf222e",
 	report.Stale:         "#57606a",
+	report.Broken:        "#bc4c00",
 	report.Untested:      "#d0d7de",
 	report.NotApplicable: "#f6f8fa",
 }

@@ -87,7 +87,7 @@ func TestHTMLInChromium(t *testing.T) {
 		"Google Kubernetes Engine official supported supported supported",
 		"Amazon Elastic Kubernetes Service official stale qualifying failing",
 		"Red Hat OpenShift Container Platform beta failing 4.21 beta 4.22 n/a",
-		"kind (Kubernetes in Docker) community n/a community untested",
+		"kind (Kubernetes in Docker) community n/a community broken",
 	}
 	pos := 0
 	for _, w := range wants {
@@ -108,7 +108,7 @@ func TestHTMLInChromium(t *testing.T) {
 		"lv-supported": "rgb(26, 127, 55)",
 		"lv-failing":   "rgb(207, 34, 46)",
 		"lv-stale":     "rgb(87, 96, 106)",
-		"lv-untested":  "rgb(208, 215, 222)",
+		"lv-broken":    "rgb(188, 76, 0)",
 	}
 	got := map[string]string{}
 	for _, line := range strings.Split(strings.TrimSpace(colours), "\n") {

@@ -54,12 +54,21 @@ type rowView struct {
 	Exceptions                            []exception
 	Settings                              []string
 	Upgrades, Skews                       []otherView
+	Infra                                 []infraView
+}
+
+// infraView is a failed cluster job: what failed, and links to its run
+// and job.
+type infraView struct {
+	Text, Run, RunURL, JobURL string
 }
 
 type gridView struct {
 	Minor, Class, Label, Release, Reason, Green, Verified, VerifiedURL string
-	History                                                            []squareView
-	HistoryLabel                                                       string
+	// Decided names the run that decided the level; DecidedURL links it.
+	Decided, DecidedURL string
+	History             []squareView
+	HistoryLabel        string
 }
 
 type squareView struct {
@@ -108,7 +117,13 @@ func newView(r *report.Report) view {
 		for _, ver := range d.Versions {
 			g := gridView{Minor: ver.Kubernetes.String(), Class: levelClass(ver.Level), Label: string(ver.Level), Release: ver.ReleaseName, Reason: line(ver.Reason)}
 			if ver.GreenRunsRequired > 0 {
-				g.Green = fmt.Sprintf("%d of %d green runs", min(ver.GreenRuns, ver.GreenRunsRequired), ver.GreenRunsRequired)
+				g.Green = fmt.Sprintf("%d of %d green runs", ver.GreenRuns, ver.GreenRunsRequired)
+			}
+			if ver.DecidedBy != nil {
+				g.Decided = runText(ver.DecidedBy)
+				if linkable(ver.DecidedBy.URL) {
+					g.DecidedURL = ver.DecidedBy.URL
+				}
 			}
 			if ver.LastVerified != nil {
 				g.Verified = ver.LastVerified.FinishedAt.UTC().Format("2006-01-02") + ", " + ver.LastVerified.Name()
@@ -151,6 +166,16 @@ func newView(r *report.Report) view {
 		}
 		for _, c := range d.Skews {
 			row.Skews = append(row.Skews, otherView{Label: c.Label, Status: statusOf(c), Run: runText(c.Run)})
+		}
+		for _, i := range d.Infra() {
+			iv := infraView{Text: infraText(i), Run: i.Run.Name()}
+			if linkable(i.Run.URL) {
+				iv.RunURL = i.Run.URL
+			}
+			if linkable(i.JobURL) {
+				iv.JobURL = i.JobURL
+			}
+			row.Infra = append(row.Infra, iv)
 		}
 		v.Rows = append(v.Rows, row)
 	}
@@ -221,7 +246,7 @@ th{background:#f6f8fa;text-align:left}caption{text-align:left;font-weight:600;pa
 ul.legend{list-style:none;padding:0;columns:2}ul.legend li{margin:.15rem 0}
 .req-met strong{color:#116329}.req-missing strong{color:#a40e26}
 .grid td.tier{text-align:left}
-.o-passed{background:#1a7f37}.o-failed{background:#cf222e}.o-incomplete{background:#d0d7de}
+.o-passed{background:#1a7f37}.o-failed{background:#cf222e}.o-incomplete{background:#d0d7de}.o-broken{background:#bc4c00}
 `)
 	for _, l := range report.Levels {
 		fg := "#fff"
@@ -254,6 +279,8 @@ func squareColor(s results.Status) string {
 		return "#fb8f44"
 	case results.Stale:
 		return "#57606a"
+	case results.Broken:
+		return "#bc4c00"
 	}
 	return "#d0d7de"
 }
@@ -273,6 +300,8 @@ func statusColors(s results.Status) (string, string) {
 		return "#f6f8fa", "#57606a"
 	case results.Stale:
 		return "#eaeef2", "#424a53"
+	case results.Broken:
+		return "#ffe2cc", "#762c00"
 	}
 	return "#ffffff", "#57606a"
 }
@@ -298,7 +327,7 @@ var page = template.Must(template.New("page").Funcs(template.FuncMap{"css": css}
 <tbody>
 {{- range .Rows}}
 <tr><th scope="row"><a href="#d-{{.ID}}">{{.Name}}</a></th><td class="tier">{{.Tier}}</td>
-{{- range .Grid}}<td class="{{.Class}}" title="{{.Reason}}"><span class="lvl">{{.Label}}</span>{{if .Release}}<span class="rel">{{.Release}}</span>{{end}}{{if .History}}<span class="hist" role="img" aria-label="{{.HistoryLabel}}">{{range .History}}{{if .URL}}<a class="{{.Class}}" href="{{.URL}}" title="{{.Title}}"></a>{{else}}<span class="{{.Class}}" title="{{.Title}}"></span>{{end}}{{end}}</span>{{end}}</td>{{end}}</tr>
+{{- range .Grid}}<td class="{{.Class}}" title="{{.Reason}}"><span class="lvl">{{if .DecidedURL}}<a href="{{.DecidedURL}}">{{.Label}}</a>{{else}}{{.Label}}{{end}}</span>{{if .Release}}<span class="rel">{{.Release}}</span>{{end}}{{if .History}}<span class="hist" role="img" aria-label="{{.HistoryLabel}}">{{range .History}}{{if .URL}}<a class="{{.Class}}" href="{{.URL}}" title="{{.Title}}"></a>{{else}}<span class="{{.Class}}" title="{{.Title}}"></span>{{end}}{{end}}</span>{{end}}</td>{{end}}</tr>
 {{- end}}
 </tbody>
 </table>
@@ -309,7 +338,7 @@ var page = template.Must(template.New("page").Funcs(template.FuncMap{"css": css}
 <li><span class="swatch {{.Class}}"></span><strong>{{.Label}}</strong>: {{.Meaning}}</li>
 {{- end}}
 </ul>
-<p>The squares under each level show the newest counting runs, oldest first: <span class="swatch o-passed"></span>every blocking feature passed, <span class="swatch o-failed"></span>a blocking feature failed, <span class="swatch o-incomplete"></span>incomplete. Hover a square for its pipeline.</p>
+<p>Each level links the run that decided it. The squares under each level show the newest counting runs, oldest first: <span class="swatch o-passed"></span>every blocking feature passed, <span class="swatch o-failed"></span>a blocking feature failed, <span class="swatch o-broken"></span>the cluster did not come up, <span class="swatch o-incomplete"></span>incomplete. Hover a square for its pipeline.</p>
 <ul class="legend">
 {{- range .Statuses}}
 <li><span class="swatch {{.Class}}"></span><strong>{{.Label}}</strong>: {{.Meaning}}</li>
@@ -354,9 +383,17 @@ var page = template.Must(template.New("page").Funcs(template.FuncMap{"css": css}
 </table>
 <ul>
 {{- range .Offered}}
-<li>{{.Minor}}: <strong>{{.Label}}</strong>: {{.Reason}}</li>
+<li>{{.Minor}}: <strong>{{.Label}}</strong>: {{.Reason}}{{if .DecidedURL}} (decided by <a href="{{.DecidedURL}}">{{.Decided}}</a>){{else if .Decided}} (decided by {{.Decided}}){{end}}</li>
 {{- end}}
 </ul>
+{{- if .Infra}}
+<h3>Cluster problems in the newest runs (not product failures)</h3>
+<ul>
+{{- range .Infra}}
+<li>{{.Text}}, in {{if .RunURL}}<a href="{{.RunURL}}">{{.Run}}</a>{{else}}{{.Run}}{{end}}{{if .JobURL}} (<a href="{{.JobURL}}">job</a>){{end}}</li>
+{{- end}}
+</ul>
+{{- end}}
 {{- else}}
 <p>Offers none of the matrix's Kubernetes minors.</p>
 {{- end}}

@@ -17,8 +17,10 @@ const SupportSchema = "supportmatrix/support/v1"
 // and a feature's id, status and job_url; the other fields add the evidence
 // the Markdown table shows and are omitted when empty.
 type supportJSON struct {
-	Schema        string     `json:"schema"`
-	MeasuredAt    string     `json:"measured_at,omitempty"`
+	Schema     string `json:"schema"`
+	MeasuredAt string `json:"measured_at,omitempty"`
+	// Local marks a local view: local runs decided it; never published.
+	Local         bool       `json:"local,omitempty"`
 	LastRun       *runJSON   `json:"last_run,omitempty"`
 	Kubernetes    []kubeJSON `json:"kubernetes"`
 	Distributions []distJSON `json:"distributions"`
@@ -65,6 +67,20 @@ type versionJSON struct {
 	GreenRuns         int           `json:"green_runs"`
 	GreenRunsRequired int           `json:"green_runs_required,omitempty"`
 	LastVerified      *runJSON      `json:"last_verified,omitempty"`
+	DecidedBy         *runJSON      `json:"decided_by,omitempty"`
+	Infra             []infraJSON   `json:"infra,omitempty"`
+}
+
+// infraJSON is a failed cluster job: the chain, the step, why, and the run
+// and job it happened in.
+type infraJSON struct {
+	Chain         string   `json:"chain"`
+	Step          string   `json:"step"`
+	Reason        string   `json:"reason"`
+	ServerVersion string   `json:"server_version,omitempty"`
+	FailureReason string   `json:"failure_reason,omitempty"`
+	JobURL        string   `json:"job_url,omitempty"`
+	Run           *runJSON `json:"run"`
 }
 
 type featureJSON struct {
@@ -79,12 +95,13 @@ type cellJSON struct {
 	ID     string         `json:"id"`
 	Status results.Status `json:"status"`
 	JobURL string         `json:"job_url"`
+	Infra  []infraJSON    `json:"infra,omitempty"`
 }
 
 // JSON renders the support table as JSON (schema supportmatrix/support/v1),
 // indented by two spaces with a trailing newline.
 func JSON(r *report.Report) []byte {
-	out := supportJSON{Schema: SupportSchema, LastRun: runOf(r.LastRun), Kubernetes: []kubeJSON{}, Distributions: []distJSON{}}
+	out := supportJSON{Schema: SupportSchema, Local: r.Local, LastRun: runOf(r.LastRun), Kubernetes: []kubeJSON{}, Distributions: []distJSON{}}
 	if !r.Now.IsZero() {
 		out.MeasuredAt = stamp(r.Now)
 	}
@@ -108,7 +125,7 @@ func JSON(r *report.Report) []byte {
 				Kubernetes: v.Kubernetes.String(), Level: v.Level, Features: []featureJSON{},
 				ReleaseName: v.ReleaseName, Reason: v.Reason,
 				GreenRuns: v.GreenRuns, GreenRunsRequired: v.GreenRunsRequired,
-				LastVerified: runOf(v.LastVerified),
+				LastVerified: runOf(v.LastVerified), DecidedBy: runOf(v.DecidedBy), Infra: infraOf(v.Infra),
 			}
 			for _, c := range v.Cells {
 				fj := featureJSON{ID: c.Feature.ID, Status: c.Status, JobURL: c.JobURL, Blocking: c.Feature.Blocking}
@@ -120,10 +137,10 @@ func JSON(r *report.Report) []byte {
 			dj.Versions = append(dj.Versions, vj)
 		}
 		for _, c := range d.Upgrades {
-			dj.Upgrades = append(dj.Upgrades, cellJSON{ID: c.ID, Status: c.Status, JobURL: c.JobURL})
+			dj.Upgrades = append(dj.Upgrades, cellJSON{ID: c.ID, Status: c.Status, JobURL: c.JobURL, Infra: infraOf(c.Infra)})
 		}
 		for _, c := range d.Skews {
-			dj.Skews = append(dj.Skews, cellJSON{ID: c.ID, Status: c.Status, JobURL: c.JobURL})
+			dj.Skews = append(dj.Skews, cellJSON{ID: c.ID, Status: c.Status, JobURL: c.JobURL, Infra: infraOf(c.Infra)})
 		}
 		out.Distributions = append(out.Distributions, dj)
 	}
@@ -143,6 +160,17 @@ func runOf(r *report.RunRef) *runJSON {
 		return nil
 	}
 	return &runJSON{Pipeline: r.Pipeline, URL: r.URL, Source: r.Source, Ref: r.Ref, Local: r.Local, FinishedAt: stamp(r.FinishedAt)}
+}
+
+func infraOf(in []report.Infra) []infraJSON {
+	var out []infraJSON
+	for _, i := range in {
+		out = append(out, infraJSON{
+			Chain: i.Chain, Step: i.Step, Reason: i.Reason, ServerVersion: i.ServerVersion,
+			FailureReason: i.FailureReason, JobURL: i.JobURL, Run: runOf(&i.Run),
+		})
+	}
+	return out
 }
 
 func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }

@@ -52,6 +52,10 @@ func Markdown(r *report.Report) []byte {
 		fmt.Fprintf(&b, "| %s | %s |", name, d.Tier)
 		for _, v := range d.Versions {
 			s := levelLabel(v.Level)
+			if v.DecidedBy != nil && linkable(v.DecidedBy.URL) {
+				// Each level links the run that decided it.
+				s = fmt.Sprintf("[%s](%s)", s, v.DecidedBy.URL)
+			}
 			if v.ReleaseName != "" {
 				s += "<br><sub>" + cell(v.ReleaseName) + "</sub>"
 			}
@@ -150,7 +154,7 @@ func distribution(b *bytes.Buffer, d *report.Distribution) {
 	if d.Tier == matrix.TierOfficial {
 		b.WriteString("| Green runs |")
 		for _, v := range vs {
-			fmt.Fprintf(b, " %d of %d |", min(v.GreenRuns, v.GreenRunsRequired), v.GreenRunsRequired)
+			fmt.Fprintf(b, " %d of %d |", v.GreenRuns, v.GreenRunsRequired)
 		}
 		b.WriteString("\n")
 	}
@@ -162,7 +166,21 @@ func distribution(b *bytes.Buffer, d *report.Distribution) {
 
 	b.WriteString("Why each level:\n\n")
 	for _, v := range vs {
-		fmt.Fprintf(b, "- %s: %s: %s\n", v.Kubernetes, levelLabel(v.Level), line(v.Reason))
+		fmt.Fprintf(b, "- %s: %s: %s", v.Kubernetes, levelLabel(v.Level), line(v.Reason))
+		if v.DecidedBy != nil {
+			fmt.Fprintf(b, " (decided by %s)", verified(v.DecidedBy))
+		}
+		b.WriteString("\n")
+	}
+	if infra := d.Infra(); len(infra) > 0 {
+		b.WriteString("\nCluster problems in the newest runs (not product failures):\n\n")
+		for _, i := range infra {
+			fmt.Fprintf(b, "- %s, in %s", infraText(i), runLink(&i.Run))
+			if linkable(i.JobURL) {
+				fmt.Fprintf(b, " ([job](%s))", i.JobURL)
+			}
+			b.WriteString("\n")
+		}
 	}
 
 	if ex := exceptions(d); len(ex) > 0 {
@@ -208,6 +226,14 @@ func statusCell(c *report.Cell) string {
 	return s
 }
 
+// runLink names a run, linked to its pipeline when it has a web URL.
+func runLink(r *report.RunRef) string {
+	if linkable(r.URL) {
+		return fmt.Sprintf("[%s](%s)", r.Name(), r.URL)
+	}
+	return r.Name()
+}
+
 // verified names a run by its date, linked to its pipeline.
 func verified(r *report.RunRef) string {
 	if r == nil {
@@ -223,18 +249,22 @@ func verified(r *report.RunRef) string {
 // lastRunSentence says which run last verified the table and when levels
 // were measured.
 func lastRunSentence(r *report.Report, markdown bool) string {
+	s := ""
+	if r.Local {
+		s = "Local view: local runs decide these levels as scheduled runs would; this table is never published. "
+	}
 	if r.LastRun == nil {
-		return "No counting run has been collected yet: every offered minor is untested."
+		return strings.TrimSpace(s + "No counting run has been collected yet: every offered minor is untested. " + judgedText(r))
 	}
 	name := r.LastRun.Name()
 	if markdown && linkable(r.LastRun.URL) {
 		name = fmt.Sprintf("[%s](%s)", name, r.LastRun.URL)
 	}
-	s := fmt.Sprintf("Last verified by %s (%s", name, orDash(r.LastRun.Source))
+	s += fmt.Sprintf("Last verified by %s (%s", name, orDash(r.LastRun.Source))
 	if r.LastRun.Ref != "" {
 		s += " on " + r.LastRun.Ref
 	}
-	s += fmt.Sprintf("), finished %s. Levels measured at %s.", report.FormatTime(r.LastRun.FinishedAt), report.FormatTime(r.Now))
+	s += fmt.Sprintf("), finished %s. %s", report.FormatTime(r.LastRun.FinishedAt), judgedText(r))
 	return s
 }
 

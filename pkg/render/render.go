@@ -9,6 +9,7 @@
 package render
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -27,15 +28,13 @@ var levelIcons = map[report.Level]string{
 	report.Deprecated:    "🔻",
 	report.Failing:       "❌",
 	report.Stale:         "💤",
+	report.Broken:        "🚧",
 	report.Untested:      "❔",
 	report.NotApplicable: "➖",
 }
 
 // statuses lists the cell statuses in legend order.
-var statuses = []results.Status{
-	results.Passed, results.Failed, results.Flaky, results.AllowedFailure, results.Skipped,
-	results.Canceled, results.NotRun, results.Excluded, results.Stale,
-}
+var statuses = results.Statuses
 
 var statusIcons = map[results.Status]string{
 	results.Passed:         "✅",
@@ -47,6 +46,7 @@ var statusIcons = map[results.Status]string{
 	results.NotRun:         "⬜",
 	results.Excluded:       "➖",
 	results.Stale:          "💤",
+	results.Broken:         "🚧",
 }
 
 var statusMeaning = map[results.Status]string{
@@ -59,6 +59,7 @@ var statusMeaning = map[results.Status]string{
 	results.NotRun:         "the job did not run, or a manual job was not played",
 	results.Excluded:       "not tested on purpose (see the exclusions)",
 	results.Stale:          "the newest result is older than the policy's max_age",
+	results.Broken:         "the cluster did not come up, could not be reached, or runs another minor: nothing was proven (not a product failure)",
 }
 
 // statusText is a status as people read it: "not run", "allowed failure".
@@ -236,6 +237,30 @@ func minorRanges(d *report.Distribution, level report.Level) string {
 	}
 	flush()
 	return strings.Join(parts, ", ")
+}
+
+// infraText says what a failed cluster job did, for lists and titles:
+// "gke/1.35: connect failed: cluster runs 1.36 (v1.36.2), not 1.35".
+func infraText(i report.Infra) string {
+	s := fmt.Sprintf("%s: %s failed: %s", i.Chain, i.Step, line(i.Reason))
+	if i.FailureReason != "" {
+		s += " (" + i.FailureReason + ")"
+	}
+	return s
+}
+
+// judgedText says when the levels were judged and, when no time was
+// given, that it is the newest result's; "" when there is no time at all
+// (no result and no --now).
+func judgedText(r *report.Report) string {
+	if r.Now.IsZero() {
+		return ""
+	}
+	s := "Levels judged at " + report.FormatTime(r.Now)
+	if !r.NowGiven {
+		s += " (the newest result's time: render --now, or CI_PIPELINE_CREATED_AT in CI, judges at another)"
+	}
+	return s + "."
 }
 
 // policyText describes the distribution's policy in one sentence.

@@ -49,7 +49,7 @@ func TestFixtureLevels(t *testing.T) {
 		"gke":       {report.Supported, report.Supported, report.Supported},
 		"eks":       {report.Stale, report.Qualifying, report.Failing},
 		"openshift": {report.Failing, report.Beta, report.NotApplicable},
-		"kind":      {report.NotApplicable, report.Community, report.Untested},
+		"kind":      {report.NotApplicable, report.Community, report.Broken},
 	}
 	for _, d := range r.Distributions {
 		for i, v := range d.Versions {

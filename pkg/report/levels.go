@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -108,14 +109,38 @@ func (b *builder) fresh(t time.Time, maxAge time.Duration) bool {
 // passing reports whether a recorded status counts as a pass for levels.
 func passing(s results.Status) bool { return s == results.Passed || s == results.Flaky }
 
-// decisive reports whether a recorded status decides a level.
-func decisive(s results.Status) bool { return passing(s) || s == results.Failed }
+// decisive reports whether a recorded status decides a level: a pass, a
+// failure, or a broken cluster (which proves nothing, so it supersedes an
+// older pass: a level never rests on results the cluster could not repeat).
+func decisive(s results.Status) bool { return passing(s) || s == results.Failed || s == results.Broken }
 
 // evidence is a deciding cell's decisive result.
 type evidence struct {
 	cell   *Cell
-	status results.Status // passed, flaky or failed; "" when none
+	status results.Status // passed, flaky, failed or broken; "" when none
+	reason string         // the recorded reason (a broken cluster's)
 	run    *results.Run
+}
+
+// infra returns the failed cluster jobs of chain in the newest deciding run
+// that recorded one of cells or a cluster failure of chain.
+func (b *builder) infra(chain string, cells []*Cell) []Infra {
+	for i := range b.counting {
+		run := &b.counting[i]
+		found := len(run.InfraFor(chain)) > 0
+		for _, c := range cells {
+			found = found || b.cell(i, c.ID) != nil
+		}
+		if !found {
+			continue
+		}
+		var out []Infra
+		for _, ir := range run.InfraFor(chain) {
+			out = append(out, Infra{Run: refOf(run), InfraResult: ir})
+		}
+		return out
+	}
+	return nil
 }
 
 // level decides a distribution × minor's level; see the package comment.
@@ -129,7 +154,7 @@ func (b *builder) level(d *Distribution, v *Version) {
 	if d.Tier == matrix.TierOfficial {
 		v.GreenRunsRequired = d.Policy.GreenRuns
 	}
-	v.GreenRuns, v.History = b.streak(deciding)
+	v.GreenRuns, v.History = b.streak(deciding, v.GreenRunsRequired)
 	if len(deciding) == 0 {
 		v.Level = Untested
 		v.Reason = fmt.Sprintf("no blocking feature runs on Kubernetes %s", v.Kubernetes)
@@ -142,28 +167,49 @@ func (b *builder) level(d *Distribution, v *Version) {
 		for j := range b.counting {
 			run := &b.counting[j]
 			if cr := b.cell(j, c.ID); cr != nil && decisive(cr.Status) {
-				ev[i].status, ev[i].run = cr.Status, run
+				ev[i].status, ev[i].reason, ev[i].run = cr.Status, cr.Reason, run
 				break
 			}
 		}
-		if r := ev[i].run; r != nil && (v.LastVerified == nil || r.FinishedAt.After(v.LastVerified.FinishedAt)) {
+		if r := ev[i].run; r != nil && passing(ev[i].status) && (v.LastVerified == nil || r.FinishedAt.After(v.LastVerified.FinishedAt)) {
 			ref := refOf(r)
 			v.LastVerified = &ref
 		}
 	}
 
-	var failedFresh, stale, never []string
+	var failedFresh, brokenFresh, stale, never []string
+	var failedRun, brokenRun, staleRun *results.Run
 	for _, e := range ev {
 		switch {
 		case e.run == nil:
 			never = append(never, e.cell.Label)
 		case !b.fresh(e.run.FinishedAt, d.Policy.MaxAge):
-			stale = append(stale, fmt.Sprintf("%s (last verified %s in %s)", e.cell.Label, FormatTime(e.run.FinishedAt), pipelineName(e.run)))
+			stale = append(stale, fmt.Sprintf("%s (last %s %s in %s)", e.cell.Label, verb(e.status), FormatTime(e.run.FinishedAt), pipelineName(e.run)))
+			if staleRun == nil || e.run.FinishedAt.Before(staleRun.FinishedAt) {
+				staleRun = e.run
+			}
 		case e.status == results.Failed:
 			failedFresh = append(failedFresh, fmt.Sprintf("%s failed in %s", e.cell.Label, pipelineName(e.run)))
+			if failedRun == nil || e.run.FinishedAt.After(failedRun.FinishedAt) {
+				failedRun = e.run
+			}
+		case e.status == results.Broken:
+			why := fmt.Sprintf("%s in %s", orText(e.reason, "cluster did not come up"), pipelineName(e.run))
+			if !slices.Contains(brokenFresh, why) {
+				brokenFresh = append(brokenFresh, why)
+			}
+			if brokenRun == nil || e.run.FinishedAt.After(brokenRun.FinishedAt) {
+				brokenRun = e.run
+			}
 		}
 	}
 	v.Fresh = len(never) == 0 && len(stale) == 0
+	decided := func(r *results.Run) {
+		if r != nil {
+			ref := refOf(r)
+			v.DecidedBy = &ref
+		}
+	}
 	switch {
 	case len(never) == len(ev):
 		v.Level = Untested
@@ -171,15 +217,40 @@ func (b *builder) level(d *Distribution, v *Version) {
 	case len(failedFresh) > 0:
 		v.Level = Failing
 		v.Reason = strings.Join(failedFresh, "; ")
+		decided(failedRun)
+	case len(brokenFresh) > 0:
+		v.Level = Broken
+		v.Reason = strings.Join(brokenFresh, "; ") + ": nothing was proven"
+		decided(brokenRun)
 	case len(stale) > 0:
 		v.Level = Stale
-		v.Reason = fmt.Sprintf("older than max_age %s: %s", d.Policy.MaxAgeText, strings.Join(stale, "; "))
+		v.Reason = fmt.Sprintf("older than max_age %s at %s: %s", d.Policy.MaxAgeText, FormatTime(b.now), strings.Join(stale, "; "))
+		decided(staleRun)
 	case len(never) > 0:
 		v.Level = Untested
 		v.Reason = fmt.Sprintf("blocking %s without a result yet: %s", plural("feature", len(never)), strings.Join(never, ", "))
 	default:
 		b.passingLevel(d, v)
+		v.DecidedBy = v.LastVerified
 	}
+}
+
+// verb says what a decisive result was, for a stale level's reason.
+func verb(s results.Status) string {
+	switch s {
+	case results.Failed:
+		return "failed"
+	case results.Broken:
+		return "broken"
+	}
+	return "verified"
+}
+
+func orText(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
 
 // passingLevel sets the level of a distribution × minor whose deciding
@@ -210,14 +281,25 @@ func (b *builder) passingLevel(d *Distribution, v *Version) {
 	}
 }
 
+// BrokenBreaksStreak is the policy's rule for a run whose cluster did not
+// come up (a deciding cell broken, none failed): false, so such a run
+// neither extends nor ends a green streak. It proved nothing about the
+// product either way, and the infrastructure failure is recorded in the
+// history, the table and the level log (sig-release tolerates infra
+// failures only when recorded); meanwhile the level is broken, since the
+// newest result proves nothing. A cluster that keeps failing therefore
+// keeps the level broken, and its passes age out to stale after max_age.
+const BrokenBreaksStreak = false
+
 // streak counts consecutive green runs over the counting runs that recorded
-// a deciding cell, and returns the newest HistoryLen outcomes.
-func (b *builder) streak(deciding []*Cell) (int, []RunOutcome) {
+// a deciding cell, up to required when it is set, and returns the newest
+// HistoryLen outcomes.
+func (b *builder) streak(deciding []*Cell, required int) (int, []RunOutcome) {
 	green, counting := 0, true
 	var hist []RunOutcome
 	for i := range b.counting {
 		run := &b.counting[i]
-		recorded, failed := 0, false
+		recorded, failed, broken := 0, false, false
 		var notPassed []string
 		for _, c := range deciding {
 			cr := b.cell(i, c.ID)
@@ -227,6 +309,9 @@ func (b *builder) streak(deciding []*Cell) (int, []RunOutcome) {
 			recorded++
 			if cr.Status == results.Failed {
 				failed = true
+			}
+			if cr.Status == results.Broken {
+				broken = true
 			}
 			if !passing(cr.Status) {
 				notPassed = append(notPassed, c.Label+": "+string(cr.Status))
@@ -240,6 +325,12 @@ func (b *builder) streak(deciding []*Cell) (int, []RunOutcome) {
 		switch {
 		case failed:
 			out.Outcome = OutcomeFailed
+		case broken:
+			// BrokenBreaksStreak: a run whose cluster did not come up
+			// proved nothing either way; it neither extends nor ends the
+			// streak (the level is broken while it is the newest).
+			out.Outcome = OutcomeBroken
+			skip = !BrokenBreaksStreak
 		case len(notPassed) > 0:
 			out.Outcome = OutcomeIncomplete
 		case recorded == len(deciding):
@@ -261,6 +352,11 @@ func (b *builder) streak(deciding []*Cell) (int, []RunOutcome) {
 			} else {
 				counting = false
 			}
+		}
+		if required > 0 && green >= required {
+			// One count everywhere: the streak is counted up to what
+			// the policy asks ("3 of 3"), never past it.
+			counting = false
 		}
 		if len(hist) < HistoryLen {
 			hist = append(hist, out)

@@ -9,7 +9,8 @@
 //
 // Only counting runs (results.Run.Counts: scheduled or web pipelines on the
 // default branch) decide anything; merge-request previews, pushes and local
-// runs never do. A run records the cells it ran; a cell a run did not record
+// runs never do, except in the local view (Options.Local), where local runs
+// stand in for scheduled ones. A run records the cells it ran; a cell a run did not record
 // (a partial run, or a cell added to the matrix later) is simply absent from
 // that run, never taken as passed.
 //
@@ -17,7 +18,8 @@
 //
 // A cell's status is its result in the newest counting run that recorded it,
 // with these adjustments: an excluded cell is "excluded" (with the rule's or
-// constraint's reason); a cell no counting run recorded is "not_run"; a failed
+// constraint's reason); a cell no counting run recorded is "not_run"; a cell
+// whose cluster did not come up is "broken" (with the reason); a failed
 // cell whose rule allows failure is "allowed_failure"; a passed cell that
 // needed a retry (Attempts > 1) or whose last FlakyWindow results hold both a
 // pass and a failure is "flaky"; and a result older than the distribution's
@@ -29,30 +31,45 @@
 // features whose action is run: excluded, allow_failure and manual cells and
 // non-blocking features never decide a level. A deciding cell's decisive
 // result is its newest counting result that passed, was flaky (passed on
-// retry) or failed; skipped, canceled and not-run results are not decisive.
-// Age is measured against Options.Now (default: the newest FinishedAt in the
-// results) and a result is fresh while its age is at most max_age (the tier's
-// policy max_age, default 8d). The first rule that applies decides:
+// retry), failed, or was broken (its cluster did not come up, could not be
+// reached, or ran another minor); skipped, canceled and not-run results are
+// not decisive. A broken result is decisive so that it supersedes older
+// passes: a level never rests on results the cluster could not repeat.
+// Age is measured against Options.Now, the time the levels are judged at
+// (commands pass the time they run; default: the newest FinishedAt in the
+// results), and a result is fresh while its age is at most max_age (the
+// tier's policy max_age, default 8d). The first rule that applies decides:
 //
 //  1. n/a: the distribution does not offer the minor.
 //  2. untested: no deciding cell has a decisive result (or no cell decides).
 //  3. failing: some deciding cell's decisive result failed and is fresh.
-//  4. stale: some deciding cell's decisive result is older than max_age
+//  4. broken: some deciding cell's decisive result is broken and fresh:
+//     nothing was proven, and the reason says why ("cluster did not come
+//     up", "cluster runs 1.36 (v1.36.2), not 1.35").
+//  5. stale: some deciding cell's decisive result is older than max_age
 //     (an old failure is stale too: it says nothing about today).
-//  5. untested: some deciding cell has no decisive result yet, for example a
+//  6. untested: some deciding cell has no decisive result yet, for example a
 //     blocking feature added since the last run.
-//  6. Every deciding cell passed, freshly. official tier: supported when the
+//  7. Every deciding cell passed, freshly. official tier: supported when the
 //     policy holds (its requires — docs page present in the repository,
 //     tested settings listed, permanent cluster — and at least green_runs
 //     green runs), else qualifying. beta, community, deprecated: the tier.
 //
 // Green runs are counted over the counting runs that recorded at least one
-// deciding cell of the distribution × minor, newest first: a run that
-// recorded every deciding cell, each passed or flaky, is green and extends the
+// deciding cell of the distribution × minor, newest first, up to the
+// policy's green_runs (one count everywhere: "3 of 3"): a run that recorded
+// every deciding cell, each passed or flaky, is green and extends the
 // streak; a partial run that recorded only some of them, all passing, is
-// skipped (partial runs only count for the cells they ran); any other run
-// (a failure, a canceled or not-run deciding cell, or a full run that lacked a
-// deciding cell because the matrix gained it later) ends the streak.
+// skipped (partial runs only count for the cells they ran); a run whose
+// cluster was broken (and no deciding cell failed) is skipped too
+// (BrokenBreaksStreak); any other run (a failure, a canceled or not-run
+// deciding cell, or a full run that lacked a deciding cell because the
+// matrix gained it later) ends the streak.
+//
+// Every level carries the run that decided it (Version.DecidedBy), and the
+// failed cluster jobs of the newest run of its chain (Version.Infra): a
+// broken cluster, or a teardown that failed after the features passed,
+// which leaves the level alone but says the cluster may still be running.
 package report
 
 import (
@@ -79,12 +96,13 @@ const (
 	Deprecated    Level = "deprecated"
 	Failing       Level = "failing"
 	Stale         Level = "stale"
+	Broken        Level = "broken"
 	Untested      Level = "untested"
 	NotApplicable Level = "n/a"
 )
 
 // Levels lists every level in the order a legend shows them.
-var Levels = []Level{Supported, Qualifying, Beta, Community, Deprecated, Failing, Stale, Untested, NotApplicable}
+var Levels = []Level{Supported, Qualifying, Beta, Community, Deprecated, Failing, Stale, Broken, Untested, NotApplicable}
 
 // Describe returns a one-sentence meaning of the level, for legends.
 func (l Level) Describe() string {
@@ -103,6 +121,8 @@ func (l Level) Describe() string {
 		return "A blocking feature's newest result failed."
 	case Stale:
 		return "A blocking feature's newest result is older than the policy's max_age."
+	case Broken:
+		return "The cluster did not come up, could not be reached, or runs another minor: nothing was proven (not a product failure)."
 	case Untested:
 		return "A blocking feature has no result from a counting run yet."
 	case NotApplicable:
@@ -113,7 +133,7 @@ func (l Level) Describe() string {
 
 // rank orders levels for a distribution's summary: the best level first.
 func (l Level) rank() int {
-	for i, x := range []Level{Supported, Qualifying, Beta, Community, Deprecated, Failing, Stale, Untested, NotApplicable} {
+	for i, x := range Levels {
 		if x == l {
 			return i
 		}
@@ -134,10 +154,18 @@ const DefaultMaxAge = 8 * 24 * time.Hour
 
 // Options are Build's inputs besides the matrix and the results.
 type Options struct {
-	// Now is the time staleness is measured against. The zero time means
-	// the newest FinishedAt in the results, so output never depends on the
-	// clock.
+	// Now is the time the levels are judged at: staleness is measured
+	// against it. Commands pass the time they run (--now, or in CI the
+	// pipeline's CI_PIPELINE_CREATED_AT), so that a program whose runs
+	// stopped decays to stale on the next render. The zero time means the
+	// newest FinishedAt in the results, so output never depends on the
+	// clock; Report.NowGiven tells the two apart.
 	Now time.Time
+	// Local is the local view (run --local's own history): local runs
+	// decide levels as counting runs do, so that levels build up over
+	// local runs as they would over scheduled ones. Such a table is never
+	// published.
+	Local bool
 	// Repo is the repository the matrix's docs paths are relative to, to
 	// check that docs pages exist. nil: the docs requirement is unmet with
 	// "not checked".
@@ -156,8 +184,13 @@ type Options struct {
 type Report struct {
 	// MatrixFile is the matrix file the report was built from.
 	MatrixFile string
-	// Now is the time staleness was measured against.
+	// Now is the time the levels were judged at.
 	Now time.Time
+	// NowGiven tells whether Now was given (Options.Now) or is the newest
+	// result's finish time.
+	NowGiven bool
+	// Local tells a local view (Options.Local): local runs decided levels.
+	Local bool
 	// LastRun is the newest counting run, or nil when none was collected.
 	LastRun *RunRef
 	// Minors are the matrix's Kubernetes minors, the table's columns.
@@ -227,6 +260,19 @@ type Distribution struct {
 	Skews    []*Cell
 }
 
+// Infra lists the failed cluster jobs the distribution's table shows: those
+// of each minor, then those of the upgrade and skew cells.
+func (d *Distribution) Infra() []Infra {
+	var out []Infra
+	for _, v := range d.Versions {
+		out = append(out, v.Infra...)
+	}
+	for _, c := range append(append([]*Cell(nil), d.Upgrades...), d.Skews...) {
+		out = append(out, c.Infra...)
+	}
+	return out
+}
+
 // RequirementsMet reports whether every policy requirement holds.
 func (d *Distribution) RequirementsMet() bool {
 	for _, r := range d.Requirements {
@@ -293,6 +339,21 @@ type Version struct {
 	// counting runs that recorded a deciding cell, newest first, at most
 	// HistoryLen.
 	History []RunOutcome
+	// DecidedBy is the run whose results decided the level: the newest
+	// run that verified it (supported, qualifying, a tier), the run of the
+	// failure (failing) or of the cluster failure (broken), the run whose
+	// result aged out (stale); nil when no run decided it (untested, n/a).
+	DecidedBy *RunRef
+	// Infra lists the failed cluster jobs of the newest run that recorded
+	// this distribution × minor: a broken cluster, or a teardown that
+	// failed after the features ran (the cluster may still be running).
+	Infra []Infra
+}
+
+// Infra is a failed cluster job in one run, as the table shows it.
+type Infra struct {
+	Run RunRef
+	results.InfraResult
 }
 
 // Outcome is a distribution × minor's result in one run.
@@ -303,6 +364,7 @@ const (
 	OutcomePassed     Outcome = "passed"     // every deciding cell recorded passed
 	OutcomeFailed     Outcome = "failed"     // a deciding cell failed
 	OutcomeIncomplete Outcome = "incomplete" // nothing failed, but not every deciding cell passed
+	OutcomeBroken     Outcome = "broken"     // the cluster did not come up: nothing was proven
 )
 
 // RunOutcome is a distribution × minor's outcome in one counting run.
@@ -338,6 +400,10 @@ type Cell struct {
 	// History is the cell's newest counting results, newest first, at most
 	// HistoryLen.
 	History []Result
+	// Infra lists the failed cluster jobs of the newest run that recorded
+	// an upgrade or skew cell (its own chain); nil for feature cells,
+	// whose chain's failures are on their Version.
+	Infra []Infra
 }
 
 // Result is a cell's result in one counting run.
@@ -358,7 +424,10 @@ func Build(m *matrix.Matrix, f *results.File, opts Options) *Report {
 		cat = kube.Default()
 	}
 	counting := f.Counting()
-	r := &Report{MatrixFile: m.File, Now: opts.Now}
+	if opts.Local {
+		counting = f.Deciding(true)
+	}
+	r := &Report{MatrixFile: m.File, Now: opts.Now, NowGiven: !opts.Now.IsZero(), Local: opts.Local}
 	if r.Now.IsZero() {
 		for _, run := range f.Runs {
 			if run.FinishedAt.After(r.Now) {
@@ -408,16 +477,21 @@ func Build(m *matrix.Matrix, f *results.File, opts Options) *Report {
 				}
 			}
 			b.level(rd, rv)
+			rv.Infra = b.infra(d.ID+"/"+v.String(), rv.Cells)
 			rd.Versions = append(rd.Versions, rv)
 		}
 		for _, u := range plan.Upgrades {
 			if u.Distribution == d {
-				rd.Upgrades = append(rd.Upgrades, b.otherCell(u.ID, "upgrade", u.From.String()+" -> "+u.To.String(), rd.Policy.MaxAge))
+				c := b.otherCell(u.ID, "upgrade", u.From.String()+" -> "+u.To.String(), rd.Policy.MaxAge)
+				c.Infra = b.infra(u.ID, []*Cell{c})
+				rd.Upgrades = append(rd.Upgrades, c)
 			}
 		}
 		for _, s := range plan.Skews {
 			if s.Distribution == d {
-				rd.Skews = append(rd.Skews, b.otherCell(s.ID, "skew", "control plane "+s.ControlPlane.String()+", nodes "+s.Nodes.String(), rd.Policy.MaxAge))
+				c := b.otherCell(s.ID, "skew", "control plane "+s.ControlPlane.String()+", nodes "+s.Nodes.String(), rd.Policy.MaxAge)
+				c.Infra = b.infra(s.ID, []*Cell{c})
+				rd.Skews = append(rd.Skews, c)
 			}
 		}
 		r.Distributions = append(r.Distributions, rd)

@@ -35,6 +35,24 @@ func run(pipeline int64, d int, cells ...string) results.Run {
 
 func partial(r results.Run) results.Run { r.Partial = true; return r }
 
+// broken gives every broken cell of r the reason, and records the failed
+// connect job of its chains, as collect does.
+func broken(r results.Run, reason string) results.Run {
+	chains := map[string]bool{}
+	for i := range r.Cells {
+		if r.Cells[i].Status == results.Broken {
+			r.Cells[i].Reason = reason
+			id := r.Cells[i].Cell
+			chain := id[:strings.LastIndex(id, "/")]
+			if !chains[chain] {
+				chains[chain] = true
+				r.Infra = append(r.Infra, results.InfraResult{Chain: chain, Step: results.StepConnect, Reason: reason})
+			}
+		}
+	}
+	return r
+}
+
 func preview(r results.Run) results.Run {
 	r.Counts, r.Source, r.Ref, r.MR = false, "merge_request_event", "refs/merge-requests/7/head", 7
 	return r
@@ -162,6 +180,24 @@ func TestLevels(t *testing.T) {
 			level: Community, green: 1},
 		{name: "community tier failing is failing", chain: "kind/1.36", runs: []results.Run{run(1, 14, "kind/1.36/deploy=passed", "kind/1.36/runner=failed")},
 			level: Failing},
+		{name: "more green runs than required count as required", runs: []results.Run{green(1, 0), green(2, 2), green(3, 4), green(4, 6), green(5, 7)},
+			level: Supported, green: 3},
+		// A permanent cluster the provider upgraded: connect fails, every
+		// feature is broken, and earlier green runs prove nothing now.
+		{name: "provider-upgraded cluster is broken, not qualifying", runs: []results.Run{green(1, 0), green(2, 7), broken(run(3, 14, gke("broken", "broken", "broken")...), "cluster runs 1.36 (v1.36.2), not 1.35")},
+			level: Broken, green: 2, statuses: map[string]results.Status{"deploy": results.Broken, "runner": results.Broken}, reasonHas: "cluster runs 1.36 (v1.36.2), not 1.35 in pipeline #3: nothing was proven"},
+		{name: "a cluster that never came up is broken", runs: []results.Run{broken(run(1, 14, gke("broken", "broken", "broken")...), "cluster did not come up")},
+			level: Broken, statuses: map[string]results.Status{"deploy": results.Broken}, reasonHas: "cluster did not come up in pipeline #1"},
+		{name: "a broken run neither extends nor ends the streak", runs: []results.Run{green(1, 0), green(2, 5), broken(run(3, 6, gke("broken", "broken", "broken")...), "cluster did not come up"), green(4, 7)},
+			level: Supported, green: 3},
+		{name: "a failure beats a broken cluster", runs: []results.Run{broken(run(1, 13, gke("broken", "broken", "")...), "cluster did not come up"), partial(run(2, 14, gke("failed", "", "")...))},
+			level: Failing, statuses: map[string]results.Status{"deploy": results.Failed, "runner": results.Broken}},
+		{name: "an old broken run is stale", runs: []results.Run{broken(run(1, 0, gke("broken", "broken", "broken")...), "cluster did not come up")}, now: day(10),
+			level: Stale, reasonHas: "deploy (last broken"},
+		// Judged ten days after the last run: the table decays to stale
+		// on its own, with the time it was judged at.
+		{name: "judged 10 days after the last run is stale", runs: []results.Run{green(1, 0), green(2, 7), green(3, 14)}, now: day(24),
+			level: Stale, green: 3, reasonHas: "older than max_age 8d at 2026-05-25 12:00 UTC"},
 	}
 	m := loadFixture(t)
 	for _, tc := range tests {
@@ -200,6 +236,7 @@ func TestEveryLevelReachable(t *testing.T) {
 		green(1, 0), green(2, 7), green(3, 14),
 		run(4, 14, "eks/1.36/deploy=passed", "kind/1.36/deploy=passed", "kind/1.36/runner=passed", "kind/1.35/deploy=failed"),
 		run(5, 1, "eks/1.34/deploy=passed"),
+		broken(run(6, 14, "eks/1.35/deploy=broken"), "cluster did not come up"),
 	)
 	r := Build(m, f, Options{Repo: repo})
 	seen := map[Level]bool{}
@@ -311,5 +348,64 @@ func BenchmarkBuild(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		Build(m, f, Options{Repo: repo})
+	}
+}
+
+// TestEvidence checks what traces each level to its runs: the run that
+// decided it, and the failed cluster jobs shown beside it.
+func TestEvidence(t *testing.T) {
+	m := loadFixture(t)
+	teardown := run(4, 15, "kind/1.36/deploy=passed", "kind/1.36/runner=passed")
+	teardown.Infra = []results.InfraResult{{Chain: "kind/1.36", Step: results.StepTeardown, Reason: "the cluster may still be running (and costing money)"}}
+	upgrade := run(5, 15, "kind/1.35->1.36=broken")
+	upgrade.Infra = []results.InfraResult{{Chain: "kind/1.35->1.36", Step: results.StepUpgrade, Kubernetes: "1.36", Reason: "control plane upgrade to 1.36 failed"}}
+	f := file(green(1, 0), green(2, 7), run(3, 14, gke("failed", "passed", "")...), teardown, upgrade)
+	r := Build(m, f, Options{Repo: repo})
+	if v := version(t, r, "gke", "1.35"); v.DecidedBy == nil || v.DecidedBy.Pipeline != 3 {
+		t.Errorf("failing gke/1.35 decided by %+v, want the failing pipeline #3", v.DecidedBy)
+	}
+	// A teardown that failed after green features leaves the level alone
+	// and is shown beside it.
+	v := version(t, r, "kind", "1.36")
+	if v.Level != Community || v.DecidedBy == nil || v.DecidedBy.Pipeline != 4 {
+		t.Errorf("kind/1.36: %s decided by %+v, want community by pipeline #4", v.Level, v.DecidedBy)
+	}
+	if len(v.Infra) != 1 || v.Infra[0].Step != results.StepTeardown || v.Infra[0].Run.Pipeline != 4 {
+		t.Errorf("kind/1.36 infra %+v, want the failed teardown of pipeline #4", v.Infra)
+	}
+	// A failed upgrade makes the upgrade cell broken; levels never rest
+	// on upgrade cells.
+	kind := r.Distributions[2]
+	if len(kind.Upgrades) != 2 || kind.Upgrades[1].Status != results.Broken || len(kind.Upgrades[1].Infra) != 1 {
+		t.Errorf("upgrade cells %+v, want kind/1.35->1.36 broken with its failed upgrade job", kind.Upgrades)
+	}
+	if n := len(kind.Infra()); n != 2 {
+		t.Errorf("kind shows %d cluster failures, want 2 (teardown, upgrade)", n)
+	}
+	if v := version(t, r, "gke", "1.36"); v.DecidedBy != nil {
+		t.Errorf("untested gke/1.36 decided by %+v, want none", v.DecidedBy)
+	}
+}
+
+// TestLocalView: local runs decide levels in run --local's own history,
+// and nowhere else.
+func TestLocalView(t *testing.T) {
+	m := loadFixture(t)
+	local := func(id int64, d int, status string) results.Run {
+		r := run(id, d, gke(status, "passed", "passed")...)
+		r.Counts, r.Local, r.Source = false, true, "local"
+		return r
+	}
+	f := file(local(1, 0, "passed"), local(2, 1, "failed"), local(3, 2, "passed"))
+	if v := version(t, Build(m, f, Options{Repo: repo}), "gke", "1.35"); v.Level != Untested {
+		t.Errorf("published view: %s, want untested: local runs never count", v.Level)
+	}
+	r := Build(m, f, Options{Repo: repo, Local: true})
+	v := version(t, r, "gke", "1.35")
+	if v.Level != Qualifying || v.GreenRuns != 1 || cellStatus(v, "deploy") != results.Flaky {
+		t.Errorf("local view: %s with %d green runs, deploy %s; want qualifying, 1, flaky across runs", v.Level, v.GreenRuns, cellStatus(v, "deploy"))
+	}
+	if !r.Local || r.LastRun == nil || r.LastRun.Name() != "local run #3" {
+		t.Errorf("local view's last run %+v", r.LastRun)
 	}
 }

@@ -170,10 +170,15 @@ func (f *File) Marshal() ([]byte, error) {
 }
 
 // Counting returns the runs that count toward support, newest first.
-func (f *File) Counting() []Run {
+func (f *File) Counting() []Run { return f.Deciding(false) }
+
+// Deciding returns the runs that decide levels, newest first: the counting
+// runs, and with local the local runs too (run --local's own history, in
+// which local runs stand in for scheduled ones; never published).
+func (f *File) Deciding(local bool) []Run {
 	var out []Run
 	for _, r := range f.Runs {
-		if r.Counts {
+		if r.Counts || (local && r.Local) {
 			out = append(out, r)
 		}
 	}

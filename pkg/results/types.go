@@ -23,6 +23,21 @@ const (
 	NotRun         Status = "not_run" // no job, or a manual job never played
 	Excluded       Status = "excluded"
 	Stale          Status = "stale"
+	// Broken: the cell's cluster did not come up, could not be reached, or
+	// runs another minor (a failed provision, connect or upgrade job).
+	// Nothing was proven: it is never a pass, and never a product failure.
+	Broken Status = "broken"
+)
+
+// Statuses lists every status in the order legends and summaries show them.
+var Statuses = []Status{Passed, Failed, Flaky, AllowedFailure, Broken, Skipped, Canceled, NotRun, Excluded, Stale}
+
+// The steps of a chain's cluster jobs, as InfraResult.Step records them.
+const (
+	StepProvision = "provision" // an ephemeral cluster is created
+	StepConnect   = "connect"   // a permanent cluster is reached and its minor checked
+	StepUpgrade   = "upgrade"   // an upgrade cell's control plane moves one minor
+	StepTeardown  = "teardown"  // an ephemeral cluster is deleted
 )
 
 // File is the whole results file.
@@ -53,6 +68,45 @@ type Run struct {
 	CreatedAt  time.Time    `json:"created_at"`
 	FinishedAt time.Time    `json:"finished_at"`
 	Cells      []CellResult `json:"cells"` // in manifest (file) order
+	// Infra lists the cluster jobs that failed, one per chain and step, in
+	// manifest order: a failed provision, connect or upgrade job makes the
+	// chain's cells broken; a failed teardown leaves their results alone
+	// but says the cluster may still be running (and costing money).
+	Infra []InfraResult `json:"infra,omitempty"`
+}
+
+// InfraResult is a failed cluster job of one chain in one run.
+type InfraResult struct {
+	// Chain is the chain's id: gke/1.35, k3s/1.34->1.35, kind/1.35/nodes-1.32.
+	Chain string `json:"chain"`
+	// Step is StepProvision, StepConnect, StepUpgrade or StepTeardown.
+	Step string `json:"step"`
+	// Kubernetes is the minor the chain expects its cluster to run (the
+	// upgrade's target for an upgrade job).
+	Kubernetes string `json:"kubernetes,omitempty"`
+	// Reason says what went wrong in a phrase the table shows:
+	// "cluster did not come up", "cluster runs v1.36.2, not 1.35".
+	Reason string `json:"reason"`
+	// ServerVersion is the gitVersion the job saw, when it reported one.
+	ServerVersion string `json:"server_version,omitempty"`
+	JobID         int64  `json:"job_id,omitempty"`
+	JobURL        string `json:"job_url,omitempty"`
+	FailureReason string `json:"failure_reason,omitempty"` // GitLab's failure_reason of the job
+}
+
+// Breaks reports whether the failure leaves the chain's cells unproven
+// (broken): every step but teardown.
+func (i *InfraResult) Breaks() bool { return i.Step != StepTeardown }
+
+// InfraFor returns the run's infrastructure failures of chain, in order.
+func (r *Run) InfraFor(chain string) []InfraResult {
+	var out []InfraResult
+	for _, i := range r.Infra {
+		if i.Chain == chain {
+			out = append(out, i)
+		}
+	}
+	return out
 }
 
 // CellResult is one cell's outcome in one run. Upgrade and skew cells use
