@@ -35,6 +35,8 @@ type publishOptions struct {
 	APIURL         string
 	Project        string
 	Timeout        time.Duration
+	Now            string
+	LogPath        string
 }
 
 func publishCommand() *cli.Command {
@@ -53,6 +55,18 @@ concurrent commit is never overwritten: on a conflict publish re-reads,
 re-merges and tries again. Nothing changed: no commit. When a level drops
 from supported, the commit goes to a new branch with a merge request for a
 person to review instead of the default branch.
+
+Levels are judged at --now: in GitLab CI the pipeline's creation time
+($CI_PIPELINE_CREATED_AT), else the time publish runs, so a program whose
+scheduled runs stopped decays to stale on the next publish. Every level
+change is appended to matrix/levels.log (--levels-log), one JSON line each
+(cell, from, to, at, pipeline, url, reason), in the same commit as the table:
+the log is never truncated, so every level the default branch showed traces
+to the run that decided it after the bounded run history dropped that run.
+
+Only counting runs are published: a results file (or the repository's copy)
+holding a local run (run --local) or a preview (merge request, push, another
+branch) is refused, and nothing is written.
 
 --mr-note (merge-request runs) keeps one note on the merge request, updated in
 place on later pushes: the plan (what the change adds, removes, changes: pass
@@ -80,12 +94,15 @@ SUPPORTMATRIX_TOKEN (a CI job token may not commit or write notes).
 			&cli.StringFlag{Name: "api-url", Usage: "the GitLab API `URL`, e.g. https://gitlab.com/api/v4", EnvVars: []string{"CI_API_V4_URL"}},
 			&cli.StringFlag{Name: "project", Usage: "the project `ID` or path", EnvVars: []string{"CI_PROJECT_ID"}},
 			timeoutFlag(),
+			nowFlag("the time publish runs"),
+			&cli.StringFlag{Name: "levels-log", Value: "matrix/levels.log", Usage: "the level log's `PATH` in the repository (append-only)", EnvVars: []string{"SUPPORTMATRIX_LEVELS_LOG"}},
 		},
 		Action: func(c *cli.Context) error {
 			o := publishOptions{Timeout: c.Duration("timeout"),
 				Commit: c.Bool("commit"), MRNote: c.Bool("mr-note"), Matrix: c.String("matrix"), Results: c.String("results"),
 				ResultsPath: c.String("results-path"), Pipeline: c.Int64("pipeline"), Root: c.String("root"), SupportPath: c.String("support"), ProgramPath: c.String("program"),
 				Branch: c.String("branch"), MR: c.Int64("mr"), Plan: c.String("plan"), APIURL: c.String("api-url"), Project: c.String("project"),
+				Now: c.String("now"), LogPath: c.String("levels-log"),
 			}
 			return runPublish(c.Context, envOf(c), o)
 		},
@@ -98,7 +115,7 @@ func runPublish(ctx context.Context, env Env, o publishOptions) error {
 	for _, p := range []struct {
 		v   *string
 		def string
-	}{{&o.SupportPath, "matrix/SUPPORT.md"}, {&o.ProgramPath, "matrix/PROGRAM.md"}, {&o.ResultsPath, "matrix/results.json"}, {&o.Results, "matrix/results.json"}} {
+	}{{&o.SupportPath, "matrix/SUPPORT.md"}, {&o.ProgramPath, "matrix/PROGRAM.md"}, {&o.ResultsPath, "matrix/results.json"}, {&o.Results, "matrix/results.json"}, {&o.LogPath, "matrix/levels.log"}} {
 		if *p.v == "" {
 			*p.v = p.def
 		}
@@ -125,6 +142,18 @@ func runPublish(ctx context.Context, env Env, o publishOptions) error {
 	}
 	if len(this.Runs) == 0 {
 		return Invalid(fmt.Errorf("publish: %s holds no run of pipeline %d: run collect first", o.Results, o.Pipeline))
+	}
+	if o.Commit {
+		if err := publish.CheckCounting(o.Results, this); err != nil {
+			return Invalid(fmt.Errorf("publish: %w; nothing was written", err))
+		}
+	}
+	now, err := parseNow("publish", o.Now)
+	if err != nil {
+		return err
+	}
+	if now.IsZero() {
+		now = env.now().UTC().Truncate(time.Second)
 	}
 	token, tokenVar, job := Token(env.getenv)
 	if token == "" {
@@ -157,18 +186,25 @@ func runPublish(ctx context.Context, env Env, o publishOptions) error {
 	}
 	out, err := publish.Commit(ctx, client, publish.CommitOptions{
 		Branch: o.Branch, ResultsPath: o.ResultsPath, Run: this, BoundCounting: results.KeepCounting, BoundPreviews: results.KeepPreviews,
-		Message: commitMessage(this), Log: stderr,
+		Message: commitMessage(this), Log: stderr, LogPath: o.LogPath,
 		Render: func(f *results.File) (*publish.Rendered, error) {
-			rep, audit := buildReport(m, f, root, time.Time{})
+			rep, audit := buildReport(m, f, root, now, false)
 			program := docs.Program(audit, rep, docs.Options{Dir: path.Dir(o.ProgramPath)})
 			return &publish.Rendered{
 				Files:  []publish.File{{Path: o.SupportPath, Content: render.Markdown(rep)}, {Path: o.ProgramPath, Content: program}},
 				Levels: publish.Levels(rep),
+				Report: rep,
 			}, nil
 		},
 	})
+	if errors.Is(err, publish.ErrNotCounting) {
+		return Invalid(fmt.Errorf("publish: %w; nothing was written", err))
+	}
 	if err != nil {
 		return apiError("publish", tokenVar, err)
+	}
+	for _, c := range out.LevelChanges {
+		fmt.Fprintf(stdout, "publish: %s: %s -> %s (%s)\n", c.Cell, orDashLevel(string(c.From)), c.To, c.Reason)
 	}
 	switch {
 	case !out.Committed:
@@ -231,4 +267,11 @@ func apiError(what, tokenVar string, err error) error {
 		return Invalid(fmt.Errorf("%s: %w: the token in %s lacks the api scope or the role to push", what, err, tokenVar))
 	}
 	return Invalid(fmt.Errorf("%s: %w", what, err))
+}
+
+func orDashLevel(s string) string {
+	if s == "" {
+		return "(first entry)"
+	}
+	return s
 }

@@ -39,6 +39,7 @@ func TestPublishCommit(t *testing.T) {
 	t.Parallel()
 	s := gitlabtest.New(t)
 	env := gitlabEnv(s)
+	env["CI_PIPELINE_CREATED_AT"] = "2026-11-20T05:00:00Z"
 	res := publishFixture(t, 900, results.Passed)
 	args := []string{"publish", "--commit", "--matrix", "../../examples/minimal/matrix.yaml", "--results", res, "--root", "../.."}
 	code, out, errOut := runIn(t, env, args...)
@@ -90,5 +91,52 @@ func TestPublishUsage(t *testing.T) {
 	}
 	if code, _, _ := runCLI(t, "publish", "--mr-note"); code != ExitUsage {
 		t.Errorf("--mr-note without a merge request: exit %d, want 2", code)
+	}
+}
+
+// TestPublishJudgedLater publishes the same run from a pipeline created ten
+// days after it: the table decays to stale, says when it was judged, and
+// the level log records the change with the run that decided it.
+func TestPublishJudgedLater(t *testing.T) {
+	t.Parallel()
+	s := gitlabtest.New(t)
+	env := gitlabEnv(s)
+	res := publishFixture(t, 910, results.Passed)
+	args := []string{"publish", "--commit", "--matrix", "../../examples/minimal/matrix.yaml", "--results", res, "--root", "../.."}
+	env["CI_PIPELINE_CREATED_AT"] = "2026-11-20T05:00:00Z"
+	if code, out, errOut := runIn(t, env, args...); code != 0 {
+		t.Fatalf("exit %d: %s%s", code, out, errOut)
+	}
+	env["CI_PIPELINE_CREATED_AT"] = "2026-11-30T05:00:00Z"
+	code, out, errOut := runIn(t, env, args...)
+	if code != 0 || !strings.Contains(out, "-> stale") {
+		t.Fatalf("exit %d, want level changes to stale: %s%s", code, out, errOut)
+	}
+	table, _ := s.File("main", "matrix/SUPPORT.md")
+	if !strings.Contains(string(table), "Levels judged at 2026-11-30 05:00 UTC.") || !strings.Contains(string(table), "💤 stale") {
+		t.Errorf("SUPPORT.md does not show the decay and when it was judged:\n%s", table)
+	}
+	log, ok := s.File("main", "matrix/levels.log")
+	if !ok || strings.Count(string(log), "\"to\":\"stale\"") == 0 || !strings.Contains(string(log), "\"pipeline\":910") {
+		t.Errorf("levels.log:\n%s", log)
+	}
+}
+
+// TestPublishRefusesLocalHistory: a local run never reaches the default
+// branch, and the refusal needs no token.
+func TestPublishRefusesLocalHistory(t *testing.T) {
+	t.Parallel()
+	f := results.New()
+	at := time.Date(2026, 11, 20, 3, 0, 0, 0, time.UTC)
+	f.Merge(results.Run{Pipeline: 3, Source: "local", Local: true, CreatedAt: at, FinishedAt: at,
+		Cells: []results.CellResult{{Cell: "kind/1.36/deploy", Kind: "test", Status: results.Passed}}})
+	data, _ := f.Marshal()
+	path := filepath.Join(t.TempDir(), "results.json")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runIn(t, nil, "publish", "--commit", "--matrix", "../../examples/minimal/matrix.yaml", "--results", path)
+	if code != ExitInvalid || !strings.Contains(errOut, "local run #3") || !strings.Contains(errOut, "never count toward the published table") {
+		t.Errorf("exit %d: %s%s", code, out, errOut)
 	}
 }

@@ -1,11 +1,12 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -59,9 +60,19 @@ extends nor ends a green streak (it proved nothing either way); the level is
 broken while it is the newest result. Each level names the run that decided
 it, and the table lists failed cluster jobs (a failed teardown too: the
 cluster may still be running) apart from product failures. Non-blocking features, excluded cells and
-cells whose rule is allow_failure or manual never decide a level. Staleness is
-measured against --now, or the newest finish time in the results, never the
-clock: the same inputs always give the same bytes.
+cells whose rule is allow_failure or manual never decide a level.
+
+Staleness is judged at --now, which in GitLab CI defaults to the pipeline's
+creation time ($CI_PIPELINE_CREATED_AT): a table rendered after the scheduled
+runs stopped decays to stale. Without either, it is judged at the newest
+finish time in the results, never the clock, and the table says so: the same
+inputs always give the same bytes. The table states when it was judged.
+
+A history that holds only local runs (run --local's, collect --local-dir's)
+is rendered in the local view: local runs decide its levels, and the table
+says it is never published. A --results file that does not exist is an
+error, except the default matrix/results.json before the first collect (an
+empty history, with a note).
 
 Formats:
    markdown   matrix/SUPPORT.md, written for GitLab's Markdown (default)
@@ -80,10 +91,10 @@ Examples:
 Files are replaced atomically: a failure never truncates an existing table.`,
 		Flags: []cli.Flag{
 			matrixFlag(),
-			&cli.StringFlag{Name: "results", Aliases: []string{"r"}, Value: "matrix/results.json", Usage: "the run history `FILE` (a missing file is an empty history)", EnvVars: []string{"SUPPORTMATRIX_RESULTS"}},
+			&cli.StringFlag{Name: "results", Aliases: []string{"r"}, Value: defaultResults, Usage: "the run history `FILE` (must exist, except the default before the first collect)", EnvVars: []string{"SUPPORTMATRIX_RESULTS"}},
 			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "markdown", Usage: "`FORMAT`: markdown, json, html or badges", EnvVars: []string{"SUPPORTMATRIX_RENDER_FORMAT"}},
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "write to `FILE` (a directory for badges) instead of standard output", EnvVars: []string{"SUPPORTMATRIX_RENDER_OUT"}},
-			&cli.StringFlag{Name: "now", Usage: "measure staleness at this `RFC3339` time (default: the newest finish time in the results)", EnvVars: []string{"SUPPORTMATRIX_NOW"}},
+			nowFlag("the newest finish time in the results"),
 			rootFlag(),
 		},
 		Action: func(c *cli.Context) error {
@@ -91,12 +102,16 @@ Files are replaced atomically: a failure never truncates an existing table.`,
 				Matrix: c.String("matrix"), Results: c.String("results"), Format: c.String("format"),
 				Out: c.String("out"), Now: c.String("now"), Root: c.String("root"),
 			}
-			return runRender(o, c.App.Writer)
+			return runRender(o, c.App.Writer, c.App.ErrWriter)
 		},
 	}
 }
 
-func runRender(o renderOptions, stdout io.Writer) error {
+// defaultResults is the run history's default path, the one file render
+// may find missing (before the first collect).
+const defaultResults = "matrix/results.json"
+
+func runRender(o renderOptions, stdout, stderr io.Writer) error {
 	known := false
 	for _, f := range renderFormats {
 		known = known || o.Format == f
@@ -107,17 +122,20 @@ func runRender(o renderOptions, stdout io.Writer) error {
 	if o.Format == "badges" && o.Out == "" {
 		return Usage(fmt.Errorf("render: --format badges writes one file per distribution: give --out DIR"))
 	}
-	var now time.Time
-	if o.Now != "" {
-		t, err := time.Parse(time.RFC3339, o.Now)
-		if err != nil {
-			return Usage(fmt.Errorf("render: --now %q: want an RFC3339 time such as 2026-05-10T00:00:00Z", o.Now))
-		}
-		now = t
+	now, err := parseNow("render", o.Now)
+	if err != nil {
+		return err
 	}
 	m, err := matrix.Load(o.Matrix)
 	if err != nil {
 		return Invalid(err)
+	}
+	if _, err := os.Stat(o.Results); errors.Is(err, fs.ErrNotExist) {
+		// A mistyped path must not render an all-untested table.
+		if filepath.Clean(o.Results) != filepath.Clean(defaultResults) {
+			return Invalid(fmt.Errorf("render: --results %s: no such file", o.Results))
+		}
+		fmt.Fprintf(stderr, "supportmatrix: note: %s does not exist yet (no run collected): rendering an empty history\n", o.Results)
 	}
 	hist, err := results.Read(o.Results)
 	if err != nil {
@@ -130,7 +148,7 @@ func runRender(o renderOptions, stdout io.Writer) error {
 	if st, err := os.Stat(root); err != nil || !st.IsDir() {
 		return Invalid(fmt.Errorf("render: --root %s is not a directory", root))
 	}
-	rep, audit := buildReport(m, hist, root, now)
+	rep, audit := buildReport(m, hist, root, now, localOnly(hist))
 
 	if o.Format == "badges" {
 		return writeBadges(o.Out, render.Badges(rep))
@@ -176,4 +194,15 @@ func writeBadges(dir string, badges []render.BadgeFile) error {
 		}
 	}
 	return nil
+}
+
+// localOnly reports whether a history holds runs and every one is local:
+// such a history is shown in the local view.
+func localOnly(f *results.File) bool {
+	for _, r := range f.Runs {
+		if !r.Local {
+			return false
+		}
+	}
+	return len(f.Runs) > 0
 }

@@ -188,3 +188,40 @@ func TestRenderBadges(t *testing.T) {
 		}
 	}
 }
+
+// TestRenderResultsMissing: a mistyped --results is an error, never an
+// all-untested table; the default path before the first collect is an
+// empty history, with a note.
+func TestRenderResultsMissing(t *testing.T) {
+	t.Parallel()
+	missing := filepath.Join(t.TempDir(), "resluts.json")
+	code, out, errOut := runCLI(t, "render", "--matrix", renderMatrix, "--root", renderRoot, "--results", missing)
+	if code != ExitInvalid || !strings.Contains(errOut, "no such file") || out != "" {
+		t.Errorf("mistyped --results: exit %d: %s%s", code, out, errOut)
+	}
+	code, out, errOut = runCLI(t, "render", "--matrix", renderMatrix, "--root", renderRoot)
+	if code != ExitOK || !strings.Contains(errOut, "does not exist yet") || !strings.Contains(out, "No counting run") {
+		t.Errorf("default --results before the first collect: exit %d: %s%s", code, out, errOut)
+	}
+}
+
+// TestRenderJudgedInCI: in a pipeline created ten days after the last run,
+// the table is judged at the pipeline's time and decays to stale.
+func TestRenderJudgedInCI(t *testing.T) {
+	t.Parallel()
+	base := []string{"render", "--matrix", renderMatrix, "--results", renderResults, "--root", renderRoot, "--format", "json"}
+	_, fresh, _ := runCLI(t, base...)
+	code, later, errOut := runIn(t, map[string]string{"CI_PIPELINE_CREATED_AT": "2026-05-12T06:40:00Z"}, base...)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if got := levels(t, fresh)["gke/1.35"]; got != "supported" {
+		t.Errorf("judged at the newest result: gke/1.35 %s, want supported", got)
+	}
+	if got := levels(t, later)["gke/1.35"]; got != "stale" {
+		t.Errorf("judged ten days later: gke/1.35 %s, want stale", got)
+	}
+	if !strings.Contains(later, `"measured_at": "2026-05-12T06:40:00Z"`) {
+		t.Errorf("the JSON table does not say when it was judged:\n%s", later)
+	}
+}

@@ -156,7 +156,7 @@ func runLocal(ctx context.Context, env Env, o runOptions) error {
 	if root == "" {
 		root = docs.DefaultRoot(o.Matrix)
 	}
-	rep, _ := buildReport(m, hist, root, time.Time{})
+	rep, _ := buildReport(m, hist, root, time.Time{}, true)
 	tablePath := filepath.Join(o.Out, "SUPPORT.md")
 	if err := atomicfile.Write(tablePath, render.Markdown(rep)); err != nil {
 		return Invalid(err)

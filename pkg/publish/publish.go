@@ -19,6 +19,7 @@ import (
 	"strings"
 
 	"gitlab.com/supportmatrix/supportmatrix/pkg/gitlab"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/report"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/results"
 )
 
@@ -44,6 +45,10 @@ type File struct {
 type Rendered struct {
 	Files  []File
 	Levels map[string]string
+	// Report is the report the files were rendered from; with
+	// CommitOptions.LogPath, its level changes are appended to the level
+	// log in the same commit.
+	Report *report.Report
 }
 
 // CommitOptions configure Commit.
@@ -59,6 +64,10 @@ type CommitOptions struct {
 	// Render turns the merged history into the files to commit (the
 	// results file itself is added by Commit) and the levels.
 	Render func(*results.File) (*Rendered, error)
+	// LogPath is the level log's path in the repository
+	// (matrix/levels.log): every level change the commit makes is
+	// appended to it, never truncated (report.UpdateLog). Empty: no log.
+	LogPath string
 	// Bound keeps the history bounded: counting runs and previews kept.
 	BoundCounting, BoundPreviews int
 	// Message is the commit message.
@@ -85,6 +94,8 @@ type Outcome struct {
 	Downgrades   []string
 	MergeRequest *gitlab.MergeRequest
 	Changed      []string // the paths the commit changed
+	// LevelChanges are the entries the commit appended to the level log.
+	LevelChanges []report.LogEntry
 }
 
 // Supported is the level whose loss needs a person's review.
@@ -93,10 +104,38 @@ const Supported = "supported"
 // ErrTooManyConflicts means every attempt met a concurrent commit.
 var ErrTooManyConflicts = errors.New("publish: the files kept changing under us")
 
+// ErrNotCounting means a history to publish holds a run that must never
+// count toward the published table: a local run (run --local, a rehearsal)
+// or a preview (a merge request, a push, another branch).
+var ErrNotCounting = errors.New("not a counting run")
+
+// CheckCounting refuses a history that holds local or preview runs: the
+// table on the default branch rests on scheduled and web runs of the default
+// branch only. what names the history in the error.
+func CheckCounting(what string, f *results.File) error {
+	for _, r := range f.Runs {
+		switch {
+		case r.Local:
+			return fmt.Errorf("%s holds local run #%d: %w: local runs are rehearsals and never count toward the published table; publish the results of a scheduled or web pipeline on the default branch (publish --pipeline $CI_PIPELINE_ID), and keep local histories out of the repository", what, r.Pipeline, ErrNotCounting)
+		case !r.Counts:
+			return fmt.Errorf("%s holds pipeline #%d (%s on %s), a preview: %w: only scheduled and web pipelines on the default branch count; note merge-request runs with publish --mr-note", what, r.Pipeline, r.Source, r.Ref, ErrNotCounting)
+		}
+	}
+	return nil
+}
+
 // Commit merges opts.Run into the repository's run history, renders the
 // table from the merged history, and commits every file that changed in one
 // commit. Nothing changed: no commit.
+//
+// A history holding local or preview runs, this run's or the repository's,
+// is refused (ErrNotCounting) before anything is written.
 func Commit(ctx context.Context, api API, opts CommitOptions) (*Outcome, error) {
+	if opts.Run != nil {
+		if err := CheckCounting("the results to publish", opts.Run); err != nil {
+			return &Outcome{Branch: opts.Branch}, err
+		}
+	}
 	if opts.MaxAttempts <= 0 {
 		opts.MaxAttempts = 5
 	}
@@ -152,6 +191,9 @@ func commitOnce(ctx context.Context, api API, opts CommitOptions, out *Outcome) 
 		if before, err = results.Parse(opts.ResultsPath+" on "+opts.Branch, remote.content); err != nil {
 			return err
 		}
+		if err := CheckCounting(opts.ResultsPath+" on "+opts.Branch, before); err != nil {
+			return err
+		}
 	}
 	merged := results.New()
 	merged.MergeFile(before)
@@ -179,6 +221,24 @@ func commitOnce(ctx context.Context, api API, opts CommitOptions, out *Outcome) 
 	out.Branch = branch
 
 	files := append([]File{{Path: opts.ResultsPath, Content: data}}, now.Files...)
+	out.LevelChanges = nil
+	if opts.LogPath != "" && now.Report != nil {
+		// The level log is append-only: read it again on every attempt,
+		// so that a concurrent publish's entries are kept, and add only
+		// what this table changes against its last entries.
+		log, err := readRemote(ctx, api, opts.LogPath, opts.Branch)
+		if err != nil {
+			return err
+		}
+		content, changes, err := report.UpdateLog(opts.LogPath+" on "+opts.Branch, log.content, now.Report)
+		if err != nil {
+			return err
+		}
+		out.LevelChanges = changes
+		if len(changes) > 0 {
+			files = append(files, File{Path: opts.LogPath, Content: content})
+		}
+	}
 	req := gitlab.CommitRequest{Branch: branch, StartBranch: opts.Branch, Message: opts.Message}
 	out.Changed = nil
 	for _, f := range files {
