@@ -14,7 +14,7 @@ import (
 )
 
 // generatedManifest is what generate writes for testdata/matrix.yaml with
-// the default templates: real job names ("gke 1.35: [connect cluster]"),
+// the default templates: real job names ("gke 1.35: connect cluster"),
 // so that the cluster steps are read as collect reads a real pipeline.
 func generatedManifest(t *testing.T) *Manifest {
 	t.Helper()
@@ -44,16 +44,16 @@ func TestPipelineInfraFailures(t *testing.T) {
 	// after a failed cluster job are skipped, as GitLab skips the jobs
 	// that need a failed one.
 	failed := map[string]string{
-		"gke 1.35: [connect cluster]":         "script_failure",
-		"gke 1.36: [connect cluster]":         "runner_system_failure",
-		"kind 1.35: [provision cluster]":      "script_failure",
-		"kind 1.35->1.36: [upgrade cluster]":  "script_failure",
-		"kind 1.36: [teardown cluster]":       "script_failure",
-		"kind 1.35->1.36: [teardown cluster]": "",
+		"gke 1.35: connect cluster":         "script_failure",
+		"gke 1.36: connect cluster":         "runner_system_failure",
+		"kind 1.35: provision cluster":      "script_failure",
+		"kind 1.35->1.36: upgrade cluster":  "script_failure",
+		"kind 1.36: teardown cluster":       "script_failure",
+		"kind 1.35->1.36: teardown cluster": "",
 	}
 	blocked := func(name string) bool {
 		for _, prefix := range []string{"gke 1.35: ", "gke 1.36: ", "kind 1.35: ", "kind 1.35->1.36: "} {
-			if strings.HasPrefix(name, prefix) && !strings.Contains(name, "cluster]") {
+			if strings.HasPrefix(name, prefix) && !strings.HasSuffix(name, " cluster") {
 				return true
 			}
 		}
@@ -74,17 +74,19 @@ func TestPipelineInfraFailures(t *testing.T) {
 		s.AddJob(1, job)
 	}
 	s.SetTestReport(1, []gitlabtest.TestSuite{
-		{Name: "gke 1.35", Cases: []gitlabtest.TestCase{
+		{Name: "gke 1.35: connect cluster", Cases: []gitlabtest.TestCase{
 			{Classname: "supportmatrix", Name: "server version v1.36.2-gke.1100", Status: "success"},
 			{Classname: "connect", Name: "server minor is 1.35", Status: "failed", SystemOutput: "runs v1.36.2-gke.1100"},
 		}},
-		{Name: "kind 1.35->1.36", Cases: []gitlabtest.TestCase{
+		{Name: "kind 1.35->1.36: upgrade cluster", Cases: []gitlabtest.TestCase{
 			{Classname: "supportmatrix", Name: "server version v1.35.3", Status: "success"},
 			{Classname: "upgrade", Name: "upgrade", Status: "failed"},
 		}},
-		{Name: "kind 1.36", Cases: []gitlabtest.TestCase{
+		{Name: "kind 1.36: deploy", Cases: []gitlabtest.TestCase{
 			{Classname: "supportmatrix", Name: "server version v1.36.1", Status: "success"},
 			{Classname: "deploy", Name: "helm install", Status: "success"},
+		}},
+		{Name: "kind 1.36: teardown cluster", Cases: []gitlabtest.TestCase{
 			{Classname: "teardown", Name: "delete cluster", Status: "failed"},
 		}},
 	})
@@ -170,14 +172,14 @@ func TestLocalInfraFailures(t *testing.T) {
 		<testcase classname="supportmatrix" name="server version v1.34.7"/>
 		<testcase classname="provision" name="create cluster"><failure/></testcase></testsuite>`)
 	res := &localci.Result{Jobs: []localci.JobResult{
-		{Name: "kind 1.35: [provision cluster]", Pipeline: "pipeline.yml", Status: localci.Failed, JUnitFiles: []string{provisionXML}},
+		{Name: "kind 1.35: provision cluster", Pipeline: "pipeline.yml", Status: localci.Failed, JUnitFiles: []string{provisionXML}},
 		{Name: "kind 1.35: [deploy]", Pipeline: "pipeline.yml", Status: localci.Skipped},
-		{Name: "kind 1.35: [teardown cluster]", Pipeline: "pipeline.yml", Status: localci.Failed},
+		{Name: "kind 1.35: teardown cluster", Pipeline: "pipeline.yml", Status: localci.Failed},
 	}}
 	m := &Manifest{Schema: ManifestSchema, Jobs: []ManifestJob{
-		{Name: "kind 1.35: [provision cluster]", File: "pipeline.yml", Kind: KindPrepare, Cell: "kind/1.35", Distribution: "kind", Kubernetes: "1.35"},
+		{Name: "kind 1.35: provision cluster", File: "pipeline.yml", Kind: KindPrepare, Cell: "kind/1.35", Distribution: "kind", Kubernetes: "1.35"},
 		{Name: "kind 1.35: [deploy]", File: "pipeline.yml", Kind: KindTest, Cell: "kind/1.35/deploy", Distribution: "kind", Kubernetes: "1.35", Feature: "deploy"},
-		{Name: "kind 1.35: [teardown cluster]", File: "pipeline.yml", Kind: KindCleanup, Cell: "kind/1.35", Distribution: "kind", Kubernetes: "1.35"},
+		{Name: "kind 1.35: teardown cluster", File: "pipeline.yml", Kind: KindCleanup, Cell: "kind/1.35", Distribution: "kind", Kubernetes: "1.35"},
 	}}
 	run, _, err := Local(res, LocalOptions{Manifest: m})
 	if err != nil {

@@ -77,7 +77,7 @@ func (j *ManifestJob) ClusterStep() string {
 	for step, word := range map[string]string{
 		stepProvision: "provision", stepConnect: "connect", stepUpgrade: "upgrade", stepTeardown: "teardown",
 	} {
-		if strings.HasSuffix(j.Name, ": ["+step+"]") {
+		if strings.HasSuffix(j.Name, jobName("", step)) {
 			return word
 		}
 	}
