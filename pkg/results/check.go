@@ -6,15 +6,12 @@ import (
 	"strings"
 )
 
-// statuses lists every status a results file may hold, in SPEC order.
-var statuses = []Status{Passed, Failed, Flaky, AllowedFailure, Skipped, Canceled, NotRun, Excluded, Stale}
-
 // kinds lists every cell kind a results file may hold.
 var kinds = []string{"test", "upgrade", "skew"}
 
 // Known reports whether s is a status SPEC defines. A results file with
 // any other status ("totally-passed") is refused, never re-emitted.
-func (s Status) Known() bool { return slices.Contains(statuses, s) }
+func (s Status) Known() bool { return slices.Contains(Statuses, s) }
 
 // check refuses cells a results file must not hold: no cell id, an unknown
 // kind or status. name is the file's name for the message.
@@ -37,8 +34,8 @@ func (f *File) check(name string) error {
 }
 
 func joinStatuses() string {
-	s := make([]string, len(statuses))
-	for i, st := range statuses {
+	s := make([]string, len(Statuses))
+	for i, st := range Statuses {
 		s[i] = string(st)
 	}
 	return strings.Join(s, ", ")
