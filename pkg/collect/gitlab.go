@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 
 	"gitlab.com/supportmatrix/supportmatrix/pkg/gitlab"
@@ -20,6 +21,9 @@ type API interface {
 	PipelineTree(ctx context.Context, pipelineID int64) ([]gitlab.Pipeline, error)
 	// TestReport returns one pipeline's own test report.
 	TestReport(ctx context.Context, pipelineID int64) (*gitlab.TestReport, error)
+	// JobArtifacts returns the files of a job's artifacts archive that keep
+	// selects.
+	JobArtifacts(ctx context.Context, jobID int64, keep func(name string) bool) ([]gitlab.ArtifactFile, error)
 }
 
 // Options are what a collection needs besides the pipeline.
@@ -38,7 +42,19 @@ type Options struct {
 	// Concurrency bounds the test reports fetched at once (default 4; the
 	// GitLab client bounds its requests as well).
 	Concurrency int
+	// JobToken says the API reads with a CI job token, which may not read
+	// test reports (GET .../test_report is not job_token_allowed,
+	// lib/api/ci/pipelines.rb): test counts and server versions then come
+	// from each cell job's own JUnit files in its artifacts archive (GET
+	// .../jobs/:id/artifacts accepts the token), one request per job.
+	JobToken bool
 }
+
+// ErrOutOfReach means the cells ran in child pipelines that the token may
+// not reach: a CI job token cannot list trigger jobs before GitLab 19.2.
+// Nothing is wrong with the pipeline; collect where the cells ran (each
+// child pipeline on itself) or with a token that has read_api.
+var ErrOutOfReach = errors.New("the cells ran in child pipelines a CI job token cannot reach")
 
 // countingSources are the pipeline sources whose runs on the default
 // branch count toward support.
@@ -62,22 +78,43 @@ func Pipeline(ctx context.Context, api API, pipelineID int64, opts Options) (res
 		return results.Run{}, Summary{}, fmt.Errorf("collect pipeline %d: the API returned no such pipeline", pipelineID)
 	}
 	matches := assign(opts.Manifest, pipelines, pipelineFiles(opts.Manifest, pipelines))
+	var notes []string
+	if limited := childrenUnknown(pipelines); limited {
+		if !anyMatch(matches) {
+			return results.Run{}, Summary{}, fmt.Errorf("collect pipeline %d: %w", pipelineID, ErrOutOfReach)
+		}
+		var files []string
+		matches, files = onlyReachedFiles(matches)
+		notes = append(notes, fmt.Sprintf("a CI job token cannot list trigger jobs on this GitLab (before 19.2): only the cells of %v, which ran in pipeline %d itself, are recorded", files, pipelineID))
+	}
 	if err := requireMatch(matches, fmt.Sprintf("pipeline %d and its child pipelines", pipelineID)); err != nil {
 		return results.Run{}, Summary{}, fmt.Errorf("collect pipeline %d: %w", pipelineID, err)
 	}
 
-	var notes []string
-	reports, readable, note, err := fetchReports(ctx, api, matches, opts.Concurrency)
-	if err != nil {
-		return results.Run{}, Summary{}, fmt.Errorf("collect pipeline %d: %w", pipelineID, err)
-	}
-	if note != "" {
-		notes = append(notes, note)
+	var (
+		tests    map[int64]*jobTests
+		readable bool
+	)
+	if opts.JobToken {
+		tests, err = junitFromArtifacts(ctx, api, matches, opts.Plan, opts.Concurrency)
+		if err != nil {
+			return results.Run{}, Summary{}, fmt.Errorf("collect pipeline %d: %w", pipelineID, err)
+		}
+		readable = true
+	} else {
+		reports, ok, note, err := fetchReports(ctx, api, matches, opts.Concurrency)
+		if err != nil {
+			return results.Run{}, Summary{}, fmt.Errorf("collect pipeline %d: %w", pipelineID, err)
+		}
+		if note != "" {
+			notes = append(notes, note)
+		}
+		tests, readable = attributeReports(matches, reports, opts.Plan), ok
 	}
 
 	root := pipelines[0]
 	cells, infra, partial, incomplete := buildCells(buildInput{
-		manifest: opts.Manifest, plan: opts.Plan, matches: matches, tests: attributeReports(matches, reports, opts.Plan),
+		manifest: opts.Manifest, plan: opts.Plan, matches: matches, tests: tests,
 	})
 	run := results.Run{
 		Pipeline:   root.ID,
@@ -179,4 +216,120 @@ func fetchReports(ctx context.Context, api API, matches []match, concurrency int
 		return nil, false, "", err
 	}
 	return reports, true, "", nil
+}
+
+// childrenUnknown reports whether some pipeline's trigger jobs could not be
+// read.
+func childrenUnknown(pipelines []gitlab.Pipeline) bool {
+	for _, p := range pipelines {
+		if p.ChildrenUnknown {
+			return true
+		}
+	}
+	return false
+}
+
+// anyMatch reports whether some cell job of the manifest was found.
+func anyMatch(matches []match) bool {
+	for i := range matches {
+		if matches[i].mj.IsCellJob() && len(matches[i].attempts) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// onlyReachedFiles keeps the manifest jobs of the generated files of which
+// some job was found: when the tree could not be followed, the cells of
+// the other files are not known to be missing, only out of reach, and
+// are left out of the run (it is partial) rather than recorded as not_run.
+func onlyReachedFiles(matches []match) ([]match, []string) {
+	reached := map[string]bool{}
+	var files []string
+	for i := range matches {
+		if f := matches[i].mj.File; len(matches[i].attempts) > 0 && !reached[f] {
+			reached[f] = true
+			files = append(files, f)
+		}
+	}
+	out := matches[:0:0]
+	for _, mt := range matches {
+		if reached[mt.mj.File] {
+			out = append(out, mt)
+		}
+	}
+	return out, files
+}
+
+// junitFromArtifacts reads each finished cell job's JUnit files from its
+// artifacts archive (every .xml file whose root is a JUnit element; the
+// default templates write junit/<name>.xml into artifacts:paths). Every
+// case belongs to the job whose archive holds it: no suite to split.
+func junitFromArtifacts(ctx context.Context, api API, matches []match, plan *matrix.Plan, concurrency int) (map[int64]*jobTests, error) {
+	if concurrency <= 0 {
+		concurrency = 4
+	}
+	var jobs []*gitlab.Job
+	cluster := map[int64]bool{} // cluster jobs keep only their server version
+	for i := range matches {
+		mt := &matches[i]
+		j := mt.newest()
+		if j == nil || (j.Status != "success" && j.Status != "failed") {
+			continue
+		}
+		switch {
+		case mt.mj.IsCellJob():
+		case clusterStep(mt.mj, plan) != "":
+			cluster[j.ID] = true
+		default:
+			continue
+		}
+		jobs = append(jobs, j)
+	}
+	out := make([]*jobTests, len(jobs))
+	errs := make([]error, len(jobs))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, concurrency)
+	for i, j := range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			files, err := api.JobArtifacts(ctx, j.ID, func(name string) bool { return strings.HasSuffix(name, ".xml") })
+			if errors.Is(err, gitlab.ErrNotFound) {
+				return // no artifacts: no test counts
+			}
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			var cases []gitlab.TestCase
+			for _, f := range files {
+				cs, err := ParseJUnit(f.Name, f.Data)
+				if err != nil {
+					continue // not a JUnit report
+				}
+				cases = append(cases, cs...)
+			}
+			out[i] = tally(cases)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	tests := map[int64]*jobTests{}
+	for i, j := range jobs {
+		switch {
+		case out[i] == nil:
+		case cluster[j.ID]:
+			if out[i].serverVersion != "" {
+				tests[j.ID] = &jobTests{serverVersion: out[i].serverVersion}
+			}
+		default:
+			tests[j.ID] = out[i]
+		}
+	}
+	return tests, nil
 }

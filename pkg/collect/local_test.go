@@ -62,21 +62,6 @@ func TestParseJUnit(t *testing.T) {
 	}
 }
 
-func TestGroupName(t *testing.T) {
-	for in, want := range map[string]string{
-		"gke 1.35: [runner]":         "gke 1.35",
-		"kind 1.35->1.36: [upgrade]": "kind 1.35->1.36",
-		"shard 1/2":                  "shard",
-		"rspec 2:3":                  "rspec",
-		"generate":                   "generate",
-		"gke 1.35":                   "gke 1.35",
-	} {
-		if got := groupName(in); got != want {
-			t.Errorf("groupName(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func writeJUnit(t *testing.T, dir, name, body string) string {
 	t.Helper()
 	p := filepath.Join(dir, name)

@@ -2,7 +2,10 @@ package collect
 
 import (
 	"regexp"
+	"slices"
 	"strings"
+
+	"gitlab.com/supportmatrix/supportmatrix/pkg/cicheck"
 
 	"gitlab.com/supportmatrix/supportmatrix/pkg/gitlab"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
@@ -72,123 +75,133 @@ func tally(cases []gitlab.TestCase) *jobTests {
 	return t
 }
 
-// groupRE is GitLab's rule for grouping jobs (Ci::Build#group_name): it
-// strips trailing ": [...]", " 1/3", " 1:3" parts. GitLab names a
-// pipeline's test suite after the job's group (unless the job comes from
-// parallel:matrix), so jobs "gke 1.35: [runner]" and "gke 1.35: [deploy]"
-// share one suite "gke 1.35".
-var groupRE = regexp.MustCompile(`([\x08\s:]+((\[.*\])|(\d+[\s:/\\]+\d+)))+\s*\z`)
-
-// groupName is GitLab's group name of a job.
-func groupName(job string) string {
-	return strings.TrimSpace(groupRE.ReplaceAllString(job, ""))
+// suiteOf is the name of the test suite GitLab gives a job's JUnit reports:
+// its group (app/models/ci/build.rb test_suite_name -> group_name, whose
+// rule cicheck.GroupName owns). generate writes it in the manifest; an older
+// manifest without it gets it from the job's name.
+func suiteOf(mj *ManifestJob) string {
+	if mj.Suite != "" {
+		return mj.Suite
+	}
+	return cicheck.GroupName(mj.Name)
 }
 
-// belongsTo reports whether a test case of a shared suite is the job's:
-// its classname is the job's feature (the default templates use the
-// feature as classname), "upgrade" for an upgrade job, or the cell id
-// alone or followed by a separator ("gke/1.35/runner.Install").
+// jobKey is what a test case's classname starts with when it is the job's:
+// the cell id for a feature job, the cell id and feature for the
+// verification job of an upgrade cell (they share the cell), the cell id
+// for the upgrade job itself.
+func jobKey(mj *ManifestJob) string {
+	if mj.Kind == KindUpgrade && mj.Feature != "" {
+		return mj.Cell + "/" + mj.Feature
+	}
+	return mj.Cell
+}
+
+// belongsTo reports whether a test case of a suite shared by several jobs
+// (manifests from before one suite per job) is the job's: its classname is
+// the job's feature (the default templates use the feature as classname),
+// "upgrade" for the upgrade job itself (never for the jobs verifying the
+// upgraded cluster: that credited upgrade cases to every job of the chain),
+// or the job's key alone or followed by a separator
+// ("gke/1.35/runner.Install").
 func belongsTo(classname string, mj *ManifestJob) bool {
 	switch {
 	case mj.Feature != "" && classname == mj.Feature:
 		return true
-	case mj.Kind == KindUpgrade && classname == KindUpgrade:
+	case mj.Kind == KindUpgrade && mj.Feature == "" && classname == KindUpgrade:
 		return true
-	case !strings.HasPrefix(classname, mj.Cell):
+	}
+	key := jobKey(mj)
+	if !strings.HasPrefix(classname, key) {
 		return false
 	}
-	rest := classname[len(mj.Cell):]
-	return rest == "" || strings.ContainsAny(rest[:1], "./: ")
+	rest := classname[len(key):]
+	return rest == "" || strings.ContainsAny(rest[:1], ".: ")
+}
+
+// expectedMinor is the minor the job's cluster should run when its tests
+// run: the cell's, or the target of an upgrade.
+func expectedMinor(mj *ManifestJob) string {
+	if mj.To != "" {
+		return mj.To
+	}
+	return mj.Kubernetes
+}
+
+// pickVersion chooses the server version of a job from the versions a
+// shared suite reports: the one of the job's expected minor when exactly
+// one matches (an upgrade chain reports the old and the new version), else
+// the only version there is, else none.
+func pickVersion(versions []string, mj *ManifestJob) string {
+	var match []string
+	for _, v := range versions {
+		if m := expectedMinor(mj); m != "" && strings.HasPrefix(strings.TrimPrefix(v, "v"), m+".") {
+			match = append(match, v)
+		}
+	}
+	switch {
+	case len(match) == 1:
+		return match[0]
+	case len(versions) == 1:
+		return versions[0]
+	}
+	return ""
+}
+
+// member is a manifest job found in a pipeline, by the suite it reports to.
+type member struct {
+	job *gitlab.Job
+	mj  *ManifestJob
 }
 
 // attributeReports splits GitLab test reports (one per pipeline) between
-// the cell jobs that uploaded them. GitLab names a suite after the job's
-// group, so one suite usually holds the cases of a whole chain: its cell
-// jobs and its prepare and cleanup jobs. A suite named after a job's full
-// name (a parallel:matrix job) is that job's alone. Otherwise each case
-// goes to the job it belongs to (see belongsTo); when no case of the suite
-// belongs to any job and the group has a single cell job, every case is
-// that job's. The suite's server version goes to every cell job of the
-// group when the suite reports a single one (one cluster per chain).
+// the cell jobs that uploaded them, so that every case is credited to
+// exactly one job. GitLab names a suite after the job's group; generate
+// names jobs so that each job is its own group and records the suite in
+// the manifest: a suite that belongs to a single manifest job is that
+// job's, whole, server version included. A suite shared by several jobs
+// (an older manifest: "gke 1.35: [runner]" and "gke 1.35: [deploy]" were
+// one suite "gke 1.35") is split by classname (see belongsTo); when no case
+// belongs to any job and the suite has a single cell job, every case is
+// that job's; its server version is the one of the job's minor.
 //
 // A cluster job (provision, connect, upgrade, teardown) gets the server
-// version alone, from a suite named after it, or from its group's suite
-// when that reports a single version: what the cluster ran when the job
-// failed.
+// version alone, from its own suite, or from its group's suite when that
+// reports a single version: what the cluster ran when the job failed.
 func attributeReports(matches []match, reports map[int64]*gitlab.TestReport, plan *matrix.Plan) map[int64]*jobTests {
 	out := map[int64]*jobTests{}
-	type cellJob struct {
-		job *gitlab.Job
-		mj  *ManifestJob
-	}
-	byPipeline := map[int64][]cellJob{}
+	byPipeline := map[int64]map[string][]member{}
 	var order []int64
 	for i := range matches {
 		mt := &matches[i]
-		if !mt.mj.IsCellJob() || mt.pipeline == nil {
+		j := mt.newest()
+		if j == nil || mt.pipeline == nil {
 			continue
 		}
-		if _, ok := byPipeline[mt.pipeline.ID]; !ok {
+		suites := byPipeline[mt.pipeline.ID]
+		if suites == nil {
+			suites = map[string][]member{}
+			byPipeline[mt.pipeline.ID] = suites
 			order = append(order, mt.pipeline.ID)
 		}
-		byPipeline[mt.pipeline.ID] = append(byPipeline[mt.pipeline.ID], cellJob{mt.newest(), mt.mj})
+		s := suiteOf(mt.mj)
+		suites[s] = append(suites[s], member{j, mt.mj})
 	}
 	for _, pid := range order {
-		jobs := byPipeline[pid]
 		report := reports[pid]
 		if report == nil {
 			continue
 		}
-		byName := map[string]*gitlab.TestSuite{}
 		for i := range report.Suites {
-			byName[report.Suites[i].Name] = &report.Suites[i]
-		}
-		groups := map[string][]cellJob{}
-		for _, cj := range jobs {
-			g := groupName(cj.job.Name)
-			groups[g] = append(groups[g], cj)
-		}
-		for _, cj := range jobs {
-			if s := byName[cj.job.Name]; s != nil {
-				out[cj.job.ID] = tally(s.Cases)
+			suite := &report.Suites[i]
+			members := byPipeline[pid][suite.Name]
+			if len(members) == 1 {
+				if m := members[0]; m.mj.IsCellJob() {
+					out[m.job.ID] = tally(suite.Cases)
+				}
 				continue
 			}
-			g := groupName(cj.job.Name)
-			s := byName[g]
-			if s == nil {
-				continue
-			}
-			var mine []gitlab.TestCase
-			versions := map[string]bool{}
-			var version string
-			matched := false
-			for _, tc := range s.Cases {
-				if v := serverVersion(&tc); v != "" {
-					versions[v] = true
-					version = v
-				}
-				for _, other := range groups[g] {
-					if !isMeta(&tc) && belongsTo(tc.Classname, other.mj) {
-						matched = true
-					}
-				}
-				if !isMeta(&tc) && belongsTo(tc.Classname, cj.mj) {
-					mine = append(mine, tc)
-				}
-			}
-			if !matched && len(groups[g]) == 1 {
-				mine = s.Cases
-			}
-			t := tally(mine)
-			if len(versions) == 1 {
-				if t == nil {
-					t = &jobTests{}
-				}
-				t.serverVersion = version
-			}
-			if t != nil {
-				out[cj.job.ID] = t
-			}
+			attributeShared(suite, members, out)
 		}
 	}
 	for i := range matches {
@@ -200,7 +213,7 @@ func attributeReports(matches []match, reports map[int64]*gitlab.TestReport, pla
 		versions := map[string]bool{}
 		var version string
 		for _, s := range reports[mt.pipeline.ID].Suites {
-			if s.Name != j.Name && s.Name != groupName(j.Name) {
+			if s.Name != j.Name && s.Name != suiteOf(mt.mj) {
 				continue
 			}
 			for _, tc := range s.Cases {
@@ -215,4 +228,51 @@ func attributeReports(matches []match, reports map[int64]*gitlab.TestReport, pla
 		}
 	}
 	return out
+}
+
+// attributeShared splits a suite shared by several jobs (see
+// attributeReports).
+func attributeShared(suite *gitlab.TestSuite, members []member, out map[int64]*jobTests) {
+	var versions []string
+	matched := false
+	for i := range suite.Cases {
+		tc := &suite.Cases[i]
+		if v := serverVersion(tc); v != "" && !slices.Contains(versions, v) {
+			versions = append(versions, v)
+		}
+		for _, m := range members {
+			if !isMeta(tc) && m.mj.IsCellJob() && belongsTo(tc.Classname, m.mj) {
+				matched = true
+			}
+		}
+	}
+	var cellJobs []int
+	for i, m := range members {
+		if m.mj.IsCellJob() {
+			cellJobs = append(cellJobs, i)
+		}
+	}
+	for _, i := range cellJobs {
+		m := members[i]
+		var mine []gitlab.TestCase
+		if !matched && len(cellJobs) == 1 {
+			mine = suite.Cases
+		} else {
+			for _, tc := range suite.Cases {
+				if !isMeta(&tc) && belongsTo(tc.Classname, m.mj) {
+					mine = append(mine, tc)
+				}
+			}
+		}
+		t := tally(mine)
+		if v := pickVersion(versions, m.mj); v != "" {
+			if t == nil {
+				t = &jobTests{}
+			}
+			t.serverVersion = v
+		}
+		if t != nil {
+			out[m.job.ID] = t
+		}
+	}
 }

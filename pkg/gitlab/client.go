@@ -132,7 +132,10 @@ type Client struct {
 	pathProj string // escaped, for error messages: 42 or group%2Fproject
 	sem      chan struct{}
 	requests atomic.Int64
-	progMu   sync.Mutex
+	// noTriggerJobs is set once the server answered 404 to trigger_jobs
+	// (before GitLab 19.2): /bridges is used from then on.
+	noTriggerJobs atomic.Bool
+	progMu        sync.Mutex
 }
 
 // New checks cfg, fills in defaults and builds a Client. It makes no request.

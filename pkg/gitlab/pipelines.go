@@ -1,11 +1,15 @@
 package gitlab
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"sync"
 	"time"
@@ -43,6 +47,10 @@ type Pipeline struct {
 	// included: build jobs first in API order (newest first), then bridges
 	// in API order.
 	Jobs []Job
+	// ChildrenUnknown is set when the token may not list the pipeline's
+	// trigger jobs (a CI job token before GitLab 19.2): its downstream
+	// pipelines could not be followed.
+	ChildrenUnknown bool
 }
 
 // Job is one job attempt, or one bridge (trigger job).
@@ -104,7 +112,10 @@ func (c *Client) PipelineTree(ctx context.Context, pipelineID int64) ([]Pipeline
 	var visit func(p Pipeline, project string)
 	visit = func(p Pipeline, project string) {
 		defer wg.Done()
-		jobs, bridges, err := c.pipelineJobs(ctx, project, p.ID)
+		jobs, bridges, info, err := c.pipelineJobs(ctx, project, p.ID)
+		if errors.Is(err, errTriggerJobsUnreadable) {
+			p.ChildrenUnknown, err = true, nil
+		}
 		if err != nil {
 			if p.ParentID != 0 {
 				err = fmt.Errorf("pipeline %d (from bridge %q of pipeline %d): %w", p.ID, p.BridgeName, p.ParentID, err)
@@ -115,6 +126,11 @@ func (c *Client) PipelineTree(ctx context.Context, pipelineID int64) ([]Pipeline
 			return
 		}
 		p.Jobs = jobs
+		if p.ParentID == 0 && info != nil {
+			// The root's record as its jobs carry it; replaced by the
+			// pipeline's own record when the token may read that.
+			p = withInfo(p, info)
+		}
 		if p.ProjectID == 0 && len(bridges) > 0 {
 			// The root's project id is not known yet: bridges carry it.
 			p.ProjectID = bridges[0].projectID
@@ -156,31 +172,29 @@ func (c *Client) PipelineTree(ctx context.Context, pipelineID int64) ([]Pipeline
 		}
 	}
 
-	// The root pipeline's own record, fetched alongside its jobs.
+	// The root pipeline's own record, fetched alongside its jobs. A CI job
+	// token may not read it (GET .../pipelines/:id is not job_token_allowed
+	// in lib/api/ci/pipelines.rb: GitLab ignores the token and a private
+	// project answers 404): then the record comes from the jobs' and trigger
+	// jobs' own "pipeline" field (Entities::Ci::PipelineBasic).
 	var root *gl.Pipeline
 	nodes[pipelineID] = &node{p: Pipeline{ID: pipelineID}}
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
-		path := fmt.Sprintf("/projects/%s/pipelines/%d", c.pathProj, pipelineID)
-		if _, err := c.do(ctx, http.MethodGet, path, func(o ...gl.RequestOptionFunc) (*gl.Response, error) {
-			var r *gl.Response
-			var err error
-			root, r, err = c.gl.Pipelines.GetPipeline(c.project, pipelineID, o...)
-			return r, err
-		}); err != nil {
-			fail(fmt.Errorf("pipeline %d: %w", pipelineID, err))
-		}
-	}()
+	wg.Add(1)
+	if !c.cfg.JobToken {
+		wg.Add(1)
+		go c.getRoot(ctx, pipelineID, &root, &wg, fail)
+	}
 	go visit(Pipeline{ID: pipelineID}, c.project)
 	wg.Wait()
 	if firstErr != nil {
 		return nil, firstErr
 	}
 	rn := nodes[pipelineID]
-	jobs := rn.p.Jobs
-	rn.p = pipelineFromPipeline(root)
-	rn.p.Jobs = jobs
+	if root != nil {
+		jobs, unknown := rn.p.Jobs, rn.p.ChildrenUnknown
+		rn.p = pipelineFromPipeline(root)
+		rn.p.Jobs, rn.p.ChildrenUnknown = jobs, unknown
+	}
 
 	var out []Pipeline
 	var walk func(id int64)
@@ -197,6 +211,20 @@ func (c *Client) PipelineTree(ctx context.Context, pipelineID int64) ([]Pipeline
 	return out, nil
 }
 
+// getRoot reads the root pipeline's record into *root.
+func (c *Client) getRoot(ctx context.Context, pipelineID int64, root **gl.Pipeline, wg *sync.WaitGroup, fail func(error)) {
+	defer wg.Done()
+	path := fmt.Sprintf("/projects/%s/pipelines/%d", c.pathProj, pipelineID)
+	if _, err := c.do(ctx, http.MethodGet, path, func(o ...gl.RequestOptionFunc) (*gl.Response, error) {
+		var r *gl.Response
+		var err error
+		*root, r, err = c.gl.Pipelines.GetPipeline(c.project, pipelineID, o...)
+		return r, err
+	}); err != nil {
+		fail(fmt.Errorf("pipeline %d: %w", pipelineID, err))
+	}
+}
+
 // bridgeJob is a bridge as a Job plus the downstream pipeline record.
 type bridgeJob struct {
 	Job
@@ -204,16 +232,92 @@ type bridgeJob struct {
 	projectID  int64 // of the bridge's own pipeline
 }
 
-// pipelineJobs lists a pipeline's jobs (retried included) and bridges, both
-// paged to the end, concurrently.
-func (c *Client) pipelineJobs(ctx context.Context, project string, pid int64) ([]Job, []bridgeJob, error) {
+// errTriggerJobsUnreadable means the token may not list trigger jobs.
+var errTriggerJobsUnreadable = errors.New("trigger jobs unreadable with a CI job token")
+
+// apiJob is a job as GET .../pipelines/:id/jobs returns it
+// (Entities::Ci::Job), decoded here rather than with the client's Job type
+// because that drops most of the "pipeline" field (Entities::Ci::PipelineBasic:
+// source, web_url, created_at), which is all a CI job token can learn of the
+// pipeline itself.
+type apiJob struct {
+	ID            int64      `json:"id"`
+	Name          string     `json:"name"`
+	Stage         string     `json:"stage"`
+	Status        string     `json:"status"`
+	FailureReason string     `json:"failure_reason"`
+	WebURL        string     `json:"web_url"`
+	AllowFailure  bool       `json:"allow_failure"`
+	StartedAt     *time.Time `json:"started_at"`
+	FinishedAt    *time.Time `json:"finished_at"`
+	Duration      float64    `json:"duration"`
+	Pipeline      *gl.PipelineInfo
+}
+
+// listPage is one page of a list endpoint decoded into this package's own
+// types (the client's lose fields collect needs).
+func listPage[T any](c *Client, path string, page int64, includeRetried bool, o ...gl.RequestOptionFunc) ([]T, *gl.Response, error) {
+	opt := &gl.ListJobsOptions{ListOptions: gl.ListOptions{Page: page, PerPage: DefaultPerPage}}
+	if includeRetried {
+		opt.IncludeRetried = gl.Ptr(true)
+	}
+	req, err := c.gl.NewRequest(http.MethodGet, path, opt, o)
+	if err != nil {
+		return nil, nil, err
+	}
+	var out []T
+	resp, err := c.gl.Do(req, &out)
+	return out, resp, err
+}
+
+// A pipeline's trigger jobs are listed by GET .../pipelines/:id/trigger_jobs,
+// which GitLab 19.2 added and which deprecates .../bridges
+// (lib/api/ci/pipelines.rb); on a server without it (404) this client uses
+// .../bridges from then on.
+
+// pipelineBridges lists a pipeline's trigger jobs through trigger_jobs,
+// falling back to bridges on a 404. With a CI job token, a refusal of both
+// (before 19.2 neither accepts one: GitLab ignores the token and a private
+// project answers 404) returns errTriggerJobsUnreadable.
+func (c *Client) pipelineBridges(ctx context.Context, project, proj string, pid int64) ([]*gl.Bridge, error) {
+	var lastErr error
+	for _, route := range []string{"trigger_jobs", "bridges"} {
+		if route == "trigger_jobs" && c.noTriggerJobs.Load() {
+			continue
+		}
+		path := fmt.Sprintf("/projects/%s/pipelines/%d/%s", proj, pid, route)
+		bridges, _, err := pageAll(ctx, c, path, func(page int64, o ...gl.RequestOptionFunc) ([]*gl.Bridge, *gl.Response, error) {
+			return listPage[*gl.Bridge](c, fmt.Sprintf("projects/%s/pipelines/%d/%s", url.PathEscape(project), pid, route), page, false, o...)
+		}, func(b *gl.Bridge) int64 { return b.ID })
+		if err == nil {
+			return bridges, nil
+		}
+		lastErr = err
+		if !errors.Is(err, ErrNotFound) {
+			break
+		}
+		if route == "trigger_jobs" {
+			c.noTriggerJobs.Store(true)
+		}
+	}
+	if c.cfg.JobToken && (errors.Is(lastErr, ErrNotFound) || errors.Is(lastErr, ErrForbidden) || errors.Is(lastErr, ErrUnauthorized)) {
+		return nil, fmt.Errorf("%w: %w", errTriggerJobsUnreadable, lastErr)
+	}
+	return nil, lastErr
+}
+
+// pipelineJobs lists a pipeline's jobs (retried included) and trigger jobs,
+// both paged to the end, concurrently. info is the pipeline's record as its
+// jobs or trigger jobs carry it (nil when it has none). When the token may
+// not list trigger jobs, the jobs come back with errTriggerJobsUnreadable.
+func (c *Client) pipelineJobs(ctx context.Context, project string, pid int64) ([]Job, []bridgeJob, *gl.PipelineInfo, error) {
 	proj := c.pathProj
 	if project != c.project {
 		proj = project
 	}
 	var (
 		wg                 sync.WaitGroup
-		jobs               []*gl.Job
+		jobs               []*apiJob
 		bridges            []*gl.Bridge
 		jobPages           int
 		jobsErr, bridgeErr error
@@ -222,29 +326,29 @@ func (c *Client) pipelineJobs(ctx context.Context, project string, pid int64) ([
 	go func() {
 		defer wg.Done()
 		path := fmt.Sprintf("/projects/%s/pipelines/%d/jobs", proj, pid)
-		jobs, jobPages, jobsErr = pageAll(ctx, c, path, func(page int64, o ...gl.RequestOptionFunc) ([]*gl.Job, *gl.Response, error) {
-			return c.gl.Jobs.ListPipelineJobs(project, pid, &gl.ListJobsOptions{
-				ListOptions:    gl.ListOptions{Page: page, PerPage: DefaultPerPage},
-				IncludeRetried: gl.Ptr(true),
-			}, o...)
-		}, func(j *gl.Job) int64 { return j.ID })
+		jobs, jobPages, jobsErr = pageAll(ctx, c, path, func(page int64, o ...gl.RequestOptionFunc) ([]*apiJob, *gl.Response, error) {
+			return listPage[*apiJob](c, fmt.Sprintf("projects/%s/pipelines/%d/jobs", url.PathEscape(project), pid), page, true, o...)
+		}, func(j *apiJob) int64 { return j.ID })
 	}()
 	go func() {
 		defer wg.Done()
-		path := fmt.Sprintf("/projects/%s/pipelines/%d/bridges", proj, pid)
-		bridges, _, bridgeErr = pageAll(ctx, c, path, func(page int64, o ...gl.RequestOptionFunc) ([]*gl.Bridge, *gl.Response, error) {
-			return c.gl.Jobs.ListPipelineBridges(project, pid, &gl.ListJobsOptions{
-				ListOptions: gl.ListOptions{Page: page, PerPage: DefaultPerPage},
-			}, o...)
-		}, func(b *gl.Bridge) int64 { return b.ID })
+		bridges, bridgeErr = c.pipelineBridges(ctx, project, proj, pid)
 	}()
 	wg.Wait()
+	unreadable := errors.Is(bridgeErr, errTriggerJobsUnreadable)
+	if unreadable {
+		bridgeErr = nil
+	}
 	if err := errors.Join(jobsErr, bridgeErr); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 
+	var info *gl.PipelineInfo
 	outJobs := make([]Job, 0, len(jobs))
 	for _, j := range jobs {
+		if info == nil && j.Pipeline != nil && j.Pipeline.ID == pid {
+			info = j.Pipeline
+		}
 		outJobs = append(outJobs, Job{
 			ID: j.ID, Name: j.Name, Stage: j.Stage, Status: j.Status,
 			FailureReason: j.FailureReason, WebURL: j.WebURL, AllowFailure: j.AllowFailure,
@@ -254,18 +358,33 @@ func (c *Client) pipelineJobs(ctx context.Context, project string, pid int64) ([
 	markRetried(outJobs)
 	outBridges := make([]bridgeJob, 0, len(bridges))
 	for _, b := range bridges {
+		if info == nil && b.Pipeline.ID == pid {
+			info = &b.Pipeline
+		}
 		bj := bridgeJob{Job: Job{
 			ID: b.ID, Name: b.Name, Stage: b.Stage, Status: b.Status,
 			FailureReason: b.FailureReason, WebURL: b.WebURL, AllowFailure: b.AllowFailure,
 			StartedAt: b.StartedAt, FinishedAt: b.FinishedAt, Duration: b.Duration, Bridge: true,
-		}, downstream: b.DownstreamPipeline, projectID: b.Pipeline.ProjectID}
+		}, downstream: b.DownstreamPipeline}
+		bj.projectID = b.Pipeline.ProjectID
 		if b.DownstreamPipeline != nil {
 			bj.Downstream = b.DownstreamPipeline.ID
 		}
 		outBridges = append(outBridges, bj)
 	}
+	if unreadable {
+		c.progressf("collect: pipeline %d: %d jobs (%d pages); its trigger jobs are out of a CI job token's reach", pid, len(outJobs), jobPages)
+		return outJobs, outBridges, info, errTriggerJobsUnreadable
+	}
 	c.progressf("collect: pipeline %d: %d jobs (%d pages), %d bridges", pid, len(outJobs), jobPages, len(outBridges))
-	return outJobs, outBridges, nil
+	return outJobs, outBridges, info, nil
+}
+
+// withInfo fills p's record from info, keeping its place in the tree.
+func withInfo(p Pipeline, info *gl.PipelineInfo) Pipeline {
+	q := pipelineFromInfo(info)
+	q.ParentID, q.BridgeName, q.Depth, q.Jobs, q.ChildrenUnknown = p.ParentID, p.BridgeName, p.Depth, p.Jobs, p.ChildrenUnknown
+	return q
 }
 
 // markRetried sets Retried on every job that has a newer attempt (higher id)
@@ -489,4 +608,60 @@ func systemOutput(v any) string {
 		}
 		return string(b)
 	}
+}
+
+// ArtifactFile is one file of a job's artifacts archive.
+type ArtifactFile struct {
+	// Name is the file's path in the archive, e.g. junit/deploy.xml.
+	Name string
+	// Data is its content.
+	Data []byte
+}
+
+// maxArtifactFileBytes bounds one file read out of an artifacts archive,
+// against a decompression bomb; DefaultMaxBodyBytes bounds the archive.
+const maxArtifactFileBytes = 16 << 20
+
+// JobArtifacts downloads a job's artifacts archive (GET
+// /projects/:id/jobs/:job_id/artifacts, which accepts a CI job token:
+// lib/api/ci/job_artifacts.rb, job_token_allowed) and returns the files
+// whose name keep selects. GitLab may redirect the download to object
+// storage; the token is never sent there (see checkRedirect). A job without
+// artifacts wraps ErrNotFound.
+func (c *Client) JobArtifacts(ctx context.Context, jobID int64, keep func(name string) bool) ([]ArtifactFile, error) {
+	path := fmt.Sprintf("/projects/%s/jobs/%d/artifacts", c.pathProj, jobID)
+	var r *bytes.Reader
+	_, err := c.do(ctx, http.MethodGet, path, func(o ...gl.RequestOptionFunc) (*gl.Response, error) {
+		var resp *gl.Response
+		var err error
+		r, resp, err = c.gl.Jobs.GetJobArtifacts(c.project, jobID, o...)
+		return resp, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("artifacts of job %d: %w", jobID, err)
+	}
+	zr, err := zip.NewReader(r, r.Size())
+	if err != nil {
+		return nil, fmt.Errorf("artifacts of job %d: not a zip archive: %w", jobID, err)
+	}
+	var out []ArtifactFile
+	for _, f := range zr.File {
+		if f.FileInfo().IsDir() || !keep(f.Name) {
+			continue
+		}
+		rc, err := f.Open()
+		if err != nil {
+			return nil, fmt.Errorf("artifacts of job %d: %s: %w", jobID, f.Name, err)
+		}
+		data, err := io.ReadAll(io.LimitReader(rc, maxArtifactFileBytes+1))
+		rc.Close()
+		if err != nil {
+			return nil, fmt.Errorf("artifacts of job %d: %s: %w", jobID, f.Name, err)
+		}
+		if len(data) > maxArtifactFileBytes {
+			return nil, fmt.Errorf("artifacts of job %d: %s: over %d bytes", jobID, f.Name, maxArtifactFileBytes)
+		}
+		out = append(out, ArtifactFile{Name: f.Name, Data: data})
+	}
+	return out, nil
 }

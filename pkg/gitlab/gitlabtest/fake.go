@@ -20,11 +20,14 @@
 package gitlabtest
 
 import (
+	"archive/zip"
+	"bytes"
 	"cmp"
 	"crypto/sha1"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
 	"io"
 	"net"
@@ -38,6 +41,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"gitlab.com/supportmatrix/supportmatrix/pkg/cicheck"
 )
 
 // Defaults of a new Server.
@@ -46,6 +51,9 @@ const (
 	DefaultProjectPath = "group/project"
 	DefaultToken       = "glpat-fake-token-0123456789"
 	DefaultBranch      = "main"
+	// DefaultVersion is the GitLab version the fake plays: the oldest the
+	// tool supports (SPEC pipeline.gitlab default).
+	DefaultVersion = "17.0"
 )
 
 // epoch is the fixed time every generated timestamp derives from, so that
@@ -79,6 +87,11 @@ type Job struct {
 	AllowFailure  bool
 	// Duration in seconds; StartedAt/FinishedAt are derived from it.
 	Duration float64
+	// Tests are the cases of the job's JUnit report. The job then has an
+	// artifacts archive holding junit/report.xml (GET .../jobs/:id/artifacts),
+	// and the pipeline's test report is built from them the way GitLab
+	// builds it: one suite per job group, latest attempts only.
+	Tests []TestCase
 }
 
 // Bridge is a trigger job the fake serves.
@@ -201,6 +214,8 @@ type Server struct {
 	mu            sync.Mutex
 	token         string
 	jobToken      bool
+	version       string
+	public        bool
 	latency       time.Duration
 	omitTotals    bool
 	defaultBranch string
@@ -227,6 +242,7 @@ func New(tb testing.TB) *Server {
 		ProjectID:     DefaultProjectID,
 		ProjectPath:   DefaultProjectPath,
 		token:         DefaultToken,
+		version:       DefaultVersion,
 		defaultBranch: DefaultBranch,
 		pipelines:     map[int64]*Pipeline{},
 		jobs:          map[int64][]Job{},
@@ -254,6 +270,34 @@ func (s *Server) SetToken(token string, job bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.token, s.jobToken = token, job
+}
+
+// SetVersion sets the GitLab version the fake plays, "major.minor". From
+// 19.2 it serves GET .../pipelines/:id/trigger_jobs and lets a job token
+// list trigger jobs (lib/api/ci/pipelines.rb: /bridges deprecated in 19.2,
+// both routes job_token_allowed with the read_pipelines policy); before,
+// trigger_jobs is 404 and /bridges refuses a job token.
+func (s *Server) SetVersion(v string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.version = v
+}
+
+// SetPublic makes the project public: anonymous requests may read it. A
+// private project (the default) answers 404 to them, as GitLab does.
+func (s *Server) SetPublic(public bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.public = public
+}
+
+// atLeast reports whether the fake's version is at least major.minor; s.mu
+// held.
+func (s *Server) atLeast(major, minor int) bool {
+	a, b, _ := strings.Cut(s.version, ".")
+	ma, _ := strconv.Atoi(a)
+	mi, _ := strconv.Atoi(b)
+	return ma > major || (ma == major && mi >= minor)
 }
 
 // SetLatency delays every answer by d.
@@ -506,15 +550,23 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handle(w *statusRecorder, r *http.Request, path string) {
 	s.mu.Lock()
-	want := "PRIVATE-TOKEN"
-	if s.jobToken {
-		want = "JOB-TOKEN"
-	}
-	authorized := s.token != "" && r.Header.Get(want) == s.token
+	auth := s.authenticate(r)
+	public := s.public
 	fault := s.takeFault(r.Method, path)
 	s.mu.Unlock()
 
-	if !authorized {
+	switch {
+	case auth == authInvalid:
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"message": "401 Unauthorized"})
+		return
+	case auth == authAnonymous && !public:
+		// GitLab hides a private project from anonymous requests (and from
+		// a job token on a route that does not accept one, which GitLab
+		// ignores): find_project! answers not_found!('Project')
+		// (lib/api/helpers.rb).
+		notFound(w, "404 Project Not Found")
+		return
+	case auth == authAnonymous && r.Method != http.MethodGet:
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"message": "401 Unauthorized"})
 		return
 	}
@@ -545,6 +597,63 @@ func (s *Server) handle(w *statusRecorder, r *http.Request, path string) {
 		return
 	}
 	s.route(w, r, path)
+}
+
+// How a request authenticated.
+const (
+	authAnonymous = iota // no token, or a job token on a route that ignores it
+	authInvalid          // a token GitLab does not know: 401
+	authOK
+)
+
+// authenticate decides like GitLab (lib/api/helpers/authentication.rb,
+// lib/gitlab/auth/auth_finders.rb): a PRIVATE-TOKEN is checked on every
+// route; a JOB-TOKEN only on routes marked job_token_allowed, and ignored
+// (the request is anonymous) on the others. s.mu held.
+func (s *Server) authenticate(r *http.Request) int {
+	if t := r.Header.Get("PRIVATE-TOKEN"); t != "" {
+		if !s.jobToken && t == s.token {
+			return authOK
+		}
+		return authInvalid
+	}
+	if t := r.Header.Get("JOB-TOKEN"); t != "" {
+		if !s.jobTokenAllowed(r) {
+			return authAnonymous
+		}
+		if s.jobToken && t == s.token {
+			return authOK
+		}
+		return authInvalid
+	}
+	return authAnonymous
+}
+
+// jobTokenAllowed lists the routes the tool uses that accept a CI job
+// token: GET .../pipelines/:id/jobs (lib/api/ci/pipelines.rb, route_setting
+// :authentication, job_token_allowed: true), the artifacts download GET
+// .../jobs/:id/artifacts[/*path] (lib/api/ci/job_artifacts.rb), and from
+// 19.2 the trigger-job lists (.../bridges, .../trigger_jobs). Not GET
+// .../pipelines/:id, not .../test_report, not commits, files or notes.
+// s.mu held.
+func (s *Server) jobTokenAllowed(r *http.Request) bool {
+	if r.Method != http.MethodGet {
+		return false
+	}
+	seg := strings.Split(strings.Trim(r.URL.EscapedPath(), "/"), "/")
+	if len(seg) < 6 || seg[2] != "projects" {
+		return false
+	}
+	rest := seg[4:]
+	switch {
+	case len(rest) == 3 && rest[0] == "pipelines" && rest[2] == "jobs":
+		return true
+	case len(rest) >= 3 && rest[0] == "jobs" && rest[2] == "artifacts":
+		return true
+	case len(rest) == 3 && rest[0] == "pipelines" && (rest[2] == "bridges" || rest[2] == "trigger_jobs"):
+		return s.atLeast(19, 2)
+	}
+	return false
 }
 
 // takeFault returns the first matching fault with requests left; s.mu held.
@@ -618,6 +727,10 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, path string) {
 		s.listJobs(w, r, rest[1])
 	case len(rest) == 3 && rest[0] == "pipelines" && rest[2] == "bridges" && m == http.MethodGet:
 		s.listBridges(w, r, rest[1])
+	case len(rest) == 3 && rest[0] == "pipelines" && rest[2] == "trigger_jobs" && m == http.MethodGet && s.hasTriggerJobs():
+		s.listBridges(w, r, rest[1])
+	case len(rest) == 3 && rest[0] == "jobs" && rest[2] == "artifacts" && m == http.MethodGet:
+		s.jobArtifacts(w, rest[1])
 	case len(rest) == 3 && rest[0] == "pipelines" && rest[2] == "test_report" && m == http.MethodGet:
 		s.testReport(w, rest[1])
 	case len(rest) == 3 && rest[0] == "repository" && rest[1] == "files" && m == http.MethodGet:
@@ -639,6 +752,13 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, path string) {
 	default:
 		notFound(w, "404 Not Found")
 	}
+}
+
+// hasTriggerJobs reports whether the fake's version serves trigger_jobs.
+func (s *Server) hasTriggerJobs() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.atLeast(19, 2)
 }
 
 func (s *Server) webBase() string {
@@ -712,10 +832,9 @@ func (s *Server) jobJSON(p *Pipeline, id int64, name, stage, status, reason stri
 		"duration": duration, "queued_duration": 0.5,
 		"user":   userJSON(),
 		"commit": map[string]any{"id": p.SHA, "short_id": p.SHA[:8], "title": "Update matrix", "author_name": "Administrator"},
-		"pipeline": map[string]any{
-			"id": p.ID, "project_id": p.ProjectID, "ref": p.Ref, "sha": p.SHA, "status": p.Status,
-		},
-		"web_url": fmt.Sprintf("%s/-/jobs/%d", s.webBase(), id),
+		// Entities::Ci::JobBasic exposes the pipeline as PipelineBasic.
+		"pipeline": s.pipelineJSON(p),
+		"web_url":  fmt.Sprintf("%s/-/jobs/%d", s.webBase(), id),
 	}
 	if status == "failed" {
 		if reason == "" {
@@ -880,7 +999,11 @@ func (s *Server) testReport(w http.ResponseWriter, id string) {
 	var all counts
 	var allTime float64
 	suites := []any{}
-	for _, su := range s.reports[p.ID] {
+	report := s.reports[p.ID]
+	if report == nil {
+		report = s.suitesFromJobs(p.ID)
+	}
+	for _, su := range report {
 		var c counts
 		var t float64
 		cases := []any{}
@@ -910,6 +1033,105 @@ func (s *Server) testReport(w http.ResponseWriter, id string) {
 		"failed_count": all.failed, "skipped_count": all.skipped, "error_count": all.errored,
 		"test_suites": suites,
 	})
+}
+
+// suitesFromJobs builds a pipeline's test report from its jobs' JUnit
+// cases as GitLab does: the latest attempt of each job only
+// (Ci::Pipeline#latest_report_builds), each job's cases in the suite named
+// after its group (app/models/ci/build.rb test_suite_name -> group_name,
+// cicheck.GroupName), so that jobs of one group share a suite. GitLab's
+// JUnit parser keeps no output for passing cases
+// (lib/gitlab/ci/parsers/test/junit.rb). s.mu held.
+func (s *Server) suitesFromJobs(pid int64) []TestSuite {
+	latest := map[string]Job{}
+	for _, j := range s.jobs[pid] {
+		if cur, ok := latest[j.Name]; !ok || j.ID > cur.ID {
+			latest[j.Name] = j
+		}
+	}
+	jobs := make([]Job, 0, len(latest))
+	for _, j := range latest {
+		if len(j.Tests) > 0 {
+			jobs = append(jobs, j)
+		}
+	}
+	slices.SortFunc(jobs, func(a, b Job) int { return cmp.Compare(a.ID, b.ID) })
+	var out []TestSuite
+	index := map[string]int{}
+	for _, j := range jobs {
+		name := cicheck.GroupName(j.Name)
+		i, ok := index[name]
+		if !ok {
+			i = len(out)
+			index[name] = i
+			out = append(out, TestSuite{Name: name})
+		}
+		for _, tc := range j.Tests {
+			if tc.Status == "success" {
+				tc.SystemOutput = ""
+			}
+			out[i].Cases = append(out[i].Cases, tc)
+		}
+	}
+	return out
+}
+
+// jobArtifacts serves a job's artifacts archive: a zip holding
+// junit/report.xml with the job's test cases; 404 for a job without.
+func (s *Server) jobArtifacts(w http.ResponseWriter, id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n, _ := strconv.ParseInt(id, 10, 64)
+	var job *Job
+	for _, js := range s.jobs {
+		for i := range js {
+			if js[i].ID == n {
+				job = &js[i]
+			}
+		}
+	}
+	if job == nil || len(job.Tests) == 0 {
+		notFound(w, "404 Not found")
+		return
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	f, _ := zw.Create("junit/report.xml")
+	f.Write(JUnitXML(job.Name, job.Tests))
+	zw.Close()
+	w.Header().Set("Content-Type", "application/zip")
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(http.StatusOK)
+	w.Write(buf.Bytes())
+}
+
+// JUnitXML renders test cases as a JUnit report the way the default
+// templates write one.
+func JUnitXML(suite string, cases []TestCase) []byte {
+	var b bytes.Buffer
+	esc := func(s string) string {
+		var e bytes.Buffer
+		xml.EscapeText(&e, []byte(s))
+		return e.String()
+	}
+	fmt.Fprintf(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuite name=\"%s\" tests=\"%d\">\n", esc(suite), len(cases))
+	for _, tc := range cases {
+		fmt.Fprintf(&b, "  <testcase classname=\"%s\" name=\"%s\" time=\"%g\">\n", esc(tc.Classname), esc(tc.Name), tc.ExecutionTime)
+		switch tc.Status {
+		case "failed":
+			fmt.Fprintf(&b, "    <failure message=\"%s failed\"/>\n", esc(tc.Name))
+		case "error":
+			fmt.Fprintf(&b, "    <error message=\"%s errored\"/>\n", esc(tc.Name))
+		case "skipped":
+			b.WriteString("    <skipped/>\n")
+		}
+		if tc.SystemOutput != "" {
+			fmt.Fprintf(&b, "    <system-out>%s</system-out>\n", esc(tc.SystemOutput))
+		}
+		b.WriteString("  </testcase>\n")
+	}
+	b.WriteString("</testsuite>\n")
+	return b.Bytes()
 }
 
 func nilIfEmpty(s string) any {
@@ -966,6 +1188,11 @@ func (s *Server) createCommit(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	b := s.branches[req.Branch]
+	if b != nil && req.StartBranch != "" && req.StartBranch != req.Branch {
+		// app/services/commits/create_service.rb validate_branch_existence!
+		writeJSON(w, http.StatusBadRequest, map[string]string{"message": "A branch called '" + req.Branch + "' already exists. Switch to that branch in order to make changes"})
+		return
+	}
 	if b == nil {
 		start := s.branches[req.StartBranch]
 		if req.StartBranch == "" || start == nil {
