@@ -51,6 +51,53 @@ func misspelt(featureID string) []string {
 // Conventions is where the repository documents the page convention.
 const Conventions = "docs/README.md"
 
+// DefaultPagesDir is where PagesDir suggests pages when the matrix names
+// none.
+const DefaultPagesDir = "docs/distributions"
+
+// PagesDir is where the project keeps its docs pages: the directory most of
+// the matrix's docs: entries are in (the first in file order on a tie), or
+// DefaultPagesDir when the matrix names no page. Advice and the program
+// document follow the project's own layout, not this repository's.
+func (a *Audit) PagesDir() string {
+	count := map[string]int{}
+	best, n := "", 0
+	for _, d := range a.Matrix.Distributions {
+		if d.Docs == "" {
+			continue
+		}
+		dir := path.Dir(path.Clean(strings.TrimPrefix(d.Docs, "./")))
+		count[dir]++
+		if count[dir] > n {
+			best, n = dir, count[dir]
+		}
+	}
+	if best == "" {
+		return DefaultPagesDir
+	}
+	return best
+}
+
+// PagePath suggests the docs page of a distribution: PagesDir()/<id>.md.
+func (a *Audit) PagePath(id string) string { return path.Join(a.PagesDir(), id+".md") }
+
+// HasConventions reports whether the repository documents the page
+// convention in Conventions; when it does not, advice describes the
+// convention instead of naming a file that is not there.
+func (a *Audit) HasConventions() bool {
+	st, err := os.Stat(filepath.Join(a.Root, filepath.FromSlash(Conventions)))
+	return err == nil && st.Mode().IsRegular()
+}
+
+// conventionText names the page convention: the file that documents it, or
+// the convention itself in a phrase.
+func (a *Audit) conventionText() string {
+	if a.HasConventions() {
+		return Conventions
+	}
+	return "the page convention (an `<a id=\"<feature id>\"></a>` line above each feature area's heading, tested settings under `## " + SettingsHeading + "`)"
+}
+
 // MaxPageSize is the largest docs page read.
 const MaxPageSize = 1 << 20
 
@@ -268,7 +315,7 @@ func Inspect(m *matrix.Matrix, root string) *Audit {
 			da.findFeatures()
 			da.findSettings()
 		}
-		da.check(m)
+		da.check(m, a)
 		a.Distributions = append(a.Distributions, da)
 	}
 	return a
@@ -442,7 +489,7 @@ func looseForm(s string) string {
 }
 
 // check records the gaps against the distribution's own tier.
-func (da *DistAudit) check(m *matrix.Matrix) {
+func (da *DistAudit) check(m *matrix.Matrix, a *Audit) {
 	d := da.Distribution
 	elem := "distributions." + d.ID
 	add := func(pos matrix.Pos, path, rule, format string, args ...any) {
@@ -459,8 +506,8 @@ func (da *DistAudit) check(m *matrix.Matrix) {
 	if (da.Has(matrix.RequireDocs) || da.Has(matrix.RequireSettings)) && da.Page == nil {
 		if d.Docs == "" {
 			add(d.Pos, elem, "docs-missing",
-				"%s distribution has no docs page; add `docs: docs/distributions/%s.md` and write the page as %s describes",
-				d.Tier, d.ID, Conventions)
+				"%s distribution has no docs page; add `docs: %s` and write the page as %s describes",
+				d.Tier, a.PagePath(d.ID), a.conventionText())
 		} else {
 			add(d.DocsPos, elem+".docs", "docs-missing", "%s distribution's docs page: %s", d.Tier, da.PageMissing)
 		}
