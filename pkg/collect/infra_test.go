@@ -9,6 +9,7 @@ import (
 	"gitlab.com/supportmatrix/supportmatrix/pkg/generate"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/gitlab/gitlabtest"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/localci"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/results"
 	"gitlab.com/supportmatrix/supportmatrix/templates"
 )
@@ -191,5 +192,26 @@ func TestLocalInfraFailures(t *testing.T) {
 	}
 	if len(run.Infra) != 2 || run.Infra[0].Step != results.StepProvision || run.Infra[1].Step != results.StepTeardown {
 		t.Errorf("infra %+v, want provision then teardown", run.Infra)
+	}
+}
+
+// TestLocalSaysRetryIsNotRehearsed: with pipeline.retry set, a local run
+// says once that gitlab-ci-local runs every job once.
+func TestLocalSaysRetryIsNotRehearsed(t *testing.T) {
+	plan := loadPlan(t)
+	plan.Matrix.Pipeline.Retry = matrix.Retry{Max: 2, When: []string{"script_failure", "runner_system_failure"}}
+	res := &localci.Result{Jobs: []localci.JobResult{{Name: "kind 1.35: deploy", Pipeline: "pipeline.yml", Status: localci.Success}}}
+	m := &Manifest{Schema: ManifestSchema, Jobs: []ManifestJob{{Name: "kind 1.35: deploy", File: "pipeline.yml", Kind: KindTest, Cell: "kind/1.35/deploy", Distribution: "kind", Kubernetes: "1.35", Feature: "deploy"}}}
+	_, sum, err := Local(res, LocalOptions{Manifest: m, Plan: plan})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "pipeline.retry (max 2 when script_failure, runner_system_failure) is not rehearsed: gitlab-ci-local 4.70.1 runs every job once"
+	if !strings.Contains(strings.Join(sum.Notes, "\n"), want) {
+		t.Errorf("notes %q lack %q", sum.Notes, want)
+	}
+	plan.Matrix.Pipeline.Retry = matrix.Retry{}
+	if _, sum, _ = Local(res, LocalOptions{Manifest: m, Plan: plan}); len(sum.Notes) != 0 {
+		t.Errorf("without retry: notes %q", sum.Notes)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"gitlab.com/supportmatrix/supportmatrix/internal/atomicfile"
@@ -64,6 +65,22 @@ func LoadLocal(dir string) (*localci.Result, time.Time, error) {
 		return nil, time.Time{}, fmt.Errorf("load local result: %w", err)
 	}
 	return f.Result, st.ModTime().UTC().Truncate(time.Second), nil
+}
+
+// NoLocalRetry says plainly that a local run does not rehearse retry:
+// gitlab-ci-local 4.70.1 accepts the retry keyword (its schema has it) but
+// never acts on it (nothing in its src/ outside schema.json reads retry,
+// checked in github.com/firecow/gitlab-ci-local at tag 4.70.1), so every
+// job runs once. GitLab retries a job up to max times when its failure
+// reason is in when (always by default); a local run only knows a script's
+// exit status, so it could at best rehearse script_failure. A job that
+// passed after a retry in GitLab reads flaky (collect, report).
+func NoLocalRetry(r matrix.Retry) string {
+	when := "always"
+	if len(r.When) > 0 {
+		when = strings.Join(r.When, ", ")
+	}
+	return fmt.Sprintf("pipeline.retry (max %d when %s) is not rehearsed: gitlab-ci-local 4.70.1 runs every job once, so a failure GitLab would retry reads failed here; in GitLab a cell that passes after a retry reads flaky", r.Max, when)
 }
 
 // LocalOptions describe a gitlab-ci-local run.
@@ -155,5 +172,8 @@ func Local(res *localci.Result, opts LocalOptions) (results.Run, Summary, error)
 	}
 	var notes []string
 	notes = append(notes, res.Warnings...)
+	if opts.Plan != nil && opts.Plan.Matrix != nil && opts.Plan.Matrix.Pipeline.Retry.Max > 0 {
+		notes = append(notes, NoLocalRetry(opts.Plan.Matrix.Pipeline.Retry))
+	}
 	return run, summarize(&run, pipelines, notes), nil
 }

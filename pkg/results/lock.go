@@ -32,6 +32,40 @@ var ErrLocked = errors.New("another supportmatrix is writing it")
 // file is replaced atomically; on any failure it is left as it was. It
 // returns the history written.
 func Update(path string, run Run) (*File, error) {
+	return update(path, KeepPreviews, func(*File) Run { return run })
+}
+
+// AddLocal merges a local run (run --local) into the local history at path
+// as Update does, and gives it its own id under the lock: one more than the
+// newest local run's, so that every local run is a new run and levels build
+// up over local runs as over scheduled ones. Local runs are kept as many as
+// counting runs (KeepCounting). It returns the history written and the id.
+func AddLocal(path string, run Run) (*File, int64, error) {
+	var id int64
+	f, err := update(path, KeepCounting, func(f *File) Run {
+		run.Local = true
+		run.Pipeline = f.NextLocalID()
+		id = run.Pipeline
+		return run
+	})
+	return f, id, err
+}
+
+// NextLocalID is the id of the next local run: one more than the newest
+// local run's, 1 in a history without one.
+func (f *File) NextLocalID() int64 {
+	var last int64
+	for _, r := range f.Runs {
+		if r.Local && r.Pipeline > last {
+			last = r.Pipeline
+		}
+	}
+	return last + 1
+}
+
+// update is Update's locked read-merge-bound-write; run makes the run to
+// merge from the history read, previews bounds the runs that do not count.
+func update(path string, previews int, run func(*File) Run) (*File, error) {
 	unlock, err := lock(path, LockWait)
 	if err != nil {
 		return nil, err
@@ -41,8 +75,8 @@ func Update(path string, run Run) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
-	f.Merge(run)
-	f.Bound(KeepCounting, KeepPreviews)
+	f.Merge(run(f))
+	f.Bound(KeepCounting, previews)
 	data, err := f.Marshal()
 	if err != nil {
 		return nil, err
