@@ -244,6 +244,7 @@ func TestScanEvents(t *testing.T) {
 		"\t[child] -> b finished in 57 ms  WARN 2  after_script",
 		"\t\t[child -> shard 1] -> g1 finished in 2 min",
 		"\x1b[32m PASS \x1b[39m generate",
+		"pipeline finished in 13 s",
 	}, "\n")
 	var progress bytes.Buffer
 	events, err := scanEvents(strings.NewReader(out), &progress, nil)
@@ -259,6 +260,11 @@ func TestScanEvents(t *testing.T) {
 		{depth: 1, who: "[child] -> b"},
 		{depth: 1, who: "[child] -> b", finished: true, duration: 57 * time.Millisecond, outcome: "WARN", exitCode: 3},
 		{depth: 2, who: "[child -> shard 1] -> g1", finished: true, duration: 2 * time.Minute},
+		{who: "pipeline", finished: true, duration: 13 * time.Second},
+	}
+	// gitlab-ci-local's closing line is never reported as a pass.
+	if p := progress.String(); strings.Contains(p, "passed   pipeline") || !strings.Contains(p, "finished pipeline (13 s)") {
+		t.Errorf("progress:\n%s", p)
 	}
 	if len(events) != len(want) {
 		t.Fatalf("got %d events %+v, want %d", len(events), events, len(want))

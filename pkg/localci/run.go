@@ -308,10 +308,15 @@ func scanEvents(r io.Reader, progress, out io.Writer) ([]event, error) {
 				e.exitCode, _ = strconv.Atoi(m[5])
 			}
 			events = append(events, e)
-			switch e.outcome {
-			case "FAIL":
+			switch {
+			case e.who == "pipeline" && e.depth == 0 && e.outcome == "":
+				// gitlab-ci-local ends with "pipeline finished in ..."
+				// whatever its jobs did (src/handler.ts, 4.70.1): it is no
+				// pass; the cells' outcomes are collected from the jobs.
+				_, _ = fmt.Fprintf(progress, "finished pipeline (%s); the outcome is in the cells below\n", m[3])
+			case e.outcome == "FAIL":
 				_, _ = fmt.Fprintf(progress, "failed   %s (exit status %d, %s)\n", e.who, e.exitCode, m[3])
-			case "WARN":
+			case e.outcome == "WARN":
 				_, _ = fmt.Fprintf(progress, "allowed to fail  %s (exit status %d, %s)\n", e.who, e.exitCode, m[3])
 			default:
 				_, _ = fmt.Fprintf(progress, "passed   %s (%s)\n", e.who, m[3])
