@@ -50,9 +50,13 @@ From GitLab, in a job of the parent pipeline after the trigger job:
    supportmatrix collect --pipeline $CI_PIPELINE_ID --manifest out/manifest.json
 It follows trigger jobs to every child and shard pipeline, lists all job
 attempts (retries included) and reads each pipeline's test report for test
-counts and the cluster's server version. A CI job token may not read test
-reports: the run then keeps job statuses alone and says so. Use a project
-access token with read_api (SUPPORTMATRIX_TOKEN) for the full picture.
+counts and the cluster's server version (a token with read_api in
+SUPPORTMATRIX_TOKEN). With only CI_JOB_TOKEN it reads what a job token may:
+the jobs of each pipeline and each cell job's JUnit files from its artifacts;
+before GitLab 19.2 a job token cannot list trigger jobs, so in the parent it
+skips with one line (exit 0) and a child pipeline collects itself:
+   supportmatrix collect --pipeline $CI_PIPELINE_ID --manifest manifest.json
+--timeout bounds the whole run (exit 3 when it passes).
 
 From a gitlab-ci-local run (what "run --local" does):
    supportmatrix collect --local-dir out/ --manifest out/manifest.json

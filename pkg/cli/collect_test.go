@@ -379,3 +379,32 @@ func TestCollectRefusesLooseManifests(t *testing.T) {
 		})
 	}
 }
+
+// TestCollectJobTokenInParentSkips: with only a CI job token, in the parent
+// of a merge-request pipeline on GitLab before 19.2, the child pipelines
+// that ran the cells are out of reach (trigger-job lists refuse a job
+// token, lib/api/ci/pipelines.rb): collect says so in one line, exits 0 and
+// writes nothing. Before, it asked for the pipeline record, got 404 and
+// failed the job.
+func TestCollectJobTokenInParentSkips(t *testing.T) {
+	s := gitlabtest.New(t)
+	s.SetToken("glcbt-job", true)
+	env := gitlabEnv(s)
+	delete(env, "SUPPORTMATRIX_TOKEN")
+	env["CI_JOB_TOKEN"] = "glcbt-job"
+	dir := t.TempDir()
+	manifest := collectFixture(t, s, dir)
+	res := filepath.Join(dir, "results.json")
+	code, out, stderr := collectRun(t, env, "--pipeline", "70", "--manifest", manifest, "--results", res)
+	if code != 0 || !strings.Contains(out, "collect: skipped: pipeline 70's cells ran in child pipelines") {
+		t.Fatalf("exit %d, want 0 and the skip explained:\n%s%s", code, out, stderr)
+	}
+	if _, err := os.Stat(res); !os.IsNotExist(err) {
+		t.Errorf("results written: %v", err)
+	}
+	// In the child itself the same token collects the child's cells.
+	code, out, stderr = collectRun(t, env, "--pipeline", "71", "--manifest", manifest, "--results", res)
+	if code != 0 || !strings.Contains(out, "collected pipeline 71") {
+		t.Fatalf("in the child: exit %d:\n%s%s", code, out, stderr)
+	}
+}

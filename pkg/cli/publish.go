@@ -37,6 +37,10 @@ type publishOptions struct {
 	Timeout        time.Duration
 	Now            string
 	LogPath        string
+	// MRProject is the merge request's (target) project,
+	// MRSourceProject the project its source branch lives in: they differ
+	// for a fork's merge request, whose pipeline runs in the fork.
+	MRProject, MRSourceProject string
 }
 
 func publishCommand() *cli.Command {
@@ -74,7 +78,14 @@ the file "plan --base ... --format markdown" wrote with --plan) and the
 results of the cells that ran.
 
 Tokens: both need a project access token with the api scope in
-SUPPORTMATRIX_TOKEN (a CI job token may not commit or write notes).
+SUPPORTMATRIX_TOKEN (a CI job token may not commit or write notes). Without
+one, --mr-note skips the note with one line and exits 0 (merge-request
+pipelines get no protected variables; the results stay in the pipeline's
+own reports); --commit fails (exit 1): a scheduled run on the default branch
+is where the token must be. A fork's merge request is noted in its target
+project (CI_MERGE_REQUEST_PROJECT_ID), or skipped with one line when the
+token may not write there. A re-run after a downgrade branch exists commits
+onto that branch.
 
    supportmatrix publish --commit --results matrix/results.json
    supportmatrix publish --mr-note --plan out/plan.md`,
@@ -95,6 +106,8 @@ SUPPORTMATRIX_TOKEN (a CI job token may not commit or write notes).
 			&cli.StringFlag{Name: "project", Usage: "the project `ID` or path", EnvVars: []string{"CI_PROJECT_ID"}},
 			timeoutFlag(),
 			nowFlag("the time publish runs"),
+			&cli.StringFlag{Name: "mr-project", Usage: "the merge request's project `ID`: the target project of a fork's merge request, whose pipeline runs in the fork", EnvVars: []string{"CI_MERGE_REQUEST_PROJECT_ID"}},
+			&cli.StringFlag{Name: "mr-source-project", Usage: "the `ID` of the project the merge request's source branch lives in", EnvVars: []string{"CI_MERGE_REQUEST_SOURCE_PROJECT_ID"}},
 			&cli.StringFlag{Name: "levels-log", Value: "matrix/levels.log", Usage: "the level log's `PATH` in the repository (append-only)", EnvVars: []string{"SUPPORTMATRIX_LEVELS_LOG"}},
 		},
 		Action: func(c *cli.Context) error {
@@ -103,6 +116,7 @@ SUPPORTMATRIX_TOKEN (a CI job token may not commit or write notes).
 				ResultsPath: c.String("results-path"), Pipeline: c.Int64("pipeline"), Root: c.String("root"), SupportPath: c.String("support"), ProgramPath: c.String("program"),
 				Branch: c.String("branch"), MR: c.Int64("mr"), Plan: c.String("plan"), APIURL: c.String("api-url"), Project: c.String("project"),
 				Now: c.String("now"), LogPath: c.String("levels-log"),
+				MRProject: c.String("mr-project"), MRSourceProject: c.String("mr-source-project"),
 			}
 			return runPublish(c.Context, envOf(c), o)
 		},
@@ -156,6 +170,14 @@ func runPublish(ctx context.Context, env Env, o publishOptions) error {
 		now = env.now().UTC().Truncate(time.Second)
 	}
 	token, tokenVar, job := Token(env.getenv)
+	fork := o.MRSourceProject != "" && o.MRProject != "" && o.MRSourceProject != o.MRProject
+	if o.MRNote && (token == "" || job) {
+		// The normal case in a merge request: its pipeline gets no
+		// protected variables (never in a fork's), and a job token may not
+		// write notes. The results are in the pipeline's own reports.
+		fmt.Fprintf(stdout, "publish: skipped the note on !%d: writing a note needs a token with the api scope in SUPPORTMATRIX_TOKEN, and this pipeline has %s; the results are in the pipeline's test report and artifacts\n", o.MR, map[bool]string{true: "only a CI job token", false: "no token"}[job])
+		return nil
+	}
 	if token == "" {
 		return Invalid(errors.New("publish: no GitLab token: set SUPPORTMATRIX_TOKEN to a project access token with the api scope"))
 	}
@@ -164,7 +186,13 @@ func runPublish(ctx context.Context, env Env, o publishOptions) error {
 	}
 	ctx, cancel := runContext(ctx, o.Timeout)
 	defer cancel()
-	cfg := gitlab.Config{BaseURL: o.APIURL, Token: token, Project: o.Project, Progress: stderr}
+	project := o.Project
+	if o.MRNote && o.MRProject != "" {
+		// A fork's merge request lives in the target project, not in the
+		// fork where the pipeline runs (CI_MERGE_REQUEST_PROJECT_ID).
+		project = o.MRProject
+	}
+	cfg := gitlab.Config{BaseURL: o.APIURL, Token: token, Project: project, Progress: stderr}
 	if env.GitLab != nil {
 		env.GitLab(&cfg)
 	}
@@ -173,7 +201,7 @@ func runPublish(ctx context.Context, env Env, o publishOptions) error {
 		return Usage(fmt.Errorf("publish: %w (--api-url, --project)", err))
 	}
 	if o.MRNote {
-		return publishNote(ctx, client, o, this, tokenVar, stdout)
+		return publishNote(ctx, client, o, this, tokenVar, fork, stdout)
 	}
 	if o.Branch == "" {
 		if o.Branch, err = client.DefaultBranch(ctx); err != nil {
@@ -217,7 +245,7 @@ func runPublish(ctx context.Context, env Env, o publishOptions) error {
 	return nil
 }
 
-func publishNote(ctx context.Context, client *gitlab.Client, o publishOptions, this *results.File, tokenVar string, stdout io.Writer) error {
+func publishNote(ctx context.Context, client *gitlab.Client, o publishOptions, this *results.File, tokenVar string, fork bool, stdout io.Writer) error {
 	plan := "## Support matrix plan\n\nNo plan was given (--plan).\n"
 	if o.Plan != "" {
 		data, err := os.ReadFile(o.Plan)
@@ -228,6 +256,10 @@ func publishNote(ctx context.Context, client *gitlab.Client, o publishOptions, t
 	}
 	run := &this.Runs[0]
 	out, err := publish.Note(ctx, client, o.MR, publish.NoteBody(plan, run))
+	if fork && (errors.Is(err, gitlab.ErrUnauthorized) || errors.Is(err, gitlab.ErrForbidden) || errors.Is(err, gitlab.ErrNotFound)) {
+		fmt.Fprintf(stdout, "publish: skipped the note on !%d: this merge request comes from a fork (project %s into %s), and the token in %s may not write on the target project; the results are in the pipeline's test report and artifacts\n", o.MR, o.MRSourceProject, o.MRProject, tokenVar)
+		return nil
+	}
 	if err != nil {
 		return apiError("publish", tokenVar, err)
 	}

@@ -140,3 +140,56 @@ func TestPublishRefusesLocalHistory(t *testing.T) {
 		t.Errorf("exit %d: %s%s", code, out, errOut)
 	}
 }
+
+// TestPublishNoteDegrades: a merge-request pipeline normally has no
+// protected variables and only a CI job token, which may not write notes
+// (lib/api/notes.rb is not job_token_allowed): publish --mr-note says so in
+// one line and exits 0, asking GitLab nothing, so the pipeline stays green;
+// the results are in its own reports. Before, it exited 1.
+func TestPublishNoteDegrades(t *testing.T) {
+	t.Parallel()
+	s := gitlabtest.New(t)
+	env := gitlabEnv(s)
+	delete(env, "SUPPORTMATRIX_TOKEN")
+	env["CI_JOB_TOKEN"] = "job-token-secret"
+	env["CI_MERGE_REQUEST_IID"] = "5"
+	res := publishFixture(t, 902, results.Passed)
+	code, out, errOut := runIn(t, env, "publish", "--mr-note", "--matrix", "../../examples/minimal/matrix.yaml", "--results", res)
+	if code != 0 || !strings.Contains(out, "skipped the note on !5") || strings.Count(out, "\n") != 1 {
+		t.Errorf("exit %d, want 0 and one line saying the note was skipped:\n%s%s", code, out, errOut)
+	}
+	if s.Requests() != 0 {
+		t.Errorf("%d requests: nothing to ask GitLab", s.Requests())
+	}
+}
+
+// TestPublishNoteOnForkMergeRequest: a fork's merge-request pipeline runs in
+// the fork (CI_PROJECT_ID), the merge request lives in the target project
+// (CI_MERGE_REQUEST_PROJECT_ID): the note goes there. A token that may not
+// write on the target project skips the note with one line, exit 0.
+func TestPublishNoteOnForkMergeRequest(t *testing.T) {
+	t.Parallel()
+	for _, canWrite := range []bool{true, false} {
+		s := gitlabtest.New(t)
+		s.AddMergeRequest(gitlabtest.MergeRequest{IID: 5, SourceBranch: "topic", TargetBranch: "main"})
+		if !canWrite {
+			s.SetToken("another-projects-token", false)
+		}
+		env := gitlabEnv(s)
+		env["CI_PROJECT_ID"] = "77" // the fork
+		env["CI_MERGE_REQUEST_PROJECT_ID"] = "1"
+		env["CI_MERGE_REQUEST_SOURCE_PROJECT_ID"] = "77"
+		env["CI_MERGE_REQUEST_IID"] = "5"
+		res := publishFixture(t, 903, results.Passed)
+		code, out, errOut := runIn(t, env, "publish", "--mr-note", "--matrix", "../../examples/minimal/matrix.yaml", "--results", res)
+		if code != 0 {
+			t.Fatalf("can write %v: exit %d:\n%s%s", canWrite, code, out, errOut)
+		}
+		if notes := s.Notes(5); canWrite != (len(notes) == 1) {
+			t.Errorf("can write %v: %d notes on the target project's !5", canWrite, len(notes))
+		}
+		if !canWrite && !strings.Contains(out, "comes from a fork") {
+			t.Errorf("no explanation of the skip:\n%s", out)
+		}
+	}
+}

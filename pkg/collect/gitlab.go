@@ -176,7 +176,7 @@ func fetchReports(ctx context.Context, api API, matches []match, concurrency int
 	first, err := api.TestReport(ctx, ids[0])
 	switch {
 	case errors.Is(err, gitlab.ErrForbidden):
-		return reports, false, "the token may not read test reports (a CI job token cannot): statuses come from jobs alone, without test counts or server versions", nil
+		return reports, false, "the token may not read test reports (it needs read_api): statuses come from jobs alone, without test counts or server versions", nil
 	case err != nil:
 		return nil, false, "", err
 	}

@@ -371,6 +371,8 @@ func (c *Client) classify(method, path string, resp *gl.Response, err error) *AP
 		e.Kind = ErrNotFound
 	case e.Status == http.StatusConflict:
 		e.Kind = ErrConflict
+	case e.Status == http.StatusBadRequest && isBranchExists(e.Message):
+		e.Kind = ErrBranchExists
 	case e.Status == http.StatusBadRequest && isConflictMessage(e.Message):
 		e.Kind = ErrConflict
 	case e.Status == 0, e.Status == http.StatusTooManyRequests, e.Status >= 500:
@@ -454,6 +456,13 @@ func isConflictMessage(msg string) bool {
 	return strings.Contains(m, conflictChangedText) ||
 		strings.Contains(m, "a file with this name already exists") ||
 		strings.Contains(m, "branch already exists")
+}
+
+// isBranchExists recognises GitLab's 400 answer to a commit that would
+// start a branch that exists.
+func isBranchExists(msg string) bool {
+	m := strings.ToLower(msg)
+	return strings.HasPrefix(m, "a branch called ") && strings.Contains(m, "already exists")
 }
 
 // retryPolicy decides whether a failed attempt is retried and after how long.

@@ -23,6 +23,12 @@ var (
 	// whose last_commit_id is stale, a file that already exists, or a 409.
 	// The caller re-reads and tries again.
 	ErrConflict = errors.New("gitlab: conflict")
+	// ErrBranchExists means a commit that starts a new branch from another
+	// named a branch that already exists: GitLab answers 400 "A branch
+	// called '…' already exists. Switch to that branch in order to make
+	// changes" (app/services/commits/create_service.rb
+	// validate_branch_existence!). The caller commits onto that branch.
+	ErrBranchExists = errors.New("gitlab: branch already exists")
 	// ErrUnavailable means the API kept failing (5xx, 429 or a transport
 	// error) after the allowed retries, or a non-idempotent request failed in
 	// a way that may not be blindly repeated. The CLI maps it to exit code 3.

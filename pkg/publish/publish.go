@@ -239,37 +239,42 @@ func commitOnce(ctx context.Context, api API, opts CommitOptions, out *Outcome) 
 			files = append(files, File{Path: opts.LogPath, Content: content})
 		}
 	}
+	// Compare with, and guard against, the default branch's copy: a
+	// downgrade branch starts from it.
 	req := gitlab.CommitRequest{Branch: branch, StartBranch: opts.Branch, Message: opts.Message}
-	out.Changed = nil
-	for _, f := range files {
-		// Compare with, and guard against, the default branch's copy:
-		// a downgrade branch starts from it.
-		cur := remote
-		if f.Path != opts.ResultsPath {
-			if cur, err = readRemote(ctx, api, f.Path, opts.Branch); err != nil {
-				return err
-			}
-		}
-		if cur.exists && bytes.Equal(cur.content, f.Content) {
-			continue
-		}
-		a := gitlab.FileAction{Action: gitlab.ActionCreate, Path: f.Path, Content: f.Content}
-		if cur.exists {
-			a.Action, a.LastCommitID = gitlab.ActionUpdate, cur.commitID
-		}
-		req.Actions = append(req.Actions, a)
-		out.Changed = append(out.Changed, f.Path)
+	req.Actions, out.Changed, err = fileActions(ctx, api, files, opts.Branch, map[string]remoteFile{opts.ResultsPath: remote})
+	if err != nil {
+		return err
 	}
 	if len(req.Actions) == 0 {
 		fmt.Fprintf(opts.Log, "publish: nothing changed on %s; no commit\n", opts.Branch)
 		return nil
 	}
 	c, err := api.CreateCommit(ctx, req)
+	if errors.Is(err, gitlab.ErrBranchExists) && branch != opts.Branch {
+		// A re-run of this pipeline's publish: the downgrade branch is
+		// there from the first run ("A branch called '…' already exists",
+		// app/services/commits/create_service.rb). Commit onto it instead,
+		// against its own copies of the files.
+		fmt.Fprintf(opts.Log, "publish: %s exists (a re-run); committing onto it\n", branch)
+		req = gitlab.CommitRequest{Branch: branch, Message: opts.Message}
+		if req.Actions, out.Changed, err = fileActions(ctx, api, files, branch, nil); err != nil {
+			return err
+		}
+		c = nil
+		if len(req.Actions) > 0 {
+			c, err = api.CreateCommit(ctx, req)
+		}
+	}
 	if err != nil {
 		return err
 	}
-	out.Committed, out.Commit = true, c
-	fmt.Fprintf(opts.Log, "publish: committed %s to %s (%s)\n", strings.Join(out.Changed, ", "), branch, c.ID)
+	if c != nil {
+		out.Committed, out.Commit = true, c
+		fmt.Fprintf(opts.Log, "publish: committed %s to %s (%s)\n", strings.Join(out.Changed, ", "), branch, c.ID)
+	} else {
+		fmt.Fprintf(opts.Log, "publish: %s already holds this table; no commit\n", branch)
+	}
 	if branch == opts.Branch {
 		return nil
 	}
@@ -288,6 +293,35 @@ func commitOnce(ctx context.Context, api API, opts CommitOptions, out *Outcome) 
 	out.MergeRequest = mr
 	fmt.Fprintf(opts.Log, "publish: a level dropped from supported; opened merge request !%d for review\n", mr.IID)
 	return nil
+}
+
+// fileActions turns the files to commit into the actions that change them
+// on ref: unchanged files are left out, an existing file is updated with
+// the last_commit_id it was read at (GitLab refuses the commit if it
+// changed since), a missing one created. known holds files already read on
+// ref. It returns the actions and the changed paths.
+func fileActions(ctx context.Context, api API, files []File, ref string, known map[string]remoteFile) ([]gitlab.FileAction, []string, error) {
+	var actions []gitlab.FileAction
+	var changed []string
+	for _, f := range files {
+		cur, ok := known[f.Path]
+		if !ok {
+			var err error
+			if cur, err = readRemote(ctx, api, f.Path, ref); err != nil {
+				return nil, nil, err
+			}
+		}
+		if cur.exists && bytes.Equal(cur.content, f.Content) {
+			continue
+		}
+		a := gitlab.FileAction{Action: gitlab.ActionCreate, Path: f.Path, Content: f.Content}
+		if cur.exists {
+			a.Action, a.LastCommitID = gitlab.ActionUpdate, cur.commitID
+		}
+		actions = append(actions, a)
+		changed = append(changed, f.Path)
+	}
+	return actions, changed, nil
 }
 
 // downgrades lists the distribution × minors that were supported before and

@@ -248,3 +248,42 @@ func TestNoteIsUpdatedInPlace(t *testing.T) {
 		t.Errorf("note body:\n%s", notes[1].Body)
 	}
 }
+
+// TestDowngradeRerunSucceeds: re-running a publish whose downgrade branch
+// exists from the first run succeeds (GitLab refuses a commit that would
+// start an existing branch: "A branch called '…' already exists",
+// app/services/commits/create_service.rb; the fake answers the same). The
+// re-run commits onto the branch when something changed there, and keeps
+// one merge request.
+func TestDowngradeRerunSucceeds(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	for i := 0; i < 3; i++ {
+		if _, err := publish.Commit(ctx, e.api, e.options(scheduled(int64(401+i), i, results.Passed))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first, err := publish.Commit(ctx, e.api, e.options(scheduled(404, 3, results.Failed)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Same run again (a retried job): nothing new on the branch.
+	again, err := publish.Commit(ctx, e.api, e.options(scheduled(404, 3, results.Failed)))
+	if err != nil {
+		t.Fatalf("re-run: %v", err)
+	}
+	if again.Branch != first.Branch || again.Committed || again.MergeRequest == nil || again.MergeRequest.IID != first.MergeRequest.IID {
+		t.Errorf("re-run: branch %s committed %v mr %+v, want no commit on %s and the same merge request", again.Branch, again.Committed, again.MergeRequest, first.Branch)
+	}
+	// The main branch moved meanwhile (another run): the re-run brings the
+	// branch up to date with one more commit.
+	e.fake.SetFile("main", "matrix/other.txt", []byte("x"))
+	opts := e.options(scheduled(404, 3, results.Failed))
+	opts.DowngradeBranch = first.Branch
+	if _, err := publish.Commit(ctx, e.api, opts); err != nil {
+		t.Fatalf("re-run after main moved: %v", err)
+	}
+	if mrs := e.fake.MergeRequests(); len(mrs) != 1 {
+		t.Errorf("%d merge requests, want 1", len(mrs))
+	}
+}
