@@ -15,6 +15,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"gitlab.com/supportmatrix/supportmatrix/pkg/localci"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/localci/localcitest"
 	"gitlab.com/supportmatrix/supportmatrix/templates"
 )
 
@@ -237,21 +238,10 @@ func mustOpen(t *testing.T, dir string) *templates.Set {
 	return set
 }
 
-// requireTools returns gitlab-ci-local, skipping when it or rsync is missing
-// unless SUPPORTMATRIX_REQUIRE_TOOLS=1.
+// requireTools returns gitlab-ci-local or skips (localcitest decides).
 func requireTools(t *testing.T) string {
 	t.Helper()
-	bin, err := localci.Lookup()
-	if err == nil {
-		_, err = exec.LookPath("rsync")
-	}
-	if err != nil {
-		if os.Getenv("SUPPORTMATRIX_REQUIRE_TOOLS") == "1" {
-			t.Fatalf("tools required: %v", err)
-		}
-		t.Skipf("skipping: %v", err)
-	}
-	return bin
+	return localcitest.Binary(t)
 }
 
 // jobsPipeline builds a pipeline with one job per template, the way the

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/urfave/cli/v2"
+
+	"gitlab.com/supportmatrix/supportmatrix/pkg/program"
 )
 
 // Exit codes, as SPEC fixes them.
@@ -21,7 +23,8 @@ const (
 )
 
 // ExitError carries an exit code up to Run. Commands return it (through
-// Invalid, Usage or APIFailure) instead of exiting.
+// Invalid or Usage) instead of exiting; program.ErrUsage and program.ErrAPI
+// get exit 2 and 3.
 type ExitError struct {
 	Code int
 	Err  error
@@ -35,9 +38,6 @@ func Invalid(err error) error { return &ExitError{Code: ExitInvalid, Err: err} }
 
 // Usage marks err as wrong usage (exit 2).
 func Usage(err error) error { return &ExitError{Code: ExitUsage, Err: err} }
-
-// APIFailure marks err as a GitLab API failure after retries (exit 3).
-func APIFailure(err error) error { return &ExitError{Code: ExitAPI, Err: err} }
 
 // Silent is an error whose message the command already printed; Run
 // reports nothing more, only the exit code.
@@ -58,6 +58,10 @@ func Run(ctx context.Context, args []string, env Env) int {
 	switch {
 	case errors.As(err, &ee):
 		code = ee.Code
+	case errors.Is(err, program.ErrUsage):
+		code = ExitUsage
+	case errors.Is(err, program.ErrAPI):
+		code = ExitAPI
 	default:
 		// Errors urfave/cli raises itself (unknown flag, missing required
 		// flag, bad flag value) are usage errors.
@@ -73,28 +77,16 @@ func Run(ctx context.Context, args []string, env Env) int {
 
 func newApp(env Env) *cli.App {
 	app := &cli.App{
-		Name:  "supportmatrix",
-		Usage: "run an official support program for Kubernetes versions and distributions through GitLab CI",
-		Description: `One reviewed file, matrix/matrix.yaml, declares distributions × Kubernetes minors ×
-feature areas, with exclusions and their reasons. supportmatrix expands it into
-child pipelines that GitLab CI runs, reads the job outcomes back, and publishes
-the support table.
-
-A typical loop:
-   supportmatrix validate                       # check the matrix
-   supportmatrix plan                           # list the cells it expands to
-   supportmatrix generate --out out/            # write the child pipeline
-   supportmatrix collect --pipeline 123 --manifest out/manifest.json
-   supportmatrix render --out matrix/SUPPORT.md # write the support table
-   supportmatrix run --local                    # all of it on a laptop, with gitlab-ci-local
-
-Exit codes: 0 success, 1 invalid input or failed check, 2 wrong usage,
-3 the GitLab API failed after retries.`,
+		Name:                 "supportmatrix",
+		Usage:                "run an official support program for Kubernetes versions and distributions through GitLab CI",
+		Description:          helpText("supportmatrix"),
 		Writer:               env.Stdout,
 		ErrWriter:            env.Stderr,
 		Metadata:             map[string]any{envKey: env},
 		ExitErrHandler:       func(*cli.Context, error) {},
 		HideHelpCommand:      true,
+		HideHelp:             true, // helpFlag instead: see there
+		Flags:                []cli.Flag{helpFlag()},
 		EnableBashCompletion: false,
 		Commands:             commands(),
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
@@ -116,6 +108,8 @@ func commands() []*cli.Command {
 			refuseArgs(c)
 		}
 		bindEnv(c)
+		c.HideHelp = true
+		c.Flags = append(c.Flags, helpFlag())
 	}
 	return cmds
 }
@@ -166,6 +160,15 @@ func templatesFlag() *cli.StringFlag {
 	}
 }
 
+// helpFlag is a --help flag of one command. urfave/cli appends its global
+// HelpFlag to every command and writes to it while parsing, a data race
+// between two Runs at once (tests in parallel); a flag of our own per
+// command avoids it, and urfave/cli still shows help for any flag named
+// "help".
+func helpFlag() cli.Flag {
+	return &cli.BoolFlag{Name: "help", Aliases: []string{"h"}, Usage: "show help", DisableDefaultText: true}
+}
+
 // refuseArgs makes cmd refuse positional arguments, which it would
 // otherwise ignore (exit 2).
 func refuseArgs(cmd *cli.Command) {
@@ -179,16 +182,4 @@ func refuseArgs(cmd *cli.Command) {
 		}
 		return nil
 	}
-}
-
-// Token returns the GitLab token from SUPPORTMATRIX_TOKEN, GITLAB_TOKEN or
-// CI_JOB_TOKEN, the variable it came from (SUPPORTMATRIX_TOKEN when none is
-// set), and whether it is a job token. The token is never printed.
-func Token(getenv func(string) string) (token, variable string, jobToken bool) {
-	for _, v := range []string{"SUPPORTMATRIX_TOKEN", "GITLAB_TOKEN", "CI_JOB_TOKEN"} {
-		if t := getenv(v); t != "" {
-			return t, v, v == "CI_JOB_TOKEN"
-		}
-	}
-	return "", "SUPPORTMATRIX_TOKEN", false
 }

@@ -1,6 +1,10 @@
 package cli
 
 import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -102,5 +106,47 @@ func TestHelpTeaches(t *testing.T) {
 				t.Errorf("help shows no environment variable:\n%s", out)
 			}
 		})
+	}
+}
+
+// TestFindsMatrixFromSubdirectory runs plan from a subdirectory of a
+// repository, as git runs from anywhere in its work tree, and from a
+// repository without a matrix, where it says where it looked.
+func TestFindsMatrixFromSubdirectory(t *testing.T) {
+	t.Parallel()
+	repo := t.TempDir()
+	src, err := os.ReadFile(minimalMatrix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{".git", "matrix", "docs/deep"} {
+		if err := os.MkdirAll(filepath.Join(repo, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(repo, "matrix", "matrix.yaml"), src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run := func(dir string, args ...string) (int, string, string) {
+		var stdout, stderr bytes.Buffer
+		code := Run(context.Background(), append([]string{"supportmatrix"}, args...), Env{Stdout: &stdout, Stderr: &stderr, Dir: dir})
+		return code, stdout.String(), stderr.String()
+	}
+	_, want, _ := runCLI(t, "plan", "--matrix", minimalMatrix)
+	code, got, errOut := run(filepath.Join(repo, "docs", "deep"), "plan")
+	if code != 0 || got != want {
+		t.Errorf("plan from docs/deep: exit %d\n%s\n%s\nwant:\n%s", code, got, errOut, want)
+	}
+
+	empty := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(empty, ".git"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(empty, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut = run(filepath.Join(empty, "sub"), "plan")
+	if code != ExitInvalid || !strings.Contains(errOut, "no matrix/matrix.yaml in "+filepath.Join(empty, "sub")) || !strings.Contains(errOut, "up to "+empty) {
+		t.Errorf("no matrix: exit %d, %q; want where it looked", code, errOut)
 	}
 }

@@ -1,14 +1,17 @@
 package cli
 
 import (
+	"embed"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"gitlab.com/supportmatrix/supportmatrix/pkg/gitlab"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/program"
 )
 
 // Env is everything a run of the command line takes from its process:
@@ -87,11 +90,58 @@ func bindEnv(cmd *cli.Command) {
 				break
 			}
 		}
+		if err := locateRepository(c, cmd); err != nil {
+			return err
+		}
 		if before != nil {
 			return before(c)
 		}
 		return nil
 	}
+}
+
+// locateRepository points --matrix and --results, when neither the command
+// line nor the environment gave them, at the repository root found from
+// the working directory (program.FindRoot), so that a command run from a
+// subdirectory reads the same files as one run at the top. Found in the
+// working directory itself, the relative defaults stay as they are.
+func locateRepository(c *cli.Context, cmd *cli.Command) error {
+	if !hasFlag(cmd, "matrix") || c.IsSet("matrix") {
+		return nil
+	}
+	env := envOf(c)
+	root, err := program.FindRoot(env.Dir)
+	if err != nil {
+		if cmd.Name == "collect" {
+			return nil // collect does without a matrix, and says so
+		}
+		return Invalid(err)
+	}
+	if env.Dir == "" && root == mustAbs(".") {
+		return nil
+	}
+	for _, name := range []string{"matrix", "results"} {
+		if hasFlag(cmd, name) && !c.IsSet(name) {
+			if err := c.Set(name, filepath.Join(root, c.String(name))); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func hasFlag(cmd *cli.Command, name string) bool {
+	for _, f := range cmd.Flags {
+		if f.Names()[0] == name {
+			return true
+		}
+	}
+	return false
+}
+
+func mustAbs(p string) string {
+	abs, _ := filepath.Abs(p)
+	return abs
 }
 
 // takeEnvVars removes a flag's EnvVars and appends them to its usage.
@@ -107,6 +157,8 @@ func takeEnvVars(f cli.Flag) []string {
 		vars, usage = &f.EnvVars, &f.Usage
 	case *cli.Int64Flag:
 		vars, usage = &f.EnvVars, &f.Usage
+	case *cli.DurationFlag:
+		vars, usage = &f.EnvVars, &f.Usage
 	default:
 		return nil
 	}
@@ -116,4 +168,19 @@ func takeEnvVars(f cli.Flag) []string {
 		*usage += " [$" + strings.Join(names, ", $") + "]"
 	}
 	return names
+}
+
+// The commands' long help, one text file per command (help/NAME.txt), so
+// that the help reads and diffs as the documentation it is.
+//
+//go:embed help/*.txt
+var helpFiles embed.FS
+
+// helpText returns the long help of the command name.
+func helpText(name string) string {
+	data, err := helpFiles.ReadFile("help/" + name + ".txt")
+	if err != nil {
+		panic("cli: no help/" + name + ".txt") // a build mistake; TestHelpTeaches catches it
+	}
+	return strings.TrimSuffix(string(data), "\n")
 }

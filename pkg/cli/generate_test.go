@@ -42,6 +42,17 @@ func TestGenerateProfiles(t *testing.T) {
 	if err := os.WriteFile(base, []byte(changed), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// Another base differs in deploy's timeout only: runner needs deploy
+	// and consumes what it installed, so it re-runs too (SPEC: the cells
+	// that need a changed cell).
+	deployBase := filepath.Join(t.TempDir(), "base.yaml")
+	deployChanged := strings.Replace(string(src), "  deploy:\n", "  deploy:\n    timeout: 5m\n", 1)
+	if deployChanged == string(src) {
+		t.Fatal("fixture: the minimal example no longer has a deploy feature")
+	}
+	if err := os.WriteFile(deployBase, []byte(deployChanged), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name   string
 		env    map[string]string
@@ -53,6 +64,8 @@ func TestGenerateProfiles(t *testing.T) {
 		{name: "all", args: []string{"--profile", "all"}, code: 0,
 			cells: []string{"kind/1.36/deploy", "kind/1.36/runner", "kind/1.37/deploy", "kind/1.37/runner"}, stderr: "profile all: 4 of 4 cells"},
 		{name: "changed runs changed cells and what they need", args: []string{"--profile", "changed", "--base", base}, code: 0,
+			cells: []string{"kind/1.36/deploy", "kind/1.36/runner", "kind/1.37/deploy", "kind/1.37/runner"}},
+		{name: "changed re-runs the cells that need a changed cell", args: []string{"--profile", "changed", "--base", deployBase}, code: 0,
 			cells: []string{"kind/1.36/deploy", "kind/1.36/runner", "kind/1.37/deploy", "kind/1.37/runner"}},
 		{name: "changed against itself runs nothing", args: []string{"--profile", "changed", "--base", minimalMatrix}, code: 0,
 			cells: []string{}, stderr: "0 of 4 cells, 1 jobs"},

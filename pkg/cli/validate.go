@@ -11,6 +11,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/program"
 )
 
 // validateOptions are the flags of `validate`.
@@ -86,7 +87,7 @@ func runValidate(o validateOptions, stdout, stderr io.Writer) error {
 	}
 	m, probs := matrix.ParseWithWarnings(o.Matrix, data)
 	if m != nil {
-		probs = append(probs, matrixWarnings(m, today, o.Root)...)
+		probs = append(probs, program.MatrixWarnings(m, today, o.Root)...)
 		probs.Sort()
 	}
 	switch o.Format {

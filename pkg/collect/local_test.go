@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"gitlab.com/supportmatrix/supportmatrix/pkg/localci"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/localci/localcitest"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/results"
 )
 
@@ -174,16 +174,7 @@ func TestParseGeneratedManifests(t *testing.T) {
 // gitlab-ci-local and collects it through SaveLocal and LoadLocal, as `run
 // --local` and `collect --local-dir` do.
 func TestLocalWithGitLabCILocal(t *testing.T) {
-	bin, err := localci.Lookup()
-	if err == nil {
-		_, err = exec.LookPath("rsync")
-	}
-	if err != nil {
-		if os.Getenv("SUPPORTMATRIX_REQUIRE_TOOLS") == "1" {
-			t.Fatalf("tools required: %v", err)
-		}
-		t.Skipf("skipping: %v", err)
-	}
+	bin := localcitest.Binary(t)
 	dir := t.TempDir()
 	data, err := os.ReadFile(filepath.Join("testdata", "local", "pipeline.yml"))
 	if err != nil {

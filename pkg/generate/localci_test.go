@@ -2,27 +2,19 @@ package generate
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"gitlab.com/supportmatrix/supportmatrix/pkg/localci"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/localci/localcitest"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
 )
 
-// ciLocal returns gitlab-ci-local, or skips the test when it is missing and
-// SUPPORTMATRIX_REQUIRE_TOOLS is not 1.
+// ciLocal returns gitlab-ci-local or skips (localcitest decides).
 func ciLocal(t *testing.T) string {
 	t.Helper()
-	bin, err := localci.Lookup()
-	if err != nil {
-		if os.Getenv("SUPPORTMATRIX_REQUIRE_TOOLS") == "1" {
-			t.Fatalf("gitlab-ci-local is required: %v", err)
-		}
-		t.Skipf("gitlab-ci-local not installed: %v", err)
-	}
-	return bin
+	return localcitest.Binary(t)
 }
 
 // writeOut generates into dir/out and returns the output.

@@ -275,3 +275,30 @@ func TestScanEvents(t *testing.T) {
 		}
 	}
 }
+
+// TestScanEventsLongLine: a job that prints a line over 4 MiB (the old
+// bufio.Scanner limit) neither aborts the run nor hides the events around
+// it, and the line reaches the output whole.
+func TestScanEventsLongLine(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("x", 5<<20)
+	in := "a starting shell (test)\n" + long + "\n" + long + "\r\n" +
+		"a finished in 5 ms\nb starting shell (test)\n" + long // no final newline
+	var out bytes.Buffer
+	events, err := scanEvents(strings.NewReader(in), nil, &out)
+	if err != nil {
+		t.Fatalf("scanEvents: %v", err)
+	}
+	want := []event{{who: "a"}, {who: "a", finished: true, duration: 5 * time.Millisecond}, {who: "b"}}
+	if len(events) != len(want) {
+		t.Fatalf("events %+v, want %+v", events, want)
+	}
+	for i := range want {
+		if events[i] != want[i] {
+			t.Errorf("event %d = %+v, want %+v", i, events[i], want[i])
+		}
+	}
+	if got, wantLen := out.Len(), len(in)+1; got != wantLen {
+		t.Errorf("output has %d bytes, want every input byte and a final newline (%d)", got, wantLen)
+	}
+}

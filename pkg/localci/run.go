@@ -216,6 +216,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		return nil, fmt.Errorf("read gitlab-ci-local output: %w", scanErr)
 	}
 	if ctx.Err() != nil {
+		killGroup(cmd)
 		return nil, fmt.Errorf("run gitlab-ci-local: %w", ctx.Err())
 	}
 	exitCode := 0
@@ -288,48 +289,94 @@ var (
 	durationRE = regexp.MustCompile(`^([0-9.]+) (h|min|s|ms|μs|ns)$`)
 )
 
+// maxEventLine is the longest line scanEvents reads for job events; longer
+// lines (a job printing a minified file, a long base64 blob) are copied to
+// the output whole but never parsed: a job event line is a job name and a
+// few words. gitlab-runner treats long lines the same way, reading its job
+// log through a bounded bufio.Reader and passing on each buffer-full chunk
+// instead of failing (gitlab-runner commands/helpers/read_logs.go: a 16 KiB
+// reader, ReadSlice, bufio.ErrBufferFull is not an error). Before, a
+// bufio.Scanner aborted the run on a line over 4 MiB (issue #13 item 12).
+const maxEventLine = 64 << 10
+
 // scanEvents reads gitlab-ci-local's output, copying it to out, reporting job
-// starts and finishes to progress, and returning them in order.
+// starts and finishes to progress, and returning them in order. Lines of any
+// length are copied; only their first maxEventLine bytes are looked at.
 func scanEvents(r io.Reader, progress, out io.Writer) ([]event, error) {
 	progress, out = nonNil(progress), nonNil(out)
 	var events []event
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 4<<20)
-	for sc.Scan() {
-		raw := sc.Text()
-		_, _ = fmt.Fprintln(out, raw)
-		line := ansiRE.ReplaceAllString(raw, "")
-		if strings.HasSuffix(line, "after_script") {
-			continue // an after_script warning repeats the finish line
-		}
-		if m := finishedRE.FindStringSubmatch(line); m != nil {
-			e := event{depth: len(m[1]), who: strings.TrimSpace(m[2]), finished: true, duration: parseDuration(m[3]), outcome: m[4]}
-			if m[5] != "" {
-				e.exitCode, _ = strconv.Atoi(m[5])
+	br := bufio.NewReaderSize(r, maxEventLine)
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			// A long line: copy it through to its end, parse none of it.
+			for errors.Is(err, bufio.ErrBufferFull) {
+				_, _ = out.Write(chunk)
+				chunk, err = br.ReadSlice('\n')
 			}
-			events = append(events, e)
-			switch {
-			case e.who == "pipeline" && e.depth == 0 && e.outcome == "":
-				// gitlab-ci-local ends with "pipeline finished in ..."
-				// whatever its jobs did (src/handler.ts, 4.70.1): it is no
-				// pass; the cells' outcomes are collected from the jobs.
-				_, _ = fmt.Fprintf(progress, "finished pipeline (%s); the outcome is in the cells below\n", m[3])
-			case e.outcome == "FAIL":
-				_, _ = fmt.Fprintf(progress, "failed   %s (exit status %d, %s)\n", e.who, e.exitCode, m[3])
-			case e.outcome == "WARN":
-				_, _ = fmt.Fprintf(progress, "allowed to fail  %s (exit status %d, %s)\n", e.who, e.exitCode, m[3])
-			default:
-				_, _ = fmt.Fprintf(progress, "passed   %s (%s)\n", e.who, m[3])
+			_, _ = out.Write(chunk)
+			if len(chunk) == 0 || chunk[len(chunk)-1] != '\n' {
+				_, _ = io.WriteString(out, "\n")
+			}
+			if err != nil {
+				return events, ignoreEOF(err)
 			}
 			continue
 		}
-		if m := startRE.FindStringSubmatch(line); m != nil {
-			e := event{depth: len(m[1]), who: strings.TrimSpace(m[2])}
+		if len(chunk) == 0 && err != nil {
+			return events, ignoreEOF(err)
+		}
+		raw := strings.TrimSuffix(strings.TrimSuffix(string(chunk), "\n"), "\r")
+		_, _ = fmt.Fprintln(out, raw)
+		if e, ok := parseEvent(raw, progress); ok {
 			events = append(events, e)
-			_, _ = fmt.Fprintf(progress, "started  %s\n", e.who)
+		}
+		if err != nil {
+			return events, ignoreEOF(err)
 		}
 	}
-	return events, sc.Err()
+}
+
+func ignoreEOF(err error) error {
+	if errors.Is(err, io.EOF) {
+		return nil
+	}
+	return err
+}
+
+// parseEvent reads one line as a job's start or finish, reporting it to
+// progress.
+func parseEvent(raw string, progress io.Writer) (event, bool) {
+	line := ansiRE.ReplaceAllString(raw, "")
+	if strings.HasSuffix(line, "after_script") {
+		return event{}, false // an after_script warning repeats the finish line
+	}
+	if m := finishedRE.FindStringSubmatch(line); m != nil {
+		e := event{depth: len(m[1]), who: strings.TrimSpace(m[2]), finished: true, duration: parseDuration(m[3]), outcome: m[4]}
+		if m[5] != "" {
+			e.exitCode, _ = strconv.Atoi(m[5])
+		}
+		switch {
+		case e.who == "pipeline" && e.depth == 0 && e.outcome == "":
+			// gitlab-ci-local ends with "pipeline finished in ..."
+			// whatever its jobs did (src/handler.ts, 4.70.1): it is no
+			// pass; the cells' outcomes are collected from the jobs.
+			_, _ = fmt.Fprintf(progress, "finished pipeline (%s); the outcome is in the cells below\n", m[3])
+		case e.outcome == "FAIL":
+			_, _ = fmt.Fprintf(progress, "failed   %s (exit status %d, %s)\n", e.who, e.exitCode, m[3])
+		case e.outcome == "WARN":
+			_, _ = fmt.Fprintf(progress, "allowed to fail  %s (exit status %d, %s)\n", e.who, e.exitCode, m[3])
+		default:
+			_, _ = fmt.Fprintf(progress, "passed   %s (%s)\n", e.who, m[3])
+		}
+		return e, true
+	}
+	if m := startRE.FindStringSubmatch(line); m != nil {
+		e := event{depth: len(m[1]), who: strings.TrimSpace(m[2])}
+		_, _ = fmt.Fprintf(progress, "started  %s\n", e.who)
+		return e, true
+	}
+	return event{}, false
 }
 
 // parseDuration reads pretty-hrtime's "57 ms" or "1.19 s".

@@ -146,6 +146,53 @@ func digest(s string) string {
 	return hex.EncodeToString(sum[:12])
 }
 
+// Scope returns the cells a merge-request pipeline (the changed profile)
+// runs for the change, in plan order: the added and changed cells and,
+// transitively, the feature cells of the same chain that need them — their
+// dependents consume what the changed cell made (a change to backup
+// re-runs restore). Excluded cells are left out. Generate then adds the
+// cells these need (Closure). SPEC: "plus the cells that need them".
+func (d Diff) Scope(head *Plan) []string {
+	seeds := append(append([]string{}, d.Added...), d.Changed...)
+	if len(seeds) == 0 {
+		return []string{}
+	}
+	// dependents[id] lists the cells of id's chain whose feature needs
+	// id's feature directly.
+	dependents := map[string][]string{}
+	for _, c := range head.Cells {
+		for _, n := range c.Feature.Needs {
+			need := CellID(c.Distribution.ID, c.Kubernetes, n)
+			dependents[need] = append(dependents[need], c.ID)
+		}
+	}
+	excluded := map[string]bool{}
+	for _, c := range head.Cells {
+		excluded[c.ID] = c.Excluded()
+	}
+	in := map[string]bool{}
+	var add func(id string)
+	add = func(id string) {
+		if in[id] || excluded[id] {
+			return
+		}
+		in[id] = true
+		for _, dep := range dependents[id] {
+			add(dep)
+		}
+	}
+	for _, id := range seeds {
+		add(id)
+	}
+	out := []string{}
+	for _, id := range head.IDs() {
+		if in[id] {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
 // Closure returns the given cell ids plus, for each feature cell, the cells
 // of its chain that it needs, transitively: what a merge-request pipeline
 // must run so that every changed cell can run. Ids not in the plan are
@@ -183,4 +230,15 @@ func (p *Plan) Closure(ids []string) map[string]bool {
 		}
 	}
 	return all
+}
+
+// SuggestDistribution returns validate's hint for a misspelt distribution
+// id ("; did you mean \"gke\"?"), or "" when no id is close. Commands that
+// take a distribution id (docs --explain) use it so that the same typo gets
+// the same hint everywhere.
+func (m *Matrix) SuggestDistribution(id string) string {
+	if s := suggest(id, distributionIDs(m)); strings.HasPrefix(s, "; did you mean ") {
+		return s
+	}
+	return ""
 }

@@ -14,9 +14,13 @@ import (
 
 // chromium finds a headless-capable Chromium: $SUPPORTMATRIX_CHROMIUM, then
 // chromium or chromium-browser on PATH. Without one the test skips, unless
-// SUPPORTMATRIX_REQUIRE_TOOLS=1 (CI), where it fails.
+// SUPPORTMATRIX_REQUIRE_TOOLS=1 (CI), where it fails. -short skips it (the
+// fast loop).
 func chromium(t *testing.T) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: not starting Chromium")
+	}
 	if p := os.Getenv("SUPPORTMATRIX_CHROMIUM"); p != "" {
 		return p
 	}

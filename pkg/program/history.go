@@ -1,11 +1,9 @@
-package cli
+package program
 
 import (
 	"fmt"
 	"os"
 	"time"
-
-	"github.com/urfave/cli/v2"
 
 	"gitlab.com/supportmatrix/supportmatrix/pkg/docs"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
@@ -19,7 +17,8 @@ import (
 // while the checker reports a gap.
 //
 // now is when the levels are judged (zero: the newest result's time); local
-// asks for the local view, in which local runs decide levels.
+// asks for the local view, in which local runs decide levels (report's
+// rule: run --local's own history, never published).
 func buildReport(m *matrix.Matrix, hist *results.File, root string, now time.Time, local bool) (*report.Report, *docs.Audit) {
 	audit := docs.Inspect(m, root)
 	rep := report.Build(m, hist, report.Options{Now: now, Local: local, Repo: os.DirFS(root), Requirement: audit.Requirement})
@@ -27,24 +26,39 @@ func buildReport(m *matrix.Matrix, hist *results.File, root string, now time.Tim
 }
 
 // parseNow reads --now: an RFC 3339 time such as GitLab's
-// CI_PIPELINE_CREATED_AT ("2026-05-10T06:00:00Z"); "" is the zero time.
+// CI_PIPELINE_CREATED_AT ("2026-05-10T06:00:00Z"), which GitLab sets to
+// pipeline.created_at.iso8601 (lib/gitlab/ci/variables/builder/pipeline.rb);
+// "" is the zero time.
 func parseNow(cmd, s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
-		return time.Time{}, Usage(fmt.Errorf("%s: --now %q: want an RFC3339 time such as 2026-05-10T00:00:00Z", cmd, s))
+		return time.Time{}, usagef("%s: --now %q: want an RFC3339 time such as 2026-05-10T00:00:00Z", cmd, s)
 	}
 	return t.UTC(), nil
 }
 
-// nowFlag is --now of render and publish: the time the levels are judged
-// at. In CI it defaults to the pipeline's creation time, so that a table
-// published after the scheduled runs stopped decays to stale. GitLab sets
-// CI_PIPELINE_CREATED_AT to pipeline.created_at.iso8601
-// (lib/gitlab/ci/variables/builder/pipeline.rb), which RFC 3339 reads.
-func nowFlag(def string) *cli.StringFlag {
-	return &cli.StringFlag{Name: "now", Usage: "judge the levels (staleness) at this `RFC3339` time (default: " + def + ")",
-		EnvVars: []string{"SUPPORTMATRIX_NOW", "CI_PIPELINE_CREATED_AT"}}
+// localOnly reports whether a history holds runs and every one is local:
+// such a history is shown in the local view.
+func localOnly(f *results.File) bool {
+	for _, r := range f.Runs {
+		if !r.Local {
+			return false
+		}
+	}
+	return len(f.Runs) > 0
+}
+
+// rootDir returns root, or the matrix's default root when empty, and
+// checks that it is a directory.
+func rootDir(root, matrixPath string) (string, error) {
+	if root == "" {
+		root = docs.DefaultRoot(matrixPath)
+	}
+	if st, err := os.Stat(root); err != nil || !st.IsDir() {
+		return "", fmt.Errorf("--root %s is not a directory", root)
+	}
+	return root, nil
 }

@@ -1,0 +1,95 @@
+package program
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"gitlab.com/supportmatrix/supportmatrix/pkg/gitrepo"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
+	"gitlab.com/supportmatrix/supportmatrix/templates"
+)
+
+// base is the other side of a comparison: the matrix and templates of a git
+// ref, or of another matrix file.
+type base struct {
+	Plan *matrix.Plan
+	Hash matrix.TemplateHash
+	Name string // what the base is, for messages: a ref or a file
+}
+
+// loadBase reads --base: an existing file is a matrix file (its templates are
+// the head's); anything else is a git ref, whose matrix file and templates
+// directory are read with git show. The embedded default templates are the
+// same on both sides unless --templates names a directory in the repository.
+func loadBase(ctx context.Context, ref, matrixPath, templatesDir string, head matrix.TemplateHash) (*base, error) {
+	if st, err := os.Stat(ref); err == nil && !st.IsDir() {
+		m, err := matrix.Load(ref)
+		if err != nil {
+			return nil, fmt.Errorf("base %s: %w", ref, err)
+		}
+		return &base{Plan: matrix.Expand(m), Hash: head, Name: ref}, nil
+	}
+	tree, err := gitrepo.Open(ctx, ref, filepath.Dir(matrixPath))
+	if err != nil {
+		return nil, fmt.Errorf("--base %s: not a file, and %w", ref, err)
+	}
+	data, err := tree.ReadFile(ctx, matrixPath)
+	if err != nil {
+		return nil, fmt.Errorf("base %s: %w", ref, err)
+	}
+	m, err := matrix.Parse(ref+":"+matrixPath, data)
+	if err != nil {
+		return nil, fmt.Errorf("base %s: the matrix there does not load (fix it there or compare with another base):\n%w", ref, err)
+	}
+	hash := head
+	if templatesDir != "" {
+		hash = treeTemplateHash(ctx, tree, templatesDir)
+	}
+	return &base{Plan: matrix.Expand(m), Hash: hash, Name: ref}, nil
+}
+
+// treeTemplateHash hashes templates as they are in the tree: the file in
+// dir when the commit has it, the embedded default otherwise.
+func treeTemplateHash(ctx context.Context, tree *gitrepo.Tree, dir string) matrix.TemplateHash {
+	var mu sync.Mutex
+	cache := map[string]string{}
+	return func(rel string) string {
+		mu.Lock()
+		defer mu.Unlock()
+		if h, ok := cache[rel]; ok {
+			return h
+		}
+		h := ""
+		if data, err := tree.ReadFile(ctx, filepath.Join(dir, rel)); err == nil {
+			h = hashBytes(data)
+		} else if data, err := fs.ReadFile(templates.Default(), rel); err == nil {
+			h = hashBytes(data)
+		}
+		cache[rel] = h
+		return h
+	}
+}
+
+func hashBytes(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// changeScope compares the head plan with --base and returns the diff and
+// the cells a merge-request pipeline runs for it (matrix.Diff.Scope): the
+// one computation behind plan's changed-job count and generate's changed
+// profile.
+func changeScope(ctx context.Context, ref, matrixPath, templatesDir string, head *matrix.Plan, set *templates.Set) (*base, matrix.Diff, []string, error) {
+	b, err := loadBase(ctx, ref, matrixPath, templatesDir, set.Hash)
+	if err != nil {
+		return nil, matrix.Diff{}, nil, err
+	}
+	d := matrix.Compare(b.Plan, head, b.Hash, set.Hash)
+	return b, d, d.Scope(head), nil
+}

@@ -1,0 +1,114 @@
+package program
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+
+	"gitlab.com/supportmatrix/supportmatrix/pkg/generate"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
+	"gitlab.com/supportmatrix/supportmatrix/templates"
+)
+
+// GenerateOptions are what `generate` reads.
+type GenerateOptions struct {
+	Matrix    string
+	Templates string
+	Base      string // compared with in the changed profile
+	Profile   string // all or changed; "" picks it from Source
+	Source    string // $CI_PIPELINE_SOURCE, which picks the profile
+	Only      string // selectors, comma-separated
+	Out       string
+	// WorkDir is the project directory the parent's generate job runs in
+	// ("" is the working directory): artifacts paths are relative to it.
+	WorkDir     string
+	GenerateJob string // the parent's job that runs generate ($CI_JOB_NAME)
+}
+
+// GenerateResult says what Generate wrote.
+type GenerateResult struct {
+	Profile string
+	Cells   int // cells the pipeline runs
+	Of      int // cells of the plan
+	Jobs    int
+	Shards  int
+	Files   []string // the paths written
+}
+
+// Generate writes the child pipeline(s) and the manifest into o.Out, in
+// one rename: on failure nothing is written.
+func Generate(ctx context.Context, o GenerateOptions) (*GenerateResult, error) {
+	if o.Out == "" {
+		return nil, usagef("generate: give --out DIR")
+	}
+	m, err := matrix.Load(o.Matrix)
+	if err != nil {
+		return nil, err
+	}
+	profile := o.Profile
+	if profile == "" {
+		profile = matrix.ProfileAll
+		if o.Source != "" {
+			profile = m.ProfileFor(o.Source)
+		}
+	}
+	if profile != matrix.ProfileAll && profile != matrix.ProfileChanged {
+		return nil, usagef("--profile %q: use all or changed", profile)
+	}
+	if profile == matrix.ProfileChanged && o.Base == "" {
+		return nil, usagef("the changed profile compares with a base: give --base REF|FILE (in a merge-request pipeline $CI_MERGE_REQUEST_DIFF_BASE_SHA), or --profile all")
+	}
+	set, err := templates.Open(o.Templates)
+	if err != nil {
+		return nil, err
+	}
+	plan := matrix.Expand(m)
+	opts := generate.Options{ArtifactDir: artifactDir(o.WorkDir, o.Out), GenerateJob: o.GenerateJob}
+	if opts.Only, err = selectors(o.Only); err != nil {
+		return nil, err
+	}
+	if profile == matrix.ProfileChanged {
+		_, _, scope, err := changeScope(ctx, o.Base, o.Matrix, o.Templates, plan, set)
+		if err != nil {
+			return nil, err
+		}
+		opts.Cells = scope
+	}
+	out, err := generate.Generate(plan, set, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := out.Write(o.Out); err != nil {
+		return nil, err
+	}
+	r := &GenerateResult{Profile: profile, Cells: len(out.Manifest.Cells), Of: len(plan.IDs()), Jobs: len(out.Manifest.Jobs), Shards: out.Shards}
+	for _, f := range out.Files {
+		r.Files = append(r.Files, filepath.Join(o.Out, f.Name))
+	}
+	return r, nil
+}
+
+// selectors parses --only; "" selects every cell.
+func selectors(only string) ([]generate.Selector, error) {
+	if only == "" {
+		return nil, nil
+	}
+	sels, err := generate.ParseSelectors(only)
+	if err != nil {
+		return nil, usagef("--only: %w", err)
+	}
+	return sels, nil
+}
+
+// artifactDir is out as the parent's generate job artifacts hold it:
+// relative to the project directory wd (the working directory in CI).
+func artifactDir(wd, out string) string {
+	if filepath.IsAbs(out) {
+		if abs, err := filepath.Abs(wd); err == nil {
+			if rel, err := filepath.Rel(abs, out); err == nil && !strings.HasPrefix(rel, "..") {
+				out = rel
+			}
+		}
+	}
+	return filepath.ToSlash(filepath.Clean(out))
+}

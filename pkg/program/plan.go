@@ -1,0 +1,71 @@
+package program
+
+import (
+	"context"
+
+	"gitlab.com/supportmatrix/supportmatrix/pkg/generate"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
+	"gitlab.com/supportmatrix/supportmatrix/templates"
+)
+
+// PlanOptions are what `plan` reads.
+type PlanOptions struct {
+	Matrix    string
+	Templates string // "" is the embedded defaults
+	Base      string // a git ref or a matrix file to compare with; "" for none
+}
+
+// PlanResult is everything plan reports.
+type PlanResult struct {
+	Plan *matrix.Plan
+	// Jobs is how many jobs generate writes for every cell.
+	Jobs int
+	// Diff is the change against Base; nil without a base.
+	Diff *matrix.Diff
+	// Scope lists the cells the merge-request pipeline runs (added,
+	// changed and their dependents); ChangedJobs counts its jobs.
+	Scope       []string
+	ChangedJobs int
+	Base        string
+}
+
+// Plan loads and expands the matrix, counts the jobs generate would write
+// and, with a base, what the change adds, removes and changes.
+func Plan(ctx context.Context, o PlanOptions) (*PlanResult, error) {
+	m, err := matrix.Load(o.Matrix)
+	if err != nil {
+		return nil, err
+	}
+	set, err := templates.Open(o.Templates)
+	if err != nil {
+		return nil, err
+	}
+	r := &PlanResult{Plan: matrix.Expand(m)}
+	if r.Jobs, err = countJobs(r.Plan, set, nil); err != nil {
+		return nil, err
+	}
+	if o.Base != "" {
+		b, d, scope, err := changeScope(ctx, o.Base, o.Matrix, o.Templates, r.Plan, set)
+		if err != nil {
+			return nil, err
+		}
+		r.Diff, r.Base, r.Scope = &d, b.Name, scope
+		if r.ChangedJobs, err = countJobs(r.Plan, set, scope); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// countJobs counts the jobs generate would write for the cells (nil: every
+// cell), trigger jobs of a sharded layout included.
+func countJobs(p *matrix.Plan, set *templates.Set, cells []string) (int, error) {
+	if cells != nil && len(cells) == 0 {
+		return 0, nil
+	}
+	out, err := generate.Generate(p, set, generate.Options{Cells: cells})
+	if err != nil {
+		return 0, err
+	}
+	return len(out.Manifest.Jobs), nil
+}

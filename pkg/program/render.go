@@ -1,0 +1,133 @@
+package program
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"gitlab.com/supportmatrix/supportmatrix/internal/atomicfile"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/docs"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/render"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/results"
+)
+
+// RenderFormats are the formats Render writes.
+var RenderFormats = []string{"markdown", "json", "html", "badges"}
+
+// RenderOptions are what `render` reads.
+type RenderOptions struct {
+	Matrix  string
+	Results string
+	Format  string // one of RenderFormats
+	Out     string // "" returns the bytes; a directory for badges
+	Now     string // RFC 3339; "" is the newest finish time in the results
+	Root    string
+	Log     io.Writer // notes
+}
+
+// Render computes the table from the matrix and the history and returns it
+// (Out empty) or writes it atomically to Out; a markdown table gets the
+// program document (PROGRAM.md) next to it. A failure never truncates an
+// existing table.
+func Render(o RenderOptions) ([]byte, error) {
+	known := false
+	for _, f := range RenderFormats {
+		known = known || o.Format == f
+	}
+	if !known {
+		return nil, usagef("render: --format %q: use markdown, json, html or badges", o.Format)
+	}
+	if o.Format == "badges" && o.Out == "" {
+		return nil, usagef("render: --format badges writes one file per distribution: give --out DIR")
+	}
+	now, err := parseNow("render", o.Now)
+	if err != nil {
+		return nil, err
+	}
+	m, err := matrix.Load(o.Matrix)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(o.Results); errors.Is(err, fs.ErrNotExist) {
+		// A mistyped path must not render an all-untested table.
+		// The default may sit at the repository root found from a
+		// subdirectory: it is still the default.
+		if p := filepath.ToSlash(filepath.Clean(o.Results)); p != DefaultResults && !strings.HasSuffix(p, "/"+DefaultResults) {
+			return nil, fmt.Errorf("render: --results %s: no such file", o.Results)
+		}
+		if o.Log != nil {
+			fmt.Fprintf(o.Log, "supportmatrix: note: %s does not exist yet (no run collected): rendering an empty history\n", o.Results)
+		}
+	}
+	hist, err := results.Read(o.Results)
+	if err != nil {
+		return nil, fmt.Errorf("render: %w", err)
+	}
+	root, err := rootDir(o.Root, o.Matrix)
+	if err != nil {
+		return nil, fmt.Errorf("render: %w", err)
+	}
+	rep, audit := buildReport(m, hist, root, now, localOnly(hist))
+	if o.Format == "badges" {
+		return nil, writeBadges(o.Out, render.Badges(rep))
+	}
+	var out []byte
+	switch o.Format {
+	case "markdown":
+		out = render.Markdown(rep)
+	case "json":
+		out = render.JSON(rep)
+	case "html":
+		out = render.HTML(rep)
+	}
+	if o.Out == "" {
+		return out, nil
+	}
+	if err := atomicfile.Write(o.Out, out); err != nil {
+		return nil, fmt.Errorf("render: %w", err)
+	}
+	if o.Format == "markdown" {
+		// The program document goes next to the table, linked from it.
+		program := filepath.Join(filepath.Dir(o.Out), docs.ProgramFile)
+		if err := atomicfile.Write(program, docs.Program(audit, rep, docsOptions(root, o.Out))); err != nil {
+			return nil, fmt.Errorf("render: %w", err)
+		}
+	}
+	return nil, nil
+}
+
+// writeBadges writes each badge atomically into dir, creating it.
+func writeBadges(dir string, badges []render.BadgeFile) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("render: badges directory: %w", err)
+	}
+	for _, b := range badges {
+		if err := atomicfile.Write(filepath.Join(dir, b.Name), b.Data); err != nil {
+			return fmt.Errorf("render: badge: %w", err)
+		}
+	}
+	return nil
+}
+
+// docsOptions places a document written to out ("" for standard output,
+// whose links are relative to matrix/) for its links.
+func docsOptions(root, out string) docs.Options {
+	if out == "" {
+		return docs.Options{}
+	}
+	ar, err1 := filepath.Abs(root)
+	ad, err2 := filepath.Abs(filepath.Dir(out))
+	if err1 != nil || err2 != nil {
+		return docs.Options{}
+	}
+	rel, err := filepath.Rel(ar, ad)
+	if err != nil {
+		return docs.Options{}
+	}
+	return docs.Options{Dir: filepath.ToSlash(rel)}
+}

@@ -1,0 +1,85 @@
+package program
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"gitlab.com/supportmatrix/supportmatrix/pkg/docs"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/kube"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
+)
+
+// versionsFetchTimeout bounds a --refresh download, so that a scheduled job
+// never hangs on an unreachable endoflife.date.
+const versionsFetchTimeout = 30 * time.Second
+
+// VersionsOptions are what `versions` reads.
+type VersionsOptions struct {
+	Matrix  string
+	Sync    bool
+	Today   time.Time // the day the calendar is read on
+	Catalog string    // a catalog file instead of the embedded one
+	Refresh bool
+	URL     string
+	Log     io.Writer
+}
+
+// Versions reads the Kubernetes calendar (refreshing the catalog file
+// first with Refresh) and reports it against the matrix, syncing the
+// matrix's kubernetes.versions first with Sync.
+func Versions(ctx context.Context, o VersionsOptions) (*kube.Report, error) {
+	var catalog *kube.Catalog
+	if o.Refresh {
+		if o.Catalog == "" {
+			return nil, usage(errors.New("--refresh needs --catalog FILE to write the fetched catalog to (pkg/kube/catalog.json for the embedded one)"))
+		}
+		cat, changed, err := kube.RefreshFile(ctx, &http.Client{Timeout: versionsFetchTimeout}, o.URL, o.Catalog)
+		if err != nil {
+			return nil, err
+		}
+		state := "unchanged"
+		if changed {
+			state = "updated"
+		}
+		if o.Log != nil {
+			fmt.Fprintf(o.Log, "%s: %s, %d minors from %s\n", o.Catalog, state, len(cat.Releases), o.URL)
+		}
+		catalog = cat
+	} else {
+		cat, err := kube.LoadCatalog(o.Catalog)
+		if err != nil {
+			return nil, err
+		}
+		catalog = cat
+	}
+	var (
+		m       *matrix.Matrix
+		changes []string
+		err     error
+	)
+	if o.Sync {
+		m, changes, err = kube.SyncFile(o.Matrix, catalog, o.Today)
+	} else {
+		m, err = matrix.Load(o.Matrix)
+	}
+	if err != nil {
+		return nil, err
+	}
+	report := catalog.Report(m, o.Today)
+	report.Changes = changes
+	return report, nil
+}
+
+// MatrixWarnings gathers the findings that `validate` shows as warnings:
+// the Kubernetes calendar checks of `versions --check` and the program's
+// documentation checks of `docs --check` (root "" means docs.DefaultRoot).
+func MatrixWarnings(m *matrix.Matrix, today time.Time, root string) matrix.Problems {
+	var out matrix.Problems
+	out = append(out, kube.Check(m, today)...)
+	out = append(out, docs.Check(m, root)...)
+	return out
+}
