@@ -40,6 +40,9 @@ func Plain(s string) bool {
 		"<<", "=":
 		return false
 	}
+	if !strings.ContainsRune("+-.:0123456789", rune(s[0])) {
+		return true // every pattern below starts with a sign, a dot, a colon or a digit
+	}
 	if !strings.ContainsAny(s, "0123456789") && strings.Trim(s, "+-.") == "" {
 		return true // ".", "-.": strings for Psych (/\A[-+]?\.\Z/) and yaml.v2
 	}

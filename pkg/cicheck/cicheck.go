@@ -16,8 +16,10 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 
@@ -94,15 +96,34 @@ func Check(files []File, opts Options) ([]Finding, error) {
 	if opts.GitLab.IsZero() {
 		opts.GitLab = DefaultGitLab
 	}
+	// Files are checked in parallel: parsing a large generated file is
+	// most of the work.
+	found := make([][]Finding, len(files))
+	errs := make([]error, len(files))
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for i, f := range files {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			p, err := parse(f)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			c := &checker{p: p, opts: opts}
+			c.run()
+			found[i] = c.findings
+		}()
+	}
+	wg.Wait()
 	var out []Finding
-	for _, f := range files {
-		p, err := parse(f)
-		if err != nil {
-			return nil, err
+	for i := range files {
+		if errs[i] != nil {
+			return nil, errs[i]
 		}
-		c := &checker{p: p, opts: opts}
-		c.run()
-		out = append(out, c.findings...)
+		out = append(out, found[i]...)
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].File != out[j].File {

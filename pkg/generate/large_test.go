@@ -175,3 +175,37 @@ func BenchmarkGenerate(b *testing.B) {
 		})
 	}
 }
+
+// TestYAMLSizeFollowsTarget: GitLab's default max_yaml_size_bytes was 1 MB
+// before 17.3 and is 2 MB since (cicheck.MaxYAMLSize); each file is sized
+// for the matrix's pipeline.gitlab, so a program for 17.0 is cut into more
+// shards, each under 1 MB parsed.
+func TestYAMLSizeFollowsTarget(t *testing.T) {
+	shards := map[cicheck.Version]int{}
+	for _, target := range []cicheck.Version{{Major: 17, Minor: 0}, {Major: 17, Minor: 3}} {
+		plan := largePlan(t, 30)
+		plan.Matrix.Pipeline.GitLab = target
+		plan.Matrix.Pipeline.Strategy = "depend"
+		plan.Matrix.Pipeline.Limits.MaxJobs = 100000 // only the size limit cuts
+		out, err := Generate(plan, openTemplates(t, ""), Options{ArtifactDir: "out"})
+		if err != nil {
+			t.Fatalf("GitLab %s: %v", target, err)
+		}
+		shards[target] = out.Shards
+		for _, f := range out.Files {
+			if !strings.HasSuffix(f.Name, ".yml") {
+				continue
+			}
+			var doc yaml.Node
+			if err := yaml.Unmarshal(f.Data, &doc); err != nil {
+				t.Fatal(err)
+			}
+			if size, max := deepSize(&doc), cicheck.MaxYAMLSize(target); size > max {
+				t.Errorf("GitLab %s: %s is about %d bytes parsed, over the %d GitLab %s takes", target, f.Name, size, max, target)
+			}
+		}
+	}
+	if shards[cicheck.Version{Major: 17, Minor: 0}] <= shards[cicheck.Version{Major: 17, Minor: 3}] {
+		t.Errorf("shards: %v; want more for 17.0's 1 MB limit than for 17.3's 2 MB", shards)
+	}
+}
