@@ -1,6 +1,8 @@
 package generate
 
 import (
+	"archive/zip"
+	"bytes"
 	"fmt"
 	"strings"
 	"testing"
@@ -208,4 +210,32 @@ func TestYAMLSizeFollowsTarget(t *testing.T) {
 	if shards[cicheck.Version{Major: 17, Minor: 0}] <= shards[cicheck.Version{Major: 17, Minor: 3}] {
 		t.Errorf("shards: %v; want more for 17.0's 1 MB limit than for 17.3's 2 MB", shards)
 	}
+}
+
+// TestArchiveSizeEstimate compares archiveSize, which holds the router's
+// provide job to GitLab's 5 MiB include:artifact archive limit
+// (lib/gitlab/ci/artifact_file_reader.rb), with a real zip archive of the
+// large example's shard files: the estimate must not be below it.
+func TestArchiveSizeEstimate(t *testing.T) {
+	out, err := Generate(largePlan(t, 30), openTemplates(t, ""), Options{ArtifactDir: "out"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, f := range out.Files[1:] {
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: "out/" + f.Name, Method: zip.Deflate})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(f.Data)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got, real := archiveSize(out.Files[1:]), buf.Len()
+	if got < real || got > real+real/10 {
+		t.Errorf("estimate %d bytes, real zip %d: want at least the real size, at most 10%% more", got, real)
+	}
+	t.Logf("%d shard files: zip %d bytes, estimate %d, limit %d", len(out.Files)-1, real, got, cicheck.MaxArtifactArchive)
 }
