@@ -2,6 +2,7 @@ package generate
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
