@@ -106,42 +106,28 @@ func bindEnv(cmd *cli.Command) {
 // subdirectory reads the same files as one run at the top. Found in the
 // working directory itself, the relative defaults stay as they are.
 func locateRepository(c *cli.Context, cmd *cli.Command) error {
-	if !hasFlag(cmd, "matrix") || c.IsSet("matrix") {
+	// Every command with --matrix has a default; c.String is "" without one.
+	if c.String("matrix") == "" || c.IsSet("matrix") {
 		return nil
 	}
 	env := envOf(c)
 	root, err := program.FindRoot(env.Dir)
-	if err != nil {
-		if cmd.Name == "collect" {
-			return nil // collect does without a matrix, and says so
-		}
+	if err != nil && cmd.Name == "collect" {
+		return nil // collect does without a matrix, and says so
+	} else if err != nil {
 		return Invalid(err)
 	}
-	if env.Dir == "" && root == mustAbs(".") {
+	if cwd, _ := filepath.Abs("."); env.Dir == "" && root == cwd {
 		return nil
 	}
 	for _, name := range []string{"matrix", "results"} {
-		if hasFlag(cmd, name) && !c.IsSet(name) {
+		if c.String(name) != "" && !c.IsSet(name) {
 			if err := c.Set(name, filepath.Join(root, c.String(name))); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
-}
-
-func hasFlag(cmd *cli.Command, name string) bool {
-	for _, f := range cmd.Flags {
-		if f.Names()[0] == name {
-			return true
-		}
-	}
-	return false
-}
-
-func mustAbs(p string) string {
-	abs, _ := filepath.Abs(p)
-	return abs
 }
 
 // takeEnvVars removes a flag's EnvVars and appends them to its usage.

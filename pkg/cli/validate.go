@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -24,34 +22,10 @@ type validateOptions struct {
 
 func validateCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "validate",
-		Usage:     "check the matrix file and report every problem with its file:line:col",
-		ArgsUsage: " ",
-		Description: `Reads the matrix strictly: unknown or duplicate keys, wrong types, malformed or
-unordered versions, unknown ids in needs, rules or upgrades.verify, cycles in
-needs, rules that match nothing, clusters without what they need, and upgrades
-that would skip a minor are all refused, each as
-
-   matrix/matrix.yaml:12:11: distributions.eks.tier: "gold" is not one of official, beta, community, deprecated [enum]
-
-Every problem is reported at once. Warnings do not fail the check: end-of-life
-minors kept without a reason, supported upstream minors missing from the matrix
-(see "versions --check"), and documentation gaps of official and beta
-distributions (see "docs --check").
-
-Formats: text (default), json, and codequality — GitLab's Code Quality report,
-so problems show in the merge-request widget:
-
-   supportmatrix validate --format codequality > gl-code-quality-report.json
-
-   # .gitlab-ci.yml
-   validate-matrix:
-     script: supportmatrix validate --format codequality > gl-code-quality-report.json
-     artifacts:
-       when: always
-       reports: {codequality: gl-code-quality-report.json}
-
-Exit status: 0 valid (warnings allowed), 1 invalid.`,
+		Name:        "validate",
+		Usage:       "check the matrix file and report every problem with its file:line:col",
+		ArgsUsage:   " ",
+		Description: helpText("validate"),
 		Flags: []cli.Flag{
 			matrixFlag(),
 			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "text", Usage: "`FORMAT` of the report: text, json or codequality", EnvVars: []string{"SUPPORTMATRIX_VALIDATE_FORMAT"}},
@@ -92,9 +66,9 @@ func runValidate(o validateOptions, stdout, stderr io.Writer) error {
 	}
 	switch o.Format {
 	case "json":
-		err = writeJSON(stdout, validateReport(probs))
+		err = writeJSON(stdout, program.ValidateReport(probs))
 	case "codequality":
-		err = writeJSON(stdout, codeQuality(probs))
+		err = writeJSON(stdout, program.CodeQuality(probs))
 	default:
 		for _, p := range probs {
 			fmt.Fprintln(stdout, p.String())
@@ -143,79 +117,6 @@ func parseDay(s string) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("--date %q: write YYYY-MM-DD", s)
 	}
 	return t, nil
-}
-
-type problemJSON struct {
-	File     string `json:"file"`
-	Line     int    `json:"line"`
-	Column   int    `json:"column"`
-	Severity string `json:"severity"`
-	Path     string `json:"path,omitempty"`
-	Rule     string `json:"rule,omitempty"`
-	Message  string `json:"message"`
-}
-
-type validateJSON struct {
-	Schema   string        `json:"schema"`
-	Valid    bool          `json:"valid"`
-	Problems []problemJSON `json:"problems"`
-}
-
-func validateReport(probs matrix.Problems) validateJSON {
-	out := validateJSON{Schema: "supportmatrix/validate/v1", Valid: len(probs.Errors()) == 0, Problems: []problemJSON{}}
-	for _, p := range probs {
-		out.Problems = append(out.Problems, problemJSON{File: p.Pos.File, Line: p.Pos.Line, Column: p.Pos.Column, Severity: p.Severity.String(), Path: p.Path, Rule: p.Rule, Message: p.Message})
-	}
-	return out
-}
-
-// codeQualityIssue is one entry of GitLab's Code Quality report (a subset of
-// the Code Climate format that GitLab reads).
-type codeQualityIssue struct {
-	Description string              `json:"description"`
-	CheckName   string              `json:"check_name"`
-	Fingerprint string              `json:"fingerprint"`
-	Severity    string              `json:"severity"`
-	Location    codeQualityLocation `json:"location"`
-}
-
-type codeQualityLocation struct {
-	Path  string           `json:"path"`
-	Lines codeQualityLines `json:"lines"`
-}
-
-type codeQualityLines struct {
-	Begin int `json:"begin"`
-}
-
-func codeQuality(probs matrix.Problems) []codeQualityIssue {
-	out := []codeQualityIssue{}
-	for _, p := range probs {
-		sev := "major"
-		if p.Severity == matrix.Warning {
-			sev = "minor"
-		}
-		desc := p.Message
-		if p.Path != "" {
-			desc = p.Path + ": " + p.Message
-		}
-		sum := sha256.Sum256([]byte(p.Pos.File + "\x00" + p.Path + "\x00" + p.Rule + "\x00" + p.Message))
-		out = append(out, codeQualityIssue{
-			Description: desc,
-			CheckName:   "supportmatrix/" + ruleOr(p.Rule),
-			Fingerprint: hex.EncodeToString(sum[:16]),
-			Severity:    sev,
-			Location:    codeQualityLocation{Path: p.Pos.File, Lines: codeQualityLines{Begin: p.Pos.Line}},
-		})
-	}
-	return out
-}
-
-func ruleOr(rule string) string {
-	if rule == "" {
-		return "matrix"
-	}
-	return rule
 }
 
 // writeJSON writes v indented, with a trailing newline.
