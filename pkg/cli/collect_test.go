@@ -408,3 +408,22 @@ func TestCollectJobTokenInParentSkips(t *testing.T) {
 		t.Fatalf("in the child: exit %d:\n%s%s", code, out, stderr)
 	}
 }
+
+// TestCollectNeverPrintsURLCredentials: a token embedded in --api-url, well
+// formed or not, is refused and never printed (issue #13).
+func TestCollectNeverPrintsURLCredentials(t *testing.T) {
+	const secret = "glpat-EMBEDDED-0123456789"
+	dir := t.TempDir()
+	manifest := collectFixture(t, gitlabtest.New(t), dir)
+	for _, u := range []string{
+		"https://oauth2:" + secret + "@gitlab.example/api/v4",
+		"https://oauth2:" + secret + "@gitlab.example:port/api/v4",
+		"gitlab.example/api/v4#https://" + secret + "@x",
+	} {
+		env := map[string]string{"SUPPORTMATRIX_TOKEN": secret, "CI_PROJECT_ID": "1"}
+		code, out, stderr := collectRun(t, env, "--pipeline", "70", "--manifest", manifest, "--results", filepath.Join(dir, "r.json"), "--api-url", u)
+		if code == 0 || strings.Contains(out+stderr, secret) || strings.Contains(out+stderr, "EMBEDDED") {
+			t.Errorf("--api-url %q: exit %d, output:\n%s%s", u, code, out, stderr)
+		}
+	}
+}
