@@ -39,7 +39,8 @@ type Options struct {
 	// MR is the merge request iid of a preview run ($CI_MERGE_REQUEST_IID);
 	// when 0 it is read from a refs/merge-requests/N/... ref.
 	MR int
-	// Concurrency bounds the test reports fetched at once (default 4; the
+	// Concurrency bounds the test reports fetched at once (default
+	// gitlab.DefaultConcurrency; the
 	// GitLab client bounds its requests as well).
 	Concurrency int
 	// JobToken says the API reads with a CI job token, which may not read
@@ -182,7 +183,7 @@ func fetchReports(ctx context.Context, api API, matches []match, concurrency int
 	}
 	reports[ids[0]] = first
 	if concurrency <= 0 {
-		concurrency = 4
+		concurrency = gitlab.DefaultConcurrency
 	}
 	var (
 		mu   sync.Mutex
@@ -267,7 +268,7 @@ func onlyReachedFiles(matches []match) ([]match, []string) {
 // case belongs to the job whose archive holds it: no suite to split.
 func junitFromArtifacts(ctx context.Context, api API, matches []match, plan *matrix.Plan, concurrency int) (map[int64]*jobTests, error) {
 	if concurrency <= 0 {
-		concurrency = 4
+		concurrency = gitlab.DefaultConcurrency
 	}
 	var jobs []*gitlab.Job
 	cluster := map[int64]bool{} // cluster jobs keep only their server version
