@@ -56,7 +56,14 @@ func runLocal(c *cli.Context, o program.LocalOptions) error {
 		}
 		fmt.Fprintln(w)
 	}
-	fmt.Fprintf(w, "table: %s\nhistory: %s\n", r.Table, r.History)
+	for _, e := range r.LevelChanges {
+		from := string(e.From)
+		if from == "" {
+			from = "(first)"
+		}
+		fmt.Fprintf(w, "level %s: %s -> %s (%s)\n", e.Cell, from, e.To, e.Reason)
+	}
+	fmt.Fprintf(w, "local run #%d\ntable: %s\nhistory: %s\nlevel log: %s\n", r.Run.Pipeline, r.Table, r.History, r.LevelLog)
 	if failed, broken, infra := r.Problems(); failed+broken+infra > 0 && c.Bool("strict") {
 		return Invalid(fmt.Errorf("run: %d %s failed, %d broken, %d cluster %s; see %s",
 			failed, pluralize("cell", failed), broken, infra, pluralize("problem", infra), r.Table))

@@ -2,8 +2,10 @@ package program
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -24,6 +26,7 @@ const (
 	LocalPipelineDir = "out"          // the generated pipeline
 	LocalResults     = "results.json" // the local run history
 	LocalTable       = "SUPPORT.md"   // the table rendered from it
+	LocalLevelLog    = report.LogFile // the local table's level changes
 )
 
 // LocalOptions are what `run --local` reads.
@@ -53,6 +56,10 @@ type LocalResult struct {
 	Warnings []string // from gitlab-ci-local's output
 	Table    string   // the path of the table
 	History  string   // the path of the history
+	// LevelChanges are the level changes this run made to the local
+	// table, as appended to LevelLog: how levels build up over runs.
+	LevelChanges []report.LogEntry
+	LevelLog     string // the path of the local level log
 }
 
 // Problems counts what fails `run --strict`: failed cells, broken cells
@@ -169,5 +176,22 @@ func RunLocal(ctx context.Context, o LocalOptions) (*LocalResult, error) {
 	if err := atomicfile.Write(table, render.Markdown(rep)); err != nil {
 		return nil, err
 	}
-	return &LocalResult{Run: run, Summary: summary, Report: rep, Warnings: res.Warnings, Table: table, History: historyPath}, nil
+	// The local table's level changes go to its own append-only log, as
+	// publish keeps matrix/levels.log: each run shows what it moved.
+	logPath := filepath.Join(o.Out, LocalLevelLog)
+	old, err := os.ReadFile(logPath)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("run: %w", err)
+	}
+	logData, changes, err := report.UpdateLog(logPath, old, rep)
+	if err != nil {
+		return nil, err
+	}
+	if len(changes) > 0 {
+		if err := atomicfile.Write(logPath, logData); err != nil {
+			return nil, err
+		}
+	}
+	return &LocalResult{Run: run, Summary: summary, Report: rep, Warnings: res.Warnings, Table: table, History: historyPath,
+		LevelChanges: changes, LevelLog: logPath}, nil
 }
