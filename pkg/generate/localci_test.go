@@ -152,28 +152,6 @@ func TestRunLocal(t *testing.T) {
 	}
 }
 
-// TestRunSharded forces shards with a small max_jobs and runs the router,
-// its provide job and the grandchild shard pipelines with gitlab-ci-local.
-func TestRunSharded(t *testing.T) {
-	bin := ciLocal(t)
-	dir := t.TempDir()
-	plan := localPlan(t)
-	plan.Matrix.Pipeline.Limits.MaxJobs = 8
-	sel, err := ParseSelectors("sim-a/1.36,sim-c")
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := writeOut(t, plan, filepath.Join(repo, "examples/local/templates"), Options{Only: sel}, dir)
-	if out.Shards < 2 {
-		t.Fatalf("want shards, got %d", out.Shards)
-	}
-	res, err := localci.Run(context.Background(), localci.Options{Binary: bin, Dir: dir, File: "out/pipeline.yml", Concurrency: 4})
-	if err != nil {
-		t.Fatalf("run: %v", err)
-	}
-	checkSharded(t, out, res, "")
-}
-
 // checkSharded checks a run of the sharded local plan whose router ran
 // below the trigger chain top ("" when the router was the top pipeline):
 // needs order in every file, the failing deploy of sim-a 1.36 and what it
@@ -258,11 +236,12 @@ support-matrix:
     CI_MERGE_REQUEST_IID: $CI_MERGE_REQUEST_IID
 `
 
-// TestRunMergeRequest runs a merge-request-shaped parent -> child -> shard
-// pipeline to the end with gitlab-ci-local: CI_PIPELINE_SOURCE is
+// TestRunMergeRequest forces shards with a small max_jobs and runs a
+// merge-request-shaped parent -> child (the router, its provide job) ->
+// shard pipelines to the end with gitlab-ci-local: CI_PIPELINE_SOURCE is
 // merge_request_event and CI_MERGE_REQUEST_ID is set, the child and its
 // shards carry the workflow rules that admit them (GitLab issue 322012),
-// and every job of every shard runs.
+// and every job of every shard runs in needs order.
 func TestRunMergeRequest(t *testing.T) {
 	bin := ciLocal(t)
 	dir := t.TempDir()
