@@ -141,8 +141,8 @@ func TestVersionsSync(t *testing.T) {
 		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
 	}
 	for _, line := range []string{
-		"matrix.yaml: drop Kubernetes 1.33: end of life on 2026-06-28\n",
-		"matrix.yaml: drop Kubernetes 1.34: end of life on 2026-10-27\n",
+		"matrix.yaml: drop Kubernetes 1.33: end of life on 2026-06-28, and no named lifecycle supports it\n",
+		"matrix.yaml: drop Kubernetes 1.34: end of life on 2026-10-27, and no named lifecycle supports it\n",
 	} {
 		if !strings.Contains(stdout, line) {
 			t.Errorf("stdout lacks %q:\n%s", line, stdout)

@@ -85,7 +85,7 @@ func (c *Catalog) Check(m *matrix.Matrix, today time.Time) []matrix.Problem {
 	for _, v := range k.Versions {
 		st, r, known := c.status(v, today)
 		switch {
-		case st == StatusEOL && extendedReason(m, v) == "" && !c.vendorKeeps(m, v, today):
+		case st == StatusEOL && c.ExtendedReason(m, v, today) == "":
 			add(v.Pos, "kubernetes.versions", RuleEndOfLife,
 				"Kubernetes %s reached its upstream end of life %s and no named lifecycle supports it; drop it (supportmatrix versions --sync) or keep it in kubernetes.extended with the vendor's reason",
 				v, eolPhrase(r, known))

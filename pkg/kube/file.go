@@ -58,15 +58,20 @@ func SyncFile(path string, c *Catalog, today time.Time) (*matrix.Matrix, []strin
 	if err != nil {
 		return nil, nil, err
 	}
-	m, err := matrix.Parse(path, data)
-	if err != nil {
-		return nil, nil, err
+	// A file sync can repair (an upgrade path skipping a minor) is
+	// synced, not refused; anything else is refused as the loader says.
+	m, probs := matrix.ParseToRepair(path, data)
+	if m == nil {
+		return nil, nil, probs
 	}
 	out, changes, err := c.Sync(path, data, m, today)
 	if err != nil {
 		return nil, nil, err
 	}
 	if len(changes) == 0 {
+		if len(probs.Errors()) > 0 {
+			return nil, nil, probs
+		}
 		return m, nil, nil
 	}
 	if err := atomicfile.Write(path, out); err != nil {

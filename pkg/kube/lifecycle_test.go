@@ -125,6 +125,7 @@ func TestCheckLifecycles(t *testing.T) {
 		want []string // "line rule path", in order
 	}{
 		{"2026-11-30", []string{
+			"11 vendor-ending distributions.eks.kubernetes", // standard support of 1.34 ends 2026-12-02
 			"22 vendor-ending distributions.openshift.kubernetes",
 			"32 vendor-ended distributions.kind.kubernetes",
 			"32 vendor-ended distributions.kind.kubernetes",

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"reflect"
 	"sort"
 	"strings"
 	"time"
@@ -20,22 +19,32 @@ func Sync(file string, data []byte, m *matrix.Matrix, today time.Time) (out []by
 	return Default().Sync(file, data, m, today)
 }
 
-// Sync rewrites kubernetes.versions in data, the bytes of the matrix file
-// that m was loaded from: it adds every minor supported upstream on day
-// today that the list lacks, in version order, and drops every minor past
-// its end of life that kubernetes.extended does not declare. Minors the
-// catalog does not know are kept.
+// Sync rewrites the Kubernetes minors of data, the bytes of the matrix file
+// that m was loaded from, to match the calendars on day today:
 //
-// Only the edited items change: the rest of the file, comments, key order,
-// quoting and the list's own style (flow ["1.35", "1.36"] or a block of
-// "- " lines) stay byte for byte. A dropped block item loses its line,
-// including that line's comment; comment lines around it stay. New items
-// are quoted like the existing ones.
+//   - kubernetes.versions: it adds every minor supported upstream that the
+//     list lacks and fills every gap between listed minors (clusters
+//     upgrade one minor at a time), and drops every minor past its upstream
+//     end of life that neither a current kubernetes.extended reason nor the
+//     lifecycle of a distribution offering it still supports; an extended
+//     entry whose dates have all passed is removed;
+//   - distributions.*.kubernetes of each distribution naming a lifecycle:
+//     the range drops the minors its vendor no longer offers and takes in
+//     the listed minors the vendor offers in standard support;
+//   - distributions.*.release_names of a vendor that names its releases
+//     (OpenShift): the names of the minors the range now offers.
+//
+// Minors the catalogs do not know are kept. Only the edited values change:
+// the rest of the file, comments, key order, quoting and each list's own
+// style stay byte for byte. A dropped block item or entry loses its lines,
+// including their comments; comment lines around them stay. New items are
+// quoted like the existing ones. m may come from matrix.ParseToRepair: a
+// file whose upgrade path skips a minor is repaired, not refused.
 //
 // Sync returns the new bytes and one line per change; when nothing changes,
 // out is data and changes is empty. The result is checked before it is
-// returned: it must parse as a valid matrix whose versions are the intended
-// ones and whose other content is unchanged.
+// returned: it must parse as a valid matrix holding the intended minors,
+// ranges and names, with its other content unchanged.
 func (c *Catalog) Sync(file string, data []byte, m *matrix.Matrix, today time.Time) (out []byte, changes []string, err error) {
 	today = day(today)
 	var doc yaml.Node
@@ -59,45 +68,125 @@ func (c *Catalog) Sync(file string, data []byte, m *matrix.Matrix, today time.Ti
 	}
 
 	// Decide what goes and what comes.
+	expired := map[string]bool{} // extended entries whose dates have all passed
+	for _, e := range m.Kubernetes.Extended {
+		if until := reasonUntil(e.Reason); !until.IsZero() && !today.Before(until) {
+			expired[e.Minor.String()] = true
+			changes = append(changes, fmt.Sprintf("remove kubernetes.extended.%s: its reason ran out on %s", e.Minor, FormatDate(until)))
+		}
+	}
+	kept := func(v matrix.Minor) bool { return c.keptBecause(m, v, today, true) != "" }
 	var want []matrix.Minor
 	for i := range items {
 		v := items[i].minor
-		st, r, known := c.status(v, today)
-		if st == StatusEOL && extendedReason(m, v) == "" {
+		if st, _, _ := c.status(v, today); st == StatusEOL && !kept(v) {
 			items[i].drop = true
-			changes = append(changes, fmt.Sprintf("drop Kubernetes %s: end of life %s", v, eolPhrase(r, known)))
 			continue
 		}
 		want = append(want, v)
 	}
-	var adds []Release
 	for _, r := range c.Supported(today) {
 		if !listed(items, r.Minor) {
-			adds = append(adds, r)
 			want = append(want, r.Minor)
-			changes = append(changes, fmt.Sprintf("add Kubernetes %s: released %s, supported until %s", r.Minor, FormatDate(r.Released), FormatDate(r.EOL)))
 		}
+	}
+	want = sortedMinors(want)
+	// Never leave a gap: a dropped minor between kept ones stays, a
+	// missing one is added.
+	for i := range items {
+		if items[i].drop && len(want) > 0 && want[0].Less(items[i].minor) && items[i].minor.Less(want[len(want)-1]) {
+			items[i].drop = false
+			want = sortedMinors(append(want, items[i].minor))
+		}
+	}
+	want = fillGaps(want)
+	var adds []matrix.Minor
+	for i := range items {
+		if items[i].drop {
+			_, r, known := c.status(items[i].minor, today)
+			changes = append(changes, fmt.Sprintf("drop Kubernetes %s: end of life %s, and no named lifecycle supports it", items[i].minor, eolPhrase(r, known)))
+		}
+	}
+	for _, v := range want {
+		if listed(items, v) {
+			continue
+		}
+		adds = append(adds, v)
+		if r, ok := c.Lookup(v); ok && r.Status(today) == StatusSupported {
+			changes = append(changes, fmt.Sprintf("add Kubernetes %s: released %s, supported until %s", v, FormatDate(r.Released), FormatDate(r.EOL)))
+		} else {
+			changes = append(changes, fmt.Sprintf("add Kubernetes %s: fills the gap in kubernetes.versions (clusters upgrade one minor at a time)", v))
+		}
+	}
+
+	dists, err := c.planDistributions(file, &doc, m, want, today)
+	if err != nil {
+		return nil, nil, fmt.Errorf("sync %s: %w", file, err)
+	}
+	for _, d := range dists {
+		changes = append(changes, d.changes...)
 	}
 	if len(changes) == 0 {
 		return data, nil, nil
 	}
-	sort.SliceStable(want, func(i, j int) bool { return want[i].Less(want[j]) })
 
 	src := newSource(data)
 	var edits []edit
-	if seq.Style&yaml.FlowStyle != 0 {
-		edits, err = src.flowEdits(seq, items, adds)
-	} else {
-		edits, err = src.blockEdits(items, adds)
+	if len(adds) > 0 || anyDropped(items) {
+		var ves []edit
+		if seq.Style&yaml.FlowStyle != 0 {
+			ves, err = src.flowEdits(seq, items, adds)
+		} else {
+			ves, err = src.blockEdits(items, adds)
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("sync %s: kubernetes.versions: %w", file, err)
+		}
+		edits = append(edits, ves...)
 	}
-	if err != nil {
-		return nil, nil, fmt.Errorf("sync %s: kubernetes.versions: %w", file, err)
+	if len(expired) > 0 {
+		ees, err := src.extendedEdits(&doc, expired)
+		if err != nil {
+			return nil, nil, fmt.Errorf("sync %s: kubernetes.extended: %w", file, err)
+		}
+		edits = append(edits, ees...)
+	}
+	for _, d := range dists {
+		des, err := src.distributionEdits(d)
+		if err != nil {
+			return nil, nil, fmt.Errorf("sync %s: distributions.%s: %w", file, d.id, err)
+		}
+		edits = append(edits, des...)
 	}
 	out = apply(data, edits)
-	if err := verify(file, data, out, want); err != nil {
+	if err := verify(file, data, out, syncPlan{versions: want, expired: expired, dists: dists}); err != nil {
 		return nil, nil, fmt.Errorf("sync %s: %w", file, err)
 	}
 	return out, changes, nil
+}
+
+func anyDropped(items []item) bool {
+	for _, it := range items {
+		if it.drop {
+			return true
+		}
+	}
+	return false
+}
+
+// fillGaps returns the minors from the first to the last of vs (ascending),
+// every minor in between included, within each major version.
+func fillGaps(vs []matrix.Minor) []matrix.Minor {
+	var out []matrix.Minor
+	for i, v := range vs {
+		if i > 0 && v.Major == vs[i-1].Major {
+			for n := vs[i-1].Minor + 1; n < v.Minor; n++ {
+				out = append(out, matrix.NewMinor(v.Major, n))
+			}
+		}
+		out = append(out, v)
+	}
+	return out
 }
 
 // item is one entry of kubernetes.versions as written.
@@ -282,7 +371,7 @@ func render(v matrix.Minor, items []item) string {
 // blockEdits edits a block list ("- " lines): a dropped item loses its
 // line, a new item gets a line after the nearest older item (or before the
 // first item), indented like it.
-func (s *source) blockEdits(items []item, adds []Release) ([]edit, error) {
+func (s *source) blockEdits(items []item, adds []matrix.Minor) ([]edit, error) {
 	type span struct{ lineStart, lineEnd int }
 	spans := make([]span, len(items))
 	prefix := make([]string, len(items))
@@ -313,20 +402,20 @@ func (s *source) blockEdits(items []item, adds []Release) ([]edit, error) {
 			edits = append(edits, edit{start: spans[i].lineStart, end: spans[i].lineEnd})
 		}
 	}
-	for _, r := range adds {
+	for _, a := range adds {
 		anchor := -1
 		for i, it := range items {
-			if it.minor.Less(r.Minor) {
+			if it.minor.Less(a) {
 				anchor = i
 			}
 		}
 		if anchor < 0 {
 			at := spans[0].lineStart
-			edits = append(edits, edit{start: at, end: at, text: prefix[0] + render(r.Minor, items) + newline(s.data, spans[0].lineEnd)})
+			edits = append(edits, edit{start: at, end: at, text: prefix[0] + render(a, items) + newline(s.data, spans[0].lineEnd)})
 			continue
 		}
 		at := spans[anchor].lineEnd
-		text := prefix[anchor] + render(r.Minor, items) + newline(s.data, at)
+		text := prefix[anchor] + render(a, items) + newline(s.data, at)
 		if at == len(s.data) && (at == 0 || s.data[at-1] != '\n') {
 			text = "\n" + strings.TrimSuffix(text, "\n")
 		}
@@ -348,7 +437,7 @@ func newline(data []byte, lineEnd int) string {
 // flowEdits rewrites a one-line flow list ["1.33", "1.34"] between its
 // brackets: kept items keep their text, new ones are quoted like them, and
 // the separator is the one the list uses.
-func (s *source) flowEdits(seq *yaml.Node, items []item, adds []Release) ([]edit, error) {
+func (s *source) flowEdits(seq *yaml.Node, items []item, adds []matrix.Minor) ([]edit, error) {
 	open, err := s.offset(seq)
 	if err != nil {
 		return nil, err
@@ -398,8 +487,8 @@ func (s *source) flowEdits(seq *yaml.Node, items []item, adds []Release) ([]edit
 	var out []string
 	next := 0
 	for i, it := range items {
-		for next < len(adds) && adds[next].Minor.Less(it.minor) {
-			out = append(out, render(adds[next].Minor, items))
+		for next < len(adds) && adds[next].Less(it.minor) {
+			out = append(out, render(adds[next], items))
 			next++
 		}
 		if !it.drop {
@@ -407,52 +496,12 @@ func (s *source) flowEdits(seq *yaml.Node, items []item, adds []Release) ([]edit
 		}
 	}
 	for ; next < len(adds); next++ {
-		out = append(out, render(adds[next].Minor, items))
+		out = append(out, render(adds[next], items))
 	}
 	if len(out) == 0 {
 		lead, trail = "", ""
 	}
 	return []edit{{start: open + 1, end: closing, text: lead + strings.Join(out, sep) + trail}}, nil
-}
-
-// verify checks an edited file: the versions list must hold exactly want,
-// everything else must decode as before, and the file must still load as a
-// valid matrix.
-func verify(file string, before, after []byte, want []matrix.Minor) error {
-	var a, b yaml.Node
-	if err := yaml.Unmarshal(before, &a); err != nil {
-		return fmt.Errorf("verify: %w", err)
-	}
-	if err := yaml.Unmarshal(after, &b); err != nil {
-		return fmt.Errorf("verify the edited file: %w", err)
-	}
-	sa, err := versionsNode(&a)
-	if err != nil {
-		return fmt.Errorf("verify: %w", err)
-	}
-	sb, err := versionsNode(&b)
-	if err != nil {
-		return fmt.Errorf("verify the edited file: %w", err)
-	}
-	var got []string
-	for _, n := range sb.Content {
-		got = append(got, n.Value)
-	}
-	var exp []string
-	for _, v := range want {
-		exp = append(exp, v.String())
-	}
-	if !reflect.DeepEqual(got, exp) {
-		return fmt.Errorf("verify the edited file: kubernetes.versions is %v, want %v", got, exp)
-	}
-	sa.Content, sb.Content = nil, nil
-	if !reflect.DeepEqual(plain(&a), plain(&b)) {
-		return errors.New("verify the edited file: content outside kubernetes.versions changed")
-	}
-	if _, err := matrix.Parse(file, after); err != nil {
-		return fmt.Errorf("the edited file would not be a valid matrix, so nothing is written (sync edits only kubernetes.versions: declare the ended minor in kubernetes.extended or edit the file by hand); positions are in the edited file:\n%w", err)
-	}
-	return nil
 }
 
 // plain reduces a node tree to its data, without positions, styles or

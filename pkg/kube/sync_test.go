@@ -3,6 +3,7 @@ package kube
 import (
 	"bytes"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -19,11 +20,12 @@ func TestSyncGolden(t *testing.T) {
 		changes       []string
 	}{
 		{"matrix-1.33-1.37.yaml", "2026-11-22", []string{
-			"drop Kubernetes 1.33: end of life on 2026-06-28",
-			"drop Kubernetes 1.34: end of life on 2026-10-27",
+			"drop Kubernetes 1.33: end of life on 2026-06-28, and no named lifecycle supports it",
+			"drop Kubernetes 1.34: end of life on 2026-10-27, and no named lifecycle supports it",
 		}},
+		// 1.34 ended upstream but stays: 1.33 is kept, and upgrades never
+		// skip a minor.
 		{"block-1.33-1.36.yaml", "2026-11-22", []string{
-			"drop Kubernetes 1.34: end of life on 2026-10-27",
 			"add Kubernetes 1.37: released 2026-08-26, supported until 2027-10-28",
 		}},
 		// A new minor is proposed on release, before the grace period ends.
@@ -213,5 +215,67 @@ func BenchmarkSync(b *testing.B) {
 		if _, _, err := Sync("block.yaml", data, m, today); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// SyncFile on the lifecycle fixtures: the golden files show that only the
+// minors, ranges and release names change, comments kept. The synced file
+// passes the check and a second sync changes nothing.
+func TestSyncLifecycles(t *testing.T) {
+	for _, tc := range []struct {
+		fixture, date string
+		changes       []string
+	}{
+		// The project's distributions on 2026-11-30: kind follows upstream,
+		// which ended 1.33 and 1.34; OpenShift 4.23 (1.36) is out.
+		{"lifecycles-2026-11-30.yaml", "2026-11-30", []string{
+			`distributions.openshift.kubernetes: ">= 1.33, < 1.37" (was ">= 1.33, < 1.36"): Red Hat OpenShift, adds 1.36 (Red Hat OpenShift 4.23 since 2026-10-03)`,
+			`distributions.openshift.release_names: add 1.36: Red Hat OpenShift 4.23`,
+			`distributions.kind.kubernetes: ">= 1.35" (was every minor): kind, drops 1.33 (upstream support ended 2026-06-28), 1.34 (upstream support ended 2026-10-27)`,
+		}},
+		// The file does not even load (an upgrade would skip 1.35): sync
+		// fills the gap, adds 1.37 and narrows K3s to what upstream ships.
+		{"gap-1.33-1.36.yaml", "2026-11-30", []string{
+			"add Kubernetes 1.35: released 2025-12-17, supported until 2027-02-28",
+			"add Kubernetes 1.37: released 2026-08-26, supported until 2027-10-28",
+			`distributions.k3s.kubernetes: ">= 1.35" (was ">= 1.34"): K3s, drops 1.34 (upstream support ended 2026-10-27)`,
+		}},
+		// An extended reason that ran out goes, and so does its minor.
+		{"extended-expired.yaml", "2026-12-03", []string{
+			"remove kubernetes.extended.1.34: its reason ran out on 2026-12-02",
+			"drop Kubernetes 1.34: end of life on 2026-10-27, and no named lifecycle supports it",
+		}},
+	} {
+		t.Run(tc.fixture, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join("testdata", tc.fixture))
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(t.TempDir(), "matrix.yaml")
+			if err := os.WriteFile(path, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			today := mustDate(t, tc.date)
+			m, changes, err := SyncFile(path, Default(), today)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := strings.Join(changes, "\n"), strings.Join(tc.changes, "\n"); got != want {
+				t.Errorf("changes:\n%s\nwant:\n%s", got, want)
+			}
+			out, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden.Assert(t, "sync-"+strings.TrimSuffix(tc.fixture, ".yaml")+".golden.yaml", out)
+			for _, p := range Check(m, today) {
+				if Failing(p) {
+					t.Errorf("synced matrix still fails: %s", p)
+				}
+			}
+			if _, again, err := SyncFile(path, Default(), today); err != nil || len(again) != 0 {
+				t.Errorf("second sync changed %v (err %v)", again, err)
+			}
+		})
 	}
 }

@@ -1,6 +1,7 @@
 package kube
 
 import (
+	"fmt"
 	"regexp"
 	"sort"
 	"strings"
@@ -52,6 +53,11 @@ func (c *Catalog) lifecycles() *Lifecycles {
 	}
 	return DefaultLifecycles()
 }
+
+// LifecyclesChecked is the day the vendor lifecycles were last checked
+// against their sources: the day a report without a date of its own judges
+// vendor windows on.
+func (c *Catalog) LifecyclesChecked() time.Time { return c.lifecycles().Checked }
 
 // Product returns the lifecycle a distribution names, or nil when it names
 // none, "none", or a product the catalog lacks.
@@ -140,12 +146,35 @@ func (c *Catalog) DerivedExtended(m *matrix.Matrix, v matrix.Minor, today time.T
 
 // ExtendedReason is why the matrix keeps minor v past its upstream end of
 // life on day today: the kubernetes.extended reason when declared, else the
-// reason derived from the named lifecycles, else "".
+// reason derived from the named lifecycles, else, for a minor newer than a
+// kept one, that upgrades never skip a minor; "" when nothing keeps it.
 func (c *Catalog) ExtendedReason(m *matrix.Matrix, v matrix.Minor, today time.Time) string {
-	if r := extendedReason(m, v); r != "" {
+	return c.keptBecause(m, v, today, false)
+}
+
+// keptBecause is ExtendedReason; with current, a declared reason whose
+// dates have all passed does not count.
+func (c *Catalog) keptBecause(m *matrix.Matrix, v matrix.Minor, today time.Time, current bool) string {
+	own := func(u matrix.Minor) string {
+		if r := extendedReason(m, u); r != "" {
+			if until := reasonUntil(r); !current || until.IsZero() || day(today).Before(until) {
+				return r
+			}
+		}
+		return c.DerivedExtended(m, u, today)
+	}
+	if r := own(v); r != "" {
 		return r
 	}
-	return c.DerivedExtended(m, v, today)
+	for _, u := range m.Kubernetes.Versions {
+		if !u.Less(v) {
+			break
+		}
+		if st, _, _ := c.status(u, today); st == StatusEOL && own(u) != "" {
+			return fmt.Sprintf("kept with Kubernetes %s: clusters upgrade one minor at a time", u)
+		}
+	}
+	return ""
 }
 
 var reasonDate = regexp.MustCompile(`\b(\d{4}-\d{2}-\d{2})\b`)
@@ -202,8 +231,11 @@ func (c *Catalog) checkDistributions(m *matrix.Matrix, today time.Time, add func
 				add(pos, path, RuleVendorUpcoming, "%s is tested on Kubernetes %s before %s makes it generally available (%s)", d.ID, v, p.Name, FormatDate(w.Available))
 			default:
 				if end := w.End(); !end.IsZero() && end.Sub(day(today)) <= WarnAhead {
-					add(pos, path, RuleVendorEnding, "%s: %s ends %s's support of Kubernetes %s on %s; the range must drop it then",
+					add(pos, path, RuleVendorEnding, "%s: %s ends %s of Kubernetes %s on %s; the range must drop it then",
 						d.ID, p.Name, endLabel(w), v, FormatDate(end))
+				} else if w.Phase == PhaseStandard && !w.Extended.IsZero() && w.Standard.Sub(day(today)) <= WarnAhead {
+					add(pos, path, RuleVendorEnding, "%s: %s ends %s of Kubernetes %s on %s; %s runs until %s",
+						d.ID, p.Name, p.StandardLabel, v, FormatDate(w.Standard), p.ExtendedLabel, FormatDate(w.Extended))
 				}
 			}
 		}

@@ -413,6 +413,15 @@ type Result struct {
 	JobURL string
 }
 
+// judgedOn is the day vendor windows are judged on: the report's time, or
+// the day the vendor catalog was checked when the report has none.
+func judgedOn(now time.Time, cat *kube.Catalog) time.Time {
+	if now.IsZero() {
+		return cat.LifecyclesChecked()
+	}
+	return now
+}
+
 // Build computes the report. It reads nothing but its arguments (and
 // opts.Repo for docs pages) and never the clock.
 func Build(m *matrix.Matrix, f *results.File, opts Options) *Report {
@@ -444,10 +453,16 @@ func Build(m *matrix.Matrix, f *results.File, opts Options) *Report {
 		if rel, ok := cat.Lookup(v); ok {
 			info.Known, info.Released, info.EOL = true, rel.Released, rel.EOL
 		}
+		// Why an upstream-ended minor stays: the declared reason, or the
+		// named lifecycles' on the report's day (without one, the day the
+		// vendor catalog was checked: output never depends on the clock).
 		for _, e := range m.Kubernetes.Extended {
 			if e.Minor.Equal(v) {
 				info.Extended = e.Reason
 			}
+		}
+		if at := judgedOn(r.Now, cat); info.Extended == "" && !info.EOL.IsZero() && !at.Before(info.EOL) {
+			info.Extended = cat.ExtendedReason(m, v, at)
 		}
 		r.Minors = append(r.Minors, info)
 	}
