@@ -89,9 +89,10 @@ func TestHTMLInChromium(t *testing.T) {
 	text := strings.Join(strings.Fields(grid), " ")
 	wants := []string{
 		"Google Kubernetes Engine official supported supported supported",
-		"Amazon Elastic Kubernetes Service official stale qualifying failing",
-		"Red Hat OpenShift Container Platform beta failing 4.21 beta 4.22 n/a",
-		"kind (Kubernetes in Docker) community n/a community broken",
+		// Each vendor's window stands beside the level.
+		"Amazon Elastic Kubernetes Service official stale std 2026-12-02 · ext 2027-12-02 qualifying std 2027-03-27 · ext 2028-03-27 failing std 2027-06-22 · ext 2028-06-22",
+		"Red Hat OpenShift Container Platform beta failing 4.21 until 2027-08-03 beta 4.22 from 2026-06-03 n/a from 2026-10-03",
+		"kind (Kubernetes in Docker) community n/a until 2026-10-27 community until 2027-02-28 broken until 2027-06-28",
 	}
 	pos := 0
 	for _, w := range wants {

@@ -49,6 +49,7 @@ type rowView struct {
 	Requirements                          []report.Requirement
 	Grid                                  []gridView
 	Offered                               []gridView
+	VendorRows                            []vendorRow
 	Features                              []featureView
 	Official                              bool
 	Exceptions                            []exception
@@ -64,7 +65,7 @@ type infraView struct {
 }
 
 type gridView struct {
-	Minor, Class, Label, Release, Reason, Green, Verified, VerifiedURL string
+	Minor, Class, Label, Release, Vendor, Reason, Green, Verified, VerifiedURL string
 	// Decided names the run that decided the level; DecidedURL links it.
 	Decided, DecidedURL string
 	History             []squareView
@@ -115,7 +116,7 @@ func newView(r *report.Report) view {
 			}
 		}
 		for _, ver := range d.Versions {
-			g := gridView{Minor: ver.Kubernetes.String(), Class: levelClass(ver.Level), Label: string(ver.Level), Release: ver.ReleaseName, Reason: line(ver.Reason)}
+			g := gridView{Minor: ver.Kubernetes.String(), Class: levelClass(ver.Level), Label: string(ver.Level), Release: ver.ReleaseName, Vendor: vendorShort(ver.Vendor), Reason: line(ver.Reason)}
 			if ver.GreenRunsRequired > 0 {
 				g.Green = fmt.Sprintf("%d of %d green runs", ver.GreenRuns, ver.GreenRunsRequired)
 			}
@@ -153,6 +154,7 @@ func newView(r *report.Report) view {
 				row.Offered = append(row.Offered, g)
 			}
 		}
+		row.VendorRows = vendorRows(offered(d))
 		features, cells := featureRows(offered(d))
 		for i, f := range features {
 			fv := featureView{Name: f.Name, ID: f.ID, Blocking: f.Blocking}
@@ -327,7 +329,7 @@ var page = template.Must(template.New("page").Funcs(template.FuncMap{"css": css}
 <tbody>
 {{- range .Rows}}
 <tr><th scope="row"><a href="#d-{{.ID}}">{{.Name}}</a></th><td class="tier">{{.Tier}}</td>
-{{- range .Grid}}<td class="{{.Class}}" title="{{.Reason}}"><span class="lvl">{{if .DecidedURL}}<a href="{{.DecidedURL}}">{{.Label}}</a>{{else}}{{.Label}}{{end}}</span>{{if .Release}}<span class="rel">{{.Release}}</span>{{end}}{{if .History}}<span class="hist" role="img" aria-label="{{.HistoryLabel}}">{{range .History}}{{if .URL}}<a class="{{.Class}}" href="{{.URL}}" title="{{.Title}}"></a>{{else}}<span class="{{.Class}}" title="{{.Title}}"></span>{{end}}{{end}}</span>{{end}}</td>{{end}}</tr>
+{{- range .Grid}}<td class="{{.Class}}" title="{{.Reason}}"><span class="lvl">{{if .DecidedURL}}<a href="{{.DecidedURL}}">{{.Label}}</a>{{else}}{{.Label}}{{end}}</span>{{if .Release}}<span class="rel">{{.Release}}</span>{{end}}{{if .Vendor}}<span class="rel">{{.Vendor}}</span>{{end}}{{if .History}}<span class="hist" role="img" aria-label="{{.HistoryLabel}}">{{range .History}}{{if .URL}}<a class="{{.Class}}" href="{{.URL}}" title="{{.Title}}"></a>{{else}}<span class="{{.Class}}" title="{{.Title}}"></span>{{end}}{{end}}</span>{{end}}</td>{{end}}</tr>
 {{- end}}
 </tbody>
 </table>
@@ -372,6 +374,9 @@ var page = template.Must(template.New("page").Funcs(template.FuncMap{"css": css}
 <thead><tr><th scope="col">Feature</th>{{range .Offered}}<th scope="col">{{.Minor}}</th>{{end}}</tr></thead>
 <tbody>
 <tr><th scope="row">Level</th>{{range .Offered}}<td class="{{.Class}}" title="{{.Reason}}"><span class="lvl">{{.Label}}</span>{{if .Release}}<span class="rel">{{.Release}}</span>{{end}}</td>{{end}}</tr>
+{{- range .VendorRows}}
+<tr><th scope="row">{{.Label}}</th>{{range .Cells}}<td>{{.}}</td>{{end}}</tr>
+{{- end}}
 {{- range .Features}}
 <tr><th scope="row">{{.Name}} <code>{{.ID}}</code>{{if not .Blocking}} <small>(non-blocking)</small>{{end}}</th>{{range .Cells}}<td class="{{.Class}}"{{if .Title}} title="{{.Title}}"{{end}}>{{if .URL}}<a href="{{.URL}}">{{.Label}}</a>{{else}}{{.Label}}{{end}}{{if .History}}<span class="hist">{{range .History}}{{if .URL}}<a class="{{.Class}}" href="{{.URL}}" title="{{.Title}}"></a>{{else}}<span class="{{.Class}}" title="{{.Title}}"></span>{{end}}{{end}}</span>{{end}}</td>{{end}}</tr>
 {{- end}}

@@ -69,6 +69,7 @@ type versionJSON struct {
 	LastVerified      *runJSON      `json:"last_verified,omitempty"`
 	DecidedBy         *runJSON      `json:"decided_by,omitempty"`
 	Infra             []infraJSON   `json:"infra,omitempty"`
+	Vendor            *vendorJSON   `json:"vendor,omitempty"`
 }
 
 // infraJSON is a failed cluster job: the chain, the step, why, and the run
@@ -81,6 +82,32 @@ type infraJSON struct {
 	FailureReason string   `json:"failure_reason,omitempty"`
 	JobURL        string   `json:"job_url,omitempty"`
 	Run           *runJSON `json:"run"`
+}
+
+// vendorJSON is a distribution × minor's vendor window: its dates beside
+// the level, for tools that plan upgrades.
+type vendorJSON struct {
+	Product       string `json:"product"`
+	Release       string `json:"release,omitempty"`
+	Phase         string `json:"phase"`
+	Available     string `json:"available,omitempty"`
+	StandardUntil string `json:"standard_support_until,omitempty"`
+	ExtendedUntil string `json:"extended_support_until,omitempty"`
+	Source        string `json:"source"`
+}
+
+func vendorOf(w *report.VendorWindow) *vendorJSON {
+	if w == nil {
+		return nil
+	}
+	date := func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.Format(time.DateOnly)
+	}
+	return &vendorJSON{Product: w.Product, Release: w.Release, Phase: w.Phase, Available: date(w.Available),
+		StandardUntil: date(w.StandardEnd), ExtendedUntil: date(w.ExtendedEnd), Source: w.Source}
 }
 
 type featureJSON struct {
@@ -126,6 +153,7 @@ func JSON(r *report.Report) []byte {
 				ReleaseName: v.ReleaseName, Reason: v.Reason,
 				GreenRuns: v.GreenRuns, GreenRunsRequired: v.GreenRunsRequired,
 				LastVerified: runOf(v.LastVerified), DecidedBy: runOf(v.DecidedBy), Infra: infraOf(v.Infra),
+				Vendor: vendorOf(v.Vendor),
 			}
 			for _, c := range v.Cells {
 				fj := featureJSON{ID: c.Feature.ID, Status: c.Status, JobURL: c.JobURL, Blocking: c.Feature.Blocking}

@@ -56,8 +56,16 @@ func Markdown(r *report.Report) []byte {
 				// Each level links the run that decided it.
 				s = fmt.Sprintf("[%s](%s)", s, v.DecidedBy.URL)
 			}
-			if v.ReleaseName != "" {
-				s += "<br><sub>" + cell(v.ReleaseName) + "</sub>"
+			// Beside the level: the distribution's name for the minor and
+			// its vendor's window.
+			var sub []string
+			for _, t := range []string{v.ReleaseName, vendorShort(v.Vendor)} {
+				if t != "" {
+					sub = append(sub, cell(t))
+				}
+			}
+			if len(sub) > 0 {
+				s += "<br><sub>" + strings.Join(sub, " · ") + "</sub>"
 			}
 			fmt.Fprintf(&b, " %s |", s)
 		}
@@ -73,6 +81,8 @@ func Markdown(r *report.Report) []byte {
 		fmt.Fprintf(&b, "- %s %s: %s\n", statusIcons[s], statusText(s), statusMeaning[s])
 	}
 
+	b.WriteString("\nBeside a level: the distribution's own name for the minor, and its vendor's window (from the lifecycle the matrix names): " +
+		"`std` and `ext` end standard and extended support, `until` ends a vendor's only phase, `dropped` marks a minor the vendor no longer offers, `from` one it does not offer yet.\n")
 	b.WriteString("\n## Kubernetes minors\n\n| Minor | Upstream release | Upstream end of life | Note |\n| :-- | :-- | :-- | :-- |\n")
 	for _, m := range r.Minors {
 		note := ""
@@ -136,6 +146,13 @@ func distribution(b *bytes.Buffer, d *report.Distribution) {
 		b.WriteString("| Release |")
 		for _, v := range vs {
 			fmt.Fprintf(b, " %s |", orDash(cell(v.ReleaseName)))
+		}
+		b.WriteString("\n")
+	}
+	for _, row := range vendorRows(vs) {
+		fmt.Fprintf(b, "| %s |", cell(row.Label))
+		for _, c := range row.Cells {
+			fmt.Fprintf(b, " %s |", cell(c))
 		}
 		b.WriteString("\n")
 	}

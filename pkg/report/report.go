@@ -348,12 +348,49 @@ type Version struct {
 	// this distribution × minor: a broken cluster, or a teardown that
 	// failed after the features ran (the cluster may still be running).
 	Infra []Infra
+	// Vendor is the distribution's vendor window for the minor on the
+	// report's day (pkg/kube's lifecycles), or nil when the distribution
+	// names no lifecycle. It is shown beside the level, never folded in.
+	Vendor *VendorWindow
 }
 
 // Infra is a failed cluster job in one run, as the table shows it.
 type Infra struct {
 	Run RunRef
 	results.InfraResult
+}
+
+// VendorWindow is a vendor's support window for one distribution × minor.
+type VendorWindow struct {
+	Product string // "Amazon EKS"
+	Release string // the vendor's own name for the minor ("4.20"), or ""
+	// Phase is upcoming, standard, extended, ended or unknown on the day
+	// the report was judged.
+	Phase string
+	// Available, StandardEnd and ExtendedEnd are the vendor's dates; zero
+	// when unknown (ExtendedEnd: when the vendor has no extended phase).
+	Available, StandardEnd, ExtendedEnd time.Time
+	// StandardLabel and ExtendedLabel are the vendor's names of the phases.
+	StandardLabel, ExtendedLabel string
+	// Text says the window in words ("dropped by kind on 2026-10-27").
+	Text string
+	// Source is where the dates come from: a URL or "derived: ...".
+	Source string
+}
+
+// vendorOf returns the window of distribution d's vendor for minor v on
+// day at, or nil when d names no lifecycle.
+func vendorOf(cat *kube.Catalog, d *matrix.Distribution, v matrix.Minor, at time.Time) *VendorWindow {
+	w, ok := cat.Window(d, v, at)
+	if !ok {
+		return nil
+	}
+	return &VendorWindow{
+		Product: w.Product.Name, Release: w.Release, Phase: string(w.Phase),
+		Available: w.Available, StandardEnd: w.Standard, ExtendedEnd: w.Extended,
+		StandardLabel: w.Product.StandardLabel, ExtendedLabel: w.Product.ExtendedLabel,
+		Text: w.Text(), Source: w.Source,
+	}
 }
 
 // Outcome is a distribution × minor's result in one run.
@@ -479,10 +516,13 @@ func Build(m *matrix.Matrix, f *results.File, opts Options) *Report {
 		}
 		rd.Requirements = requirements(d, rd.Policy, opts)
 		for _, v := range m.Kubernetes.Versions {
-			rv := &Version{Kubernetes: v, ReleaseName: d.ReleaseName(v), Offered: d.Offers(v)}
+			rv := &Version{Kubernetes: v, ReleaseName: d.ReleaseName(v), Offered: d.Offers(v), Vendor: vendorOf(cat, d, v, judgedOn(r.Now, cat))}
 			if !rv.Offered {
 				rv.Level = NotApplicable
 				rv.Reason = fmt.Sprintf("%s does not offer Kubernetes %s", d.Name, v)
+				if w := rv.Vendor; w != nil && w.Phase != string(kube.PhaseStandard) && w.Phase != string(kube.PhaseExtended) {
+					rv.Reason += ": " + w.Text
+				}
 				rd.Versions = append(rd.Versions, rv)
 				continue
 			}
