@@ -53,8 +53,8 @@ verify: ## regenerate everything and fail on any difference
 	$(GO) run ./cmd/supportmatrix render --results matrix/results.json --out matrix/SUPPORT.md
 	git diff --exit-code
 
-refresh-versions: ## refresh the embedded Kubernetes calendar from endoflife.date (needs a network)
-	$(GO) run ./cmd/supportmatrix versions --refresh --catalog pkg/kube/catalog.json
+refresh-versions: ## refresh the embedded Kubernetes calendar and vendor lifecycles from endoflife.date (needs a network)
+	$(GO) run ./cmd/supportmatrix versions --refresh --catalog pkg/kube/catalog.json --lifecycles pkg/kube/lifecycles.json
 
 tools: $(GCL) ## install gitlab-ci-local into .tools (git-ignored)
 

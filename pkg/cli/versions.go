@@ -12,23 +12,26 @@ import (
 func versionsCommand() *cli.Command {
 	return &cli.Command{
 		Name:        "versions",
-		Usage:       "upstream Kubernetes minors with release and end-of-life dates, against the matrix",
-		UsageText:   "supportmatrix versions [--matrix F] [--check] [--sync] [--date YYYY-MM-DD] [--format text|json] [--catalog F [--refresh [--url U]]]",
+		Usage:       "the upstream Kubernetes calendar and each distribution's vendor lifecycle, against the matrix",
+		UsageText:   "supportmatrix versions [--matrix F] [--check] [--sync] [--date YYYY-MM-DD] [--format text|json] [--catalog F] [--lifecycles F] [--refresh [--url U] [--endoflife U]]",
 		Description: helpText("versions"),
 		Flags: []cli.Flag{
 			matrixFlag(),
-			&cli.BoolFlag{Name: "check", Usage: "exit 1 when the matrix tests an ended minor or lacks a supported one past the grace period", EnvVars: []string{"SUPPORTMATRIX_VERSIONS_CHECK"}},
-			&cli.BoolFlag{Name: "sync", Usage: "rewrite kubernetes.versions in the matrix file: add supported minors, drop ended ones not declared extended", EnvVars: []string{"SUPPORTMATRIX_VERSIONS_SYNC"}},
+			&cli.BoolFlag{Name: "check", Usage: "exit 1 when the matrix or a distribution's range drifts from the upstream or vendor calendar", EnvVars: []string{"SUPPORTMATRIX_VERSIONS_CHECK"}},
+			&cli.BoolFlag{Name: "sync", Usage: "rewrite the matrix file's minors: kubernetes.versions (gaps filled), each distribution's range and release names from its lifecycle", EnvVars: []string{"SUPPORTMATRIX_VERSIONS_SYNC"}},
 			&cli.StringFlag{Name: "date", Usage: "the `YYYY-MM-DD` that stands in for today", EnvVars: []string{"SUPPORTMATRIX_DATE"}},
 			&cli.StringFlag{Name: "format", Usage: "output `FORMAT`: text or json", Value: "text", EnvVars: []string{"SUPPORTMATRIX_VERSIONS_FORMAT"}},
 			&cli.StringFlag{Name: "catalog", Usage: "read the release catalog from `FILE` instead of the embedded one (with --refresh: write it there)", EnvVars: []string{"SUPPORTMATRIX_CATALOG"}},
-			&cli.BoolFlag{Name: "refresh", Usage: "fetch the release cycles from --url and write them to --catalog first", EnvVars: []string{"SUPPORTMATRIX_CATALOG_REFRESH"}},
+			&cli.BoolFlag{Name: "refresh", Usage: "fetch the release cycles from --url into --catalog (and the vendors' from --endoflife into --lifecycles) first", EnvVars: []string{"SUPPORTMATRIX_CATALOG_REFRESH"}},
 			&cli.StringFlag{Name: "url", Usage: "the endoflife.date-shaped `URL` --refresh fetches", Value: kube.DefaultSource, EnvVars: []string{"SUPPORTMATRIX_CATALOG_URL"}},
+			&cli.StringFlag{Name: "lifecycles", Usage: "read the vendor lifecycles from `FILE` instead of the embedded ones (with --refresh: refresh and write it)", EnvVars: []string{"SUPPORTMATRIX_LIFECYCLES"}},
+			&cli.StringFlag{Name: "endoflife", Usage: "the endoflife.date-shaped site (`URL`) --refresh reads vendor lifecycles from (API v1)", Value: kube.DefaultEndOfLife, EnvVars: []string{"SUPPORTMATRIX_ENDOFLIFE_URL"}},
 		},
 		Action: func(c *cli.Context) error {
 			return runVersions(c, c.String("format"), c.String("date"), c.Bool("check"), program.VersionsOptions{
 				Matrix: c.String("matrix"), Sync: c.Bool("sync"), Catalog: c.String("catalog"),
 				Refresh: c.Bool("refresh"), URL: c.String("url"), Log: c.App.ErrWriter,
+				Lifecycles: c.String("lifecycles"), EndOfLife: c.String("endoflife"),
 			})
 		},
 	}

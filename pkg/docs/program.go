@@ -435,6 +435,9 @@ func (a *Audit) distribution(b *bytes.Buffer, da *DistAudit, rep *report.Report,
 		fmt.Fprintf(b, " (`%s`)", d.Cluster.Context)
 	}
 	b.WriteString(".\n\n")
+	if w := windowText(rep, d.ID); w != "" {
+		b.WriteString(w + "\n\n")
+	}
 
 	b.WriteString("Checklist:\n\n")
 	check := func(ok bool, format string, args ...any) {
@@ -619,6 +622,31 @@ func Explain(a *Audit, rep *report.Report, id string, opts Options) ([]byte, err
 		}
 	}
 	return b.Bytes(), nil
+}
+
+// windowText states a distribution's support window in words: the vendor
+// lifecycle it names, and where each of its minors stands in it.
+func windowText(rep *report.Report, id string) string {
+	if rep == nil {
+		return ""
+	}
+	for _, rd := range rep.Distributions {
+		if rd.ID != id || rd.Window == "" {
+			continue
+		}
+		s := fmt.Sprintf("Support window (`lifecycle: %s`): %s", rd.Lifecycle, rd.Window)
+		var minors []string
+		for _, v := range rd.Versions {
+			if v.Vendor != nil && (v.Offered || v.Vendor.Phase == "ended") {
+				minors = append(minors, fmt.Sprintf("%s %s", v.Kubernetes, v.Vendor.Text))
+			}
+		}
+		if len(minors) > 0 {
+			s += fmt.Sprintf(" On %s: %s.", rep.VendorsOn.Format("2006-01-02"), strings.Join(minors, "; "))
+		}
+		return s
+	}
+	return ""
 }
 
 func documented(da *DistAudit) int {

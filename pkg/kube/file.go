@@ -3,9 +3,11 @@ package kube
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"gitlab.com/supportmatrix/supportmatrix/internal/atomicfile"
@@ -83,4 +85,61 @@ func SyncFile(path string, c *Catalog, today time.Time) (*matrix.Matrix, []strin
 		return nil, nil, fmt.Errorf("reload synced matrix: %w", err)
 	}
 	return m, changes, nil
+}
+
+// Calendars says where `supportmatrix versions` reads its two calendars,
+// the upstream catalog and the vendors' lifecycles, and whether it
+// refreshes them first.
+type Calendars struct {
+	// Catalog and Lifecycles are files to read instead of the embedded
+	// catalogs ("" for the embedded one); with Refresh they are written.
+	Catalog, Lifecycles string
+	// Refresh fetches the upstream cycles from URL into Catalog, and the
+	// vendors' from EndOfLife into Lifecycles when that is set.
+	Refresh        bool
+	URL, EndOfLife string
+	Client         *http.Client
+}
+
+// Load returns the upstream catalog held together with the vendor
+// lifecycles, refreshing the files first when asked; each note says what a
+// refresh did, for the user. On a failed refresh no file is changed.
+func (s Calendars) Load(ctx context.Context, today time.Time) (*Catalog, []string, error) {
+	var notes []string
+	var c *Catalog
+	var err error
+	if s.Refresh {
+		if s.Catalog == "" {
+			return nil, nil, errors.New("refresh needs a catalog file to write the fetched cycles to (pkg/kube/catalog.json for the embedded one)")
+		}
+		var changed bool
+		if c, changed, err = RefreshFile(ctx, s.Client, s.URL, s.Catalog); err != nil {
+			return nil, nil, err
+		}
+		notes = append(notes, fmt.Sprintf("%s: %s, %d minors from %s", s.Catalog, state(changed), len(c.Releases), s.URL))
+	} else if c, err = LoadCatalog(s.Catalog); err != nil {
+		return nil, nil, err
+	}
+	if s.Refresh && s.Lifecycles != "" {
+		base := s.EndOfLife
+		if base == "" {
+			base = DefaultEndOfLife
+		}
+		l, products, changed, err := RefreshLifecyclesFile(ctx, s.Client, base, s.Lifecycles, today)
+		if err != nil {
+			return nil, nil, err
+		}
+		notes = append(notes, fmt.Sprintf("%s: %s (%s)", s.Lifecycles, state(changed), strings.Join(products, "; ")))
+		c.Lifecycles = l
+	} else if c.Lifecycles, err = LoadLifecycles(s.Lifecycles); err != nil {
+		return nil, nil, err
+	}
+	return c, notes, nil
+}
+
+func state(changed bool) string {
+	if changed {
+		return "updated"
+	}
+	return "unchanged"
 }

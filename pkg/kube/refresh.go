@@ -16,28 +16,12 @@ const maxBody = 4 << 20
 // serving the same JSON) and returns them as a catalog of the minors from
 // Oldest on. client may be nil for http.DefaultClient.
 func Fetch(ctx context.Context, client *http.Client, url string) (*Catalog, error) {
-	if client == nil {
-		client = http.DefaultClient
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return nil, fmt.Errorf("fetch release cycles: %w", err)
-	}
-	req.Header.Set("Accept", "application/json")
-	resp, err := client.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("fetch release cycles: %w", err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	body, status, err := get(ctx, client, url)
 	if err != nil {
 		return nil, fmt.Errorf("fetch release cycles from %s: %w", url, err)
 	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("fetch release cycles from %s: HTTP %s", url, resp.Status)
-	}
-	if len(body) > maxBody {
-		return nil, fmt.Errorf("fetch release cycles from %s: answer larger than %d bytes", url, maxBody)
+	if status != http.StatusOK {
+		return nil, fmt.Errorf("fetch release cycles from %s: HTTP %d %s", url, status, http.StatusText(status))
 	}
 	c, err := ParseEndOfLife(body)
 	if err != nil {
@@ -45,6 +29,33 @@ func Fetch(ctx context.Context, client *http.Client, url string) (*Catalog, erro
 	}
 	c.Source = url
 	return c, nil
+}
+
+// get downloads a JSON answer of at most maxBody bytes and returns it with
+// the HTTP status; client may be nil for http.DefaultClient. Both refreshes
+// (upstream cycles, vendor lifecycles) read endoflife.date through it.
+func get(ctx context.Context, client *http.Client, url string) ([]byte, int, error) {
+	if client == nil {
+		client = http.DefaultClient
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, 0, err
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	if err != nil {
+		return nil, 0, err
+	}
+	if resp.StatusCode == http.StatusOK && len(body) > maxBody {
+		return nil, 0, fmt.Errorf("answer larger than %d bytes", maxBody)
+	}
+	return body, resp.StatusCode, nil
 }
 
 // eolCycle is one element of endoflife.date's /api/<product>.json answer.

@@ -23,6 +23,9 @@ type Report struct {
 	// Rows holds every catalog minor and every matrix minor the catalog
 	// does not know, ascending.
 	Rows []Row
+	// Vendors holds, for each distribution naming a lifecycle, each minor
+	// of kubernetes.versions as its vendor offers it, in file order.
+	Vendors []VendorRow
 	// Findings are Check's findings, in file order.
 	Findings []matrix.Problem
 	// Changes are the edits Sync made, when the report follows a sync.
@@ -39,6 +42,15 @@ type Row struct {
 	// Extended is kubernetes.extended's reason for the minor, or "".
 	Extended string
 	InMatrix bool
+}
+
+// VendorRow is one distribution × minor against the distribution's vendor.
+type VendorRow struct {
+	Distribution string
+	Lifecycle    string
+	Minor        matrix.Minor
+	InRange      bool // the distribution's range offers the minor
+	Window       Window
 }
 
 // Report holds the catalog against the matrix on day today.
@@ -59,6 +71,13 @@ func (c *Catalog) Report(m *matrix.Matrix, today time.Time) *Report {
 		r.Rows = append(r.Rows, Row{Minor: v, Status: st, Extended: c.ExtendedReason(m, v, today), InMatrix: true})
 	}
 	sort.SliceStable(r.Rows, func(i, j int) bool { return r.Rows[i].Minor.Less(r.Rows[j].Minor) })
+	for _, d := range m.Distributions {
+		for _, v := range m.Kubernetes.Versions {
+			if w, ok := c.Window(d, v, today); ok {
+				r.Vendors = append(r.Vendors, VendorRow{Distribution: d.ID, Lifecycle: d.Lifecycle, Minor: v, InRange: d.Offers(v), Window: w})
+			}
+		}
+	}
 	return r
 }
 
@@ -88,6 +107,20 @@ func (row Row) statusText() string {
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
 // WriteText writes the report as an aligned table followed by the
 // findings, one a line as file:line:col: message.
 func (r *Report) WriteText(w io.Writer) error {
@@ -111,6 +144,21 @@ func (r *Report) WriteText(w io.Writer) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	if len(r.Vendors) > 0 {
+		fmt.Fprintf(&b, "\nDistributions against their vendors' lifecycles on %s\n\n", FormatDate(r.Date))
+		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "DISTRIBUTION\tLIFECYCLE\tMINOR\tRELEASE\tIN RANGE\tVENDOR WINDOW")
+		for _, v := range r.Vendors {
+			text := v.Window.Text()
+			if v.Window.Known && v.Window.Derived() {
+				text += " (derived, not verified)"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", v.Distribution, v.Lifecycle, v.Minor, orDash(v.Window.Release), yesNo(v.InRange), text)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
 	if len(r.Findings) > 0 {
 		b.WriteString("\n")
 		for _, p := range r.Findings {
@@ -127,6 +175,7 @@ type jsonReport struct {
 	Date     string        `json:"date"`
 	Matrix   string        `json:"matrix"`
 	Minors   []jsonRow     `json:"minors"`
+	Vendors  []jsonVendor  `json:"vendors,omitempty"`
 	Findings []jsonFinding `json:"findings"`
 	Changes  []string      `json:"changes,omitempty"`
 }
@@ -138,6 +187,19 @@ type jsonRow struct {
 	Status   string `json:"status"`
 	Extended string `json:"extended,omitempty"`
 	InMatrix bool   `json:"in_matrix"`
+}
+
+type jsonVendor struct {
+	Distribution  string `json:"distribution"`
+	Lifecycle     string `json:"lifecycle"`
+	Minor         string `json:"minor"`
+	Release       string `json:"release,omitempty"`
+	InRange       bool   `json:"in_range"`
+	Phase         string `json:"phase"`
+	Available     string `json:"available,omitempty"`
+	StandardUntil string `json:"standard_support_until,omitempty"`
+	ExtendedUntil string `json:"extended_support_until,omitempty"`
+	Source        string `json:"source,omitempty"`
 }
 
 type jsonFinding struct {
@@ -163,6 +225,19 @@ func (r *Report) WriteJSON(w io.Writer) error {
 			j.EOL = FormatDate(row.EOL)
 		}
 		out.Minors = append(out.Minors, j)
+	}
+	for _, v := range r.Vendors {
+		j := jsonVendor{Distribution: v.Distribution, Lifecycle: v.Lifecycle, Minor: v.Minor.String(), Release: v.Window.Release,
+			InRange: v.InRange, Phase: string(v.Window.Phase), Source: v.Window.Source}
+		for _, d := range []struct {
+			t   time.Time
+			dst *string
+		}{{v.Window.Available, &j.Available}, {v.Window.Standard, &j.StandardUntil}, {v.Window.Extended, &j.ExtendedUntil}} {
+			if !d.t.IsZero() {
+				*d.dst = FormatDate(d.t)
+			}
+		}
+		out.Vendors = append(out.Vendors, j)
 	}
 	for _, p := range r.Findings {
 		out.Findings = append(out.Findings, jsonFinding{Position: p.Pos.String(), Path: p.Path, Rule: p.Rule, Message: p.Message, Failing: Failing(p)})

@@ -68,6 +68,22 @@ func (c *Catalog) Product(d *matrix.Distribution) *Product {
 	return c.lifecycles().Product(d.Lifecycle)
 }
 
+// WindowWords states the support window a distribution follows, in words,
+// for PROGRAM.md and `docs --explain`: its vendor's window, the upstream
+// one for `lifecycle: none`, "" when it names no lifecycle.
+func (c *Catalog) WindowWords(d *matrix.Distribution) string {
+	switch d.Lifecycle {
+	case "":
+		return ""
+	case NoLifecycle:
+		return "no vendor's calendar; its minors are held to the upstream one, which supports the newest three minors for about 14 months each."
+	}
+	if p := c.Product(d); p != nil {
+		return p.Window
+	}
+	return ""
+}
+
 // Window is one distribution × minor as its vendor offers it on a day: what
 // the table shows beside the level.
 type Window struct {

@@ -25,41 +25,34 @@ type VersionsOptions struct {
 	Catalog string    // a catalog file instead of the embedded one
 	Refresh bool
 	URL     string
-	Log     io.Writer
+	// Lifecycles is a vendor lifecycle file instead of the embedded one;
+	// EndOfLife the site Refresh reads the vendors' cycles from.
+	Lifecycles, EndOfLife string
+	Log                   io.Writer
 }
 
 // Versions reads the Kubernetes calendar (refreshing the catalog file
 // first with Refresh) and reports it against the matrix, syncing the
 // matrix's kubernetes.versions first with Sync.
 func Versions(ctx context.Context, o VersionsOptions) (*kube.Report, error) {
-	var catalog *kube.Catalog
-	if o.Refresh {
-		if o.Catalog == "" {
-			return nil, usage(errors.New("--refresh needs --catalog FILE to write the fetched catalog to (pkg/kube/catalog.json for the embedded one)"))
-		}
-		cat, changed, err := kube.RefreshFile(ctx, &http.Client{Timeout: versionsFetchTimeout}, o.URL, o.Catalog)
-		if err != nil {
-			return nil, err
-		}
-		state := "unchanged"
-		if changed {
-			state = "updated"
-		}
+	if o.Refresh && o.Catalog == "" {
+		return nil, usage(errors.New("--refresh needs --catalog FILE to write the fetched catalog to (pkg/kube/catalog.json for the embedded one)"))
+	}
+	catalog, notes, err := kube.Calendars{
+		Catalog: o.Catalog, Lifecycles: o.Lifecycles, Refresh: o.Refresh, URL: o.URL, EndOfLife: o.EndOfLife,
+		Client: &http.Client{Timeout: versionsFetchTimeout},
+	}.Load(ctx, o.Today)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range notes {
 		if o.Log != nil {
-			fmt.Fprintf(o.Log, "%s: %s, %d minors from %s\n", o.Catalog, state, len(cat.Releases), o.URL)
+			fmt.Fprintln(o.Log, n)
 		}
-		catalog = cat
-	} else {
-		cat, err := kube.LoadCatalog(o.Catalog)
-		if err != nil {
-			return nil, err
-		}
-		catalog = cat
 	}
 	var (
 		m       *matrix.Matrix
 		changes []string
-		err     error
 	)
 	if o.Sync {
 		m, changes, err = kube.SyncFile(o.Matrix, catalog, o.Today)

@@ -197,6 +197,9 @@ type Report struct {
 	Minors []MinorInfo
 	// Distributions are the table's rows, in matrix file order.
 	Distributions []*Distribution
+	// VendorsOn is the day the vendor windows were judged on: Now, or the
+	// day the vendor lifecycles were checked when there is no Now.
+	VendorsOn time.Time
 }
 
 // MinorInfo is one Kubernetes minor with its upstream calendar.
@@ -258,6 +261,11 @@ type Distribution struct {
 	// They are reported but never decide a level.
 	Upgrades []*Cell
 	Skews    []*Cell
+	// Lifecycle is the vendor calendar the distribution names ("" when
+	// it names none, "none" when it follows none); Window states that
+	// vendor's support window in words (pkg/kube's lifecycles).
+	Lifecycle string
+	Window    string
 }
 
 // Infra lists the failed cluster jobs the distribution's table shows: those
@@ -485,6 +493,7 @@ func Build(m *matrix.Matrix, f *results.File, opts Options) *Report {
 		ref := refOf(&counting[0])
 		r.LastRun = &ref
 	}
+	r.VendorsOn = judgedOn(r.Now, cat)
 	for _, v := range m.Kubernetes.Versions {
 		info := MinorInfo{Minor: v}
 		if rel, ok := cat.Lookup(v); ok {
@@ -498,7 +507,7 @@ func Build(m *matrix.Matrix, f *results.File, opts Options) *Report {
 				info.Extended = e.Reason
 			}
 		}
-		if at := judgedOn(r.Now, cat); info.Extended == "" && !info.EOL.IsZero() && !at.Before(info.EOL) {
+		if at := r.VendorsOn; info.Extended == "" && !info.EOL.IsZero() && !at.Before(info.EOL) {
 			info.Extended = cat.ExtendedReason(m, v, at)
 		}
 		r.Minors = append(r.Minors, info)
@@ -509,14 +518,14 @@ func Build(m *matrix.Matrix, f *results.File, opts Options) *Report {
 	for _, d := range m.Distributions {
 		rd := &Distribution{
 			ID: d.ID, Name: d.Name, Tier: d.Tier, Cluster: d.Cluster.Type, Docs: d.Docs,
-			Policy: policyFor(m, d.Tier),
+			Policy: policyFor(m, d.Tier), Lifecycle: d.Lifecycle, Window: cat.WindowWords(d),
 		}
 		for _, s := range d.Settings {
 			rd.Settings = append(rd.Settings, s.Text)
 		}
 		rd.Requirements = requirements(d, rd.Policy, opts)
 		for _, v := range m.Kubernetes.Versions {
-			rv := &Version{Kubernetes: v, ReleaseName: d.ReleaseName(v), Offered: d.Offers(v), Vendor: vendorOf(cat, d, v, judgedOn(r.Now, cat))}
+			rv := &Version{Kubernetes: v, ReleaseName: d.ReleaseName(v), Offered: d.Offers(v), Vendor: vendorOf(cat, d, v, r.VendorsOn)}
 			if !rv.Offered {
 				rv.Level = NotApplicable
 				rv.Reason = fmt.Sprintf("%s does not offer Kubernetes %s", d.Name, v)
