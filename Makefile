@@ -15,7 +15,9 @@ build: ## build bin/supportmatrix
 test: lint ## everything CI checks: lint, unit and end-to-end tests, the project's own matrix
 	$(GO) test -count=1 ./...
 	$(GO) run ./cmd/supportmatrix validate --matrix matrix/matrix.yaml
-	@for f in examples/*/matrix.yaml; do $(GO) run ./cmd/supportmatrix validate --matrix $$f || exit 1; done
+	@for f in examples/*/matrix.yaml; do t=$$(dirname $$f)/templates; \
+		if [ -d $$t ]; then $(GO) run ./cmd/supportmatrix validate --matrix $$f --templates $$t || exit 1; \
+		else $(GO) run ./cmd/supportmatrix validate --matrix $$f || exit 1; fi; done
 
 run: build ## the main job on the embedded defaults: the project's matrix, then the local example through gitlab-ci-local
 	$(BIN) validate

@@ -10,24 +10,28 @@ import (
 
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/program"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/validate"
+	"gitlab.com/supportmatrix/supportmatrix/templates"
 )
 
 // validateOptions are the flags of `validate`.
 type validateOptions struct {
-	Matrix string
-	Format string
-	Date   string
-	Root   string
+	Matrix    string
+	Templates string
+	Format    string
+	Date      string
+	Root      string
 }
 
 func validateCommand() *cli.Command {
 	return &cli.Command{
 		Name:        "validate",
-		Usage:       "check the matrix file and report every problem with its file:line:col",
+		Usage:       "check the matrix file and its templates and report every problem with its file:line:col",
 		ArgsUsage:   " ",
 		Description: helpText("validate"),
 		Flags: []cli.Flag{
 			matrixFlag(),
+			templatesFlag(),
 			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "text", Usage: "`FORMAT` of the report: text, json or codequality", EnvVars: []string{"SUPPORTMATRIX_VALIDATE_FORMAT"}},
 			&cli.StringFlag{Name: "date", Usage: "the `YYYY-MM-DD` that stands in for today in the Kubernetes calendar checks (default: today)", EnvVars: []string{"SUPPORTMATRIX_DATE"}},
 			rootFlag(),
@@ -36,7 +40,7 @@ func validateCommand() *cli.Command {
 			if c.Args().Present() {
 				return Usage(fmt.Errorf("validate takes no arguments, got %q; to check another file, use --matrix %s", c.Args().Slice(), c.Args().First()))
 			}
-			o := validateOptions{Matrix: c.String("matrix"), Format: c.String("format"), Date: c.String("date"), Root: c.String("root")}
+			o := validateOptions{Matrix: c.String("matrix"), Templates: c.String("templates"), Format: c.String("format"), Date: c.String("date"), Root: c.String("root")}
 			return runValidate(o, c.App.Writer, c.App.ErrWriter)
 		},
 	}
@@ -59,11 +63,12 @@ func runValidate(o validateOptions, stdout, stderr io.Writer) error {
 	if err != nil {
 		return Invalid(err)
 	}
-	m, probs := matrix.ParseWithWarnings(o.Matrix, data)
-	if m != nil {
-		probs = append(probs, program.MatrixWarnings(m, today, o.Root)...)
-		probs.Sort()
+	set, err := templates.Open(o.Templates)
+	if err != nil {
+		return Invalid(err)
 	}
+	res := validate.Matrix(validate.Options{File: o.Matrix, Data: data, Templates: set, Today: today, Root: o.Root})
+	m, probs := res.Matrix, res.Problems
 	switch o.Format {
 	case "json":
 		err = writeJSON(stdout, program.ValidateReport(probs))
@@ -74,7 +79,7 @@ func runValidate(o validateOptions, stdout, stderr io.Writer) error {
 			fmt.Fprintln(stdout, p.String())
 		}
 		if m != nil {
-			plan := matrix.Expand(m)
+			plan := res.Plan
 			excluded := 0
 			for _, c := range plan.Cells {
 				if c.Excluded() {

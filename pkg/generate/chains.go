@@ -200,7 +200,7 @@ func (b *builder) upgradeChain(u *matrix.UpgradeCell) error {
 		return err
 	}
 	c.sm = append([]kv{{"SM_DISTRIBUTION", d.ID}}, append(minorVars(u.To), fromTo...)...)
-	up, err := b.templateJob(c, "upgrade.yml", roleCluster, stepUpgrade, stageUpgrade)
+	up, err := b.templateJob(c, "upgrade.yml", roleCluster, stepUpgrade, stageUpgrade, b.m.Upgrades.Pos, "upgrades")
 	if err != nil {
 		return err
 	}
@@ -265,10 +265,12 @@ func (b *builder) verify(c *chain, v matrix.Minor, verify []*matrix.Feature, ent
 // (permanent).
 func (b *builder) prepareJob(c *chain, entry ManifestJob) (*job, error) {
 	rel, step := "clusters/connect.yml", stepConnect
+	at, elem := c.d.Cluster.Pos, "distributions."+c.d.ID+".cluster"
 	if c.d.Cluster.Type == matrix.ClusterEphemeral {
 		rel, step = "clusters/"+c.d.Cluster.Provision+".yml", stepProvision
+		at, elem = c.d.Cluster.ProvisionPos, elem+".provision"
 	}
-	j, err := b.templateJob(c, rel, roleCluster, step, stagePrepare)
+	j, err := b.templateJob(c, rel, roleCluster, step, stagePrepare, at, elem)
 	if err != nil {
 		return nil, err
 	}
@@ -281,7 +283,7 @@ func (b *builder) prepareJob(c *chain, entry ManifestJob) (*job, error) {
 // featureJob adds a feature's job: it needs the chain's base jobs and the
 // jobs of the features it needs.
 func (b *builder) featureJob(c *chain, cellID string, f *matrix.Feature, action matrix.Action, entry ManifestJob, base []*job, byFeature map[string]*job) (*job, error) {
-	j, err := b.templateJob(c, "features/"+f.Template+".yml", roleFeature, f.ID, stageTest)
+	j, err := b.templateJob(c, "features/"+f.Template+".yml", roleFeature, f.ID, stageTest, f.TemplatePos, "features."+f.ID+".template")
 	if err != nil {
 		return nil, err
 	}
@@ -293,7 +295,7 @@ func (b *builder) featureJob(c *chain, cellID string, f *matrix.Feature, action 
 	for _, n := range f.Needs {
 		dep := byFeature[n]
 		if dep == nil {
-			return nil, fmt.Errorf("generate %s: feature %s needs %s, which is not in the chain", c.label, f.ID, n)
+			return nil, fmt.Errorf("%s: features.%s.needs: in %s, %s needs %s, which is not in the chain", f.NeedsPos, f.ID, c.label, f.ID, n)
 		}
 		featureNeeds = append(featureNeeds, dep)
 	}
@@ -301,7 +303,7 @@ func (b *builder) featureJob(c *chain, cellID string, f *matrix.Feature, action 
 		featureNeeds = reduce(featureNeeds)
 	}
 	if len(base)+len(featureNeeds) > b.m.Pipeline.Limits.MaxNeeds {
-		return nil, fmt.Errorf("generate %s: job %q would need %d jobs, more than max_needs %d", c.label, j.name, len(base)+len(featureNeeds), b.m.Pipeline.Limits.MaxNeeds)
+		return nil, fmt.Errorf("%s: features.%s.needs: job %q would need %d jobs, more than pipeline.limits.max_needs %d", f.NeedsPos, f.ID, j.name, len(base)+len(featureNeeds), b.m.Pipeline.Limits.MaxNeeds)
 	}
 	for _, dep := range featureNeeds {
 		j.needs = append(j.needs, need{job: dep})
@@ -412,7 +414,7 @@ func (b *builder) cleanup(c *chain, prepare *job, entry ManifestJob) error {
 		}
 		sinks = joins
 	}
-	t, err := b.templateJob(c, "clusters/"+c.d.Cluster.Teardown+".yml", roleCluster, stepTeardown, stageCleanup)
+	t, err := b.templateJob(c, "clusters/"+c.d.Cluster.Teardown+".yml", roleCluster, stepTeardown, stageCleanup, c.d.Cluster.TeardownPos, "distributions."+c.d.ID+".cluster.teardown")
 	if err != nil {
 		return err
 	}
@@ -426,11 +428,13 @@ func (b *builder) cleanup(c *chain, prepare *job, entry ManifestJob) error {
 	return nil
 }
 
-// templateJob adds a job built from a template to the chain.
-func (b *builder) templateJob(c *chain, rel string, r role, step, stage string) (*job, error) {
+// templateJob adds a job built from a template to the chain. at and elem
+// name the matrix line that chose the template: a template error is
+// reported there, once (the template set names the file itself).
+func (b *builder) templateJob(c *chain, rel string, r role, step, stage string, at matrix.Pos, elem string) (*job, error) {
 	p, err := b.tc.get(rel, r)
 	if err != nil {
-		return nil, fmt.Errorf("generate %s: %w", c.label, err)
+		return nil, fmt.Errorf("%s: %s: %w", at, elem, err)
 	}
 	j := &job{
 		name:    jobName(c.label, step),

@@ -21,7 +21,6 @@ import (
 	"fmt"
 	"path"
 	"regexp"
-	"strings"
 
 	"gitlab.com/supportmatrix/supportmatrix/pkg/cicheck"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
@@ -112,7 +111,7 @@ func Generate(plan *matrix.Plan, tmpl Templates, opts Options) (*Output, error) 
 	}
 	opts.ArtifactDir = path.Clean(opts.ArtifactDir)
 	if m.Pipeline.Limits.MaxNeeds < 2 {
-		return nil, fmt.Errorf("generate: pipeline.limits.max_needs is %d; a chain needs at least 2", m.Pipeline.Limits.MaxNeeds)
+		return nil, fmt.Errorf("%s: pipeline.limits.max_needs: %d; a chain needs at least 2", m.Pipeline.Limits.MaxNeedsPos, m.Pipeline.Limits.MaxNeeds)
 	}
 	run, err := selectCells(plan, opts)
 	if err != nil {
@@ -183,22 +182,16 @@ func selectCells(plan *matrix.Plan, opts Options) (map[string]bool, error) {
 // variableName is what GitLab accepts as a variable name.
 var variableName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
-// checkVariable refuses distribution variables that could change what a job
-// runs rather than what it tests against: shell start-up hooks, the loader,
-// the runner's and GitLab's own settings, and the generator's SM_* names.
+// checkVariable refuses distribution variables the loader refuses
+// (matrix.ReservedVariable is the one definition): names that could change
+// what a job runs rather than what it tests against. The loader has refused
+// them already; this keeps a hand-built matrix from slipping one through.
 func checkVariable(dist, name string) error {
 	if !variableName.MatchString(name) {
 		return fmt.Errorf("distributions.%s.variables: %q is not a CI variable name (letters, digits and _)", dist, name)
 	}
-	upper := strings.ToUpper(name)
-	for _, p := range []string{"CI_", "GITLAB_", "FF_", "GIT_", "RUNNER_", "SM_", "LD_", "DOCKER_"} {
-		if strings.HasPrefix(upper, p) {
-			return fmt.Errorf("distributions.%s.variables: %s is reserved (%s* variables steer the runner or the generated jobs)", dist, name, p)
-		}
-	}
-	switch upper {
-	case "PATH", "IFS", "ENV", "BASH_ENV", "PROMPT_COMMAND", "SHELLOPTS", "BASHOPTS", "PS4", "HOME", "SHELL", "KUBE_CONTEXT", "KUBECONFIG", "PARENT_PIPELINE_ID":
-		return fmt.Errorf("distributions.%s.variables: %s is reserved (it changes how job scripts run or which cluster they reach)", dist, name)
+	if why, reserved := matrix.ReservedVariable(name); reserved {
+		return fmt.Errorf("distributions.%s.variables: %s is reserved: %s", dist, name, why)
 	}
 	return nil
 }

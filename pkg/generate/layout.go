@@ -89,8 +89,8 @@ func layout(m *matrix.Matrix, chains []*encodedChain, opts Options) (*Output, er
 	for _, c := range chains {
 		if empty := newFile(stages); !empty.fits(c, limits, opts.MaxYAMLSize) {
 			size, _ := empty.cost(c)
-			return nil, fmt.Errorf("generate: the chain of %q alone has %d jobs (about %d bytes parsed), more than one pipeline holds (max_jobs %d, %d bytes)",
-				c.jobs[0].name, len(c.jobs), size, limits.MaxJobs, opts.MaxYAMLSize)
+			return nil, fmt.Errorf("%s: pipeline.limits.max_jobs: the chain of %q alone has %d jobs (about %d bytes parsed), more than one pipeline holds (max_jobs %d, %d bytes)",
+				limits.MaxJobsPos, c.jobs[0].name, len(c.jobs), size, limits.MaxJobs, opts.MaxYAMLSize)
 		}
 		s := shards[len(shards)-1]
 		if s.jobs > 0 && !s.fits(c, limits, opts.MaxYAMLSize) {
@@ -100,7 +100,7 @@ func layout(m *matrix.Matrix, chains []*encodedChain, opts Options) (*Output, er
 		s.add(c)
 	}
 	if 1+len(shards) > limits.MaxJobs {
-		return nil, fmt.Errorf("generate: %d jobs need %d shards, and the router pipeline would exceed max_jobs %d", all.jobs, len(shards), limits.MaxJobs)
+		return nil, fmt.Errorf("%s: pipeline.limits.max_jobs: %d jobs need %d shards, and the router pipeline would exceed max_jobs %d", limits.MaxJobsPos, all.jobs, len(shards), limits.MaxJobs)
 	}
 	names := make([]string, len(shards))
 	for i := range shards {

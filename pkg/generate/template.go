@@ -9,21 +9,12 @@ import (
 
 // Templates gives the generator parsed job templates by their path relative
 // to the templates directory: "features/deploy.yml", "clusters/connect.yml",
-// "upgrade.yml". *templates.Set implements it.
+// "upgrade.yml". *templates.Set implements it; its Parse refuses the keys
+// the generator owns (templates.Parse is their one definition), so Generate
+// does not check them again.
 type Templates interface {
 	Parse(rel string) (*yaml.Node, error)
 }
-
-// ownedKeys are the job keys the generator sets; a template that sets one is
-// refused, because the matrix, not the template, decides them.
-var ownedKeys = []string{
-	"stage", "needs", "tags", "resource_group", "rules", "retry", "timeout",
-	"interruptible", "when", "allow_failure",
-}
-
-// refusedKeys cannot appear in a job template at all: they would change the
-// pipeline's shape behind the generator's back.
-var refusedKeys = []string{"trigger", "extends", "only", "except", "parallel"}
 
 // role says what the generator enforces on a template's body.
 type role int
@@ -65,7 +56,7 @@ func (c *templateCache) get(rel string, r role) (*prepared, error) {
 	}
 	p, err := c.prepare(rel, r)
 	if err != nil {
-		return nil, fmt.Errorf("template %s: %w", rel, err)
+		return nil, err
 	}
 	c.done[key] = p
 	return p, nil
@@ -85,7 +76,7 @@ func (c *templateCache) prepare(rel string, r role) (*prepared, error) {
 		}
 	}
 	if body == nil || body.Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("a template is a job body, a YAML mapping with a script")
+		return nil, fmt.Errorf("template %s: a template is a job body, a YAML mapping with a script", rel)
 	}
 	body = resolve(body)
 	p := &prepared{rel: rel, key: "." + strings.TrimSuffix(rel, ".yml")}
@@ -97,10 +88,6 @@ func (c *templateCache) prepare(rel string, r role) (*prepared, error) {
 	for i := 0; i+1 < len(body.Content); i += 2 {
 		k, v := body.Content[i], body.Content[i+1]
 		switch {
-		case contains(ownedKeys, k.Value):
-			return nil, fmt.Errorf("sets %s, which the generator owns (the matrix decides it); remove it from the template", k.Value)
-		case contains(refusedKeys, k.Value):
-			return nil, fmt.Errorf("sets %s, which a job template cannot use: templates are plain job bodies", k.Value)
 		case k.Value == "script":
 			hasScript = true
 		case k.Value == "artifacts" && r == roleFeature:
@@ -109,7 +96,7 @@ func (c *templateCache) prepare(rel string, r role) (*prepared, error) {
 		rest.n.Content = append(rest.n.Content, k, v)
 	}
 	if !hasScript {
-		return nil, fmt.Errorf("has no script")
+		return nil, fmt.Errorf("template %s: has no script", rel)
 	}
 	if r == roleFeature && get(rest.n, "artifacts") == nil {
 		rest.set("artifacts", junitAlways(nil))
@@ -161,13 +148,4 @@ func junitAlways(a *yaml.Node) *yaml.Node {
 	withWhen.set("when", str("always"))
 	withWhen.n.Content = append(withWhen.n.Content, out.n.Content...)
 	return withWhen.n
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -299,6 +299,7 @@ func hasKey(pairs []pair, key string) bool {
 
 func (d *decoder) cluster(n *yaml.Node, path string, c *Cluster) {
 	c.Pos = d.pos(d.resolve(n))
+	c.ContextPos, c.ProvisionPos, c.TeardownPos = c.Pos, c.Pos, c.Pos
 	fields, _ := d.mapping(n, path, "type", "context", "provision", "teardown")
 	var nodes = map[string]*yaml.Node{}
 	for _, f := range fields {
@@ -310,10 +311,13 @@ func (d *decoder) cluster(n *yaml.Node, path string, c *Cluster) {
 			c.Type = ClusterType(t)
 		case "context":
 			c.Context, _ = d.line(f.Value, fp)
+			c.ContextPos = d.pos(d.resolve(f.Value))
 		case "provision":
 			c.Provision, _ = d.templateName(f.Value, fp)
+			c.ProvisionPos = d.pos(d.resolve(f.Value))
 		case "teardown":
 			c.Teardown, _ = d.templateName(f.Value, fp)
+			c.TeardownPos = d.pos(d.resolve(f.Value))
 		}
 	}
 	switch c.Type {
@@ -359,9 +363,6 @@ func (d *decoder) templateName(n *yaml.Node, path string) (string, bool) {
 
 var variablePattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
-// reservedVariables are set by the generator for every job.
-var reservedVariables = []string{"SM_CELL", "SM_DISTRIBUTION", "SM_K8S_VERSION", "SM_K8S_MINOR", "SM_FEATURE", "SM_FROM_VERSION", "SM_TO_VERSION", "SM_NODES_VERSION", "KUBE_CONTEXT"}
-
 func (d *decoder) variables(n *yaml.Node, path string, dist *Distribution) {
 	pairs, _ := d.mapping(n, path)
 	for _, p := range pairs {
@@ -370,8 +371,8 @@ func (d *decoder) variables(n *yaml.Node, path string, dist *Distribution) {
 			d.errorf(p.KeyN, vp, "variable", "%q is not a CI variable name: letters, digits and underscores, not starting with a digit", p.Key)
 			continue
 		}
-		if contains(reservedVariables, p.Key) {
-			d.errorf(p.KeyN, vp, "variable", "%s is set by supportmatrix for every job; choose another name", p.Key)
+		if why, reserved := ReservedVariable(p.Key); reserved {
+			d.errorf(p.KeyN, vp, "variable", "%s is reserved: %s; choose another name", p.Key, why)
 			continue
 		}
 		if v, ok := d.scalarText(p.Value, vp); ok {
@@ -404,7 +405,7 @@ func (d *decoder) features(n *yaml.Node, m *Matrix) {
 		if !d.validID(p.KeyN, path, p.Key) {
 			continue
 		}
-		f := &Feature{ID: p.Key, Blocking: true, Pos: d.pos(p.KeyN), NeedsPos: d.pos(p.KeyN)}
+		f := &Feature{ID: p.Key, Blocking: true, Pos: d.pos(p.KeyN), NeedsPos: d.pos(p.KeyN), TemplatePos: d.pos(p.KeyN)}
 		fields, _ := d.mapping(p.Value, path, "name", "template", "kubernetes", "needs", "blocking", "timeout")
 		for _, fl := range fields {
 			fp := path + "." + fl.Key
@@ -413,6 +414,7 @@ func (d *decoder) features(n *yaml.Node, m *Matrix) {
 				f.Name, _ = d.nonEmpty(fl.Value, fp)
 			case "template":
 				f.Template, _ = d.templateName(fl.Value, fp)
+				f.TemplatePos = d.pos(d.resolve(fl.Value))
 			case "kubernetes":
 				f.Kubernetes = d.constraint(fl.Value, fp)
 			case "needs":
@@ -555,6 +557,7 @@ var retryWhen = []string{"always", "unknown_failure", "script_failure", "api_fai
 func (d *decoder) pipeline(n *yaml.Node, m *Matrix) {
 	pl := &m.Pipeline
 	pl.Pos = d.pos(d.resolve(n))
+	pl.Limits.MaxJobsPos, pl.Limits.MaxNeedsPos = pl.Pos, pl.Pos
 	fields, _ := d.mapping(n, "pipeline", "image", "gitlab", "strategy", "retry", "interruptible", "limits")
 	for _, f := range fields {
 		fp := "pipeline." + f.Key
@@ -589,9 +592,13 @@ func (d *decoder) pipeline(n *yaml.Node, m *Matrix) {
 			for _, l := range ls {
 				switch l.Key {
 				case "max_jobs":
-					pl.Limits.MaxJobs, _ = d.integer(l.Value, fp+".max_jobs", 10, 100000)
+					pl.Limits.MaxJobs, _ = d.integer(l.Value, fp+".max_jobs", MinMaxJobs, 100000)
+					pl.Limits.MaxJobsPos = d.pos(d.resolve(l.Value))
 				case "max_needs":
-					pl.Limits.MaxNeeds, _ = d.integer(l.Value, fp+".max_needs", 1, 50)
+					// A feature job needs at least its chain's prepare job
+					// and an upgrade chain's upgrade job.
+					pl.Limits.MaxNeeds, _ = d.integer(l.Value, fp+".max_needs", MinMaxNeeds, DefaultMaxNeeds)
+					pl.Limits.MaxNeedsPos = d.pos(d.resolve(l.Value))
 				}
 			}
 		}
@@ -604,6 +611,12 @@ const (
 	DefaultMaxNeeds    = 50
 	DefaultStrategy    = "mirror" // when pipeline.gitlab allows it; depend before GitLab 18.2
 	DefaultAdoptWithin = 90 * 24 * time.Hour
+	// MinMaxJobs is the smallest pipeline.limits.max_jobs: a chain of
+	// prepare, a few features and cleanup must fit in one pipeline.
+	MinMaxJobs = 10
+	// MinMaxNeeds is the smallest pipeline.limits.max_needs: a verify job
+	// of an upgrade chain needs the prepare and the upgrade job.
+	MinMaxNeeds = 2
 )
 
 func (d *decoder) defaults(m *Matrix, got map[string]*yaml.Node) {
@@ -618,6 +631,10 @@ func (d *decoder) defaults(m *Matrix, got map[string]*yaml.Node) {
 		if !m.Pipeline.GitLab.AtLeast(cicheck.MirrorStrategy) {
 			m.Pipeline.Strategy = "depend"
 		}
+	}
+	if m.Pipeline.Pos.File == "" {
+		top := Pos{File: d.file, Line: 1, Column: 1}
+		m.Pipeline.Pos, m.Pipeline.Limits.MaxJobsPos, m.Pipeline.Limits.MaxNeedsPos = top, top, top
 	}
 	if m.Pipeline.Limits.MaxJobs == 0 {
 		m.Pipeline.Limits.MaxJobs = DefaultMaxJobs

@@ -423,3 +423,77 @@ func TestYAMLToJSONValueKeepsMinors(t *testing.T) {
 		})
 	}
 }
+
+// reservedPattern is the JSON Schema pattern matrix.ReservedVariable
+// amounts to: a reserved prefix or name, in any case.
+func reservedPattern() string {
+	ci := func(s string) string {
+		var b strings.Builder
+		for _, r := range s {
+			if r >= 'A' && r <= 'Z' {
+				fmt.Fprintf(&b, "[%c%c]", r, r+'a'-'A')
+			} else {
+				b.WriteRune(r)
+			}
+		}
+		return b.String()
+	}
+	var prefixes, names []string
+	for _, p := range matrix.ReservedVariablePrefixes {
+		prefixes = append(prefixes, ci(p))
+	}
+	for _, n := range matrix.ReservedVariableNames {
+		names = append(names, ci(n))
+	}
+	return "^(?:" + strings.Join(prefixes, "|") + ")|^(?:" + strings.Join(names, "|") + ")$"
+}
+
+// TestSchemaReservedVariables keeps the schema's reserved variable names
+// those of the loader (matrix.ReservedVariable is their one definition):
+// the schema's pattern is derived from it, and both refuse and accept the
+// same names.
+func TestSchemaReservedVariables(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(repoRoot, "matrix", "schema.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var root struct {
+		Defs struct {
+			Distribution struct {
+				Properties struct {
+					Variables struct {
+						PropertyNames struct {
+							Not struct {
+								Pattern string `json:"pattern"`
+							} `json:"not"`
+						} `json:"propertyNames"`
+					} `json:"variables"`
+				} `json:"properties"`
+			} `json:"distribution"`
+		} `json:"$defs"`
+	}
+	if err := json.Unmarshal(data, &root); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := root.Defs.Distribution.Properties.Variables.PropertyNames.Not.Pattern, reservedPattern(); got != want {
+		t.Errorf("schema.json $defs.distribution.properties.variables.propertyNames.not.pattern is\n  %s\nmatrix.ReservedVariable says\n  %s", got, want)
+	}
+	sch := compileSchema(t)
+	names := []string{"OK", "CI", "MY_CI_VAR", "PATHS", "SMALL", "HOMEDIR", "ci_debug_trace", "CI_DEBUG_TRACE", "Path", "sm_cell", "KUBE_CONTEXT", "LD_PRELOAD", "DOCKER_HOST"}
+	names = append(names, matrix.ReservedVariableNames...)
+	for _, name := range names {
+		_, reserved := matrix.ReservedVariable(name)
+		doc := fmt.Sprintf("schema: supportmatrix/v1\nkubernetes: {versions: [\"1.35\"]}\nfeatures: {deploy: {name: D}}\n"+
+			"distributions:\n  kind:\n    name: kind\n    tier: community\n    cluster: {type: ephemeral, provision: kind-provision, teardown: kind-teardown}\n"+
+			"    variables: {%s: x}\n", name)
+		v, err := yamlToJSONValue([]byte(doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		schemaRefuses := sch.Validate(v) != nil
+		_, loadErr := matrix.Parse("m.yaml", []byte(doc))
+		if schemaRefuses != reserved || (loadErr != nil) != reserved {
+			t.Errorf("%s: reserved %v, schema refuses %v, loader refuses %v", name, reserved, schemaRefuses, loadErr != nil)
+		}
+	}
+}

@@ -213,6 +213,11 @@ type Cluster struct {
 	Provision string
 	Teardown  string
 	Pos       Pos
+	// ContextPos, ProvisionPos and TeardownPos are where the file sets
+	// each (the cluster's position when it does not).
+	ContextPos   Pos
+	ProvisionPos Pos
+	TeardownPos  Pos
 }
 
 // ContextFor returns the agent context for the minor, with {minor} replaced.
@@ -240,15 +245,18 @@ type Skew struct {
 
 // Feature is one feature area of the product.
 type Feature struct {
-	ID         string
-	Name       string
-	Template   string // templates/features/<Template>.yml
-	Kubernetes *Constraint
-	Needs      []string
-	NeedsPos   Pos
-	Blocking   bool
-	Timeout    *Duration
-	Pos        Pos
+	ID       string
+	Name     string
+	Template string // templates/features/<Template>.yml
+	// TemplatePos is where the file names the template, or the feature's
+	// key when the template is the feature id.
+	TemplatePos Pos
+	Kubernetes  *Constraint
+	Needs       []string
+	NeedsPos    Pos
+	Blocking    bool
+	Timeout     *Duration
+	Pos         Pos
 }
 
 // Rule adjusts the cells it matches; the first matching rule wins.
@@ -340,6 +348,10 @@ type Retry struct {
 type Limits struct {
 	MaxJobs  int
 	MaxNeeds int
+	// MaxJobsPos and MaxNeedsPos are where the file sets each (the
+	// pipeline section, or the top of the file, when it does not).
+	MaxJobsPos  Pos
+	MaxNeedsPos Pos
 }
 
 // Distribution returns the distribution with the id, or nil.

@@ -49,6 +49,7 @@ func (d *decoder) validate(m *Matrix) {
 				d.probs.Addf(Error, x.Skew.Pos, path+".skew", "skew", "skew cells need an ephemeral cluster: a permanent cluster's node versions are not the pipeline's to choose")
 			}
 			d.knownIDs(x.Skew.Verify, features, x.Skew.Pos, path+".skew.verify", "feature")
+			d.verifyNeeds(m, x.Skew.Verify, x.Skew.Pos, path+".skew.verify", "a skew")
 		}
 	}
 
@@ -87,6 +88,7 @@ func (d *decoder) validate(m *Matrix) {
 
 	if u := m.Upgrades; u != nil {
 		d.knownIDs(u.Verify, features, u.Pos, "upgrades.verify", "feature")
+		d.verifyNeeds(m, u.Verify, u.Pos, "upgrades.verify", "an upgrade")
 		for _, id := range u.Distributions {
 			x := dists[id]
 			switch {
@@ -104,6 +106,7 @@ func (d *decoder) validate(m *Matrix) {
 		return
 	}
 	d.rulesMatch(m, Expand(m), badRule)
+	d.needsWidth(m)
 	if m.Upgrades != nil {
 		for _, x := range m.Distributions {
 			if !upgradesApply(m, x) {
@@ -127,6 +130,72 @@ func (d *decoder) knownIDs(ids []string, known map[string]bool, pos Pos, path, w
 			d.probs.Addf(Error, pos, path, "unknown-id", "unknown %s %q", what, id)
 		}
 	}
+}
+
+// verifyNeeds refuses a verify list whose features need a feature it does
+// not list: an upgrade or skew chain runs only its verify features, so the
+// needed job would not exist (generate would refuse the chain).
+func (d *decoder) verifyNeeds(m *Matrix, verify []string, pos Pos, path, chain string) {
+	for _, id := range verify {
+		f := m.Feature(id)
+		if f == nil {
+			continue
+		}
+		for _, n := range f.Needs {
+			if !contains(verify, n) && m.Feature(n) != nil {
+				d.probs.Addf(Error, pos, path, "verify-needs", "%s needs %s, which %s does not list; %s chain runs only the features it verifies, so add %s or drop %s", id, n, path, chain, n, id)
+			}
+		}
+	}
+}
+
+// needsWidth refuses a feature whose job would need more jobs than
+// pipeline.limits.max_needs allows: the chain's prepare job (and an
+// upgrade chain's upgrade job) plus the features it needs directly, less
+// those another of them needs already (the generator drops them).
+func (d *decoder) needsWidth(m *Matrix) {
+	upgrading := false
+	for _, x := range m.Distributions {
+		upgrading = upgrading || upgradesApply(m, x)
+	}
+	for _, f := range m.Features {
+		base := 1
+		if upgrading && contains(m.Upgrades.Verify, f.ID) {
+			base = 2
+		}
+		if n := base + len(directNeeds(m, f)); n > m.Pipeline.Limits.MaxNeeds {
+			d.probs.Addf(Error, f.NeedsPos, "features."+f.ID+".needs", "max-needs", "the job of %s would need %d jobs, more than pipeline.limits.max_needs %d (at %s)", f.ID, n, m.Pipeline.Limits.MaxNeeds, m.Pipeline.Limits.MaxNeedsPos)
+		}
+	}
+}
+
+// directNeeds returns the features f needs that no other feature it needs
+// needs in turn, transitively.
+func directNeeds(m *Matrix, f *Feature) []string {
+	implied := map[string]bool{}
+	var mark func(id string)
+	mark = func(id string) {
+		nf := m.Feature(id)
+		if nf == nil {
+			return
+		}
+		for _, n := range nf.Needs {
+			if !implied[n] {
+				implied[n] = true
+				mark(n)
+			}
+		}
+	}
+	for _, n := range f.Needs {
+		mark(n)
+	}
+	var out []string
+	for _, n := range f.Needs {
+		if !implied[n] {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // cycles reports each cycle in features' needs once.

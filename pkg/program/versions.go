@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"time"
 
-	"gitlab.com/supportmatrix/supportmatrix/pkg/docs"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/kube"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
 )
@@ -65,14 +64,4 @@ func Versions(ctx context.Context, o VersionsOptions) (*kube.Report, error) {
 	report := catalog.Report(m, o.Today)
 	report.Changes = changes
 	return report, nil
-}
-
-// MatrixWarnings gathers the findings that `validate` shows as warnings:
-// the Kubernetes calendar checks of `versions --check` and the program's
-// documentation checks of `docs --check` (root "" means docs.DefaultRoot).
-func MatrixWarnings(m *matrix.Matrix, today time.Time, root string) matrix.Problems {
-	var out matrix.Problems
-	out = append(out, kube.Check(m, today)...)
-	out = append(out, docs.Check(m, root)...)
-	return out
 }
