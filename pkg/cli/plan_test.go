@@ -62,7 +62,7 @@ func TestValidateUsage(t *testing.T) {
 	}
 	// A file given as an argument was ignored and the default matrix checked.
 	if code, out, errOut := runCLI(t, "validate", "../../examples/minimal/matrix.yaml"); code != ExitUsage || out != "" ||
-		!strings.Contains(errOut, "--matrix FILE") {
+		!strings.Contains(errOut, "use --matrix ../../examples/minimal/matrix.yaml") {
 		t.Errorf("positional argument: exit %d, stdout %q, stderr %q; want exit 2 suggesting --matrix", code, out, errOut)
 	}
 	if code, _, errOut := runCLI(t, "validate", "--matrix", "does/not/exist.yaml"); code != ExitInvalid || !strings.Contains(errOut, "does/not/exist.yaml") {

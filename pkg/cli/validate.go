@@ -37,6 +37,7 @@ func validateCommand() *cli.Command {
 			rootFlag(),
 		},
 		Action: func(c *cli.Context) error {
+			// `validate FILE` used to check the default matrix and say valid.
 			if c.Args().Present() {
 				return Usage(fmt.Errorf("validate takes no arguments, got %q; to check another file, use --matrix %s", c.Args().Slice(), c.Args().First()))
 			}
