@@ -232,8 +232,10 @@ func (a *Audit) Requirement(distID, name string) (met bool, detail string) {
 		return true, "docs page " + d.Docs
 	case matrix.RequireSettings:
 		switch {
+		case !d.SettingsDeclared:
+			return false, "no tested settings stated in the matrix (write `settings: []` if it is tested on its defaults)"
 		case len(d.Settings) == 0:
-			return false, "no tested settings stated in the matrix"
+			return true, "tested on the distribution's defaults (settings: [])"
 		case da.Page == nil:
 			return false, "no docs page to list the tested settings"
 		case da.SettingsLine == 0:
@@ -525,13 +527,15 @@ func (da *DistAudit) check(m *matrix.Matrix, a *Audit) {
 			add(at(f.HintLine), elem+".docs", "docs-feature", "%s", msg)
 		}
 	}
+	// `settings: []` says the clusters run the distribution's defaults: the
+	// requirement is met and there is nothing for the page to list.
 	if da.Has(matrix.RequireSettings) {
-		if len(d.Settings) == 0 {
+		if !d.SettingsDeclared {
 			add(d.Pos, elem, "settings-missing",
-				"%s distribution lists no tested settings; add `settings:` with each way the test clusters differ from %s's defaults",
+				"%s distribution states no tested settings; add `settings:` with each way the test clusters differ from %s's defaults, or `settings: []` if they run the defaults",
 				d.Tier, d.Name)
 		}
-		if da.Page != nil && da.SettingsLine == 0 {
+		if da.Page != nil && da.SettingsLine == 0 && len(d.Settings) > 0 {
 			msg := fmt.Sprintf("no %q section; add a level-2 heading `## %s` listing each of %s's matrix settings verbatim, one list item each",
 				SettingsHeading, SettingsHeading, d.ID)
 			line := 1

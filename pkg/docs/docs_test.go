@@ -249,3 +249,54 @@ func TestRequirement(t *testing.T) {
 		}
 	}
 }
+
+// TestSettingsDeclared: `settings: []` declares a distribution tested on its
+// defaults, which meets the settings requirement with nothing for the page
+// to list; a distribution without the key has a gap.
+func TestSettingsDeclared(t *testing.T) {
+	root := t.TempDir()
+	page := "# X\n\n<a id=\"deploy\"></a>\n## Deploy\n"
+	for _, name := range []string{"defaults", "silent"} {
+		p := filepath.Join(root, "docs", name+".md")
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(page), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m, err := matrix.Parse("m.yaml", []byte(`schema: supportmatrix/v1
+kubernetes: {versions: ["1.35"]}
+distributions:
+  defaults:
+    name: Defaults
+    tier: official
+    cluster: {type: permanent, context: "a/b:d-{minor}"}
+    docs: docs/defaults.md
+    settings: []
+  silent:
+    name: Silent
+    tier: official
+    cluster: {type: permanent, context: "a/b:s-{minor}"}
+    docs: docs/silent.md
+features:
+  deploy: {name: Deploy}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := Inspect(m, root)
+	if met, detail := a.Requirement("defaults", matrix.RequireSettings); !met || detail != "tested on the distribution's defaults (settings: [])" {
+		t.Errorf("settings: []: (%v, %q), want met", met, detail)
+	}
+	if met, _ := a.Requirement("silent", matrix.RequireSettings); met {
+		t.Error("no settings key: met, want a gap")
+	}
+	var got []string
+	for _, p := range a.Problems() {
+		got = append(got, p.Path+" "+p.Rule)
+	}
+	if strings.Join(got, ", ") != "distributions.silent settings-missing" {
+		t.Errorf("problems %v, want only the silent distribution's settings-missing", got)
+	}
+}

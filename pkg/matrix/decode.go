@@ -30,6 +30,10 @@ type decoder struct {
 	// so that a mapping merging itself (`d: &base {<<: *base}`) is refused
 	// instead of recursing without end.
 	merging map[*yaml.Node]bool
+	// written holds every minor kubernetes.versions lists, those refused
+	// for their order included, so that a list merely out of order does
+	// not also read as missing a minor.
+	written []Minor
 }
 
 func (d *decoder) pos(n *yaml.Node) Pos {

@@ -187,6 +187,7 @@ func (d *decoder) kubernetes(n *yaml.Node, m *Matrix) {
 				if !ok {
 					continue
 				}
+				d.written = append(d.written, v)
 				if k := len(m.Kubernetes.Versions); k > 0 {
 					prev := m.Kubernetes.Versions[k-1]
 					if prev.Equal(v) {
@@ -264,6 +265,7 @@ func (d *decoder) distributions(n *yaml.Node, m *Matrix) {
 			case "variables":
 				d.variables(f.Value, fp, dist)
 			case "settings":
+				dist.SettingsDeclared = true
 				texts, nodes := d.strings(f.Value, fp)
 				for i, t := range texts {
 					dist.Settings = append(dist.Settings, Setting{Text: t, Pos: d.pos(nodes[i])})
@@ -469,6 +471,7 @@ func (d *decoder) rules(n *yaml.Node, m *Matrix) {
 			case "action":
 				a, _ := d.enum(f.Value, fp, "exclude", "allow_failure", "manual")
 				r.Action = Action(a)
+				r.ActionPos = d.pos(d.resolve(f.Value))
 			case "reason":
 				r.Reason, _ = d.nonEmpty(f.Value, fp)
 			case "link":

@@ -175,10 +175,14 @@ type Distribution struct {
 	Tags         []string
 	Variables    []KV
 	Settings     []Setting
-	Docs         string
-	DocsPos      Pos
-	Skew         *Skew // nil: no skew cells
-	Pos          Pos
+	// SettingsDeclared tells a distribution tested on its defaults
+	// (`settings: []`, which meets the settings requirement) from one whose
+	// file says nothing about settings (a gap).
+	SettingsDeclared bool
+	Docs             string
+	DocsPos          Pos
+	Skew             *Skew // nil: no skew cells
+	Pos              Pos
 }
 
 // ReleaseName is a distribution's own name for a minor (OpenShift 4.22 for 1.35).
@@ -267,6 +271,7 @@ type Rule struct {
 	MatchPos     Pos // the match mapping, for problems about what it names
 	Kubernetes   *Constraint
 	Action       Action
+	ActionPos    Pos // where the file sets action
 	Reason       string
 	Link         string
 	Pos          Pos

@@ -21,7 +21,7 @@ func (d *decoder) validate(m *Matrix) {
 		dists[x.ID] = x
 	}
 	listed := func(v Minor) bool {
-		for _, x := range m.Kubernetes.Versions {
+		for _, x := range d.written {
 			if x.Equal(v) {
 				return true
 			}
@@ -40,9 +40,17 @@ func (d *decoder) validate(m *Matrix) {
 			d.probs.Addf(Error, x.Kubernetes.Pos, path+".kubernetes", "offers-nothing", "%q allows none of kubernetes.versions (%s)", x.Kubernetes.Text, minorsText(m.Kubernetes.Versions))
 		}
 		for _, r := range x.ReleaseNames {
-			if !listed(r.Minor) {
+			switch {
+			case !listed(r.Minor):
 				d.probs.Addf(Warning, r.Minor.Pos, path+".release_names."+r.Minor.String(), "release-name", "%s is not in kubernetes.versions; the name is not shown", r.Minor)
+			case !x.Offers(r.Minor):
+				d.probs.Addf(Warning, r.Minor.Pos, path+".release_names."+r.Minor.String(), "release-name", "%s does not offer %s (kubernetes: %q); the name is not shown", x.ID, r.Minor, x.Kubernetes.Text)
 			}
+		}
+		if offered := m.OfferedMinors(x); x.Cluster.Type == ClusterPermanent && len(offered) > 1 && x.Cluster.Context != "" && !strings.Contains(x.Cluster.Context, "{minor}") {
+			d.probs.Addf(Error, x.Cluster.ContextPos, path+".cluster.context", "context-minor",
+				"%s offers %d minors (%s) but every one would reach the same agent context %q, and a cluster runs one Kubernetes minor: put {minor} in the context (one agent per minor, e.g. %q) or narrow kubernetes to one minor",
+				x.ID, len(offered), minorsText(offered), x.Cluster.Context, x.Cluster.Context+"-{minor}")
 		}
 		if x.Skew != nil {
 			if x.Cluster.Type != ClusterEphemeral {
@@ -105,7 +113,9 @@ func (d *decoder) validate(m *Matrix) {
 	if len(d.probs.Errors()) > 0 {
 		return
 	}
-	d.rulesMatch(m, Expand(m), badRule)
+	plan := Expand(m)
+	d.rulesMatch(m, plan, badRule)
+	d.manualOnEphemeral(m, plan)
 	d.needsWidth(m)
 	if m.Upgrades != nil {
 		for _, x := range m.Distributions {
@@ -129,6 +139,29 @@ func (d *decoder) knownIDs(ids []string, known map[string]bool, pos Pos, path, w
 		if !known[id] {
 			d.probs.Addf(Error, pos, path, "unknown-id", "unknown %s %q", what, id)
 		}
+	}
+}
+
+// manualOnEphemeral refuses a manual rule that decides a cell of an
+// ephemeral distribution. The chain's teardown cannot wait for a manual
+// job: in GitLab a job that needs an unplayed manual job is skipped when
+// the manual job may fail (allow_failure, status "ignored") and waits,
+// blocking the pipeline, when it may not (lib/gitlab/ci/status/composite.rb:
+// with dag, any skipped or ignored need makes the job "skipped", any need not
+// complete keeps it "pending"). So the cluster is either gone before anyone
+// plays the job, which then fails against nothing, or kept running until
+// someone does. Manual cells suit permanent clusters only.
+func (d *decoder) manualOnEphemeral(m *Matrix, plan *Plan) {
+	reported := map[*Rule]bool{}
+	for _, c := range plan.Cells {
+		r := c.Rule
+		if c.Action != ActionManual || r == nil || reported[r] || c.Distribution.Cluster.Type != ClusterEphemeral {
+			continue
+		}
+		reported[r] = true
+		d.probs.Addf(Error, r.ActionPos, fmt.Sprintf("rules[%d].action", r.Index), "manual-ephemeral",
+			"manual decides %s, but %s's cluster is ephemeral: its teardown cannot wait for a manual job, so the job would find no cluster when played; use allow_failure or exclude there, or narrow the match to permanent clusters",
+			c.ID, c.Distribution.ID)
 	}
 }
 
