@@ -50,7 +50,7 @@ func largeMatrix(dists int) []byte {
   - match: {distribution: dist-0, feature: f19}
     action: exclude
     reason: not offered
-  - match: {distribution: dist-1, feature: f18}
+  - match: {distribution: dist-2, feature: f18}
     action: manual
     reason: run by hand
   - match: {distribution: dist-2, feature: f17}
