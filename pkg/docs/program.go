@@ -1,6 +1,8 @@
 package docs
 
 import (
+	"gitlab.com/supportmatrix/supportmatrix/internal/markdown"
+
 	"bytes"
 	"fmt"
 	"path"
@@ -155,7 +157,7 @@ func (a *Audit) requirementSteps(da *DistAudit, r string) []Step {
 		var missing []string
 		for _, f := range da.Features {
 			if f.Line == 0 {
-				missing = append(missing, fmt.Sprintf("`<a id=\"%s\"></a>` above `## %s`", FeatureAnchor(f.Feature.ID), f.Feature.Name))
+				missing = append(missing, fmt.Sprintf("`<a id=\"%s\"></a>` above %s", FeatureAnchor(f.Feature.ID), markdown.Code("## "+f.Feature.Name)))
 			}
 		}
 		s := Step{Done: da.Page != nil && len(missing) == 0, Pos: matrix.Pos{File: da.PagePath, Line: 1, Column: 1}}
@@ -174,7 +176,7 @@ func (a *Audit) requirementSteps(da *DistAudit, r string) []Step {
 	case matrix.RequireSettings:
 		if len(d.Settings) == 0 {
 			return []Step{{
-				Text: fmt.Sprintf("State the tested settings under `distributions.%s.settings`: each way the test clusters differ from %s's defaults, then list them under `## %s` on the docs page.", d.ID, d.Name, SettingsHeading),
+				Text: fmt.Sprintf("State the tested settings under `distributions.%s.settings`: each way the test clusters differ from %s's defaults, then list them under `## %s` on the docs page.", d.ID, markdown.Text(d.Name), SettingsHeading),
 				Pos:  d.Pos,
 			}}
 		}
@@ -184,7 +186,7 @@ func (a *Audit) requirementSteps(da *DistAudit, r string) []Step {
 			if s.Line > 0 {
 				listed++
 			} else {
-				missing = append(missing, fmt.Sprintf("`- %s`", oneLine(s.Setting.Text)))
+				missing = append(missing, markdown.Code("- "+s.Setting.Text))
 			}
 		}
 		s := Step{Done: len(missing) == 0 && da.Page != nil, Pos: d.Settings[0].Pos}
@@ -203,7 +205,7 @@ func (a *Audit) requirementSteps(da *DistAudit, r string) []Step {
 	case matrix.RequirePermanentCluster:
 		s := Step{Done: d.Cluster.Type == matrix.ClusterPermanent, Pos: d.Cluster.Pos}
 		if s.Done {
-			s.Text = fmt.Sprintf("Run on a permanent cluster per minor: `%s`.", d.Cluster.Context)
+			s.Text = fmt.Sprintf("Run on a permanent cluster per minor: %s.", markdown.Code(d.Cluster.Context))
 		} else {
 			s.Text = fmt.Sprintf("Provide a permanent cluster for each offered minor (%s), register a GitLab agent for Kubernetes in each, and set `distributions.%s.cluster` to `{type: permanent, context: \"<agent project>:<agent>-{minor}\"}`; the %s cluster made by `%s` does not count.",
 				minorList(a.Matrix.OfferedMinors(d)), d.ID, d.Cluster.Type, d.Cluster.Provision)
@@ -218,11 +220,11 @@ func (a *Audit) pageStep(da *DistAudit) Step {
 	d := da.Distribution
 	switch {
 	case da.Page != nil:
-		return Step{Done: true, Text: fmt.Sprintf("Write the docs page: `%s`.", d.Docs), Pos: d.DocsPos}
+		return Step{Done: true, Text: fmt.Sprintf("Write the docs page: %s.", markdown.Code(d.Docs)), Pos: d.DocsPos}
 	case d.Docs == "":
 		return Step{Text: fmt.Sprintf("Write `%s` as %s describes, and name it in `distributions.%s.docs`.", a.PagePath(d.ID), a.conventionText(), d.ID), Pos: d.Pos}
 	}
-	return Step{Text: fmt.Sprintf("Write the docs page `%s` that the matrix names (%s).", d.Docs, da.PageMissing), Pos: d.DocsPos}
+	return Step{Text: fmt.Sprintf("Write the docs page %s that the matrix names (%s).", markdown.Code(d.Docs), markdown.Text(da.PageMissing)), Pos: d.DocsPos}
 }
 
 // runSteps are the green-runs and freshness steps of a tier's policy.
@@ -336,7 +338,7 @@ func (a *Audit) summary(b *bytes.Buffer, rep *report.Report, o Options) {
 		d := da.Distribution
 		docs := "✗"
 		if da.Page != nil {
-			docs = fmt.Sprintf("✓ [%s](%s)", path.Base(d.Docs), o.link(d.Docs))
+			docs = "✓ " + markdown.RelLink(markdown.Text(path.Base(d.Docs)), o.link(d.Docs))
 		}
 		features := fmt.Sprintf("%d of %d", documented(da), len(da.Features))
 		settings := "none stated"
@@ -374,7 +376,7 @@ func (a *Audit) summary(b *bytes.Buffer, rep *report.Report, o Options) {
 				missing = strings.Join(parts, "; ")
 			}
 		}
-		fmt.Fprintf(b, "| [%s](#%s) | %s | %s | %s | %s | %s | %s | %s |\n", cell(d.Name), d.ID, d.Tier, docs, features, settings, cluster, runs, missing)
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", markdown.Anchor(d.Name, d.ID), d.Tier, docs, features, settings, cluster, runs, missing)
 	}
 	b.WriteString("\n")
 }
@@ -424,15 +426,15 @@ func (a *Audit) policy(b *bytes.Buffer) {
 func (a *Audit) distribution(b *bytes.Buffer, da *DistAudit, rep *report.Report, o Options, explain bool) {
 	d := da.Distribution
 	if explain {
-		fmt.Fprintf(b, "# %s (`%s`)\n\n", oneLine(d.Name), d.ID)
+		fmt.Fprintf(b, "# %s (`%s`)\n\n", markdown.Text(d.Name), d.ID)
 	} else {
 		// A standalone anchor survives GitLab's rendering; a {#id} would not.
-		fmt.Fprintf(b, "<a id=\"%s\"></a>\n### %s (`%s`)\n\n", d.ID, oneLine(d.Name), d.ID)
+		fmt.Fprintf(b, "<a id=\"%s\"></a>\n### %s (`%s`)\n\n", d.ID, markdown.Text(d.Name), d.ID)
 	}
 	offered := a.Matrix.OfferedMinors(d)
 	fmt.Fprintf(b, "Tier **%s**. Kubernetes %s. Cluster: %s", d.Tier, orNone(minorStrings(offered)), d.Cluster.Type)
 	if d.Cluster.Type == matrix.ClusterPermanent {
-		fmt.Fprintf(b, " (`%s`)", d.Cluster.Context)
+		fmt.Fprintf(b, " (%s)", markdown.Code(d.Cluster.Context))
 	}
 	b.WriteString(".\n\n")
 	if w := windowText(rep, d.ID); w != "" {
@@ -449,11 +451,11 @@ func (a *Audit) distribution(b *bytes.Buffer, da *DistAudit, rep *report.Report,
 	}
 	switch {
 	case da.Page != nil:
-		check(true, "Docs page: [`%s`](%s)", d.Docs, o.link(d.Docs))
+		check(true, "Docs page: %s", markdown.RelLink(markdown.Code(d.Docs), o.link(d.Docs)))
 	case d.Docs == "":
 		check(false, "Docs page: none named in the matrix")
 	default:
-		check(false, "Docs page: `%s` does not exist", d.Docs)
+		check(false, "Docs page: %s does not exist", markdown.Code(d.Docs))
 	}
 	var undocumented []string
 	for _, f := range da.Features {
@@ -507,7 +509,7 @@ func (a *Audit) distribution(b *bytes.Buffer, da *DistAudit, rep *report.Report,
 			}
 			name := v.String()
 			if rn := d.ReleaseName(v); rn != "" {
-				name += " (" + rn + ")"
+				name += " (" + markdown.Text(rn) + ")"
 			}
 			fmt.Fprintf(b, "| %s | `%s` | %s | %s | %s |\n", name, lvl, runs, last, fresh)
 		}
@@ -516,7 +518,7 @@ func (a *Audit) distribution(b *bytes.Buffer, da *DistAudit, rep *report.Report,
 	if len(d.Settings) > 0 {
 		b.WriteString("\nTested settings, as the matrix states them:\n\n")
 		for _, s := range d.Settings {
-			fmt.Fprintf(b, "- %s\n", oneLine(s.Text))
+			fmt.Fprintf(b, "- %s\n", markdown.Text(s.Text))
 		}
 	}
 
@@ -700,8 +702,3 @@ func capitalize(s string) string {
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 
-// oneLine folds text onto one line, as a list item or heading needs.
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
-
-// cell makes text safe inside a Markdown table cell.
-func cell(s string) string { return strings.ReplaceAll(oneLine(s), "|", "\\|") }

@@ -1,6 +1,8 @@
 package program
 
 import (
+	"gitlab.com/supportmatrix/supportmatrix/internal/markdown"
+
 	"encoding/json"
 	"fmt"
 	"io"
@@ -180,7 +182,7 @@ func (r *PlanResult) Markdown() []byte {
 	fmt.Fprintf(&b, "%d cells (%s), %d upgrade cells, %d skew cells, %d jobs.\n\n", len(p.Cells), actionCounts(p), len(p.Upgrades), len(p.Skews), r.Jobs)
 	b.WriteString(activeJobsNote(r.Jobs) + "\n\n")
 	if r.Diff != nil {
-		fmt.Fprintf(&b, "### Against `%s`\n\n", r.Base)
+		fmt.Fprintf(&b, "### Against %s\n\n", markdown.Code(r.Base))
 		if r.Diff.Empty() {
 			b.WriteString("No cell is added, removed or changed: the change touches the table only.\n\n")
 		} else {
@@ -202,7 +204,7 @@ func (r *PlanResult) Markdown() []byte {
 	}
 	for _, chain := range groupByDistribution(p) {
 		d := chain.dist
-		fmt.Fprintf(&b, "### %s (`%s`, %s)\n\n", mdEscape(d.Name), d.ID, d.Tier)
+		fmt.Fprintf(&b, "### %s (`%s`, %s)\n\n", markdown.Text(d.Name), d.ID, d.Tier)
 		b.WriteString("| Feature |")
 		for _, v := range chain.minors {
 			fmt.Fprintf(&b, " %s |", v)
@@ -213,7 +215,7 @@ func (r *PlanResult) Markdown() []byte {
 		}
 		b.WriteString("\n")
 		for _, f := range p.Matrix.Features {
-			fmt.Fprintf(&b, "| %s |", mdEscape(f.Name))
+			fmt.Fprintf(&b, "| %s |", markdown.Text(f.Name))
 			for _, v := range chain.minors {
 				c := chain.cells[matrix.CellID(d.ID, v, f.ID)]
 				fmt.Fprintf(&b, " %s |", actionMark[c.Action])
@@ -229,7 +231,7 @@ func (r *PlanResult) Markdown() []byte {
 				if c.Reason == "" {
 					continue
 				}
-				line := fmt.Sprintf("- %s, %s: %s", mdEscape(f.Name), strings.ReplaceAll(string(c.Action), "_", " "), mdEscape(c.Reason))
+				line := fmt.Sprintf("- %s, %s: %s", markdown.Text(f.Name), strings.ReplaceAll(string(c.Action), "_", " "), markdown.Text(c.Reason))
 				if !seen[line] {
 					seen[line] = true
 					reasons = append(reasons, line)
@@ -261,9 +263,4 @@ func groupByDistribution(p *matrix.Plan) []distCells {
 		out[index[c.Distribution]].cells[c.ID] = c
 	}
 	return out
-}
-
-// mdEscape keeps matrix text from breaking a Markdown table.
-func mdEscape(s string) string {
-	return strings.NewReplacer("|", "\\|", "\n", " ", "<", "&lt;", ">", "&gt;").Replace(s)
 }

@@ -1,6 +1,8 @@
 package publish
 
 import (
+	"gitlab.com/supportmatrix/supportmatrix/internal/markdown"
+
 	"context"
 	"fmt"
 	"strings"
@@ -77,11 +79,7 @@ func NoteBody(plan string, run *results.Run) string {
 		b.WriteString("### Results\n\nNo results were collected for this pipeline.\n")
 		return b.String()
 	}
-	if run.URL != "" {
-		fmt.Fprintf(&b, "### Results of [pipeline %d](%s)\n\n", run.Pipeline, run.URL)
-	} else {
-		fmt.Fprintf(&b, "### Results of pipeline %d\n\n", run.Pipeline)
-	}
+	fmt.Fprintf(&b, "### Results of %s\n\n", markdown.Link(fmt.Sprintf("pipeline %d", run.Pipeline), run.URL))
 	ran := 0
 	counts := map[results.Status]int{}
 	var rows []string
@@ -92,8 +90,8 @@ func NoteBody(plan string, run *results.Run) string {
 		counts[c.Status]++
 		ran++
 		job := "-"
-		if c.JobURL != "" {
-			job = fmt.Sprintf("[job](%s)", c.JobURL)
+		if _, ok := markdown.URL(c.JobURL); ok {
+			job = markdown.Link("job", c.JobURL)
 		}
 		detail := c.FailureReason
 		if c.ServerVersion != "" {
@@ -106,7 +104,7 @@ func NoteBody(plan string, run *results.Run) string {
 				detail += " (" + c.FailureReason + ")"
 			}
 		}
-		rows = append(rows, fmt.Sprintf("| `%s` | %s | %s | %s |", c.Cell, statusMark[c.Status], job, detail))
+		rows = append(rows, fmt.Sprintf("| %s | %s | %s | %s |", markdown.Code(c.Cell), statusMark[c.Status], job, markdown.Text(detail)))
 	}
 	if ran == 0 {
 		b.WriteString("The change touches no cell's job: nothing ran.\n")
@@ -125,9 +123,9 @@ func NoteBody(plan string, run *results.Run) string {
 	if len(run.Infra) > 0 {
 		b.WriteString("\n#### Cluster problems (not product failures)\n\n")
 		for _, i := range run.Infra {
-			fmt.Fprintf(&b, "- `%s`: %s failed: %s", i.Chain, i.Step, i.Reason)
-			if i.JobURL != "" {
-				fmt.Fprintf(&b, " ([job](%s))", i.JobURL)
+			fmt.Fprintf(&b, "- %s: %s failed: %s", markdown.Code(i.Chain), markdown.Text(i.Step), markdown.Text(i.Reason))
+			if _, ok := markdown.URL(i.JobURL); ok {
+				fmt.Fprintf(&b, " (%s)", markdown.Link("job", i.JobURL))
 			}
 			b.WriteString("\n")
 		}

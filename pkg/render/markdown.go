@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode"
 
+	"gitlab.com/supportmatrix/supportmatrix/internal/markdown"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/kube"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/report"
@@ -45,23 +46,23 @@ func Markdown(r *report.Report) []byte {
 	}
 	b.WriteString("\n")
 	for i, d := range r.Distributions {
-		name := cell(d.Name)
+		name := markdown.Text(d.Name)
 		if distAnchor[i] != "" {
-			name = fmt.Sprintf("[%s](#%s)", name, distAnchor[i])
+			name = markdown.Anchor(d.Name, distAnchor[i])
 		}
 		fmt.Fprintf(&b, "| %s | %s |", name, d.Tier)
 		for _, v := range d.Versions {
 			s := levelLabel(v.Level)
-			if v.DecidedBy != nil && linkable(v.DecidedBy.URL) {
+			if v.DecidedBy != nil {
 				// Each level links the run that decided it.
-				s = fmt.Sprintf("[%s](%s)", s, v.DecidedBy.URL)
+				s = markdown.LinkMarkdown(s, v.DecidedBy.URL)
 			}
 			// Beside the level: the distribution's name for the minor and
 			// its vendor's window.
 			var sub []string
 			for _, t := range []string{v.ReleaseName, vendorShort(v.Vendor)} {
 				if t != "" {
-					sub = append(sub, cell(t))
+					sub = append(sub, markdown.Text(t))
 				}
 			}
 			if len(sub) > 0 {
@@ -74,7 +75,7 @@ func Markdown(r *report.Report) []byte {
 
 	b.WriteString("\n## Legend\n\n| Level | Meaning |\n| :-- | :-- |\n")
 	for _, l := range report.Levels {
-		fmt.Fprintf(&b, "| %s | %s |\n", levelLabel(l), cell(l.Describe()))
+		fmt.Fprintf(&b, "| %s | %s |\n", levelLabel(l), markdown.Text(l.Describe()))
 	}
 	b.WriteString("\nCell statuses in the tables below:\n\n")
 	for _, s := range statuses {
@@ -92,7 +93,7 @@ func Markdown(r *report.Report) []byte {
 		if m.Extended != "" {
 			note = "kept for extended support: " + m.Extended
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", m.Minor, kube.FormatDate(m.Released), kube.FormatDate(m.EOL), cell(note))
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", m.Minor, kube.FormatDate(m.Released), kube.FormatDate(m.EOL), markdown.Text(note))
 	}
 
 	for _, d := range r.Distributions {
@@ -104,10 +105,10 @@ func Markdown(r *report.Report) []byte {
 
 // distribution writes one distribution's section.
 func distribution(b *bytes.Buffer, d *report.Distribution) {
-	fmt.Fprintf(b, "## %s\n\n", line(d.Name))
+	fmt.Fprintf(b, "## %s\n\n", markdown.Text(d.Name))
 	fmt.Fprintf(b, "Id `%s` · tier **%s** · %s cluster", d.ID, d.Tier, d.Cluster)
 	if d.Docs != "" {
-		fmt.Fprintf(b, " · docs `%s`", line(d.Docs))
+		fmt.Fprintf(b, " · docs %s", markdown.Code(d.Docs))
 	}
 	b.WriteString("\n\n")
 	fmt.Fprintf(b, "Policy (%s): %s.", d.Tier, policyText(d))
@@ -118,7 +119,7 @@ func distribution(b *bytes.Buffer, d *report.Distribution) {
 			if !req.Met {
 				mark = "❌"
 			}
-			parts = append(parts, mark+" "+line(req.Detail))
+			parts = append(parts, mark+" "+markdown.Text(req.Detail))
 		}
 		b.WriteString(" Requirements: " + strings.Join(parts, " · ") + ".")
 	}
@@ -145,22 +146,22 @@ func distribution(b *bytes.Buffer, d *report.Distribution) {
 	if hasReleaseNames(vs) {
 		b.WriteString("| Release |")
 		for _, v := range vs {
-			fmt.Fprintf(b, " %s |", orDash(cell(v.ReleaseName)))
+			fmt.Fprintf(b, " %s |", orDash(markdown.Text(v.ReleaseName)))
 		}
 		b.WriteString("\n")
 	}
 	for _, row := range vendorRows(vs) {
-		fmt.Fprintf(b, "| %s |", cell(row.Label))
+		fmt.Fprintf(b, "| %s |", markdown.Text(row.Label))
 		for _, c := range row.Cells {
-			fmt.Fprintf(b, " %s |", cell(c))
+			fmt.Fprintf(b, " %s |", markdown.Text(c))
 		}
 		b.WriteString("\n")
 	}
 	features, rows := featureRows(vs)
 	for i, f := range features {
-		label := fmt.Sprintf("%s (`%s`)", cell(f.Name), f.ID)
+		label := fmt.Sprintf("%s (`%s`)", markdown.Text(f.Name), f.ID)
 		if !f.Blocking {
-			label = fmt.Sprintf("%s (`%s`, non-blocking)", cell(f.Name), f.ID)
+			label = fmt.Sprintf("%s (`%s`, non-blocking)", markdown.Text(f.Name), f.ID)
 		}
 		fmt.Fprintf(b, "| %s |", label)
 		for _, c := range rows[i] {
@@ -183,7 +184,7 @@ func distribution(b *bytes.Buffer, d *report.Distribution) {
 
 	b.WriteString("Why each level:\n\n")
 	for _, v := range vs {
-		fmt.Fprintf(b, "- %s: %s: %s", v.Kubernetes, levelLabel(v.Level), line(v.Reason))
+		fmt.Fprintf(b, "- %s: %s: %s", v.Kubernetes, levelLabel(v.Level), markdown.Text(v.Reason))
 		if v.DecidedBy != nil {
 			fmt.Fprintf(b, " (decided by %s)", verified(v.DecidedBy))
 		}
@@ -192,9 +193,9 @@ func distribution(b *bytes.Buffer, d *report.Distribution) {
 	if infra := d.Infra(); len(infra) > 0 {
 		b.WriteString("\nCluster problems in the newest runs (not product failures):\n\n")
 		for _, i := range infra {
-			fmt.Fprintf(b, "- %s, in %s", infraText(i), runLink(&i.Run))
-			if linkable(i.JobURL) {
-				fmt.Fprintf(b, " ([job](%s))", i.JobURL)
+			fmt.Fprintf(b, "- %s, in %s", markdown.Text(infraText(i)), runLink(&i.Run))
+			if job := markdown.Link("job", i.JobURL); job != "job" {
+				fmt.Fprintf(b, " (%s)", job)
 			}
 			b.WriteString("\n")
 		}
@@ -203,9 +204,9 @@ func distribution(b *bytes.Buffer, d *report.Distribution) {
 	if ex := exceptions(d); len(ex) > 0 {
 		b.WriteString("\nExclusions and exceptions:\n\n")
 		for _, e := range ex {
-			fmt.Fprintf(b, "- `%s` on %s: **%s**. %s", e.Feature, e.Minors, e.ActionText, line(e.Reason))
-			if linkable(e.Link) {
-				fmt.Fprintf(b, " ([link](%s))", e.Link)
+			fmt.Fprintf(b, "- `%s` on %s: **%s**. %s", e.Feature, e.Minors, e.ActionText, markdown.Text(e.Reason))
+			if link := markdown.Link("link", e.Link); link != "link" {
+				fmt.Fprintf(b, " (%s)", link)
 			}
 			b.WriteString("\n")
 		}
@@ -213,7 +214,7 @@ func distribution(b *bytes.Buffer, d *report.Distribution) {
 	if len(d.Settings) > 0 {
 		b.WriteString("\nTested settings:\n\n")
 		for _, s := range d.Settings {
-			fmt.Fprintf(b, "- %s\n", line(s))
+			fmt.Fprintf(b, "- %s\n", markdown.Text(s))
 		}
 	}
 	otherCells(b, "Upgrade", d.Upgrades)
@@ -227,7 +228,7 @@ func otherCells(b *bytes.Buffer, title string, cells []*report.Cell) {
 	}
 	fmt.Fprintf(b, "\n| %s | Status | Last run |\n| :-- | :-: | :-- |\n", title)
 	for _, c := range cells {
-		fmt.Fprintf(b, "| %s | %s | %s |\n", cell(c.Label), statusCell(c), verified(c.Run))
+		fmt.Fprintf(b, "| %s | %s | %s |\n", markdown.Text(c.Label), statusCell(c), verified(c.Run))
 	}
 }
 
@@ -236,19 +237,12 @@ func statusCell(c *report.Cell) string {
 	if c == nil {
 		return "-"
 	}
-	s := statusLabel(c)
-	if linkable(c.JobURL) {
-		return fmt.Sprintf("[%s](%s)", s, c.JobURL)
-	}
-	return s
+	return markdown.LinkMarkdown(statusLabel(c), c.JobURL)
 }
 
 // runLink names a run, linked to its pipeline when it has a web URL.
 func runLink(r *report.RunRef) string {
-	if linkable(r.URL) {
-		return fmt.Sprintf("[%s](%s)", r.Name(), r.URL)
-	}
-	return r.Name()
+	return markdown.Link(r.Name(), r.URL)
 }
 
 // verified names a run by its date, linked to its pipeline.
@@ -257,15 +251,12 @@ func verified(r *report.RunRef) string {
 		return "never"
 	}
 	date := r.FinishedAt.UTC().Format("2006-01-02")
-	if linkable(r.URL) {
-		return fmt.Sprintf("%s, [%s](%s)", date, r.Name(), r.URL)
-	}
-	return fmt.Sprintf("%s, %s", date, r.Name())
+	return date + ", " + markdown.Link(r.Name(), r.URL)
 }
 
 // lastRunSentence says which run last verified the table and when levels
 // were measured.
-func lastRunSentence(r *report.Report, markdown bool) string {
+func lastRunSentence(r *report.Report, asMarkdown bool) string {
 	s := ""
 	if r.Local {
 		s = "Local view: local runs decide these levels as scheduled runs would; this table is never published. "
@@ -273,20 +264,17 @@ func lastRunSentence(r *report.Report, markdown bool) string {
 	if r.LastRun == nil {
 		return strings.TrimSpace(s + "No counting run has been collected yet: every offered minor is untested. " + judgedText(r))
 	}
-	name := r.LastRun.Name()
-	if markdown && linkable(r.LastRun.URL) {
-		name = fmt.Sprintf("[%s](%s)", name, r.LastRun.URL)
+	name, source, ref := r.LastRun.Name(), r.LastRun.Source, r.LastRun.Ref
+	if asMarkdown {
+		name, source, ref = markdown.Link(name, r.LastRun.URL), markdown.Text(source), markdown.Text(ref)
 	}
-	s += fmt.Sprintf("Last verified by %s (%s", name, orDash(r.LastRun.Source))
-	if r.LastRun.Ref != "" {
-		s += " on " + r.LastRun.Ref
+	s += fmt.Sprintf("Last verified by %s (%s", name, orDash(source))
+	if ref != "" {
+		s += " on " + ref
 	}
 	s += fmt.Sprintf("), finished %s. %s", report.FormatTime(r.LastRun.FinishedAt), judgedText(r))
 	return s
 }
-
-// cell makes text safe inside a Markdown table cell: one line, pipes escaped.
-func cell(s string) string { return strings.ReplaceAll(line(s), "|", "\\|") }
 
 // line folds text onto one line.
 func line(s string) string { return strings.Join(strings.Fields(s), " ") }

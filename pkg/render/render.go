@@ -9,6 +9,8 @@
 package render
 
 import (
+	"gitlab.com/supportmatrix/supportmatrix/internal/markdown"
+
 	"fmt"
 	"strconv"
 	"strings"
@@ -81,7 +83,8 @@ func statusLabel(c *report.Cell) string {
 // linkable reports whether a URL may become a link: only web URLs, so a
 // results file can never inject a javascript: or file: link.
 func linkable(u string) bool {
-	return strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://")
+	_, ok := markdown.URL(u)
+	return ok
 }
 
 // actionText describes a rule action for the exceptions list.
