@@ -8,6 +8,10 @@
 // upgrade.yml for control-plane upgrades. The generator owns the keys that
 // place a job in the pipeline (stage, needs, rules, ...), so a template that
 // sets one is rejected. README.md documents the conventions a template follows.
+//
+// lib/junit.sh is the shell library every template job runs first (JUnit
+// reports, checks, the server version): WithLibrary adds it, so templates and
+// users' overrides keep only their own steps.
 package templates
 
 import (
@@ -32,6 +36,71 @@ import (
 
 //go:embed features/*.yml clusters/*.yml upgrade.yml
 var defaults embed.FS
+
+// LibraryPath is the shell library in the repository, for messages and linters.
+const LibraryPath = "templates/lib/junit.sh"
+
+//go:embed lib/junit.sh
+var library string
+
+// Library returns the POSIX shell library that WithLibrary puts in front of
+// every template job's before_script: junit_start, check, require,
+// junit_case, record_server_version, junit_done (README.md documents them).
+func Library() string { return library }
+
+// WithLibrary returns a copy of the template body whose before_script starts
+// with the shell library, followed by the template's own before_script
+// entries (a string or a list), and which is otherwise body unchanged. A new
+// before_script key goes just before script.
+//
+// GitLab runs before_script and script "together in a single shell", so the
+// functions the library defines are there for every script line; after_script
+// runs in a new shell and does not have them
+// (gitlab-org/gitlab doc/ci/yaml/_index.md, before_script and after_script).
+// A job that sets before_script replaces default:before_script rather than
+// merging with it (same page), and the generated jobs extend the hidden
+// template job without setting before_script, so the library is never lost.
+func WithLibrary(body *yaml.Node) *yaml.Node {
+	lib := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Style: yaml.LiteralStyle, Value: library}
+	before := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: []*yaml.Node{lib}}
+	out := *body
+	out.Content = make([]*yaml.Node, 0, len(body.Content)+2)
+	placed := false
+	for i := 0; i+1 < len(body.Content); i += 2 {
+		k, v := body.Content[i], body.Content[i+1]
+		switch {
+		case k.Value == "before_script":
+			switch v.Kind {
+			case yaml.SequenceNode:
+				before.Content = append(before.Content, v.Content...)
+			case yaml.ScalarNode:
+				if v.Tag != "!!null" {
+					before.Content = append(before.Content, v)
+				}
+			}
+			out.Content = append(out.Content, k, before)
+			placed = true
+			continue
+		case k.Value == "script" && !placed && !has(body, "before_script"):
+			out.Content = append(out.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: "before_script"}, before)
+			placed = true
+		}
+		out.Content = append(out.Content, k, v)
+	}
+	if !placed {
+		out.Content = append(out.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: "before_script"}, before)
+	}
+	return &out
+}
+
+func has(m *yaml.Node, key string) bool {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return true
+		}
+	}
+	return false
+}
 
 // defaultsLabel prefixes the source path of an embedded default in messages,
 // so that users find the file in the repository.

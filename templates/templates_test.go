@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -40,7 +39,6 @@ func TestDefaultsParse(t *testing.T) {
 	if strings.Join(list, " ") != strings.Join(defaultsWant, " ") {
 		t.Fatalf("List() = %v, want %v", list, defaultsWant)
 	}
-	var helpers string
 	for _, rel := range list {
 		t.Run(rel, func(t *testing.T) {
 			node, err := set.Parse(rel)
@@ -55,14 +53,10 @@ func TestDefaultsParse(t *testing.T) {
 			if err := node.Decode(&job); err != nil {
 				t.Fatal(err)
 			}
-			// Every template carries the same JUnit helpers.
-			if len(job.BeforeScript) != 1 || !strings.HasPrefix(job.BeforeScript[0], "# supportmatrix JUnit helpers") {
-				t.Fatalf("before_script is not the shared JUnit helper block")
-			}
-			if helpers == "" {
-				helpers = job.BeforeScript[0]
-			} else if job.BeforeScript[0] != helpers {
-				t.Errorf("JUnit helpers differ from the other templates'")
+			// The JUnit helpers come from the library, never from a copy.
+			data, _, _ := set.Read(rel)
+			if bytes.Contains(data, []byte("junit_start()")) || bytes.Contains(data, []byte("junit_case()")) {
+				t.Errorf("the template defines the library's functions: it keeps only its own steps")
 			}
 			// It reports its own JUnit file, whatever the job, and records the server version.
 			name := strings.TrimSuffix(filepath.Base(rel), ".yml")
@@ -93,57 +87,6 @@ func TestDefaultsParse(t *testing.T) {
 				t.Errorf("Hash = %q", h)
 			}
 		})
-	}
-}
-
-// TestHelpersShell runs the JUnit helpers in sh: a failing check is a failed
-// case, the job fails, and the report carries the server version.
-func TestHelpersShell(t *testing.T) {
-	sh, err := exec.LookPath("sh")
-	if err != nil {
-		t.Skip("no sh")
-	}
-	node, err := mustOpen(t, "").Parse("features/deploy.yml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var job struct {
-		BeforeScript []string `yaml:"before_script"`
-	}
-	if err := node.Decode(&job); err != nil {
-		t.Fatal(err)
-	}
-	bin := t.TempDir()
-	kubectl := "#!/bin/sh\nprintf '{\\n  \"major\": \"1\",\\n  \"gitVersion\": \"v1.35.2\"\\n}\\n'\n"
-	if err := os.WriteFile(filepath.Join(bin, "kubectl"), []byte(kubectl), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	script := "set -e\n" + job.BeforeScript[0] + "\njunit_start demo\nrecord_server_version\ncheck \"works\" true\ncheck \"breaks <&>\" sh -c 'echo broken; exit 4'\njunit_done\n"
-	dir := t.TempDir()
-	cmd := exec.Command(sh, "-c", script)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"), "SM_CELL=kind/1.35/demo")
-	out, err := cmd.CombinedOutput()
-	var exitErr *exec.ExitError
-	if !errors.As(err, &exitErr) {
-		t.Fatalf("script = %v, want a failing exit status\n%s", err, out)
-	}
-	report, err := os.ReadFile(filepath.Join(dir, "junit", "demo.xml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, want := range []string{
-		`<testsuite name="kind/1.35/demo" tests="3" failures="1">`,
-		"<testcase classname=\"supportmatrix\" name=\"server version v1.35.2\">\n    <system-out>v1.35.2</system-out>",
-		`<testcase classname="demo" name="breaks &lt;&amp;&gt;">`,
-		`<failure message="breaks &lt;&amp;&gt; failed"/>`,
-	} {
-		if !bytes.Contains(report, []byte(want)) {
-			t.Errorf("report lacks %q:\n%s", want, report)
-		}
-	}
-	if entries, _ := os.ReadDir(filepath.Join(dir, "junit")); len(entries) != 1 {
-		t.Errorf("junit/ holds %d files, want only the report", len(entries))
 	}
 }
 
@@ -259,7 +202,7 @@ func jobsPipeline(t *testing.T, set *templates.Set, rels []string, extra func(re
 		}
 		job := &yaml.Node{Kind: yaml.MappingNode}
 		job.Content = append(job.Content, str("stage"), str("test"))
-		job.Content = append(job.Content, body.Content...)
+		job.Content = append(job.Content, templates.WithLibrary(body).Content...)
 		if extra != nil {
 			extra(rel, job)
 		}
@@ -318,15 +261,12 @@ variables:
 		{"teardown", "clusters/sim-teardown.yml", "cleanup", "[deploy, runner, upgrade]", "SM_CELL: kind/1.35"},
 	}
 	for _, j := range jobs {
-		body, _, err := set.Read(j.rel)
+		body, err := set.Parse(j.rel)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := set.Parse(j.rel); err != nil {
-			t.Fatal(err)
-		}
 		var parsed map[string]any
-		if err := yaml.Unmarshal(body, &parsed); err != nil {
+		if err := templates.WithLibrary(body).Decode(&parsed); err != nil {
 			t.Fatal(err)
 		}
 		parsed["stage"], parsed["when"] = j.stage, "always"
@@ -365,7 +305,7 @@ variables:
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := `<testcase classname="supportmatrix" name="server version ` + wantVersion[name] + `"><system-out>` + wantVersion[name] + `</system-out>`
+		want := "<testcase classname=\"supportmatrix\" name=\"server version " + wantVersion[name] + "\">\n    <system-out>" + wantVersion[name] + "</system-out>"
 		if !bytes.Contains(report, []byte(want)) {
 			t.Errorf("%s's report lacks %s:\n%s", name, want, report)
 		}

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"gitlab.com/supportmatrix/supportmatrix/templates"
 )
 
 // Templates gives the generator parsed job templates by their path relative
@@ -78,7 +80,9 @@ func (c *templateCache) prepare(rel string, r role) (*prepared, error) {
 	if body == nil || body.Kind != yaml.MappingNode {
 		return nil, fmt.Errorf("template %s: a template is a job body, a YAML mapping with a script", rel)
 	}
-	body = resolve(body)
+	// The shell library (templates/lib/junit.sh) goes first in before_script,
+	// so templates and overrides call its functions without copying them.
+	body = templates.WithLibrary(resolve(body))
 	p := &prepared{rel: rel, key: "." + strings.TrimSuffix(rel, ".yml")}
 	rest := newMapping()
 	if get(body, "image") == nil && c.image != "" {

@@ -1,0 +1,245 @@
+package templates_test
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"gitlab.com/supportmatrix/supportmatrix/pkg/collect"
+	"gitlab.com/supportmatrix/supportmatrix/templates"
+	"gitlab.com/supportmatrix/supportmatrix/templates/internal/jobscript"
+)
+
+// shells are the shells a job may run in: GitLab Runner picks bash when the
+// image has it and sh otherwise (gitlab-org/gitlab-runner shells/bash.go,
+// BashDetectShellScript). Debian's sh is dash, a strict POSIX shell.
+func shells(t *testing.T) []string {
+	t.Helper()
+	var found []string
+	for _, name := range []string{"sh", "bash"} {
+		if p, err := exec.LookPath(name); err == nil {
+			found = append(found, p)
+		}
+	}
+	if len(found) == 0 {
+		t.Skip("no sh or bash")
+	}
+	return found
+}
+
+// fakeKubectl answers /version with v1.35.2, as an API server does.
+const fakeKubectl = "#!/bin/sh\nprintf '{\\n  \"major\": \"1\",\\n  \"gitVersion\": \"v1.35.2\"\\n}\\n'\n"
+
+// runLibrary runs the library and steps the way the runner does (errexit,
+// pipefail, one shell) in dir and returns the exit status and output.
+func runLibrary(t *testing.T, shell, dir, steps string, start func(*exec.Cmd)) (int, string) {
+	t.Helper()
+	bin := t.TempDir()
+	if err := os.WriteFile(filepath.Join(bin, "kubectl"), []byte(fakeKubectl), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(shell, "-c", jobscript.Prelude+templates.Library()+steps)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"), "SM_CELL=kind/1.35/demo")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if start != nil {
+		start(cmd)
+	}
+	err := cmd.Wait()
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		return 0, out.String()
+	case errors.As(err, &exit):
+		return exit.ExitCode(), out.String()
+	}
+	t.Fatalf("run: %v\n%s", err, out.String())
+	return 0, ""
+}
+
+// junitReport is the shape of the library's report, decoded strictly.
+type junitReport struct {
+	XMLName xml.Name `xml:"testsuites"`
+	Suites  []struct {
+		Name     string `xml:"name,attr"`
+		Tests    int    `xml:"tests,attr"`
+		Failures int    `xml:"failures,attr"`
+		Cases    []struct {
+			Classname string    `xml:"classname,attr"`
+			Name      string    `xml:"name,attr"`
+			Failure   *struct{} `xml:"failure"`
+		} `xml:"testcase"`
+	} `xml:"testsuite"`
+}
+
+// parseStrictJUnit decodes a report of the library: valid XML, one suite,
+// counts that match its cases.
+func parseStrictJUnit(data []byte) (junitReport, error) {
+	var r junitReport
+	if err := xml.Unmarshal(data, &r); err != nil {
+		return r, fmt.Errorf("report is not valid XML: %w", err)
+	}
+	if len(r.Suites) != 1 {
+		return r, fmt.Errorf("report has %d suites, want 1", len(r.Suites))
+	}
+	s := r.Suites[0]
+	failures := 0
+	for _, c := range s.Cases {
+		if c.Failure != nil {
+			failures++
+		}
+	}
+	if s.Tests != len(s.Cases) || s.Failures != failures {
+		return r, fmt.Errorf("suite says tests=%d failures=%d, has %d cases and %d failures", s.Tests, s.Failures, len(s.Cases), failures)
+	}
+	return r, nil
+}
+
+// readReport checks that junit/NAME.xml is valid XML whose counts match its
+// cases, that it is the only file left in junit/, and returns what the
+// collector reads from it.
+func readReport(t *testing.T, dir, name string) (junitReport, map[string]string) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, "junit", name+".xml"))
+	if err != nil {
+		t.Fatalf("no report: %v", err)
+	}
+	r, err := parseStrictJUnit(data)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, data)
+	}
+	if entries, _ := os.ReadDir(filepath.Join(dir, "junit")); len(entries) != 1 {
+		t.Errorf("junit/ holds %d files, want only the report", len(entries))
+	}
+	cases, err := collect.ParseJUnit(name, data)
+	if err != nil {
+		t.Fatalf("the collector cannot read the report: %v", err)
+	}
+	status := map[string]string{}
+	for _, c := range cases {
+		status[c.Classname+"/"+c.Name] = c.Status
+	}
+	return r, status
+}
+
+// TestLibrary runs the shell library in every available shell: a passing
+// job, a failing check, a step killed by a signal, a script that stops on an
+// error, and a job terminated mid-step all leave a valid report that the
+// collector reads, with the server version where the collector looks for it.
+func TestLibrary(t *testing.T) {
+	tests := []struct {
+		name, steps string
+		exit        int // -1: any non-zero status
+		kill        bool
+		want        map[string]string // classname/name -> status in the collector's terms
+	}{
+		{"pass", "junit_start demo\nrecord_server_version\ncheck works true\njunit_done\n", 0,
+			false, map[string]string{"supportmatrix/server version v1.35.2": "success", "demo/works": "success"}},
+		{"fail", "junit_start demo\nrecord_server_version\ncheck \"breaks <&>\" sh -c 'echo broken; exit 4'\ncheck \"goes on\" true\njunit_done\n", -1,
+			false, map[string]string{"supportmatrix/server version v1.35.2": "success", "demo/breaks <&>": "failed", "demo/goes on": "success"}},
+		{"killed step", "junit_start demo\ncheck killed sh -c 'kill -9 $$'\ncheck after true\njunit_done\n", -1,
+			false, map[string]string{"demo/killed": "failed", "demo/after": "success"}},
+		{"stopped script", "junit_start demo\ncheck first true\nJUNIT_STEP=\"second step\"\nfalse\n", 1,
+			false, map[string]string{"demo/first": "success", "demo/second step": "failed"}},
+		{"terminated job", "junit_start demo\ncheck first true\ncheck slow sh -c 'touch started; sleep 30'\njunit_done\n", 143,
+			true, map[string]string{"demo/first": "success", "demo/job script": "failed"}},
+	}
+	for _, shell := range shells(t) {
+		for _, tt := range tests {
+			t.Run(filepath.Base(shell)+"/"+tt.name, func(t *testing.T) {
+				dir := t.TempDir()
+				var start func(*exec.Cmd)
+				if tt.kill {
+					start = func(cmd *exec.Cmd) {
+						// The runner cancels a job with SIGTERM to its processes,
+						// here once the slow step runs.
+						for i := 0; i < 3000; i++ {
+							if _, err := os.Stat(filepath.Join(dir, "started")); err == nil {
+								break
+							}
+							time.Sleep(10 * time.Millisecond)
+						}
+						if err := syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM); err != nil {
+							t.Error(err)
+						}
+					}
+				}
+				code, out := runLibrary(t, shell, dir, tt.steps, start)
+				if (tt.exit == -1 && code == 0) || (tt.exit != -1 && code != tt.exit) {
+					t.Errorf("exit status %d, want %d\n%s", code, tt.exit, out)
+				}
+				r, got := readReport(t, dir, "demo")
+				if r.Suites[0].Name != "kind/1.35/demo" {
+					t.Errorf("suite %q, want the cell id", r.Suites[0].Name)
+				}
+				if len(got) != len(tt.want) {
+					t.Errorf("cases %v, want %v", got, tt.want)
+				}
+				for k, v := range tt.want {
+					if got[k] != v {
+						t.Errorf("case %q = %q, want %q (all: %v)\n%s", k, got[k], v, got, out)
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestWithLibrary puts the library first in before_script, keeps a
+// template's own before_script after it, and leaves everything else alone.
+func TestWithLibrary(t *testing.T) {
+	tests := []struct {
+		name, body string
+		keys       string   // the job's keys, in order
+		before     []string // before_script after the library
+	}{
+		{"no before_script", "variables: {A: b}\nscript: [echo]\n", "variables before_script script", nil},
+		{"a list", "before_script: [one, two]\nscript: [echo]\n", "before_script script", []string{"one", "two"}},
+		{"a string", "script: [echo]\nbefore_script: one\n", "script before_script", []string{"one"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body, err := templates.Parse("x.yml", []byte(tt.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := len(body.Content)
+			job := templates.WithLibrary(body)
+			var keys []string
+			for i := 0; i < len(job.Content); i += 2 {
+				keys = append(keys, job.Content[i].Value)
+			}
+			if strings.Join(keys, " ") != tt.keys {
+				t.Errorf("keys %v, want %s", keys, tt.keys)
+			}
+			var got struct {
+				BeforeScript []string `yaml:"before_script"`
+			}
+			if err := job.Decode(&got); err != nil {
+				t.Fatal(err)
+			}
+			if len(got.BeforeScript) == 0 || got.BeforeScript[0] != templates.Library() {
+				t.Fatalf("before_script does not start with the library")
+			}
+			if strings.Join(got.BeforeScript[1:], "|") != strings.Join(tt.before, "|") {
+				t.Errorf("before_script after the library = %q, want %q", got.BeforeScript[1:], tt.before)
+			}
+			if len(body.Content) != n {
+				t.Errorf("WithLibrary changed its argument")
+			}
+		})
+	}
+}
