@@ -1,23 +1,32 @@
 # The contributor contract: every target here is what CI and reviewers run.
+# `make help` lists them. Linters are pinned in tools/go.mod and run with
+# `go tool`, so the product's go.mod lists only what the product imports.
 GO        ?= go
 BIN       := bin/supportmatrix
 GCL       := .tools/node_modules/.bin/gitlab-ci-local
 GCL_VER   := 4.70.1
 FUZZTIME  ?= 30s
+TOOL      := $(GO) tool -modfile=tools/go.mod
 
-.PHONY: all build test run lint fmt bench fuzz update-golden verify tools clean refresh-versions
+.PHONY: help all build test test-short run lint lint-go lint-shell tidy fmt bench fuzz update-golden regenerate verify tools clean refresh-versions
 
 all: build
+
+help: ## list the targets and what they do
+	@awk 'BEGIN { FS = ":.*## " } /^[a-z][a-z-]*:.*## / { printf "  %-16s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
 build: ## build bin/supportmatrix
 	$(GO) build -o $(BIN) ./cmd/supportmatrix
 
-test: lint ## everything CI checks: lint, unit and end-to-end tests, the project's own matrix
-	$(GO) test -count=1 ./...
+test: lint ## everything CI checks: lint, every test with the race detector, every matrix validated
+	$(GO) test -race -count=1 ./...
 	$(GO) run ./cmd/supportmatrix validate --matrix matrix/matrix.yaml
 	@for f in examples/*/matrix.yaml; do t=$$(dirname $$f)/templates; \
 		if [ -d $$t ]; then $(GO) run ./cmd/supportmatrix validate --matrix $$f --templates $$t || exit 1; \
 		else $(GO) run ./cmd/supportmatrix validate --matrix $$f || exit 1; fi; done
+
+test-short: ## the fast loop: race-checked tests without gitlab-ci-local, Chromium or large inputs
+	$(GO) test -race -short ./...
 
 run: build ## the main job on the embedded defaults: the project's matrix, then the local example through gitlab-ci-local
 	$(BIN) validate
@@ -29,10 +38,22 @@ run: build ## the main job on the embedded defaults: the project's matrix, then 
 		echo "run: node is not installed: skipping the local run of examples/local through gitlab-ci-local"; \
 	fi
 
-lint: ## gofmt and go vet
+lint: tidy lint-go lint-shell ## every static check: go mod tidy, gofmt, go vet, staticcheck, golangci-lint, shellcheck
+
+tidy: ## fail when go.mod or go.sum (product or tools) is not what go mod tidy makes
+	$(GO) mod tidy -diff
+	cd tools && $(GO) mod tidy -diff
+
+lint-go: ## gofmt, go vet, staticcheck and golangci-lint (.golangci.yml)
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 		if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(TOOL) staticcheck ./...
+	$(TOOL) golangci-lint run ./...
+
+lint-shell: ## shellcheck the JUnit shell library and every script of every template
+	shellcheck --shell=sh templates/lib/junit.sh
+	$(GO) run ./templates/internal/shlint templates examples/local/templates
 
 fmt: ## format the code
 	gofmt -w $$(git ls-files '*.go')
@@ -49,11 +70,23 @@ GOLDEN_PKGS = $(shell $(GO) list -f '{{.ImportPath}} {{join .TestImports " "}} {
 update-golden: ## refresh every golden file from the code; read the diff like code
 	$(GO) test $(GOLDEN_PKGS) -update
 
-verify: ## regenerate everything and fail on any difference
+regenerate: ## regenerate every generated file in place (goldens, the large example, the project's table)
 	$(GO) run examples/large/gen.go > examples/large/matrix.yaml
 	$(GO) test $(GOLDEN_PKGS) -update >/dev/null
 	$(GO) run ./cmd/supportmatrix render --results matrix/results.json --out matrix/SUPPORT.md
-	git diff --exit-code
+
+# verify works on a fresh clone of HEAD in a temporary directory, so it never
+# touches the working tree and judges what is committed: a changed file or a
+# file that regenerating creates and git does not track fails it.
+verify: ## regenerate everything in a clone of HEAD and fail on any changed or untracked file
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+		if [ -n "$$(git status --porcelain)" ]; then echo "verify: uncommitted changes are not verified (it checks HEAD):"; git status --short; fi && \
+		git clone -q --no-hardlinks "$$PWD" "$$tmp/tree" && \
+		if [ -z "$${SUPPORTMATRIX_GITLAB_CI_LOCAL:-}" ] && [ -x $(GCL) ]; then export SUPPORTMATRIX_GITLAB_CI_LOCAL="$$PWD/$(GCL)"; fi && \
+		$(MAKE) -C "$$tmp/tree" --no-print-directory regenerate && \
+		out=$$(git -C "$$tmp/tree" status --porcelain) && \
+		if [ -n "$$out" ]; then echo "verify: regenerating changes the tree:"; echo "$$out"; git -C "$$tmp/tree" --no-pager diff --stat; exit 1; fi && \
+		echo "verify: HEAD regenerates to itself"
 
 refresh-versions: ## refresh the embedded Kubernetes calendar and vendor lifecycles from endoflife.date (needs a network)
 	$(GO) run ./cmd/supportmatrix versions --refresh --catalog pkg/kube/catalog.json --lifecycles pkg/kube/lifecycles.json
@@ -63,5 +96,5 @@ tools: $(GCL) ## install gitlab-ci-local into .tools (git-ignored)
 $(GCL):
 	npm install --prefix .tools --no-audit --no-fund gitlab-ci-local@$(GCL_VER)
 
-clean:
+clean: ## remove build and run outputs
 	rm -rf bin out

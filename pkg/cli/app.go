@@ -39,9 +39,9 @@ func Invalid(err error) error { return &ExitError{Code: ExitInvalid, Err: err} }
 // Usage marks err as wrong usage (exit 2).
 func Usage(err error) error { return &ExitError{Code: ExitUsage, Err: err} }
 
-// Silent is an error whose message the command already printed; Run
+// ErrSilent is an error whose message the command already printed; Run
 // reports nothing more, only the exit code.
-var Silent = errors.New("")
+var ErrSilent = errors.New("")
 
 // Run executes the command line args (args[0] is the program name) in env
 // until ctx ends (main cancels it on SIGINT and SIGTERM), and returns the
@@ -69,7 +69,7 @@ func Run(ctx context.Context, args []string, env Env) int {
 			code = ExitUsage
 		}
 	}
-	if !errors.Is(err, Silent) && err.Error() != "" {
+	if !errors.Is(err, ErrSilent) && err.Error() != "" {
 		fmt.Fprintf(stderr, "supportmatrix: %v\n", err)
 	}
 	return code

@@ -198,10 +198,14 @@ func TestPlanBase(t *testing.T) {
 	}
 	git("init", "-q")
 	m := filepath.Join(repo, "matrix.yaml")
-	os.WriteFile(m, base, 0o644)
+	if err := os.WriteFile(m, base, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	git("add", ".")
 	git("commit", "-qm", "base")
-	os.WriteFile(m, []byte(head), 0o644)
+	if err := os.WriteFile(m, []byte(head), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	code, out2, errOut := runCLI(t, "plan", "--matrix", m, "--base", "HEAD", "--format", "json")
 	if code != 0 {
 		t.Fatalf("git base: exit %d: %s", code, errOut)

@@ -99,7 +99,7 @@ func runValidate(o validateOptions, stdout, stderr io.Writer) error {
 		if o.Format == "text" {
 			return Invalid(fmt.Errorf("%s: %d %s", o.Matrix, n, pluralize("problem", n)))
 		}
-		return Invalid(Silent)
+		return Invalid(ErrSilent)
 	}
 	return nil
 }

@@ -35,19 +35,6 @@ func openTemplates(t testing.TB, dir string) *templates.Set {
 	return set
 }
 
-func itoa(i int) string { return strings.TrimSpace(strings.Repeat(" ", 0) + fmtInt(i)) }
-
-func fmtInt(i int) string {
-	if i == 0 {
-		return "0"
-	}
-	var b []byte
-	for ; i > 0; i /= 10 {
-		b = append([]byte{byte('0' + i%10)}, b...)
-	}
-	return string(b)
-}
-
 // examples are the matrices every golden test generates.
 var examples = []struct {
 	name, matrix, templates string

@@ -57,7 +57,7 @@ func (o *Output) Write(dir string) error {
 	}
 	if err := os.Rename(tmp, dir); err != nil {
 		if backup != "" {
-			os.Rename(backup, dir)
+			_ = os.Rename(backup, dir) // best effort: the error below is the one to report
 		}
 		return fmt.Errorf("write %s: %w", dir, err)
 	}

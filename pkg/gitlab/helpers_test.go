@@ -167,14 +167,6 @@ func goldenTree(t *testing.T, name, got, host string) {
 	golden.Assert(t, name, []byte(strings.ReplaceAll(got, host, "http://gitlab.test")))
 }
 
-func head(s string, n int) string {
-	lines := strings.SplitN(s, "\n", n+1)
-	if len(lines) > n {
-		lines = lines[:n]
-	}
-	return strings.Join(lines, "\n")
-}
-
 // hostOf returns scheme://host of the fake's API URL.
 func hostOf(fake *gitlabtest.Server) string {
 	return strings.TrimSuffix(fake.URL, "/api/v4")
