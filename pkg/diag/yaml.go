@@ -2,8 +2,8 @@ package diag
 
 import (
 	"bytes"
-	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -56,7 +56,7 @@ func YAMLSyntax(file string, data []byte, err error) Problem {
 func yamlErrorPos(file string, err error) Pos {
 	p := Pos{File: file, Line: 1, Column: 1}
 	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
-		fmt.Sscan(m[1], &p.Line)
+		p.Line, _ = strconv.Atoi(m[1]) // the pattern matched digits
 	}
 	return p
 }

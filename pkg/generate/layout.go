@@ -117,10 +117,7 @@ func layout(m *matrix.Matrix, chains []*encodedChain, opts Options) (*Output, er
 		out.Manifest.Jobs = entries(out.Manifest.Jobs, s.chains, names[i])
 	}
 	out.Shards = len(shards)
-	var shardFiles []File
-	for _, f := range out.Files[1:] {
-		shardFiles = append(shardFiles, f)
-	}
+	shardFiles := append([]File(nil), out.Files[1:]...)
 	if size := archiveSize(shardFiles); size > cicheck.MaxArtifactArchive {
 		return nil, fmt.Errorf("generate: the %s job's artifacts (%d shard files) would make an archive of about %d bytes; a job providing trigger:include:artifact may upload at most %d (lib/gitlab/ci/artifact_file_reader.rb): run fewer cells in one pipeline (--only, or the changed profile)",
 			ProvideJob, len(shards), size, cicheck.MaxArtifactArchive)
@@ -140,8 +137,8 @@ func archiveSize(files []File) int {
 	for _, f := range files {
 		buf.Reset()
 		w.Reset(&buf)
-		w.Write(f.Data)
-		w.Close()
+		_, _ = w.Write(f.Data) // into a bytes.Buffer: cannot fail
+		_ = w.Close()
 		// local header, data descriptor and central directory entry, each
 		// with the name, its directory and extra fields: 512 bytes is more
 		// than a runner's zip writer spends (TestArchiveSizeEstimate)

@@ -47,10 +47,6 @@ func (d *decoder) errorf(n *yaml.Node, path, rule, format string, args ...any) {
 	d.probs.Addf(Error, d.pos(n), path, rule, format, args...)
 }
 
-func (d *decoder) warnf(n *yaml.Node, path, rule, format string, args ...any) {
-	d.probs.Addf(Warning, d.pos(n), path, rule, format, args...)
-}
-
 // resolve follows aliases and charges the visit budget.
 func (d *decoder) resolve(n *yaml.Node) *yaml.Node {
 	for hops := 0; n != nil && n.Kind == yaml.AliasNode; hops++ {
