@@ -19,7 +19,7 @@ build: ## build bin/supportmatrix
 	$(GO) build -o $(BIN) ./cmd/supportmatrix
 
 test: lint ## everything CI checks: lint, every test with the race detector, every matrix validated
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 30m ./...
 	$(GO) run ./cmd/supportmatrix validate --matrix matrix/matrix.yaml
 	@for f in examples/*/matrix.yaml; do t=$$(dirname $$f)/templates; \
 		if [ -d $$t ]; then $(GO) run ./cmd/supportmatrix validate --matrix $$f --templates $$t || exit 1; \
