@@ -3,6 +3,7 @@ package kube
 import (
 	"fmt"
 	"regexp"
+	"sort"
 	"strings"
 	"time"
 
@@ -312,8 +313,15 @@ func (c *Catalog) checkExtended(m *matrix.Matrix, today time.Time, add func(pos 
 	}
 }
 
-// vendorKeeps reports whether some distribution that offers v names a
-// lifecycle that supports v on day today.
-func (c *Catalog) vendorKeeps(m *matrix.Matrix, v matrix.Minor, today time.Time) bool {
-	return c.DerivedExtended(m, v, today) != ""
+// sortedMinors returns minors ascending without duplicates.
+func sortedMinors(in []matrix.Minor) []matrix.Minor {
+	out := append([]matrix.Minor(nil), in...)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Less(out[j]) })
+	var uniq []matrix.Minor
+	for _, v := range out {
+		if len(uniq) == 0 || !uniq[len(uniq)-1].Equal(v) {
+			uniq = append(uniq, v)
+		}
+	}
+	return uniq
 }
