@@ -24,6 +24,7 @@ package docs
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -301,7 +302,13 @@ func Inspect(m *matrix.Matrix, root string) *Audit {
 	}
 	a := &Audit{Matrix: m, Root: root}
 	runs := featuresRun(m)
-	fsys := os.DirFS(root)
+	// The pages are read inside the repository only: os.Root refuses a
+	// path or symlink that leaves root (docs/x.md -> /etc/passwd), and
+	// readPage bounds what it reads (docs/x.md -> /dev/zero).
+	repo, rootErr := os.OpenRoot(root)
+	if rootErr == nil {
+		defer repo.Close()
+	}
 	for _, d := range m.Distributions {
 		da := &DistAudit{Distribution: d, Requires: Requirements(m, d.Tier)}
 		for _, f := range m.Features {
@@ -312,7 +319,7 @@ func Inspect(m *matrix.Matrix, root string) *Audit {
 		for _, s := range d.Settings {
 			da.Settings = append(da.Settings, SettingDoc{Setting: s})
 		}
-		da.readPage(fsys, root)
+		da.readPage(repo, rootErr, root)
 		if da.Page != nil {
 			da.findFeatures()
 			da.findSettings()
@@ -340,7 +347,10 @@ func featuresRun(m *matrix.Matrix) map[string]map[string]bool {
 }
 
 // readPage reads and parses the docs page, or records why there is none.
-func (da *DistAudit) readPage(fsys fs.FS, root string) {
+// It reads through repo (nil when the root could not be opened: rootErr
+// says why), so the page is a regular file inside the repository, and at
+// most MaxPageSize bytes of it.
+func (da *DistAudit) readPage(repo *os.Root, rootErr error, root string) {
 	d := da.Distribution
 	if d.Docs == "" {
 		da.PageMissing = "the matrix names no docs page"
@@ -352,17 +362,55 @@ func (da *DistAudit) readPage(fsys fs.FS, root string) {
 		da.PageMissing = fmt.Sprintf("docs path %q is not a relative path inside the repository", d.Docs)
 		return
 	}
-	data, err := fs.ReadFile(fsys, name)
+	if rootErr != nil {
+		da.PageMissing = fmt.Sprintf("read %s: %v", da.PagePath, unwrapPath(rootErr))
+		return
+	}
+	data, err := readBounded(repo, name, MaxPageSize)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		da.PageMissing = fmt.Sprintf("%s does not exist", da.PagePath)
+	case errors.Is(err, errTooLarge):
+		da.PageMissing = fmt.Sprintf("%s is larger than %d MiB", da.PagePath, MaxPageSize>>20)
 	case err != nil:
 		da.PageMissing = fmt.Sprintf("read %s: %v", da.PagePath, unwrapPath(err))
-	case len(data) > MaxPageSize:
-		da.PageMissing = fmt.Sprintf("%s is larger than %d MiB", da.PagePath, MaxPageSize>>20)
 	default:
 		da.Page = ParsePage(da.PagePath, data)
 	}
+}
+
+// errTooLarge says a page is over MaxPageSize.
+var errTooLarge = errors.New("too large")
+
+// readBounded reads the regular file name inside repo, refusing anything
+// else (a device, a FIFO, a directory) and more than limit bytes, so a
+// symlink to /dev/zero or a huge file cannot exhaust memory.
+func readBounded(repo *os.Root, name string, limit int64) ([]byte, error) {
+	// Stat before opening: opening a FIFO for reading blocks until a
+	// writer comes.
+	st, err := repo.Stat(filepath.FromSlash(name))
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("not a regular file (%s)", st.Mode().Type())
+	}
+	if st.Size() > limit {
+		return nil, errTooLarge
+	}
+	f, err := repo.Open(filepath.FromSlash(name))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, errTooLarge
+	}
+	return data, nil
 }
 
 // unwrapPath drops the *fs.PathError wrapper, whose path the message

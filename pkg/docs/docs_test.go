@@ -2,9 +2,11 @@ package docs
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
@@ -298,5 +300,71 @@ features:
 	}
 	if strings.Join(got, ", ") != "distributions.silent settings-missing" {
 		t.Errorf("problems %v, want only the silent distribution's settings-missing", got)
+	}
+}
+
+// TestPagesStayInsideTheRepository: a docs page is read inside the
+// repository root only and bounded, so a symlink to /etc/passwd is not
+// parsed as a page, a symlink to /dev/zero or a FIFO does not hang or
+// exhaust memory, and an oversized page is refused (issue 13 item 8).
+func TestPagesStayInsideTheRepository(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	dir := filepath.Join(root, "docs")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/etc/passwd", filepath.Join(dir, "passwd.md")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/dev/zero", filepath.Join(dir, "zero.md")); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(filepath.Join(dir, "fifo.md"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	big := bytes.Repeat([]byte("x"), MaxPageSize+1)
+	if err := os.WriteFile(filepath.Join(dir, "big.md"), big, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "real.md"), []byte("# Real\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("real.md", filepath.Join(dir, "inside.md")); err != nil {
+		t.Fatal(err)
+	}
+	var src strings.Builder
+	src.WriteString("schema: supportmatrix/v1\nkubernetes: {versions: [\"1.35\"]}\ndistributions:\n")
+	names := []string{"passwd", "zero", "fifo", "big", "inside"}
+	for _, n := range names {
+		fmt.Fprintf(&src, "  %s:\n    name: %s\n    tier: community\n    cluster: {type: permanent, context: \"a/b:%s-{minor}\"}\n    docs: docs/%s.md\n", n, n, n, n)
+	}
+	src.WriteString("features:\n  deploy: {name: Deploy}\n")
+	m, err := matrix.Parse("m.yaml", []byte(src.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := Inspect(m, root)
+	want := map[string]string{
+		"passwd": "path escapes from parent",
+		"zero":   "path escapes from parent",
+		"fifo":   "not a regular file",
+		"big":    "is larger than 1 MiB",
+	}
+	for _, da := range a.Distributions {
+		id := da.Distribution.ID
+		if id == "inside" {
+			if da.Page == nil {
+				t.Errorf("inside: a symlink within the repository is a page: %s", da.PageMissing)
+			}
+			continue
+		}
+		if da.Page != nil {
+			t.Errorf("%s: read as a page, want refused", id)
+			continue
+		}
+		if !strings.Contains(da.PageMissing, want[id]) {
+			t.Errorf("%s: %q, want it to say %q", id, da.PageMissing, want[id])
+		}
 	}
 }
