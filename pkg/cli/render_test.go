@@ -225,3 +225,49 @@ func TestRenderJudgedInCI(t *testing.T) {
 		t.Errorf("the JSON table does not say when it was judged:\n%s", later)
 	}
 }
+
+// TestRenderOutIsNotAnInput: `render --out` naming the history or the
+// matrix (directly, through a symlink, or as the PROGRAM.md written beside
+// a markdown table) is refused and the input stays as it was (issue 13
+// item 10).
+func TestRenderOutIsNotAnInput(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	hist, err := os.ReadFile(renderResults)
+	if err != nil {
+		t.Fatal(err)
+	}
+	results := filepath.Join(dir, "results.json")
+	if err := os.WriteFile(results, hist, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(results, filepath.Join(dir, "alias.json")); err != nil {
+		t.Fatal(err)
+	}
+	program := filepath.Join(dir, "PROGRAM.md")
+	if err := os.WriteFile(program, hist, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, out, results, format string
+	}{
+		{"the history", results, results, "markdown"},
+		{"the history as json", results, results, "json"},
+		{"the history through a symlink", filepath.Join(dir, "alias.json"), results, "html"},
+		{"the history beside it as PROGRAM.md", filepath.Join(dir, "SUPPORT.md"), program, "markdown"},
+		{"the matrix", renderMatrix, results, "json"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			before, _ := os.ReadFile(tc.out)
+			code, _, stderr := runCLI(t, "render", "--matrix", renderMatrix, "--root", renderRoot,
+				"--results", tc.results, "--format", tc.format, "--out", tc.out)
+			if code != ExitUsage || !strings.Contains(stderr, "would overwrite") {
+				t.Errorf("exit %d, stderr %q: want a usage error naming the input", code, stderr)
+			}
+			if after, _ := os.ReadFile(tc.out); !bytes.Equal(before, after) {
+				t.Errorf("%s changed", tc.out)
+			}
+		})
+	}
+}

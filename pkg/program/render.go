@@ -45,6 +45,9 @@ func Render(o RenderOptions) ([]byte, error) {
 	if o.Format == "badges" && o.Out == "" {
 		return nil, usagef("render: --format badges writes one file per distribution: give --out DIR")
 	}
+	if err := outputNotInput(o); err != nil {
+		return nil, err
+	}
 	now, err := parseNow("render", o.Now)
 	if err != nil {
 		return nil, err
@@ -130,4 +133,38 @@ func docsOptions(root, out string) docs.Options {
 		return docs.Options{}
 	}
 	return docs.Options{Dir: filepath.ToSlash(rel)}
+}
+
+// outputNotInput refuses an --out (or the PROGRAM.md written beside a
+// markdown table) that is one of render's inputs: `render --out
+// matrix/results.json` would otherwise replace the history with a table.
+func outputNotInput(o RenderOptions) error {
+	if o.Out == "" || o.Format == "badges" {
+		return nil
+	}
+	outs := []string{o.Out}
+	if o.Format == "markdown" {
+		outs = append(outs, filepath.Join(filepath.Dir(o.Out), docs.ProgramFile))
+	}
+	for _, out := range outs {
+		for _, in := range []struct{ flag, path string }{{"--matrix", o.Matrix}, {"--results", o.Results}} {
+			if in.path != "" && samePath(out, in.path) {
+				return usagef("render: %s would overwrite the %s input %s: write the table elsewhere", out, in.flag, in.path)
+			}
+		}
+	}
+	return nil
+}
+
+// samePath says a and b name one file: the same file on disk (hard links
+// and symlinks included), or the same clean absolute path.
+func samePath(a, b string) bool {
+	sa, errA := os.Stat(a)
+	sb, errB := os.Stat(b)
+	if errA == nil && errB == nil {
+		return os.SameFile(sa, sb)
+	}
+	absA, errA := filepath.Abs(a)
+	absB, errB := filepath.Abs(b)
+	return errA == nil && errB == nil && absA == absB
 }
