@@ -8,7 +8,7 @@ GCL_VER   := 4.70.1
 FUZZTIME  ?= 30s
 TOOL      := $(GO) tool -modfile=tools/go.mod
 
-.PHONY: help all build test test-short run lint lint-go lint-shell tidy fmt bench fuzz update-golden regenerate verify tools clean refresh-versions
+.PHONY: help all build test test-short run lint lint-go lint-shell tidy fmt bench fuzz fuzz-short update-golden regenerate verify tools clean refresh-versions
 
 all: build
 
@@ -61,8 +61,23 @@ fmt: ## format the code
 bench: ## benchmarks: loading, generating, collecting
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
-fuzz: ## fuzz the matrix loader
-	$(GO) test ./pkg/matrix -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
+# Every parser of outside input and its fuzzer, as "package Fuzzer" pairs:
+# go test runs one -fuzz target per invocation, so fuzz loops over them.
+FUZZERS = \
+	./pkg/matrix:FuzzParse \
+	./pkg/results:FuzzParse \
+	./pkg/collect:FuzzParseManifest \
+	./pkg/collect:FuzzParseJUnit \
+	./pkg/docs:FuzzParsePage \
+	./pkg/localci:FuzzScanEvents
+
+fuzz: ## fuzz every parser (matrix, results, manifest, JUnit, docs pages, gitlab-ci-local output) for FUZZTIME each (30s)
+	@for pf in $(FUZZERS); do p=$${pf%%:*}; f=$${pf#*:}; \
+		echo "== $$p $$f ($(FUZZTIME))"; \
+		$(GO) test $$p -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) || exit 1; done
+
+fuzz-short: ## what CI runs: every fuzzer for 5s
+	$(MAKE) --no-print-directory fuzz FUZZTIME=5s
 
 # The packages whose tests compare with golden files (they take -update).
 GOLDEN_PKGS = $(shell $(GO) list -f '{{.ImportPath}} {{join .TestImports " "}} {{join .XTestImports " "}}' ./... | grep internal/golden | cut -d' ' -f1)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -353,6 +354,9 @@ func parseEvent(raw string, progress io.Writer) (event, bool) {
 	}
 	if m := finishedRE.FindStringSubmatch(line); m != nil {
 		e := event{depth: len(m[1]), who: strings.TrimSpace(m[2]), finished: true, duration: parseDuration(m[3]), outcome: m[4]}
+		if e.who == "" {
+			return event{}, false // "  finished in 1 s" names no job (found by FuzzScanEvents)
+		}
 		if m[5] != "" {
 			e.exitCode, _ = strconv.Atoi(m[5])
 		}
@@ -373,6 +377,9 @@ func parseEvent(raw string, progress io.Writer) (event, bool) {
 	}
 	if m := startRE.FindStringSubmatch(line); m != nil {
 		e := event{depth: len(m[1]), who: strings.TrimSpace(m[2])}
+		if e.who == "" {
+			return event{}, false
+		}
 		_, _ = fmt.Fprintf(progress, "started  %s\n", e.who)
 		return e, true
 	}
@@ -391,7 +398,14 @@ func parseDuration(s string) time.Duration {
 	}
 	unit := map[string]time.Duration{"h": time.Hour, "min": time.Minute, "s": time.Second,
 		"ms": time.Millisecond, "μs": time.Microsecond, "ns": time.Nanosecond}[m[2]]
-	return time.Duration(v * float64(unit))
+	// A duration past time.Duration's range (about 292 years) is no real
+	// job's: converting it would overflow into a negative duration, so it
+	// reads as unknown, like an unparsable one (found by FuzzScanEvents).
+	d := v * float64(unit)
+	if d >= math.MaxInt64 {
+		return 0
+	}
+	return time.Duration(d)
 }
 
 func sortedKeys(m map[string]string) []string {

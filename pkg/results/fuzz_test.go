@@ -1,0 +1,44 @@
+package results
+
+import (
+	"bytes"
+	"os"
+	"testing"
+)
+
+// FuzzParse feeds arbitrary bytes to the results reader: it refuses them
+// with an error naming the file, or returns a history that Marshal encodes
+// and Parse reads back to the same bytes (the file collect rewrites loses
+// nothing and changes nothing on a second pass).
+func FuzzParse(f *testing.F) {
+	if data, err := os.ReadFile("testdata/results.golden"); err == nil {
+		f.Add(data)
+	}
+	f.Add([]byte(`{"schema":"supportmatrix/results/v1","runs":[]}`))
+	f.Add([]byte(`{"schema":"supportmatrix/results/v1","runs":[{"pipeline":1,"cells":null}]}`))
+	f.Add([]byte(`{"schema":"supportmatrix/results/v1"} {}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		file, err := Parse("fuzz.json", data)
+		if err != nil {
+			if !bytes.Contains([]byte(err.Error()), []byte("fuzz.json")) {
+				t.Fatalf("error does not name the file: %v", err)
+			}
+			return
+		}
+		first, err := file.Marshal()
+		if err != nil {
+			t.Fatalf("parsed file does not encode: %v", err)
+		}
+		again, err := Parse("fuzz.json", first)
+		if err != nil {
+			t.Fatalf("encoded file does not parse: %v\n%s", err, first)
+		}
+		second, err := again.Marshal()
+		if err != nil {
+			t.Fatalf("second encode: %v", err)
+		}
+		if !bytes.Equal(first, second) {
+			t.Fatalf("round trip changed the file:\n%s\n---\n%s", first, second)
+		}
+	})
+}
