@@ -18,8 +18,9 @@ help: ## list the targets and what they do
 build: ## build bin/supportmatrix
 	$(GO) build -o $(BIN) ./cmd/supportmatrix
 
-test: lint ## everything CI checks: lint, every test with the race detector, every matrix validated
-	$(GO) test -race -count=1 -timeout 30m ./...
+test: lint ## everything CI checks: lint, the fast tests with the race detector, then every test (gitlab-ci-local, Chromium, large inputs) without it, every matrix validated
+	$(GO) test -race -short -count=1 -timeout 30m ./...
+	$(GO) test -count=1 -timeout 30m ./...
 	$(GO) run ./cmd/supportmatrix validate --matrix matrix/matrix.yaml
 	@for f in examples/*/matrix.yaml; do t=$$(dirname $$f)/templates; \
 		if [ -d $$t ]; then $(GO) run ./cmd/supportmatrix validate --matrix $$f --templates $$t || exit 1; \
