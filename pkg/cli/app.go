@@ -11,6 +11,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"gitlab.com/supportmatrix/supportmatrix/internal/buildinfo"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/program"
 )
 
@@ -80,6 +81,8 @@ func newApp(env Env) *cli.App {
 		Name:                 "supportmatrix",
 		Usage:                "run an official support program for Kubernetes versions and distributions through GitLab CI",
 		Description:          helpText("supportmatrix"),
+		// --version prints the release, commit and commit date (internal/buildinfo).
+		Version:              buildinfo.Get().String(),
 		Writer:               env.Stdout,
 		ErrWriter:            env.Stderr,
 		Metadata:             map[string]any{envKey: env},
