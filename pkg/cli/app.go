@@ -78,9 +78,9 @@ func Run(ctx context.Context, args []string, env Env) int {
 
 func newApp(env Env) *cli.App {
 	app := &cli.App{
-		Name:                 "supportmatrix",
-		Usage:                "run an official support program for Kubernetes versions and distributions through GitLab CI",
-		Description:          helpText("supportmatrix"),
+		Name:        "supportmatrix",
+		Usage:       "run an official support program for Kubernetes versions and distributions through GitLab CI",
+		Description: helpText("supportmatrix"),
 		// --version prints the release, commit and commit date (internal/buildinfo).
 		Version:              buildinfo.Get().String(),
 		Writer:               env.Stdout,

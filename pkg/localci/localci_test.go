@@ -302,3 +302,56 @@ func TestScanEventsLongLine(t *testing.T) {
 		t.Errorf("output has %d bytes, want every input byte and a final newline (%d)", got, wantLen)
 	}
 }
+
+// A run under the user's own repository leaves no nested repository behind:
+// `git add -A` there records the output directory's files, not an embedded
+// repository (mode 160000) that hides them.
+func TestRunLeavesNoNestedRepository(t *testing.T) {
+	bin := requireTools(t)
+	outer := t.TempDir()
+	gitIn := func(args ...string) string {
+		t.Helper()
+		out, err := exec.Command("git", append([]string{"-C", outer}, args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	gitIn("init", "-q")
+	dir := filepath.Join(outer, "out", "local")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".gitlab-ci.yml"), []byte("job:\n  script: [echo done]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(context.Background(), Options{Binary: bin, Dir: dir})
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if j, ok := res.Job("", "job"); !ok || j.Status != Success {
+		t.Fatalf("job = %+v, want success", j)
+	}
+	if _, err := os.Stat(filepath.Join(dir, ".git")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("Run left %s/.git behind (stat: %v)", dir, err)
+	}
+	gitIn("add", "-A")
+	staged := gitIn("ls-files", "--stage")
+	if strings.Contains(staged, "160000 ") {
+		t.Fatalf("git add -A staged an embedded repository:\n%s", staged)
+	}
+	if !strings.Contains(staged, "out/local/.gitlab-ci.yml") {
+		t.Fatalf("git add -A did not stage the output directory's files:\n%s", staged)
+	}
+}
+
+func TestCheckRsync(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	err := CheckRsync()
+	if err == nil {
+		t.Fatal("CheckRsync found rsync on an empty PATH")
+	}
+	if msg := err.Error(); strings.Contains(msg, "\n") || !strings.Contains(msg, "apt-get install rsync") || !strings.Contains(msg, "brew install rsync") {
+		t.Fatalf("CheckRsync = %q, want one line saying how to install rsync", msg)
+	}
+}

@@ -130,7 +130,7 @@ func (r *Result) Job(triggerers, name string) (JobResult, bool) {
 // gitlab-ci-local's job events and files, not from its exit status. An error
 // means the pipeline could not run at all (gitlab-ci-local missing, invalid
 // YAML) or ctx ended; a failing job is a result.
-func Run(ctx context.Context, opts Options) (*Result, error) {
+func Run(ctx context.Context, opts Options) (res *Result, err error) {
 	dir, err := filepath.Abs(opts.Dir)
 	if err != nil {
 		return nil, fmt.Errorf("run pipeline: %w", err)
@@ -148,14 +148,25 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 			return nil, fmt.Errorf("run pipeline: %w", err)
 		}
 	}
-	if _, err := exec.LookPath("rsync"); err != nil {
-		return nil, fmt.Errorf("run pipeline: gitlab-ci-local needs rsync: %w", err)
+	if err := CheckRsync(); err != nil {
+		return nil, fmt.Errorf("run pipeline: %w", err)
 	}
 	stateDir := filepath.Join(dir, StateDirName)
 	if err := os.RemoveAll(stateDir); err != nil {
 		return nil, fmt.Errorf("run pipeline: clear %s: %w", stateDir, err)
 	}
-	if err := ensureRepo(ctx, dir); err != nil {
+	created, err := ensureRepo(ctx, dir)
+	if created {
+		// The repository is gitlab-ci-local's scratch: left behind under the
+		// user's own repository, it would make their `git add -A` record the
+		// output directory as an embedded repository instead of files.
+		defer func() {
+			if rerr := os.RemoveAll(filepath.Join(dir, ".git")); rerr != nil && err == nil {
+				res, err = nil, fmt.Errorf("run pipeline: remove the scratch repository: %w", rerr)
+			}
+		}()
+	}
+	if err != nil {
 		return nil, fmt.Errorf("run pipeline in %s: %w", dir, err)
 	}
 
@@ -231,7 +242,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if exitCode != 0 && len(events) == 0 {
 		return nil, fmt.Errorf("gitlab-ci-local exited with status %d before running a job:\n%s", exitCode, tail(output.String(), 25))
 	}
-	res, err := collect(dir, file, events)
+	res, err = collect(dir, file, events)
 	if err != nil {
 		return nil, err
 	}
@@ -241,22 +252,32 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 
 // ensureRepo makes dir the top of a git repository with every file staged:
 // with --shell-isolation, gitlab-ci-local copies only tracked files into the
-// jobs' build directories.
-func ensureRepo(ctx context.Context, dir string) error {
+// jobs' build directories. It reports whether it created the repository,
+// which Run then removes when the run is over.
+func ensureRepo(ctx context.Context, dir string) (created bool, err error) {
 	if _, err := exec.LookPath("git"); err != nil {
-		return fmt.Errorf("gitlab-ci-local needs git: %w", err)
+		return false, fmt.Errorf("gitlab-ci-local needs git: %w", err)
 	}
 	top, err := exec.CommandContext(ctx, "git", "-C", dir, "rev-parse", "--show-toplevel").Output()
 	if err == nil {
 		if resolved, rerr := filepath.EvalSymlinks(dir); rerr == nil && strings.TrimSpace(string(top)) == resolved {
-			return nil
+			return false, nil
 		}
 	}
 	for _, args := range [][]string{{"init", "-q"}, {"add", "-A"}} {
 		cmd := exec.CommandContext(ctx, "git", append([]string{"-C", dir}, args...)...)
 		if out, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("git %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(string(out)))
+			return true, fmt.Errorf("git %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(string(out)))
 		}
+	}
+	return true, nil
+}
+
+// CheckRsync says, in one line, how to get rsync when it is missing:
+// gitlab-ci-local copies each job's files with it.
+func CheckRsync() error {
+	if _, err := exec.LookPath("rsync"); err != nil {
+		return fmt.Errorf("gitlab-ci-local needs rsync, which is not installed: install it with your package manager (apt-get install rsync, dnf install rsync, brew install rsync)")
 	}
 	return nil
 }

@@ -85,6 +85,11 @@ func (r *LocalResult) Problems() (failed, broken, infra int) {
 // gitlab-ci-local's process group is stopped and the history and the
 // table are left as they were.
 func RunLocal(ctx context.Context, o LocalOptions) (*LocalResult, error) {
+	// Before anything is generated or installed: a fresh machine learns at
+	// once, in one line, what it lacks.
+	if err := localci.CheckRsync(); err != nil {
+		return nil, fmt.Errorf("run: %w", err)
+	}
 	sels, err := selectors(o.Only)
 	if err != nil {
 		return nil, err
