@@ -48,7 +48,7 @@ func TestReleaseUpload(t *testing.T) {
 	files := map[string]string{
 		"supportmatrix_1.2.3_linux_amd64.tar.gz":  "linux amd64",
 		"supportmatrix_1.2.3_darwin_arm64.tar.gz": "darwin arm64",
-		"checksums.txt":                           "sums",
+		"checksums.txt": "sums",
 	}
 	for name, body := range files {
 		writeFile(t, filepath.Join(dist, name), []byte(body))
