@@ -69,8 +69,8 @@ lint-go: ## gofmt, go vet, staticcheck and golangci-lint (.golangci.yml)
 	$(TOOL) golangci-lint run ./...
 
 lint-shell: ## shellcheck the JUnit shell library and every script of every template
-	shellcheck --shell=sh templates/lib/junit.sh
-	$(GO) run ./templates/internal/shlint templates examples/local/templates
+	shellcheck --shell=sh jobs/lib/junit.sh
+	$(GO) run ./jobs/internal/shlint jobs examples/local/templates
 
 fmt: ## format the code
 	gofmt -w $$(git ls-files '*.go')

@@ -25,7 +25,7 @@ const (
 type dist struct {
 	id, name, tier string
 	ephemeral      bool
-	provision      string // kind or k3s: templates/clusters/<p>-provision.yml
+	provision      string // kind or k3s: jobs/clusters/<p>-provision.yml
 	lo, hi         int    // offered minors 1.lo .. 1.hi
 	openshift      bool   // release names 4.(minor-13)
 	skew           int

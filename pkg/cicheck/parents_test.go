@@ -10,6 +10,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"gitlab.com/supportmatrix/supportmatrix/internal/component"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/cicheck"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/localci"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/localci/localcitest"
@@ -30,10 +31,7 @@ const repo = "../.."
 func TestParentPipelines(t *testing.T) {
 	for _, p := range parents {
 		t.Run(p.file, func(t *testing.T) {
-			data, err := os.ReadFile(filepath.Join(repo, p.file))
-			if err != nil {
-				t.Fatal(err)
-			}
+			data := parentYAML(t, p.file)
 			target := cicheck.DefaultGitLab
 			if p.matrix != "" {
 				m, err := matrix.Load(filepath.Join(repo, p.matrix))
@@ -53,25 +51,24 @@ func TestParentPipelines(t *testing.T) {
 	}
 }
 
-// TestParentPipelineSchema validates every parent pipeline against GitLab's
-// CI schema through gitlab-ci-local.
-func TestParentPipelineSchema(t *testing.T) {
-	bin := localcitest.Binary(t)
-	for _, p := range parents {
-		t.Run(p.file, func(t *testing.T) {
-			dir := t.TempDir()
-			data, err := os.ReadFile(filepath.Join(repo, p.file))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(filepath.Join(dir, "parent.yml"), data, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			if err := localci.Validate(context.Background(), bin, dir, "parent.yml"); err != nil {
-				t.Errorf("GitLab's schema refuses %s: %v", p.file, err)
-			}
-		})
+// parentYAML returns a parent pipeline as GitLab runs it: its includes of
+// the project's CI/CD components (templates/) expanded with their inputs by
+// gitlab-ci-local, which also validates it against GitLab's CI schema. The
+// rules below thus hold the components to GitLab's rules too.
+func parentYAML(t *testing.T, file string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(repo, file))
+	if err != nil {
+		t.Fatal(err)
 	}
+	bin := localcitest.Binary(t)
+	expanded, err := component.Expand(repo, t.TempDir(), data, func(dir, f string) ([]byte, error) {
+		return localci.Preview(context.Background(), bin, dir, f)
+	})
+	if err != nil {
+		t.Fatalf("GitLab's schema refuses %s: %v", file, err)
+	}
+	return expanded
 }
 
 // TestParentPipelineFlows checks what each parent's jobs run: the commit of
@@ -82,10 +79,7 @@ func TestParentPipelineFlows(t *testing.T) {
 	onDefault := regexp.MustCompile(`^\$CI_PIPELINE_SOURCE == "(schedule|web)" && \$CI_COMMIT_BRANCH == \$CI_DEFAULT_BRANCH$`)
 	for _, p := range parents {
 		t.Run(p.file, func(t *testing.T) {
-			data, err := os.ReadFile(filepath.Join(repo, p.file))
-			if err != nil {
-				t.Fatal(err)
-			}
+			data := parentYAML(t, p.file)
 			var doc map[string]any
 			if err := yaml.Unmarshal(data, &doc); err != nil {
 				t.Fatal(err)

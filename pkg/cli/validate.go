@@ -8,10 +8,10 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"gitlab.com/supportmatrix/supportmatrix/jobs"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/program"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/validate"
-	"gitlab.com/supportmatrix/supportmatrix/templates"
 )
 
 // validateOptions are the flags of `validate`.
@@ -64,7 +64,7 @@ func runValidate(o validateOptions, stdout, stderr io.Writer) error {
 	if err != nil {
 		return Invalid(err)
 	}
-	set, err := templates.Open(o.Templates)
+	set, err := jobs.Open(o.Templates)
 	if err != nil {
 		return Invalid(err)
 	}

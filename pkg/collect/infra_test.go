@@ -6,12 +6,12 @@ import (
 	"testing"
 
 	"gitlab.com/supportmatrix/supportmatrix/internal/golden"
+	"gitlab.com/supportmatrix/supportmatrix/jobs"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/generate"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/gitlab/gitlabtest"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/localci"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/results"
-	"gitlab.com/supportmatrix/supportmatrix/templates"
 )
 
 // generatedManifest is what generate writes for testdata/matrix.yaml with
@@ -19,7 +19,7 @@ import (
 // so that the cluster steps are read as collect reads a real pipeline.
 func generatedManifest(t *testing.T) *Manifest {
 	t.Helper()
-	set, err := templates.Open("")
+	set, err := jobs.Open("")
 	if err != nil {
 		t.Fatal(err)
 	}

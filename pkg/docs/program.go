@@ -564,7 +564,7 @@ func (a *Audit) certification(b *bytes.Buffer, o Options) {
 	b.WriteString("       kubernetes: \">= 1.35\"          # the matrix minors Acme offers\n")
 	b.WriteString("       cluster:\n")
 	b.WriteString("         type: ephemeral              # or permanent, see official\n")
-	b.WriteString("         provision: acme-provision    # templates/clusters/acme-provision.yml\n")
+	b.WriteString("         provision: acme-provision    # jobs/clusters/acme-provision.yml\n")
 	b.WriteString("         teardown: acme-teardown\n")
 	b.WriteString("       tags: [k8s-acme]               # runners that reach the clusters\n")
 	b.WriteString("   ```\n\n")

@@ -8,8 +8,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"gitlab.com/supportmatrix/supportmatrix/jobs"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
-	"gitlab.com/supportmatrix/supportmatrix/templates"
 
 	"gitlab.com/supportmatrix/supportmatrix/internal/golden"
 )
@@ -26,9 +26,9 @@ func load(t testing.TB, file string) *matrix.Plan {
 	return matrix.Expand(m)
 }
 
-func openTemplates(t testing.TB, dir string) *templates.Set {
+func openTemplates(t testing.TB, dir string) *jobs.Set {
 	t.Helper()
-	set, err := templates.Open(dir)
+	set, err := jobs.Open(dir)
 	if err != nil {
 		t.Fatalf("open templates %q: %v", dir, err)
 	}

@@ -6,13 +6,13 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"gitlab.com/supportmatrix/supportmatrix/templates"
+	"gitlab.com/supportmatrix/supportmatrix/jobs"
 )
 
 // Templates gives the generator parsed job templates by their path relative
 // to the templates directory: "features/deploy.yml", "clusters/connect.yml",
-// "upgrade.yml". *templates.Set implements it; its Parse refuses the keys
-// the generator owns (templates.Parse is their one definition), so Generate
+// "upgrade.yml". *jobs.Set implements it; its Parse refuses the keys
+// the generator owns (jobs.Parse is their one definition), so Generate
 // does not check them again.
 type Templates interface {
 	Parse(rel string) (*yaml.Node, error)
@@ -80,9 +80,9 @@ func (c *templateCache) prepare(rel string, r role) (*prepared, error) {
 	if body == nil || body.Kind != yaml.MappingNode {
 		return nil, fmt.Errorf("template %s: a template is a job body, a YAML mapping with a script", rel)
 	}
-	// The shell library (templates/lib/junit.sh) goes first in before_script,
+	// The shell library (jobs/lib/junit.sh) goes first in before_script,
 	// so templates and overrides call its functions without copying them.
-	body = templates.WithLibrary(resolve(body))
+	body = jobs.WithLibrary(resolve(body))
 	p := &prepared{rel: rel, key: "." + strings.TrimSuffix(rel, ".yml")}
 	rest := newMapping()
 	if get(body, "image") == nil && c.image != "" {

@@ -35,25 +35,61 @@ func Validate(ctx context.Context, bin, dir string, files ...string) error {
 	defer os.RemoveAll(filepath.Join(abs, validateStateDir))
 	var errs []error
 	for _, f := range files {
-		cmd := exec.CommandContext(ctx, bin, "--preview", "--file", f, "--state-dir", validateStateDir,
-			"--home", abs, "--no-color", "--ignore-predefined-vars", "CI_PIPELINE_SOURCE")
-		cmd.Dir = abs
-		cmd.Env = cleanEnv(os.Environ())
-		var stderr bytes.Buffer
-		cmd.Stdout = nil
-		cmd.Stderr = &stderr
-		err := cmd.Run()
+		_, stderr, err := preview(ctx, bin, abs, f)
 		if ctx.Err() != nil {
 			return fmt.Errorf("validate %s: %w", f, ctx.Err())
 		}
 		var exitErr *exec.ExitError
 		if errors.As(err, &exitErr) {
-			errs = append(errs, fmt.Errorf("%s: %s", filepath.Join(dir, f), schemaProblems(stderr.String())))
+			errs = append(errs, fmt.Errorf("%s: %s", filepath.Join(dir, f), schemaProblems(stderr)))
 		} else if err != nil {
 			return fmt.Errorf("validate %s: run gitlab-ci-local: %w", f, err)
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// Preview returns the pipeline file (relative to dir, a git repository) as
+// gitlab-ci-local expands it before running it: includes added with their
+// inputs interpolated, extends and !reference resolved, hidden jobs dropped,
+// CI variables left as they are. Run reads the jobs of the file it is given,
+// not of the files it includes: give it the preview of a file that includes
+// jobs.
+func Preview(ctx context.Context, bin, dir, file string) ([]byte, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("preview pipeline: %w", err)
+	}
+	defer os.RemoveAll(filepath.Join(abs, validateStateDir))
+	out, stderr, err := preview(ctx, bin, abs, file)
+	var exitErr *exec.ExitError
+	switch {
+	case ctx.Err() != nil:
+		return nil, fmt.Errorf("preview %s: %w", file, ctx.Err())
+	case errors.As(err, &exitErr):
+		return nil, fmt.Errorf("preview %s: %s", filepath.Join(dir, file), schemaProblems(stderr))
+	case err != nil:
+		return nil, fmt.Errorf("preview %s: run gitlab-ci-local: %w", file, err)
+	}
+	return out, nil
+}
+
+// preview runs gitlab-ci-local --preview on file in the directory abs.
+func preview(ctx context.Context, bin, abs, file string) (stdout []byte, stderr string, err error) {
+	if bin == "" {
+		if bin, err = Lookup(); err != nil {
+			return nil, "", err
+		}
+	}
+	cmd := exec.CommandContext(ctx, bin, "--preview", "--file", file, "--state-dir", validateStateDir,
+		"--home", abs, "--no-color", "--ignore-predefined-vars", "CI_PIPELINE_SOURCE")
+	cmd.Dir = abs
+	cmd.Env = cleanEnv(os.Environ())
+	var out, errBuf bytes.Buffer
+	cmd.Stdout = &out
+	cmd.Stderr = &errBuf
+	err = cmd.Run()
+	return out.Bytes(), errBuf.String(), err
 }
 
 // noise are the lines of gitlab-ci-local's stderr that do not describe the

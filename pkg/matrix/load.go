@@ -339,7 +339,7 @@ func (d *decoder) cluster(n *yaml.Node, path string, c *Cluster) {
 	case ClusterEphemeral:
 		for _, k := range []string{"provision", "teardown"} {
 			if nodes[k] == nil {
-				d.errorf(n, path+"."+k, "cluster", "an ephemeral cluster needs %s, a template in templates/clusters/", k)
+				d.errorf(n, path+"."+k, "cluster", "an ephemeral cluster needs %s, a template in jobs/clusters/", k)
 			}
 		}
 		if nodes["context"] != nil {

@@ -213,7 +213,7 @@ type Cluster struct {
 	// Context is the GitLab agent context of a permanent cluster; "{minor}"
 	// stands for the dashed minor (1-35).
 	Context string
-	// Provision and Teardown name templates/clusters/<name>.yml of an ephemeral cluster.
+	// Provision and Teardown name jobs/clusters/<name>.yml of an ephemeral cluster.
 	Provision string
 	Teardown  string
 	Pos       Pos
@@ -251,7 +251,7 @@ type Skew struct {
 type Feature struct {
 	ID       string
 	Name     string
-	Template string // templates/features/<Template>.yml
+	Template string // jobs/features/<Template>.yml
 	// TemplatePos is where the file names the template, or the feature's
 	// key when the template is the feature id.
 	TemplatePos Pos

@@ -10,9 +10,9 @@ import (
 	"path/filepath"
 	"sync"
 
+	"gitlab.com/supportmatrix/supportmatrix/jobs"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/gitrepo"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
-	"gitlab.com/supportmatrix/supportmatrix/templates"
 )
 
 // base is the other side of a comparison: the matrix and templates of a git
@@ -68,7 +68,7 @@ func treeTemplateHash(ctx context.Context, tree *gitrepo.Tree, dir string) matri
 		h := ""
 		if data, err := tree.ReadFile(ctx, filepath.Join(dir, rel)); err == nil {
 			h = hashBytes(data)
-		} else if data, err := fs.ReadFile(templates.Default(), rel); err == nil {
+		} else if data, err := fs.ReadFile(jobs.Default(), rel); err == nil {
 			h = hashBytes(data)
 		}
 		cache[rel] = h
@@ -85,7 +85,7 @@ func hashBytes(b []byte) string {
 // the cells a merge-request pipeline runs for it (matrix.Diff.Scope): the
 // one computation behind plan's changed-job count and generate's changed
 // profile.
-func changeScope(ctx context.Context, ref, matrixPath, templatesDir string, head *matrix.Plan, set *templates.Set) (*base, matrix.Diff, []string, error) {
+func changeScope(ctx context.Context, ref, matrixPath, templatesDir string, head *matrix.Plan, set *jobs.Set) (*base, matrix.Diff, []string, error) {
 	b, err := loadBase(ctx, ref, matrixPath, templatesDir, set.Hash)
 	if err != nil {
 		return nil, matrix.Diff{}, nil, err

@@ -5,9 +5,9 @@ import (
 	"path/filepath"
 	"strings"
 
+	"gitlab.com/supportmatrix/supportmatrix/jobs"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/generate"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
-	"gitlab.com/supportmatrix/supportmatrix/templates"
 )
 
 // GenerateOptions are what `generate` reads.
@@ -58,7 +58,7 @@ func Generate(ctx context.Context, o GenerateOptions) (*GenerateResult, error) {
 	if profile == matrix.ProfileChanged && o.Base == "" {
 		return nil, usagef("the changed profile compares with a base: give --base REF|FILE (in a merge-request pipeline $CI_MERGE_REQUEST_DIFF_BASE_SHA), or --profile all")
 	}
-	set, err := templates.Open(o.Templates)
+	set, err := jobs.Open(o.Templates)
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"gitlab.com/supportmatrix/supportmatrix/internal/atomicfile"
+	"gitlab.com/supportmatrix/supportmatrix/jobs"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/collect"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/generate"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/localci"
@@ -18,7 +19,6 @@ import (
 	"gitlab.com/supportmatrix/supportmatrix/pkg/render"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/report"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/results"
-	"gitlab.com/supportmatrix/supportmatrix/templates"
 )
 
 // The files of a local run, under LocalOptions.Out.
@@ -98,7 +98,7 @@ func RunLocal(ctx context.Context, o LocalOptions) (*LocalResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	set, err := templates.Open(o.Templates)
+	set, err := jobs.Open(o.Templates)
 	if err != nil {
 		return nil, err
 	}

@@ -3,9 +3,9 @@ package program
 import (
 	"context"
 
+	"gitlab.com/supportmatrix/supportmatrix/jobs"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/generate"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
-	"gitlab.com/supportmatrix/supportmatrix/templates"
 )
 
 // PlanOptions are what `plan` reads.
@@ -36,7 +36,7 @@ func Plan(ctx context.Context, o PlanOptions) (*PlanResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	set, err := templates.Open(o.Templates)
+	set, err := jobs.Open(o.Templates)
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +59,7 @@ func Plan(ctx context.Context, o PlanOptions) (*PlanResult, error) {
 
 // countJobs counts the jobs generate would write for the cells (nil: every
 // cell), trigger jobs of a sharded layout included.
-func countJobs(p *matrix.Plan, set *templates.Set, cells []string) (int, error) {
+func countJobs(p *matrix.Plan, set *jobs.Set, cells []string) (int, error) {
 	if cells != nil && len(cells) == 0 {
 		return 0, nil
 	}

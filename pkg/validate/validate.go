@@ -17,12 +17,12 @@ import (
 	"strings"
 	"time"
 
+	"gitlab.com/supportmatrix/supportmatrix/jobs"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/diag"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/docs"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/generate"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/kube"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
-	"gitlab.com/supportmatrix/supportmatrix/templates"
 )
 
 // Options are the inputs of Matrix.
@@ -32,7 +32,7 @@ type Options struct {
 	Data []byte
 	// Templates are the job templates generate would use; nil means the
 	// embedded defaults.
-	Templates *templates.Set
+	Templates *jobs.Set
 	// Today stands in for the current day in the calendar checks.
 	Today time.Time
 	// Root is the repository root docs paths are relative to; "" means
@@ -53,7 +53,7 @@ type Result struct {
 func Matrix(o Options) *Result {
 	set := o.Templates
 	if set == nil {
-		set, _ = templates.Open("")
+		set, _ = jobs.Open("")
 	}
 	m, probs := matrix.ParseWithWarnings(o.File, o.Data)
 	res := &Result{Problems: probs}
@@ -76,7 +76,7 @@ func Matrix(o Options) *Result {
 // Templates checks that every template the plan's jobs use exists and is a
 // valid job body. Each problem is reported at the matrix line that names
 // the template; a problem inside the template names its own line too.
-func Templates(m *matrix.Matrix, plan *matrix.Plan, set *templates.Set) diag.Problems {
+func Templates(m *matrix.Matrix, plan *matrix.Plan, set *jobs.Set) diag.Problems {
 	var out diag.Problems
 	seen := map[string]bool{}
 	check := func(rel string, at matrix.Pos, elem string) {
@@ -85,7 +85,7 @@ func Templates(m *matrix.Matrix, plan *matrix.Plan, set *templates.Set) diag.Pro
 		}
 		seen[rel] = true
 		_, err := set.Parse(rel)
-		var tps templates.Problems
+		var tps jobs.Problems
 		switch {
 		case err == nil:
 		case errors.As(err, &tps):
@@ -99,20 +99,20 @@ func Templates(m *matrix.Matrix, plan *matrix.Plan, set *templates.Set) diag.Pro
 		}
 	}
 	for _, f := range m.Features {
-		check(templates.FeaturePath(f.Template), f.TemplatePos, "features."+f.ID+".template")
+		check(jobs.FeaturePath(f.Template), f.TemplatePos, "features."+f.ID+".template")
 	}
 	for _, d := range m.Distributions {
 		elem := "distributions." + d.ID + ".cluster"
 		switch d.Cluster.Type {
 		case matrix.ClusterPermanent:
-			check(templates.ConnectPath, d.Cluster.Pos, elem)
+			check(jobs.ConnectPath, d.Cluster.Pos, elem)
 		case matrix.ClusterEphemeral:
-			check(templates.ClusterPath(d.Cluster.Provision), d.Cluster.ProvisionPos, elem+".provision")
-			check(templates.ClusterPath(d.Cluster.Teardown), d.Cluster.TeardownPos, elem+".teardown")
+			check(jobs.ClusterPath(d.Cluster.Provision), d.Cluster.ProvisionPos, elem+".provision")
+			check(jobs.ClusterPath(d.Cluster.Teardown), d.Cluster.TeardownPos, elem+".teardown")
 		}
 	}
 	if len(plan.Upgrades) > 0 {
-		check(templates.UpgradePath, m.Upgrades.Pos, "upgrades")
+		check(jobs.UpgradePath, m.Upgrades.Pos, "upgrades")
 	}
 	return out
 }
@@ -123,7 +123,7 @@ func Templates(m *matrix.Matrix, plan *matrix.Plan, set *templates.Set) diag.Pro
 // over it). The generator's errors start with the matrix line and element
 // that cause them ("m.yaml:12:5: pipeline.limits.max_jobs: ..."); the
 // problem keeps both.
-func generates(m *matrix.Matrix, plan *matrix.Plan, set *templates.Set) diag.Problems {
+func generates(m *matrix.Matrix, plan *matrix.Plan, set *jobs.Set) diag.Problems {
 	_, err := generate.Generate(plan, set, generate.Options{})
 	if err == nil {
 		return nil

@@ -10,13 +10,13 @@ import (
 	"testing"
 	"time"
 
+	"gitlab.com/supportmatrix/supportmatrix/jobs"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/diag"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/docs"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/generate"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/kube"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/validate"
-	"gitlab.com/supportmatrix/supportmatrix/templates"
 )
 
 // repoRoot is the repository root seen from this package's directory.
@@ -28,13 +28,13 @@ var today = time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
 
 // templatesFor returns the template set a matrix file is meant for: the
 // templates/ folder beside it, else the embedded defaults.
-func templatesFor(t *testing.T, file string) *templates.Set {
+func templatesFor(t *testing.T, file string) *jobs.Set {
 	t.Helper()
 	dir := filepath.Join(filepath.Dir(file), "templates")
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		dir = ""
 	}
-	set, err := templates.Open(dir)
+	set, err := jobs.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +149,7 @@ func TestGateFixtures(t *testing.T) {
 	if len(files) == 0 {
 		t.Fatal("no fixtures")
 	}
-	set, err := templates.Open("testdata/templates")
+	set, err := jobs.Open("testdata/templates")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-// Package templates holds the default job templates of supportmatrix and
+// Package jobs holds the default job templates of supportmatrix and
 // reads them, with an optional override directory that replaces defaults file
 // by file.
 //
@@ -12,7 +12,7 @@
 // lib/junit.sh is the shell library every template job runs first (JUnit
 // reports, checks, the server version): WithLibrary adds it, so templates and
 // users' overrides keep only their own steps.
-package templates
+package jobs
 
 import (
 	"bytes"
@@ -38,7 +38,7 @@ import (
 var defaults embed.FS
 
 // LibraryPath is the shell library in the repository, for messages and linters.
-const LibraryPath = "templates/lib/junit.sh"
+const LibraryPath = "jobs/lib/junit.sh"
 
 //go:embed lib/junit.sh
 var library string
@@ -104,7 +104,7 @@ func has(m *yaml.Node, key string) bool {
 
 // defaultsLabel prefixes the source path of an embedded default in messages,
 // so that users find the file in the repository.
-const defaultsLabel = "templates"
+const defaultsLabel = "jobs"
 
 // UpgradePath is the template of control-plane upgrade jobs.
 const UpgradePath = "upgrade.yml"
@@ -164,7 +164,7 @@ func Open(overrideDir string) (*Set, error) {
 
 // Read returns the bytes of the template at rel (a slash-separated path such
 // as "features/deploy.yml") and the path to name in messages: the override
-// file when there is one, else the default under templates/.
+// file when there is one, else the default under jobs/.
 func (s *Set) Read(rel string) ([]byte, string, error) {
 	if !fs.ValidPath(rel) || rel == "." {
 		return nil, rel, fmt.Errorf("template %q: not a relative slash-separated path", rel)

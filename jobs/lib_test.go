@@ -1,4 +1,4 @@
-package templates_test
+package jobs_test
 
 import (
 	"bytes"
@@ -13,9 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"gitlab.com/supportmatrix/supportmatrix/jobs"
+	"gitlab.com/supportmatrix/supportmatrix/jobs/internal/jobscript"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/collect"
-	"gitlab.com/supportmatrix/supportmatrix/templates"
-	"gitlab.com/supportmatrix/supportmatrix/templates/internal/jobscript"
 )
 
 // shells are the shells a job may run in: GitLab Runner picks bash when the
@@ -46,7 +46,7 @@ func runLibrary(t *testing.T, shell, dir, steps string, start func(*exec.Cmd)) (
 	if err := os.WriteFile(filepath.Join(bin, "kubectl"), []byte(fakeKubectl), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(shell, "-c", jobscript.Prelude+templates.Library()+steps)
+	cmd := exec.Command(shell, "-c", jobscript.Prelude+jobs.Library()+steps)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"), "SM_CELL=kind/1.35/demo")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -212,12 +212,12 @@ func TestWithLibrary(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			body, err := templates.Parse("x.yml", []byte(tt.body))
+			body, err := jobs.Parse("x.yml", []byte(tt.body))
 			if err != nil {
 				t.Fatal(err)
 			}
 			n := len(body.Content)
-			job := templates.WithLibrary(body)
+			job := jobs.WithLibrary(body)
 			var keys []string
 			for i := 0; i < len(job.Content); i += 2 {
 				keys = append(keys, job.Content[i].Value)
@@ -231,7 +231,7 @@ func TestWithLibrary(t *testing.T) {
 			if err := job.Decode(&got); err != nil {
 				t.Fatal(err)
 			}
-			if len(got.BeforeScript) == 0 || got.BeforeScript[0] != templates.Library() {
+			if len(got.BeforeScript) == 0 || got.BeforeScript[0] != jobs.Library() {
 				t.Fatalf("before_script does not start with the library")
 			}
 			if strings.Join(got.BeforeScript[1:], "|") != strings.Join(tt.before, "|") {

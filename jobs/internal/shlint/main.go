@@ -20,8 +20,8 @@ import (
 	"path/filepath"
 	"sort"
 
-	"gitlab.com/supportmatrix/supportmatrix/templates"
-	"gitlab.com/supportmatrix/supportmatrix/templates/internal/jobscript"
+	jobtemplates "gitlab.com/supportmatrix/supportmatrix/jobs"
+	"gitlab.com/supportmatrix/supportmatrix/jobs/internal/jobscript"
 )
 
 func main() {
@@ -53,11 +53,11 @@ func run(dirs []string, out io.Writer) (int, error) {
 		return 0, fmt.Errorf("shellcheck is not installed (Debian: apt-get install shellcheck): %w", err)
 	}
 	type job struct {
-		set *templates.Set
+		set *jobtemplates.Set
 		rel string
 	}
 	var jobs []job
-	defaults, err := templates.Open("")
+	defaults, err := jobtemplates.Open("")
 	if err != nil {
 		return 0, err
 	}
@@ -69,7 +69,7 @@ func run(dirs []string, out io.Writer) (int, error) {
 		jobs = append(jobs, job{defaults, rel})
 	}
 	for _, dir := range dirs {
-		set, err := templates.Open(dir)
+		set, err := jobtemplates.Open(dir)
 		if err != nil {
 			return 0, err
 		}

@@ -1,4 +1,4 @@
-package templates_test
+package jobs_test
 
 import (
 	"bytes"
@@ -13,9 +13,9 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"gitlab.com/supportmatrix/supportmatrix/jobs"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/localci"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/localci/localcitest"
-	"gitlab.com/supportmatrix/supportmatrix/templates"
 )
 
 // defaultsWant are the templates the generator relies on.
@@ -28,7 +28,7 @@ var defaultsWant = []string{
 }
 
 func TestDefaultsParse(t *testing.T) {
-	set, err := templates.Open("")
+	set, err := jobs.Open("")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,8 +109,8 @@ func TestParseRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := templates.Parse("x.yml", []byte(tt.body))
-			var problems templates.Problems
+			_, err := jobs.Parse("x.yml", []byte(tt.body))
+			var problems jobs.Problems
 			if !errors.As(err, &problems) {
 				t.Fatalf("Parse = %v, want Problems", err)
 			}
@@ -148,7 +148,7 @@ func TestOverride(t *testing.T) {
 		t.Errorf("an override must change the hash")
 	}
 	data, source, err = set.Read("features/runner.yml")
-	if err != nil || source != "templates/features/runner.yml" || !bytes.Contains(data, []byte("junit_start runner")) {
+	if err != nil || source != "jobs/features/runner.yml" || !bytes.Contains(data, []byte("junit_start runner")) {
 		t.Errorf("Read(runner) = %q, %v: want the default", source, err)
 	}
 	if _, err := set.Parse("features/custom.yml"); err == nil || !strings.HasPrefix(err.Error(), filepath.Join(dir, "features", "custom.yml")+":2:1:") {
@@ -167,14 +167,14 @@ func TestOverride(t *testing.T) {
 	if err != nil || !strings.Contains(strings.Join(list, " "), "features/custom.yml") {
 		t.Errorf("List() = %v, %v: want the override's new template", list, err)
 	}
-	if _, err := templates.Open(filepath.Join(dir, "missing")); err == nil {
+	if _, err := jobs.Open(filepath.Join(dir, "missing")); err == nil {
 		t.Errorf("Open(missing dir) succeeded")
 	}
 }
 
-func mustOpen(t *testing.T, dir string) *templates.Set {
+func mustOpen(t *testing.T, dir string) *jobs.Set {
 	t.Helper()
-	set, err := templates.Open(dir)
+	set, err := jobs.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +190,7 @@ func requireTools(t *testing.T) string {
 // jobsPipeline builds a pipeline with one job per template, the way the
 // generator will: the template's body plus the keys the generator owns and
 // the cell's SM_* variables.
-func jobsPipeline(t *testing.T, set *templates.Set, rels []string, extra func(rel string, job *yaml.Node)) []byte {
+func jobsPipeline(t *testing.T, set *jobs.Set, rels []string, extra func(rel string, job *yaml.Node)) []byte {
 	t.Helper()
 	root := &yaml.Node{Kind: yaml.MappingNode}
 	str := func(v string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Value: v} }
@@ -202,7 +202,7 @@ func jobsPipeline(t *testing.T, set *templates.Set, rels []string, extra func(re
 		}
 		job := &yaml.Node{Kind: yaml.MappingNode}
 		job.Content = append(job.Content, str("stage"), str("test"))
-		job.Content = append(job.Content, templates.WithLibrary(body).Content...)
+		job.Content = append(job.Content, jobs.WithLibrary(body).Content...)
 		if extra != nil {
 			extra(rel, job)
 		}
@@ -253,20 +253,20 @@ variables:
   SIM_FAIL: "runner"
 `
 	type job struct{ name, rel, stage, needs, vars string }
-	jobs := []job{
+	cases := []job{
 		{"provision", "clusters/sim-provision.yml", "prepare", "[]", "SM_CELL: kind/1.35"},
 		{"deploy", "features/sim-feature.yml", "test", "[provision]", "SM_FEATURE: deploy, SM_CELL: kind/1.35/deploy"},
 		{"runner", "features/sim-feature.yml", "test", "[provision]", "SM_FEATURE: runner, SM_CELL: kind/1.35/runner"},
 		{"upgrade", "upgrade.yml", "upgrade", "[deploy]", "SM_FROM_VERSION: \"1.35\", SM_TO_VERSION: \"1.36\", SM_CELL: kind/1.35->1.36"},
 		{"teardown", "clusters/sim-teardown.yml", "cleanup", "[deploy, runner, upgrade]", "SM_CELL: kind/1.35"},
 	}
-	for _, j := range jobs {
+	for _, j := range cases {
 		body, err := set.Parse(j.rel)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var parsed map[string]any
-		if err := templates.WithLibrary(body).Decode(&parsed); err != nil {
+		if err := jobs.WithLibrary(body).Decode(&parsed); err != nil {
 			t.Fatal(err)
 		}
 		parsed["stage"], parsed["when"] = j.stage, "always"

@@ -1,4 +1,4 @@
-# supportmatrix JUnit helpers (templates/lib/junit.sh): the generator puts this
+# supportmatrix JUnit helpers (jobs/lib/junit.sh): the generator puts this
 # library first in every template job's before_script, so a template (or an
 # override) calls these functions and keeps only its own steps. POSIX sh.
 mkdir -p junit

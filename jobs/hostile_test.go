@@ -1,4 +1,4 @@
-package templates_test
+package jobs_test
 
 import (
 	"bufio"
@@ -19,7 +19,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"gitlab.com/supportmatrix/supportmatrix/templates/internal/jobscript"
+	"gitlab.com/supportmatrix/supportmatrix/jobs/internal/jobscript"
 )
 
 // fakeTool stands in for every program a template runs against the outside

@@ -2,7 +2,7 @@
 // template job: the shell library, then the template's before_script and
 // script entries, one after the other in one shell. It keeps where each line
 // came from, so that a shellcheck finding or a test failure names the
-// template's file and line. The linter (templates/internal/shlint) and the
+// template's file and line. The linter (jobs/internal/shlint) and the
 // hostile-value test of the templates use it.
 package jobscript
 
@@ -12,7 +12,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"gitlab.com/supportmatrix/supportmatrix/templates"
+	"gitlab.com/supportmatrix/supportmatrix/jobs"
 )
 
 // Prelude is what GitLab Runner's bash and sh shells put before a job's
@@ -48,11 +48,11 @@ func (s Script) Origin(n int) Origin {
 }
 
 // Build returns the script of a template job: source names the template's
-// file, body is its parsed mapping (templates.Set.Parse). The library is added
-// the way the generator adds it (templates.WithLibrary).
+// file, body is its parsed mapping (jobs.Set.Parse). The library is added
+// the way the generator adds it (jobs.WithLibrary).
 func Build(source string, body *yaml.Node) (Script, error) {
 	var s Script
-	job := templates.WithLibrary(body)
+	job := jobs.WithLibrary(body)
 	for _, key := range []string{"before_script", "script"} {
 		v := value(job, key)
 		if v == nil {
@@ -69,7 +69,7 @@ func Build(source string, body *yaml.Node) (Script, error) {
 			file, first := source, item.Line
 			switch {
 			case item.Line == 0: // the library: not from the template's file
-				file, first = templates.LibraryPath, 1
+				file, first = jobs.LibraryPath, 1
 			case item.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0:
 				first = item.Line + 1 // a block scalar starts on the next line
 			}
