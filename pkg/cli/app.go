@@ -82,14 +82,24 @@ func newApp(env Env) *cli.App {
 		Usage:       "run an official support program for Kubernetes versions and distributions through GitLab CI",
 		Description: helpText("supportmatrix"),
 		// --version prints the release, commit and commit date (internal/buildinfo).
-		Version:              buildinfo.Get().String(),
-		Writer:               env.Stdout,
-		ErrWriter:            env.Stderr,
-		Metadata:             map[string]any{envKey: env},
-		ExitErrHandler:       func(*cli.Context, error) {},
-		HideHelpCommand:      true,
-		HideHelp:             true, // helpFlag instead: see there
-		Flags:                []cli.Flag{helpFlag()},
+		Version:         buildinfo.Get().String(),
+		Writer:          env.Stdout,
+		ErrWriter:       env.Stderr,
+		Metadata:        map[string]any{envKey: env},
+		ExitErrHandler:  func(*cli.Context, error) {},
+		HideHelpCommand: true,
+		HideHelp:        true, // helpFlag instead: see there
+		// versionFlag instead of urfave/cli's global VersionFlag, for the
+		// same race as helpFlag.
+		HideVersion: true,
+		Flags:       []cli.Flag{helpFlag(), versionFlag()},
+		Action: func(c *cli.Context) error {
+			if c.Bool("version") {
+				_, err := fmt.Fprintf(c.App.Writer, "%s version %s\n", c.App.Name, c.App.Version)
+				return err
+			}
+			return cli.ShowAppHelp(c)
+		},
 		EnableBashCompletion: false,
 		Commands:             commands(),
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
@@ -170,6 +180,12 @@ func templatesFlag() *cli.StringFlag {
 // "help".
 func helpFlag() cli.Flag {
 	return &cli.BoolFlag{Name: "help", Aliases: []string{"h"}, Usage: "show help", DisableDefaultText: true}
+}
+
+// versionFlag is the app's own --version flag: urfave/cli's global
+// VersionFlag is written while parsing, a data race between two Runs at once.
+func versionFlag() cli.Flag {
+	return &cli.BoolFlag{Name: "version", Aliases: []string{"v"}, Usage: "print the version, commit and commit date", DisableDefaultText: true}
 }
 
 // refuseArgs makes cmd refuse positional arguments, which it would
