@@ -130,7 +130,7 @@ func readReport(t *testing.T, dir, name string) (junitReport, map[string]string)
 	}
 	status := map[string]string{}
 	for _, c := range cases {
-		status[c.Classname+"/"+c.Name] = c.Status
+		status[c.Classname+"/"+c.Name] = string(c.Status)
 	}
 	return r, status
 }

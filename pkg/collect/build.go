@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"gitlab.com/supportmatrix/supportmatrix/pkg/gitlab"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/ci"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/results"
 )
@@ -15,12 +15,12 @@ import (
 // match is one manifest job found (or not) in the pipeline tree.
 type match struct {
 	mj       *ManifestJob
-	pipeline *gitlab.Pipeline // nil when no pipeline holds the job
-	attempts []gitlab.Job     // newest first; empty when the job is missing
+	pipeline *ci.Pipeline // nil when no pipeline holds the job
+	attempts []ci.Job     // newest first; empty when the job is missing
 }
 
 // newest returns the attempt that counts, or nil.
-func (m *match) newest() *gitlab.Job {
+func (m *match) newest() *ci.Job {
 	if len(m.attempts) == 0 {
 		return nil
 	}
@@ -55,12 +55,12 @@ type Summary struct {
 // pipeline id to the generated file it runs ("pipeline.yml",
 // "shard-2.yml"); a job is looked up in the pipelines running its file
 // first, then anywhere in the tree.
-func assign(m *Manifest, pipelines []gitlab.Pipeline, files map[int64]string) []match {
+func assign(m *Manifest, pipelines []ci.Pipeline, files map[int64]string) []match {
 	type key struct {
 		pipeline int64
 		name     string
 	}
-	byName := map[key][]gitlab.Job{}
+	byName := map[key][]ci.Job{}
 	for _, p := range pipelines {
 		for _, j := range p.Jobs {
 			if j.Bridge {
@@ -72,7 +72,7 @@ func assign(m *Manifest, pipelines []gitlab.Pipeline, files map[int64]string) []
 	}
 	for k, js := range byName {
 		// Newest attempt first: a retry always gets a higher id.
-		slices.SortStableFunc(js, func(a, b gitlab.Job) int { return cmpInt64(b.ID, a.ID) })
+		slices.SortStableFunc(js, func(a, b ci.Job) int { return cmpInt64(b.ID, a.ID) })
 		byName[k] = js
 	}
 	out := make([]match, 0, len(m.Jobs))
@@ -105,7 +105,7 @@ func assign(m *Manifest, pipelines []gitlab.Pipeline, files map[int64]string) []
 // any other downstream pipeline runs pipeline.yml (the parent's own trigger
 // job is not generated). The root runs pipeline.yml only when it holds
 // generated jobs itself (collect pointed at the child pipeline).
-func pipelineFiles(m *Manifest, pipelines []gitlab.Pipeline) map[int64]string {
+func pipelineFiles(m *Manifest, pipelines []ci.Pipeline) map[int64]string {
 	targets := map[string]string{}
 	for _, j := range m.Jobs {
 		if j.Kind == KindTrigger && j.Target != "" {
@@ -128,31 +128,31 @@ func pipelineFiles(m *Manifest, pipelines []gitlab.Pipeline) map[int64]string {
 
 // jobStatus maps one job's newest attempt to a cell status and, when the
 // status needs one, a reason. running reports a job that has not finished.
-func jobStatus(mj *ManifestJob, attempts []gitlab.Job) (status results.Status, reason string, running bool) {
+func jobStatus(mj *ManifestJob, attempts []ci.Job) (status results.Status, reason string, running bool) {
 	if len(attempts) == 0 {
 		return results.NotRun, fmt.Sprintf("no job %q in the pipeline", mj.Name), false
 	}
 	j := attempts[0]
 	switch j.Status {
-	case "success":
+	case ci.Success:
 		for _, a := range attempts[1:] {
-			if a.Status == "failed" {
+			if a.Status == ci.Failed {
 				return results.Flaky, fmt.Sprintf("passed on attempt %d after a failure", len(attempts)), false
 			}
 		}
 		return results.Passed, "", false
-	case "failed":
+	case ci.Failed:
 		if j.AllowFailure || mj.Action == string(matrix.ActionAllowFailure) {
 			return results.AllowedFailure, "", false
 		}
 		return results.Failed, "", false
-	case "canceled", "canceling":
+	case ci.Canceled, ci.Canceling:
 		return results.Canceled, "", false
-	case "skipped":
+	case ci.Skipped:
 		return results.Skipped, "", false
-	case "manual":
+	case ci.Manual:
 		return results.NotRun, "manual job never played", false
-	default: // created, waiting_for_resource, preparing, pending, running, scheduled
+	default: // created, waiting_for_resource, preparing, waiting_for_callback, pending, running, scheduled
 		return results.NotRun, fmt.Sprintf("job %s when collected", j.Status), true
 	}
 }
@@ -228,7 +228,7 @@ func infraFailures(in buildInput) []results.InfraResult {
 		mj := mt.mj
 		step := clusterStep(mj, in.plan)
 		j := mt.newest()
-		if step == "" || j == nil || j.Status != "failed" || j.AllowFailure {
+		if step == "" || j == nil || j.Status != ci.Failed || j.AllowFailure {
 			continue
 		}
 		ir := results.InfraResult{
@@ -327,7 +327,7 @@ func buildCells(in buildInput) (cells []results.CellResult, infra []results.Infr
 			cr.JobID, cr.JobURL = j.ID, j.WebURL
 			cr.Duration = j.Duration
 			cr.Attempts = len(mt.attempts)
-			if j.Status == "failed" {
+			if j.Status == ci.Failed {
 				cr.FailureReason = j.FailureReason
 			}
 			if t := in.tests[j.ID]; t != nil {
@@ -466,7 +466,7 @@ func finishedAt(matches []match) time.Time {
 }
 
 // summarize counts the cells per status.
-func summarize(run *results.Run, pipelines []gitlab.Pipeline, notes []string) Summary {
+func summarize(run *results.Run, pipelines []ci.Pipeline, notes []string) Summary {
 	s := Summary{Pipelines: len(pipelines), Statuses: map[results.Status]int{}, Notes: notes}
 	for _, p := range pipelines {
 		s.Jobs += len(p.Jobs)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"gitlab.com/supportmatrix/supportmatrix/pkg/ci"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/gitlab"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/results"
@@ -18,12 +19,12 @@ import (
 type API interface {
 	// PipelineTree returns a pipeline and every pipeline below it, each
 	// with all its jobs (retried attempts included) and bridges.
-	PipelineTree(ctx context.Context, pipelineID int64) ([]gitlab.Pipeline, error)
+	PipelineTree(ctx context.Context, pipelineID int64) ([]ci.Pipeline, error)
 	// TestReport returns one pipeline's own test report.
-	TestReport(ctx context.Context, pipelineID int64) (*gitlab.TestReport, error)
+	TestReport(ctx context.Context, pipelineID int64) (*ci.TestReport, error)
 	// JobArtifacts returns the files of a job's artifacts archive that keep
 	// selects.
-	JobArtifacts(ctx context.Context, jobID int64, keep func(name string) bool) ([]gitlab.ArtifactFile, error)
+	JobArtifacts(ctx context.Context, jobID int64, keep func(name string) bool) ([]ci.ArtifactFile, error)
 }
 
 // Options are what a collection needs besides the pipeline.
@@ -160,7 +161,7 @@ func Pipeline(ctx context.Context, api API, pipelineID int64, opts Options) (res
 // (a CI job token answers 403), the others are not tried. It returns the
 // reports by pipeline id, whether they were readable, and a note to say
 // once.
-func fetchReports(ctx context.Context, api API, matches []match, concurrency int) (map[int64]*gitlab.TestReport, bool, string, error) {
+func fetchReports(ctx context.Context, api API, matches []match, concurrency int) (map[int64]*ci.TestReport, bool, string, error) {
 	var ids []int64
 	seen := map[int64]bool{}
 	for _, mt := range matches {
@@ -170,7 +171,7 @@ func fetchReports(ctx context.Context, api API, matches []match, concurrency int
 		seen[mt.pipeline.ID] = true
 		ids = append(ids, mt.pipeline.ID)
 	}
-	reports := map[int64]*gitlab.TestReport{}
+	reports := map[int64]*ci.TestReport{}
 	if len(ids) == 0 {
 		return reports, false, "", nil
 	}
@@ -210,7 +211,7 @@ func fetchReports(ctx context.Context, api API, matches []match, concurrency int
 	wg.Wait()
 	for _, err := range errs {
 		if errors.Is(err, gitlab.ErrForbidden) {
-			return map[int64]*gitlab.TestReport{}, false, "the token may not read some test reports: statuses come from jobs alone, without test counts or server versions", nil
+			return map[int64]*ci.TestReport{}, false, "the token may not read some test reports: statuses come from jobs alone, without test counts or server versions", nil
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -221,7 +222,7 @@ func fetchReports(ctx context.Context, api API, matches []match, concurrency int
 
 // childrenUnknown reports whether some pipeline's trigger jobs could not be
 // read.
-func childrenUnknown(pipelines []gitlab.Pipeline) bool {
+func childrenUnknown(pipelines []ci.Pipeline) bool {
 	for _, p := range pipelines {
 		if p.ChildrenUnknown {
 			return true
@@ -270,12 +271,12 @@ func junitFromArtifacts(ctx context.Context, api API, matches []match, plan *mat
 	if concurrency <= 0 {
 		concurrency = gitlab.DefaultConcurrency
 	}
-	var jobs []*gitlab.Job
+	var jobs []*ci.Job
 	cluster := map[int64]bool{} // cluster jobs keep only their server version
 	for i := range matches {
 		mt := &matches[i]
 		j := mt.newest()
-		if j == nil || (j.Status != "success" && j.Status != "failed") {
+		if j == nil || (j.Status != ci.Success && j.Status != ci.Failed) {
 			continue
 		}
 		switch {
@@ -305,7 +306,7 @@ func junitFromArtifacts(ctx context.Context, api API, matches []match, plan *mat
 				errs[i] = err
 				return
 			}
-			var cases []gitlab.TestCase
+			var cases []ci.TestCase
 			for _, f := range files {
 				cs, err := ParseJUnit(f.Name, f.Data)
 				if err != nil {

@@ -6,7 +6,7 @@ import (
 	"os"
 	"strings"
 
-	"gitlab.com/supportmatrix/supportmatrix/pkg/gitlab"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/ci"
 )
 
 // junitNode is any element of a JUnit file: <testsuites>, <testsuite> or
@@ -32,7 +32,7 @@ type junitText struct {
 // name is used in errors. The status and output follow GitLab's reading:
 // failure → failed, error → error, skipped → skipped, else success; the
 // output keeps system-out for every case (GitLab drops it on success).
-func ParseJUnit(name string, data []byte) ([]gitlab.TestCase, error) {
+func ParseJUnit(name string, data []byte) ([]ci.TestCase, error) {
 	var root junitNode
 	if err := xml.Unmarshal(data, &root); err != nil {
 		return nil, fmt.Errorf("junit %s: %w", name, err)
@@ -42,19 +42,19 @@ func ParseJUnit(name string, data []byte) ([]gitlab.TestCase, error) {
 	default:
 		return nil, fmt.Errorf("junit %s: root element <%s>, want <testsuites> or <testsuite>", name, root.XMLName.Local)
 	}
-	var out []gitlab.TestCase
+	var out []ci.TestCase
 	var walk func(n *junitNode)
 	walk = func(n *junitNode) {
 		if n.XMLName.Local == "testcase" {
-			tc := gitlab.TestCase{Name: n.Name, Classname: n.Classname, ExecutionTime: n.Time, Status: "success"}
+			tc := ci.TestCase{Name: n.Name, Classname: n.Classname, ExecutionTime: n.Time, Status: ci.TestSuccess}
 			var msg *junitText
 			switch {
 			case n.Failure != nil:
-				tc.Status, msg = "failed", n.Failure
+				tc.Status, msg = ci.TestFailed, n.Failure
 			case n.Error != nil:
-				tc.Status, msg = "error", n.Error
+				tc.Status, msg = ci.TestError, n.Error
 			case n.Skipped != nil:
-				tc.Status, msg = "skipped", n.Skipped
+				tc.Status, msg = ci.TestSkipped, n.Skipped
 			}
 			var parts []string
 			if msg != nil {
@@ -80,8 +80,8 @@ func ParseJUnit(name string, data []byte) ([]gitlab.TestCase, error) {
 }
 
 // readJUnitFiles parses every file and concatenates their cases.
-func readJUnitFiles(files []string) ([]gitlab.TestCase, error) {
-	var out []gitlab.TestCase
+func readJUnitFiles(files []string) ([]ci.TestCase, error) {
+	var out []ci.TestCase
 	for _, f := range files {
 		data, err := os.ReadFile(f)
 		if err != nil {

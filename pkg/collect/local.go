@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"gitlab.com/supportmatrix/supportmatrix/internal/atomicfile"
-	"gitlab.com/supportmatrix/supportmatrix/pkg/gitlab"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/localci"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/results"
@@ -117,35 +116,10 @@ func Local(res *localci.Result, opts LocalOptions) (results.Run, Summary, error)
 	if opts.Source == "" {
 		opts.Source = "local"
 	}
-	// One pipeline per trigger chain, in the order gitlab-ci-local lists
-	// them; synthetic ids, jobs numbered in order.
-	var pipelines []gitlab.Pipeline
-	files := map[int64]string{}
-	index := map[string]int{}
-	junit := map[int64][]string{}
-	var jobID int64
-	for _, j := range res.Jobs {
-		i, ok := index[j.Triggerers]
-		if !ok {
-			i = len(pipelines)
-			index[j.Triggerers] = i
-			id := int64(i + 1)
-			pipelines = append(pipelines, gitlab.Pipeline{ID: id, Source: opts.Source})
-			if i > 0 {
-				pipelines[i].ParentID = 1
-			}
-			files[id] = j.Pipeline
-		}
-		jobID++
-		gj := gitlab.Job{ID: jobID, Name: j.Name, Status: string(j.Status), Bridge: j.Trigger,
-			Duration: j.Duration.Seconds()}
-		if j.Status == localci.AllowedFailure {
-			gj.Status, gj.AllowFailure = "failed", true
-		}
-		pipelines[i].Jobs = append(pipelines[i].Jobs, gj)
-		if len(j.JUnitFiles) > 0 {
-			junit[jobID] = j.JUnitFiles
-		}
+	pipelines := res.Pipelines()
+	files := make(map[int64]string, len(pipelines))
+	for _, p := range pipelines {
+		files[p.ID] = p.File
 	}
 	matches := assign(opts.Manifest, pipelines, files)
 	if err := requireMatch(matches, "the local run"); err != nil {
@@ -154,10 +128,10 @@ func Local(res *localci.Result, opts LocalOptions) (results.Run, Summary, error)
 	tests := map[int64]*jobTests{}
 	for _, mt := range matches {
 		j := mt.newest()
-		if j == nil || (!mt.mj.IsCellJob() && clusterStep(mt.mj, opts.Plan) == "") || junit[j.ID] == nil {
+		if j == nil || (!mt.mj.IsCellJob() && clusterStep(mt.mj, opts.Plan) == "") || len(j.JUnitFiles) == 0 {
 			continue
 		}
-		cases, err := readJUnitFiles(junit[j.ID])
+		cases, err := readJUnitFiles(j.JUnitFiles)
 		if err != nil {
 			return results.Run{}, Summary{}, fmt.Errorf("collect local run: job %q: %w", j.Name, err)
 		}

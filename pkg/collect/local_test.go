@@ -50,7 +50,7 @@ func TestParseJUnit(t *testing.T) {
 			}
 			var got []string
 			for _, c := range cases {
-				got = append(got, c.Status+":"+c.Classname+":"+c.Name)
+				got = append(got, string(c.Status)+":"+c.Classname+":"+c.Name)
 			}
 			if strings.Join(got, ",") != strings.Join(tt.want, ",") {
 				t.Fatalf("cases %v, want %v", got, tt.want)

@@ -1,7 +1,8 @@
 // Package collect turns the outcome of a generated pipeline into one run of
-// the results history: it reads the jobs of a GitLab pipeline tree (through
-// pkg/gitlab) or of a gitlab-ci-local run, maps them to cells through the
-// manifest that generate wrote, and decides each cell's status.
+// the results history: it reads the jobs of a pipeline tree as pkg/ci's
+// domain types, which pkg/gitlab makes from a GitLab pipeline and pkg/localci
+// from a gitlab-ci-local run, maps them to cells through the manifest that
+// generate wrote, and decides each cell's status.
 //
 // Status of a cell, from its newest job attempt (GitLab's truth, never
 // guessed):
@@ -9,10 +10,11 @@
 //	success                      passed (flaky when an earlier attempt failed)
 //	failed, allow_failure        allowed_failure
 //	failed                       failed
-//	canceled                     canceled
+//	canceled, canceling          canceled
 //	skipped                      skipped (GitLab skips the rest of a chain whose prepare failed)
 //	manual (never played)        not_run, reason "manual job never played"
-//	created, pending, running…   not_run, and the run is marked incomplete
+//	created, pending, running…   not_run, and the run is marked incomplete (every
+//	                             other status of ci.Statuses)
 //	no job in the pipeline       not_run, reason "no job ... in the pipeline"
 //	excluded by the matrix       excluded, with the rule's reason
 //

@@ -7,7 +7,7 @@ import (
 
 	"gitlab.com/supportmatrix/supportmatrix/pkg/cicheck"
 
-	"gitlab.com/supportmatrix/supportmatrix/pkg/gitlab"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/ci"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/results"
 )
@@ -25,13 +25,13 @@ const (
 var versionRE = regexp.MustCompile(`v?\d+\.\d+\.\d+[0-9A-Za-z.+\-]*`)
 
 // isMeta reports whether a test case carries metadata rather than a test.
-func isMeta(tc *gitlab.TestCase) bool {
+func isMeta(tc *ci.TestCase) bool {
 	return tc.Classname == metaClassname &&
 		(tc.Name == serverVersionTC || strings.HasPrefix(tc.Name, serverVersionTC+" "))
 }
 
 // serverVersion reads the gitVersion a metadata case reports, "" if none.
-func serverVersion(tc *gitlab.TestCase) string {
+func serverVersion(tc *ci.TestCase) string {
 	if !isMeta(tc) {
 		return ""
 	}
@@ -43,7 +43,7 @@ func serverVersion(tc *gitlab.TestCase) string {
 
 // tally turns test cases into counts and a server version. Metadata cases
 // are not counted as tests. It returns nil when there is nothing to say.
-func tally(cases []gitlab.TestCase) *jobTests {
+func tally(cases []ci.TestCase) *jobTests {
 	if len(cases) == 0 {
 		return nil
 	}
@@ -59,13 +59,13 @@ func tally(cases []gitlab.TestCase) *jobTests {
 		}
 		c.Total++
 		switch tc.Status {
-		case "success":
+		case ci.TestSuccess:
 			c.Passed++
-		case "failed":
+		case ci.TestFailed:
 			c.Failed++
-		case "skipped":
+		case ci.TestSkipped:
 			c.Skipped++
-		case "error":
+		case ci.TestError:
 			c.Errors++
 		}
 	}
@@ -150,7 +150,7 @@ func pickVersion(versions []string, mj *ManifestJob) string {
 
 // member is a manifest job found in a pipeline, by the suite it reports to.
 type member struct {
-	job *gitlab.Job
+	job *ci.Job
 	mj  *ManifestJob
 }
 
@@ -168,7 +168,7 @@ type member struct {
 // A cluster job (provision, connect, upgrade, teardown) gets the server
 // version alone, from its own suite, or from its group's suite when that
 // reports a single version: what the cluster ran when the job failed.
-func attributeReports(matches []match, reports map[int64]*gitlab.TestReport, plan *matrix.Plan) map[int64]*jobTests {
+func attributeReports(matches []match, reports map[int64]*ci.TestReport, plan *matrix.Plan) map[int64]*jobTests {
 	out := map[int64]*jobTests{}
 	byPipeline := map[int64]map[string][]member{}
 	var order []int64
@@ -232,7 +232,7 @@ func attributeReports(matches []match, reports map[int64]*gitlab.TestReport, pla
 
 // attributeShared splits a suite shared by several jobs (see
 // attributeReports).
-func attributeShared(suite *gitlab.TestSuite, members []member, out map[int64]*jobTests) {
+func attributeShared(suite *ci.TestSuite, members []member, out map[int64]*jobTests) {
 	var versions []string
 	matched := false
 	for i := range suite.Cases {
@@ -254,7 +254,7 @@ func attributeShared(suite *gitlab.TestSuite, members []member, out map[int64]*j
 	}
 	for _, i := range cellJobs {
 		m := members[i]
-		var mine []gitlab.TestCase
+		var mine []ci.TestCase
 		if !matched && len(cellJobs) == 1 {
 			mine = suite.Cases
 		} else {

@@ -2,7 +2,8 @@
 //
 // It is the only package that imports the GitLab Go client
 // (gitlab.com/gitlab-org/api/client-go/v2); everything it returns is one of
-// its own small types, so collect and publish never see the client's types.
+// its own small types or a domain type of pkg/ci (pipelines, jobs, test
+// reports), so collect and publish never see the client's types.
 //
 // The adapter owns retries: the client's built-in retry logic (which retries
 // POST on 5xx and ignores Retry-After) is switched off and every call goes

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"gitlab.com/supportmatrix/supportmatrix/pkg/ci"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/gitlab"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/gitlab/gitlabtest"
 
@@ -130,7 +131,7 @@ func treeJobs() int {
 }
 
 // renderTree prints a pipeline tree compactly for golden files.
-func renderTree(ps []gitlab.Pipeline) string {
+func renderTree(ps []ci.Pipeline) string {
 	var b strings.Builder
 	for _, p := range ps {
 		fmt.Fprintf(&b, "pipeline %d project=%d parent=%d bridge=%q depth=%d source=%s ref=%s status=%s created=%s url=%s jobs=%d\n",

@@ -15,70 +15,9 @@ import (
 	"time"
 
 	gl "gitlab.com/gitlab-org/api/client-go/v2"
+
+	"gitlab.com/supportmatrix/supportmatrix/pkg/ci"
 )
-
-// Pipeline is one pipeline of a pipeline tree with all its jobs.
-type Pipeline struct {
-	// ID is the pipeline's global id.
-	ID int64
-	// ProjectID is the numeric id of the project the pipeline runs in (a
-	// multi-project trigger can reach another project).
-	ProjectID int64
-	// ParentID is the id of the pipeline whose bridge triggered this one, 0
-	// for the root.
-	ParentID int64
-	// BridgeName is the name of that trigger job, "" for the root.
-	BridgeName string
-	// Depth is 0 for the root, 1 for a child, 2 for a grandchild.
-	Depth int
-	// Source is GitLab's pipeline source: push, schedule, merge_request_event,
-	// parent_pipeline, pipeline, ...
-	Source string
-	// Ref is the branch or tag, SHA the commit.
-	Ref, SHA string
-	// Status is GitLab's pipeline status: created, running, success, failed,
-	// canceled, skipped, manual, ...
-	Status string
-	// WebURL links to the pipeline page.
-	WebURL string
-	// CreatedAt and UpdatedAt are GitLab's timestamps (zero when absent).
-	CreatedAt, UpdatedAt time.Time
-	// Jobs holds every job and bridge of the pipeline, retried attempts
-	// included: build jobs first in API order (newest first), then bridges
-	// in API order.
-	Jobs []Job
-	// ChildrenUnknown is set when the token may not list the pipeline's
-	// trigger jobs (a CI job token before GitLab 19.2): its downstream
-	// pipelines could not be followed.
-	ChildrenUnknown bool
-}
-
-// Job is one job attempt, or one bridge (trigger job).
-type Job struct {
-	// ID is the job's global id; a retry gets a new, higher id.
-	ID int64
-	// Name, Stage and Status are as GitLab shows them; Status is one of
-	// created, pending, running, success, failed, canceled, skipped, manual.
-	Name, Stage, Status string
-	// FailureReason is GitLab's reason for a failed job, such as
-	// script_failure or runner_system_failure.
-	FailureReason string
-	// WebURL links to the job log.
-	WebURL string
-	// AllowFailure is set for jobs whose failure does not fail the pipeline.
-	AllowFailure bool
-	// Retried is set when a newer attempt of the same name exists in the
-	// same pipeline; only the newest attempt counts.
-	Retried bool
-	// StartedAt and FinishedAt are nil until the job starts and ends.
-	StartedAt, FinishedAt *time.Time
-	// Duration is the run time in seconds.
-	Duration float64
-	// Bridge marks a trigger job.
-	Bridge bool
-	// Downstream is the id of the pipeline a bridge triggered, 0 if none.
-	Downstream int64
-}
 
 // PipelineTree returns the pipeline pipelineID followed by every pipeline
 // reached through its bridges, recursively (children, grandchildren such as
@@ -87,12 +26,12 @@ type Job struct {
 // pipeline costs ⌈jobs/100⌉ + ⌈bridges/100⌉ list requests (at least one
 // each), plus one request for the root pipeline itself. Downstream pipelines
 // in another project (multi-project triggers) are followed in that project.
-func (c *Client) PipelineTree(ctx context.Context, pipelineID int64) ([]Pipeline, error) {
+func (c *Client) PipelineTree(ctx context.Context, pipelineID int64) ([]ci.Pipeline, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
 	type node struct {
-		p        Pipeline
+		p        ci.Pipeline
 		children []int64
 	}
 	var (
@@ -109,8 +48,8 @@ func (c *Client) PipelineTree(ctx context.Context, pipelineID int64) ([]Pipeline
 			cancel()
 		}
 	}
-	var visit func(p Pipeline, project string)
-	visit = func(p Pipeline, project string) {
+	var visit func(p ci.Pipeline, project string)
+	visit = func(p ci.Pipeline, project string) {
 		defer wg.Done()
 		jobs, bridges, info, err := c.pipelineJobs(ctx, project, p.ID)
 		if errors.Is(err, errTriggerJobsUnreadable) {
@@ -141,7 +80,7 @@ func (c *Client) PipelineTree(ctx context.Context, pipelineID int64) ([]Pipeline
 		mu.Lock()
 		n := nodes[p.ID]
 		n.p = p
-		var next []Pipeline
+		var next []ci.Pipeline
 		var nextProject []string
 		for _, b := range bridges {
 			ds := b.downstream
@@ -178,13 +117,13 @@ func (c *Client) PipelineTree(ctx context.Context, pipelineID int64) ([]Pipeline
 	// project answers 404): then the record comes from the jobs' and trigger
 	// jobs' own "pipeline" field (Entities::Ci::PipelineBasic).
 	var root *gl.Pipeline
-	nodes[pipelineID] = &node{p: Pipeline{ID: pipelineID}}
+	nodes[pipelineID] = &node{p: ci.Pipeline{ID: pipelineID}}
 	wg.Add(1)
 	if !c.cfg.JobToken {
 		wg.Add(1)
 		go c.getRoot(ctx, pipelineID, &root, &wg, fail)
 	}
-	go visit(Pipeline{ID: pipelineID}, c.project)
+	go visit(ci.Pipeline{ID: pipelineID}, c.project)
 	wg.Wait()
 	if firstErr != nil {
 		return nil, firstErr
@@ -196,7 +135,7 @@ func (c *Client) PipelineTree(ctx context.Context, pipelineID int64) ([]Pipeline
 		rn.p.Jobs, rn.p.ChildrenUnknown = jobs, unknown
 	}
 
-	var out []Pipeline
+	var out []ci.Pipeline
 	var walk func(id int64)
 	walk = func(id int64) {
 		n := nodes[id]
@@ -225,9 +164,9 @@ func (c *Client) getRoot(ctx context.Context, pipelineID int64, root **gl.Pipeli
 	}
 }
 
-// bridgeJob is a bridge as a Job plus the downstream pipeline record.
+// bridgeJob is a bridge as a ci.Job plus the downstream pipeline record.
 type bridgeJob struct {
-	Job
+	ci.Job
 	downstream *gl.PipelineInfo
 	projectID  int64 // of the bridge's own pipeline
 }
@@ -310,7 +249,7 @@ func (c *Client) pipelineBridges(ctx context.Context, project, proj string, pid 
 // both paged to the end, concurrently. info is the pipeline's record as its
 // jobs or trigger jobs carry it (nil when it has none). When the token may
 // not list trigger jobs, the jobs come back with errTriggerJobsUnreadable.
-func (c *Client) pipelineJobs(ctx context.Context, project string, pid int64) ([]Job, []bridgeJob, *gl.PipelineInfo, error) {
+func (c *Client) pipelineJobs(ctx context.Context, project string, pid int64) ([]ci.Job, []bridgeJob, *gl.PipelineInfo, error) {
 	proj := c.pathProj
 	if project != c.project {
 		proj = project
@@ -344,13 +283,13 @@ func (c *Client) pipelineJobs(ctx context.Context, project string, pid int64) ([
 	}
 
 	var info *gl.PipelineInfo
-	outJobs := make([]Job, 0, len(jobs))
+	outJobs := make([]ci.Job, 0, len(jobs))
 	for _, j := range jobs {
 		if info == nil && j.Pipeline != nil && j.Pipeline.ID == pid {
 			info = j.Pipeline
 		}
-		outJobs = append(outJobs, Job{
-			ID: j.ID, Name: j.Name, Stage: j.Stage, Status: j.Status,
+		outJobs = append(outJobs, ci.Job{
+			ID: j.ID, Name: j.Name, Stage: j.Stage, Status: ci.Status(j.Status),
 			FailureReason: j.FailureReason, WebURL: j.WebURL, AllowFailure: j.AllowFailure,
 			StartedAt: j.StartedAt, FinishedAt: j.FinishedAt, Duration: j.Duration,
 		})
@@ -361,8 +300,8 @@ func (c *Client) pipelineJobs(ctx context.Context, project string, pid int64) ([
 		if info == nil && b.Pipeline.ID == pid {
 			info = &b.Pipeline
 		}
-		bj := bridgeJob{Job: Job{
-			ID: b.ID, Name: b.Name, Stage: b.Stage, Status: b.Status,
+		bj := bridgeJob{Job: ci.Job{
+			ID: b.ID, Name: b.Name, Stage: b.Stage, Status: ci.Status(b.Status),
 			FailureReason: b.FailureReason, WebURL: b.WebURL, AllowFailure: b.AllowFailure,
 			StartedAt: b.StartedAt, FinishedAt: b.FinishedAt, Duration: b.Duration, Bridge: true,
 		}, downstream: b.DownstreamPipeline}
@@ -381,7 +320,7 @@ func (c *Client) pipelineJobs(ctx context.Context, project string, pid int64) ([
 }
 
 // withInfo fills p's record from info, keeping its place in the tree.
-func withInfo(p Pipeline, info *gl.PipelineInfo) Pipeline {
+func withInfo(p ci.Pipeline, info *gl.PipelineInfo) ci.Pipeline {
 	q := pipelineFromInfo(info)
 	q.ParentID, q.BridgeName, q.Depth, q.Jobs, q.ChildrenUnknown = p.ParentID, p.BridgeName, p.Depth, p.Jobs, p.ChildrenUnknown
 	return q
@@ -389,7 +328,7 @@ func withInfo(p Pipeline, info *gl.PipelineInfo) Pipeline {
 
 // markRetried sets Retried on every job that has a newer attempt (higher id)
 // of the same name.
-func markRetried(jobs []Job) {
+func markRetried(jobs []ci.Job) {
 	newest := map[string]int64{}
 	for _, j := range jobs {
 		newest[j.Name] = max(newest[j.Name], j.ID)
@@ -482,17 +421,17 @@ func pageAll[T any](ctx context.Context, c *Client, path string,
 	return out, len(pagesData), nil
 }
 
-func pipelineFromInfo(p *gl.PipelineInfo) Pipeline {
-	return Pipeline{
+func pipelineFromInfo(p *gl.PipelineInfo) ci.Pipeline {
+	return ci.Pipeline{
 		ID: p.ID, ProjectID: p.ProjectID, Source: p.Source, Ref: p.Ref, SHA: p.SHA,
-		Status: p.Status, WebURL: p.WebURL, CreatedAt: deref(p.CreatedAt), UpdatedAt: deref(p.UpdatedAt),
+		Status: ci.Status(p.Status), WebURL: p.WebURL, CreatedAt: deref(p.CreatedAt), UpdatedAt: deref(p.UpdatedAt),
 	}
 }
 
-func pipelineFromPipeline(p *gl.Pipeline) Pipeline {
-	return Pipeline{
+func pipelineFromPipeline(p *gl.Pipeline) ci.Pipeline {
+	return ci.Pipeline{
 		ID: p.ID, ProjectID: p.ProjectID, Source: string(p.Source), Ref: p.Ref, SHA: p.SHA,
-		Status: p.Status, WebURL: p.WebURL, CreatedAt: deref(p.CreatedAt), UpdatedAt: deref(p.UpdatedAt),
+		Status: ci.Status(p.Status), WebURL: p.WebURL, CreatedAt: deref(p.CreatedAt), UpdatedAt: deref(p.UpdatedAt),
 	}
 }
 
@@ -503,49 +442,10 @@ func deref(t *time.Time) time.Time {
 	return *t
 }
 
-// TestReport is a pipeline's JUnit test report as GitLab aggregates it.
-type TestReport struct {
-	// TotalTime is the summed execution time in seconds.
-	TotalTime float64
-	// Counts over all suites.
-	TotalCount, SuccessCount, FailedCount, SkippedCount, ErrorCount int64
-	// Suites holds one suite per job that uploaded a report, named after the
-	// job (parallel jobs share a suite named after their group).
-	Suites []TestSuite
-}
-
-// TestSuite is the test results one job reported.
-type TestSuite struct {
-	// Name is the job's name.
-	Name string
-	// TotalTime is the suite's execution time in seconds.
-	TotalTime float64
-	// Counts within the suite.
-	TotalCount, SuccessCount, FailedCount, SkippedCount, ErrorCount int64
-	// Cases are the suite's test cases in GitLab's order.
-	Cases []TestCase
-}
-
-// TestCase is one JUnit test case.
-type TestCase struct {
-	// Name and Classname come from the JUnit testcase element.
-	Name, Classname string
-	// Status is success, failed, skipped or error.
-	Status string
-	// File is the test's source file, when reported.
-	File string
-	// SystemOutput is the failure message or captured output.
-	SystemOutput string
-	// StackTrace is the failure's stack trace, when reported.
-	StackTrace string
-	// ExecutionTime is in seconds.
-	ExecutionTime float64
-}
-
 // TestReport fetches the test report of one pipeline. A CI job token may not
 // read it: then the error wraps ErrForbidden and the caller falls back to
 // job statuses.
-func (c *Client) TestReport(ctx context.Context, pipelineID int64) (*TestReport, error) {
+func (c *Client) TestReport(ctx context.Context, pipelineID int64) (*ci.TestReport, error) {
 	path := fmt.Sprintf("/projects/%s/pipelines/%d/test_report", c.pathProj, pipelineID)
 	var r *gl.PipelineTestReport
 	_, err := c.do(ctx, http.MethodGet, path, func(o ...gl.RequestOptionFunc) (*gl.Response, error) {
@@ -557,7 +457,7 @@ func (c *Client) TestReport(ctx context.Context, pipelineID int64) (*TestReport,
 	if err != nil {
 		return nil, fmt.Errorf("test report of pipeline %d: %w", pipelineID, err)
 	}
-	out := &TestReport{
+	out := &ci.TestReport{
 		TotalTime: r.TotalTime, TotalCount: r.TotalCount, SuccessCount: r.SuccessCount,
 		FailedCount: r.FailedCount, SkippedCount: r.SkippedCount, ErrorCount: r.ErrorCount,
 	}
@@ -565,7 +465,7 @@ func (c *Client) TestReport(ctx context.Context, pipelineID int64) (*TestReport,
 		if s == nil {
 			continue
 		}
-		suite := TestSuite{
+		suite := ci.TestSuite{
 			Name: s.Name, TotalTime: s.TotalTime, TotalCount: s.TotalCount, SuccessCount: s.SuccessCount,
 			FailedCount: s.FailedCount, SkippedCount: s.SkippedCount, ErrorCount: s.ErrorCount,
 		}
@@ -573,8 +473,8 @@ func (c *Client) TestReport(ctx context.Context, pipelineID int64) (*TestReport,
 			if tc == nil {
 				continue
 			}
-			suite.Cases = append(suite.Cases, TestCase{
-				Name: tc.Name, Classname: tc.Classname, Status: tc.Status, File: tc.File,
+			suite.Cases = append(suite.Cases, ci.TestCase{
+				Name: tc.Name, Classname: tc.Classname, Status: ci.TestStatus(tc.Status), File: tc.File,
 				SystemOutput: systemOutput(tc.SystemOutput), StackTrace: tc.StackTrace,
 				ExecutionTime: tc.ExecutionTime,
 			})
@@ -610,14 +510,6 @@ func systemOutput(v any) string {
 	}
 }
 
-// ArtifactFile is one file of a job's artifacts archive.
-type ArtifactFile struct {
-	// Name is the file's path in the archive, e.g. junit/deploy.xml.
-	Name string
-	// Data is its content.
-	Data []byte
-}
-
 // maxArtifactFileBytes bounds one file read out of an artifacts archive,
 // against a decompression bomb; DefaultMaxBodyBytes bounds the archive.
 const maxArtifactFileBytes = 16 << 20
@@ -628,7 +520,7 @@ const maxArtifactFileBytes = 16 << 20
 // whose name keep selects. GitLab may redirect the download to object
 // storage; the token is never sent there (see checkRedirect). A job without
 // artifacts wraps ErrNotFound.
-func (c *Client) JobArtifacts(ctx context.Context, jobID int64, keep func(name string) bool) ([]ArtifactFile, error) {
+func (c *Client) JobArtifacts(ctx context.Context, jobID int64, keep func(name string) bool) ([]ci.ArtifactFile, error) {
 	path := fmt.Sprintf("/projects/%s/jobs/%d/artifacts", c.pathProj, jobID)
 	var r *bytes.Reader
 	_, err := c.do(ctx, http.MethodGet, path, func(o ...gl.RequestOptionFunc) (*gl.Response, error) {
@@ -644,7 +536,7 @@ func (c *Client) JobArtifacts(ctx context.Context, jobID int64, keep func(name s
 	if err != nil {
 		return nil, fmt.Errorf("artifacts of job %d: not a zip archive: %w", jobID, err)
 	}
-	var out []ArtifactFile
+	var out []ci.ArtifactFile
 	for _, f := range zr.File {
 		if f.FileInfo().IsDir() || !keep(f.Name) {
 			continue
@@ -661,7 +553,7 @@ func (c *Client) JobArtifacts(ctx context.Context, jobID int64, keep func(name s
 		if len(data) > maxArtifactFileBytes {
 			return nil, fmt.Errorf("artifacts of job %d: %s: over %d bytes", jobID, f.Name, maxArtifactFileBytes)
 		}
-		out = append(out, ArtifactFile{Name: f.Name, Data: data})
+		out = append(out, ci.ArtifactFile{Name: f.Name, Data: data})
 	}
 	return out, nil
 }

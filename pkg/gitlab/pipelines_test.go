@@ -10,13 +10,14 @@ import (
 	"testing"
 	"time"
 
+	"gitlab.com/supportmatrix/supportmatrix/pkg/ci"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/gitlab"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/gitlab/gitlabtest"
 )
 
 // budget is the request budget for the fixture: per pipeline one request
 // per 100 jobs plus two, plus five.
-func budget(ps []gitlab.Pipeline) int64 {
+func budget(ps []ci.Pipeline) int64 {
 	var n int64 = 5
 	for _, p := range ps {
 		n += int64((len(p.Jobs)+99)/100) + 2
@@ -113,7 +114,7 @@ func TestPipelineTreeRetriedJobs(t *testing.T) {
 	}
 	type attempt struct {
 		id      int64
-		status  string
+		status  ci.Status
 		retried bool
 	}
 	for _, tc := range []struct {
@@ -360,14 +361,14 @@ func TestTestReport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := &gitlab.TestReport{
+	want := &ci.TestReport{
 		TotalTime: 301.5, TotalCount: 3, SuccessCount: 1, FailedCount: 1, SkippedCount: 1,
-		Suites: []gitlab.TestSuite{
-			{Name: "gke 1.35: [deploy]", TotalTime: 301.5, TotalCount: 2, SuccessCount: 1, FailedCount: 1, Cases: []gitlab.TestCase{
+		Suites: []ci.TestSuite{
+			{Name: "gke 1.35: [deploy]", TotalTime: 301.5, TotalCount: 2, SuccessCount: 1, FailedCount: 1, Cases: []ci.TestCase{
 				{Name: "deploys", Classname: "supportmatrix.deploy", Status: "success", ExecutionTime: 1.5},
 				{Name: "rolls back", Classname: "supportmatrix.deploy", Status: "failed", SystemOutput: "timeout after 300s", ExecutionTime: 300},
 			}},
-			{Name: "kind 1.30: [feature-000]", TotalCount: 1, SkippedCount: 1, Cases: []gitlab.TestCase{
+			{Name: "kind 1.30: [feature-000]", TotalCount: 1, SkippedCount: 1, Cases: []ci.TestCase{
 				{Name: "ingress", Classname: "features", Status: "skipped", File: "features/ingress.sh"},
 			}},
 		},

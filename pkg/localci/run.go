@@ -16,6 +16,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"gitlab.com/supportmatrix/supportmatrix/pkg/ci"
 )
 
 // StateDirName is the directory, inside Options.Dir, where gitlab-ci-local
@@ -53,18 +55,29 @@ type Options struct {
 	Output io.Writer
 }
 
-// Status is what became of a job, in GitLab's words.
+// Status is what became of a job, in GitLab's words (package ci owns
+// them), plus AllowedFailure, which GitLab shows as failed with
+// allow_failure set (Status.CI).
 type Status string
 
 // The statuses Run reports.
 const (
-	Success        Status = "success"
-	Failed         Status = "failed"
-	AllowedFailure Status = "allowed_failure" // failed, with allow_failure
-	Skipped        Status = "skipped"         // never started: a job it needs failed
-	Manual         Status = "manual"          // a manual job nobody played
-	Canceled       Status = "canceled"        // started, never finished
+	Success        Status = Status(ci.Success)
+	Failed         Status = Status(ci.Failed)
+	AllowedFailure Status = "allowed_failure"   // failed, with allow_failure
+	Skipped        Status = Status(ci.Skipped)  // never started: a job it needs failed
+	Manual         Status = Status(ci.Manual)   // a manual job nobody played
+	Canceled       Status = Status(ci.Canceled) // started, never finished
 )
+
+// CI returns the status in GitLab's words and whether the job was allowed
+// to fail: AllowedFailure is GitLab's failed with allow_failure.
+func (s Status) CI() (status ci.Status, allowFailure bool) {
+	if s == AllowedFailure {
+		return ci.Failed, true
+	}
+	return ci.Status(s), false
+}
 
 // JobResult is what one job did.
 type JobResult struct {
