@@ -185,21 +185,10 @@ func (a *Audit) Distribution(id string) *DistAudit {
 	return nil
 }
 
-// Requirements returns what the tier requires: the requires list of its
-// policy when the matrix has one, else docs and settings for beta (a beta
-// distribution is documented before it is presented as nearly supported)
-// and nothing for community and deprecated.
+// Requirements returns what the tier requires: its policy's requires
+// (matrix.DefaultPolicy where the matrix is silent).
 func Requirements(m *matrix.Matrix, t matrix.Tier) []string {
-	if p := m.PolicyFor(t); p != nil {
-		return p.Requires
-	}
-	switch t {
-	case matrix.TierOfficial:
-		return []string{matrix.RequireDocs, matrix.RequireSettings, matrix.RequirePermanentCluster}
-	case matrix.TierBeta:
-		return []string{matrix.RequireDocs, matrix.RequireSettings}
-	}
-	return nil
+	return m.PolicyFor(t).Requires
 }
 
 // Requirement checks one policy requirement (docs, settings,

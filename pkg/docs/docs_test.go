@@ -173,8 +173,9 @@ func TestPath(t *testing.T) {
 		{"gke", []matrix.Tier{matrix.TierOfficial}, []int{1}},
 		// aks is documented; official needs 3 green runs on 1.36 (it has 3) and the tier.
 		{"aks", []matrix.Tier{matrix.TierOfficial}, []int{1}},
-		// kind: page, sections, settings, tier for beta; cluster, runs, freshness, tier for official.
-		{"kind", []matrix.Tier{matrix.TierBeta, matrix.TierOfficial}, []int{4, 4}},
+		// kind: page, sections, settings, runs, freshness, tier for beta (beta's
+		// default policy: 1 green run, 8d); cluster, runs, freshness, tier for official.
+		{"kind", []matrix.Tier{matrix.TierBeta, matrix.TierOfficial}, []int{6, 4}},
 	} {
 		paths := a.Path(a.Distribution(tc.id), rep)
 		if len(paths) != len(tc.tiers) {

@@ -134,9 +134,7 @@ func (a *Audit) Path(da *DistAudit, rep *report.Report) []Target {
 			done = append(done, r)
 			tg.Steps = append(tg.Steps, a.requirementSteps(da, r)...)
 		}
-		if p := a.Matrix.PolicyFor(t); p != nil {
-			tg.Steps = append(tg.Steps, a.runSteps(da, rep, p)...)
-		}
+		tg.Steps = append(tg.Steps, a.runSteps(da, rep, a.Matrix.PolicyFor(t))...)
 		if da.Distribution.Tier != t {
 			tg.Steps = append(tg.Steps, Step{
 				Text: fmt.Sprintf("Set `tier: %s` under `distributions.%s` in a merge request; the maintainers review it.", t, da.Distribution.ID),
@@ -352,7 +350,7 @@ func (a *Audit) summary(b *bytes.Buffer, rep *report.Report, o Options) {
 		offered := a.Matrix.OfferedMinors(d)
 		enough := 0
 		for _, v := range offered {
-			if rv := version(rep, d.ID, v); rv != nil && official != nil && rv.GreenRuns >= official.GreenRuns {
+			if rv := version(rep, d.ID, v); rv != nil && rv.GreenRuns >= official.GreenRuns {
 				enough++
 			}
 		}
@@ -400,9 +398,9 @@ func (a *Audit) policy(b *bytes.Buffer) {
 	b.WriteString(" A cell a rule excludes, allows to fail or runs by hand never decides either.\n\n")
 	for _, t := range matrix.Tiers {
 		p := m.PolicyFor(t)
-		reqs := Requirements(m, t)
-		if p == nil && len(reqs) == 0 {
-			continue
+		reqs := p.Requires
+		if len(reqs) == 0 && !p.Written() {
+			continue // community and deprecated by default: nothing to say
 		}
 		fmt.Fprintf(b, "**%s**", t)
 		if t == matrix.TierOfficial {
@@ -413,10 +411,8 @@ func (a *Audit) policy(b *bytes.Buffer) {
 		for _, r := range reqs {
 			fmt.Fprintf(b, "- `%s`: %s;\n", r, requirementText(r))
 		}
-		if p != nil {
-			fmt.Fprintf(b, "- every blocking feature passed in the last %d consecutive counting %s on that minor (a run whose cluster did not come up, was unreachable or ran another minor neither counts nor breaks the streak: it proved nothing);\n", p.GreenRuns, plural("run", p.GreenRuns))
-			fmt.Fprintf(b, "- the newest result of every blocking feature is at most %s old; an older one makes the minor `stale`, a newer failure makes it `failing`, a newer broken cluster makes it `broken`.\n", p.MaxAge.Text)
-		}
+		fmt.Fprintf(b, "- every blocking feature passed in the last %d consecutive counting %s on that minor (a run whose cluster did not come up, was unreachable or ran another minor neither counts nor breaks the streak: it proved nothing);\n", p.GreenRuns, plural("run", p.GreenRuns))
+		fmt.Fprintf(b, "- the newest result of every blocking feature is at most %s old; an older one makes the minor `stale`, a newer failure makes it `failing`, a newer broken cluster makes it `broken`.\n", p.MaxAge.Text)
 		b.WriteString("\n")
 	}
 }
@@ -478,11 +474,7 @@ func (a *Audit) distribution(b *bytes.Buffer, da *DistAudit, rep *report.Report,
 	}
 	check(d.Cluster.Type == matrix.ClusterPermanent, "Permanent cluster: %s", d.Cluster.Type)
 	official := a.Matrix.PolicyFor(matrix.TierOfficial)
-	need := 0
-	maxAge := "—"
-	if official != nil {
-		need, maxAge = official.GreenRuns, official.MaxAge.Text
-	}
+	need, maxAge := official.GreenRuns, official.MaxAge.Text
 	allRuns, allFresh := len(offered) > 0, len(offered) > 0
 	for _, v := range offered {
 		rv := version(rep, d.ID, v)
@@ -585,9 +577,8 @@ func (a *Audit) certification(b *bytes.Buffer, o Options) {
 				out = append(out, fmt.Sprintf("meet the requirement %q", r))
 			}
 		}
-		if p := m.PolicyFor(t); p != nil {
-			out = append(out, fmt.Sprintf("pass every blocking feature in %d consecutive counting %s on each offered minor, and keep the results at most %s old", p.GreenRuns, plural("run", p.GreenRuns), p.MaxAge.Text))
-		}
+		p := m.PolicyFor(t)
+		out = append(out, fmt.Sprintf("pass every blocking feature in %d consecutive counting %s on each offered minor, and keep the results at most %s old", p.GreenRuns, plural("run", p.GreenRuns), p.MaxAge.Text))
 		return out
 	}
 	beta := steps(matrix.TierBeta, nil)

@@ -7,10 +7,6 @@ import (
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
 )
 
-// DefaultAdoptWithin is how long after an upstream release the matrix may
-// lack the new minor when the matrix sets no kubernetes.adopt_within.
-const DefaultAdoptWithin = 90 * 24 * time.Hour
-
 // The rules of Check's findings. RuleEndOfLife and RuleMissingMinor make
 // `versions --check` fail; the others are informative.
 const (
@@ -38,12 +34,10 @@ func Failing(p matrix.Problem) bool {
 }
 
 // AdoptWithin returns the matrix's grace period for adopting a new minor:
-// kubernetes.adopt_within when set, DefaultAdoptWithin otherwise.
+// kubernetes.adopt_within, which the loader defaults
+// (matrix.DefaultAdoptWithin).
 func AdoptWithin(m *matrix.Matrix) time.Duration {
-	if m.Kubernetes.AdoptWithin.Text != "" {
-		return m.Kubernetes.AdoptWithin.D
-	}
-	return DefaultAdoptWithin
+	return m.Kubernetes.AdoptWithin.D
 }
 
 // Check compares the matrix with the embedded catalog on day today; see
@@ -152,10 +146,7 @@ func eolPhrase(r Release, known bool) string {
 }
 
 func graceText(m *matrix.Matrix) string {
-	if t := m.Kubernetes.AdoptWithin.Text; t != "" {
-		return t
-	}
-	return "90d"
+	return m.Kubernetes.AdoptWithin.Text
 }
 
 // tests reports whether kubernetes.versions lists the minor.

@@ -522,38 +522,6 @@ func (d *decoder) profiles(n *yaml.Node, m *Matrix) {
 	}
 }
 
-func (d *decoder) policy(n *yaml.Node, m *Matrix) {
-	pairs, _ := d.mapping(n, "policy")
-	for _, p := range pairs {
-		path := "policy." + p.Key
-		if !contains([]string{"official", "beta", "community", "deprecated"}, p.Key) {
-			d.errorf(p.KeyN, path, "enum", "%q is not a tier; use official, beta, community or deprecated", p.Key)
-			continue
-		}
-		pol := &Policy{Tier: Tier(p.Key), GreenRuns: 1, Pos: d.pos(p.KeyN)}
-		fields, _ := d.mapping(p.Value, path, "requires", "green_runs", "max_age")
-		for _, f := range fields {
-			fp := path + "." + f.Key
-			switch f.Key {
-			case "requires":
-				items, _ := d.seq(f.Value, fp)
-				for i, it := range items {
-					if r, ok := d.enum(it, fmt.Sprintf("%s[%d]", fp, i), RequireDocs, RequireSettings, RequirePermanentCluster); ok {
-						pol.Requires = append(pol.Requires, r)
-					}
-				}
-			case "green_runs":
-				pol.GreenRuns, _ = d.integer(f.Value, fp, 1, 30)
-			case "max_age":
-				if dur := d.duration(f.Value, fp); dur != nil {
-					pol.MaxAge = *dur
-				}
-			}
-		}
-		m.Policy = append(m.Policy, pol)
-	}
-}
-
 // retryWhen are the values GitLab accepts in retry:when.
 var retryWhen = []string{"always", "unknown_failure", "script_failure", "api_failure", "stuck_or_timeout_failure", "runner_system_failure", "runner_unsupported", "stale_schedule", "job_execution_timeout", "archived_failure", "unmet_prerequisites", "scheduler_failure", "data_integrity_failure"}
 
@@ -608,12 +576,16 @@ func (d *decoder) pipeline(n *yaml.Node, m *Matrix) {
 	}
 }
 
+// DefaultAdoptWithin is kubernetes.adopt_within where the matrix is silent:
+// how long after an upstream release the matrix may lack the new minor
+// before `versions --check` fails.
+var DefaultAdoptWithin = Duration{Text: "90d", D: 90 * 24 * time.Hour}
+
 // Defaults applied where the file is silent.
 const (
-	DefaultMaxJobs     = 500
-	DefaultMaxNeeds    = 50
-	DefaultStrategy    = "mirror" // when pipeline.gitlab allows it; depend before GitLab 18.2
-	DefaultAdoptWithin = 90 * 24 * time.Hour
+	DefaultMaxJobs  = 500
+	DefaultMaxNeeds = 50
+	DefaultStrategy = "mirror" // when pipeline.gitlab allows it; depend before GitLab 18.2
 	// MinMaxJobs is the smallest pipeline.limits.max_jobs: a chain of
 	// prepare, a few features and cleanup must fit in one pipeline.
 	MinMaxJobs = 10
@@ -623,8 +595,9 @@ const (
 )
 
 func (d *decoder) defaults(m *Matrix, got map[string]*yaml.Node) {
-	if m.Kubernetes.AdoptWithin.D == 0 {
-		m.Kubernetes.AdoptWithin = Duration{Text: "90d", D: DefaultAdoptWithin, Pos: m.Kubernetes.Pos}
+	if m.Kubernetes.AdoptWithin.Text == "" {
+		m.Kubernetes.AdoptWithin = DefaultAdoptWithin
+		m.Kubernetes.AdoptWithin.Pos = m.Kubernetes.Pos
 	}
 	if m.Pipeline.GitLab.IsZero() {
 		m.Pipeline.GitLab = cicheck.DefaultGitLab
@@ -652,19 +625,7 @@ func (d *decoder) defaults(m *Matrix, got map[string]*yaml.Node) {
 			{Source: "web", Mode: ProfileAll},
 		}
 	}
-	if m.PolicyFor(TierOfficial) == nil {
-		m.Policy = append([]*Policy{{
-			Tier:      TierOfficial,
-			Requires:  []string{RequireDocs, RequireSettings, RequirePermanentCluster},
-			GreenRuns: 3,
-			MaxAge:    Duration{Text: "8d", D: 8 * 24 * time.Hour},
-		}}, m.Policy...)
-	}
-	for _, p := range m.Policy {
-		if p.MaxAge.D == 0 {
-			p.MaxAge = Duration{Text: "8d", D: 8 * 24 * time.Hour, Pos: p.Pos}
-		}
-	}
+	policyDefaults(m)
 }
 
 // ProfileFor returns the profile mode for a pipeline source: the matrix's

@@ -300,12 +300,13 @@ const (
 )
 
 // Policy is what a tier needs before a distribution × minor earns its level.
+// Its defaults are DefaultPolicy's (policy.go owns the section).
 type Policy struct {
 	Tier      Tier
-	Requires  []string // docs | settings | permanent-cluster
-	GreenRuns int
-	MaxAge    Duration
-	Pos       Pos
+	Requires  []string // docs | settings | permanent-cluster, in policy order
+	GreenRuns int      // 1..MaxGreenRuns consecutive green counting runs
+	MaxAge    Duration // older results are stale
+	Pos       Pos      // the tier's key in policy:, zero when defaulted
 }
 
 // Policy requirements.
@@ -314,16 +315,6 @@ const (
 	RequireSettings         = "settings"
 	RequirePermanentCluster = "permanent-cluster"
 )
-
-// PolicyFor returns the policy of the tier, or nil.
-func (m *Matrix) PolicyFor(t Tier) *Policy {
-	for _, p := range m.Policy {
-		if p.Tier == t {
-			return p
-		}
-	}
-	return nil
-}
 
 // Pipeline holds settings shared by every generated job.
 type Pipeline struct {

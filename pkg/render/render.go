@@ -272,7 +272,7 @@ func policyText(d *report.Distribution) string {
 	if d.Tier == matrix.TierOfficial {
 		b.WriteString(strconv.Itoa(d.Policy.GreenRuns) + " consecutive green counting runs, ")
 	}
-	b.WriteString("results at most " + d.Policy.MaxAgeText + " old")
+	b.WriteString("results at most " + d.Policy.MaxAge.Text + " old")
 	if len(d.Policy.Requires) > 0 {
 		b.WriteString("; requires " + strings.Join(d.Policy.Requires, ", "))
 	}

@@ -183,7 +183,7 @@ func (b *builder) level(d *Distribution, v *Version) {
 		switch {
 		case e.run == nil:
 			never = append(never, e.cell.Label)
-		case !b.fresh(e.run.FinishedAt, d.Policy.MaxAge):
+		case !b.fresh(e.run.FinishedAt, d.Policy.MaxAge.D):
 			stale = append(stale, fmt.Sprintf("%s (last %s %s in %s)", e.cell.Label, verb(e.status), FormatTime(e.run.FinishedAt), pipelineName(e.run)))
 			if staleRun == nil || e.run.FinishedAt.Before(staleRun.FinishedAt) {
 				staleRun = e.run
@@ -224,7 +224,7 @@ func (b *builder) level(d *Distribution, v *Version) {
 		decided(brokenRun)
 	case len(stale) > 0:
 		v.Level = Stale
-		v.Reason = fmt.Sprintf("older than max_age %s at %s: %s", d.Policy.MaxAgeText, FormatTime(b.now), strings.Join(stale, "; "))
+		v.Reason = fmt.Sprintf("older than max_age %s at %s: %s", d.Policy.MaxAge.Text, FormatTime(b.now), strings.Join(stale, "; "))
 		decided(staleRun)
 	case len(never) > 0:
 		v.Level = Untested

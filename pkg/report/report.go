@@ -149,9 +149,6 @@ const FlakyWindow = 3
 // newest first, for the HTML page's squares.
 const HistoryLen = 10
 
-// DefaultMaxAge is the max_age of a tier without a policy.
-const DefaultMaxAge = 8 * 24 * time.Hour
-
 // Options are Build's inputs besides the matrix and the results.
 type Options struct {
 	// Now is the time the levels are judged at: staleness is measured
@@ -225,16 +222,6 @@ type RunRef struct {
 	FinishedAt time.Time
 }
 
-// Policy is the policy that applies to a distribution's tier, with defaults
-// filled in.
-type Policy struct {
-	Requires  []string
-	GreenRuns int
-	MaxAge    time.Duration
-	// MaxAgeText is max_age as written ("8d").
-	MaxAgeText string
-}
-
 // Requirement is one of the policy's requires, checked.
 type Requirement struct {
 	Name   string // docs | settings | permanent-cluster
@@ -250,7 +237,8 @@ type Distribution struct {
 	Cluster  matrix.ClusterType
 	Docs     string
 	Settings []string
-	Policy   Policy
+	// Policy is the tier's policy, defaults applied by the loader.
+	Policy *matrix.Policy
 	// Requirements are the policy's requires, checked, in policy order.
 	// Only the official tier's levels depend on them.
 	Requirements []Requirement
@@ -518,7 +506,7 @@ func Build(m *matrix.Matrix, f *results.File, opts Options) *Report {
 	for _, d := range m.Distributions {
 		rd := &Distribution{
 			ID: d.ID, Name: d.Name, Tier: d.Tier, Cluster: d.Cluster.Type, Docs: d.Docs,
-			Policy: policyFor(m, d.Tier), Lifecycle: d.Lifecycle, Window: cat.WindowWords(d),
+			Policy: m.PolicyFor(d.Tier), Lifecycle: d.Lifecycle, Window: cat.WindowWords(d),
 		}
 		for _, s := range d.Settings {
 			rd.Settings = append(rd.Settings, s.Text)
@@ -537,7 +525,7 @@ func Build(m *matrix.Matrix, f *results.File, opts Options) *Report {
 			}
 			for _, c := range plan.Cells {
 				if c.Distribution == d && c.Kubernetes.Equal(v) {
-					rv.Cells = append(rv.Cells, b.testCell(c, rd.Policy.MaxAge))
+					rv.Cells = append(rv.Cells, b.testCell(c, rd.Policy.MaxAge.D))
 				}
 			}
 			b.level(rd, rv)
@@ -546,14 +534,14 @@ func Build(m *matrix.Matrix, f *results.File, opts Options) *Report {
 		}
 		for _, u := range plan.Upgrades {
 			if u.Distribution == d {
-				c := b.otherCell(u.ID, "upgrade", u.From.String()+" -> "+u.To.String(), rd.Policy.MaxAge)
+				c := b.otherCell(u.ID, "upgrade", u.From.String()+" -> "+u.To.String(), rd.Policy.MaxAge.D)
 				c.Infra = b.infra(u.ID, []*Cell{c})
 				rd.Upgrades = append(rd.Upgrades, c)
 			}
 		}
 		for _, s := range plan.Skews {
 			if s.Distribution == d {
-				c := b.otherCell(s.ID, "skew", "control plane "+s.ControlPlane.String()+", nodes "+s.Nodes.String(), rd.Policy.MaxAge)
+				c := b.otherCell(s.ID, "skew", "control plane "+s.ControlPlane.String()+", nodes "+s.Nodes.String(), rd.Policy.MaxAge.D)
 				c.Infra = b.infra(s.ID, []*Cell{c})
 				rd.Skews = append(rd.Skews, c)
 			}
@@ -563,31 +551,8 @@ func Build(m *matrix.Matrix, f *results.File, opts Options) *Report {
 	return r
 }
 
-// policyFor returns the tier's policy with defaults: the official tier
-// requires everything and three green runs unless the matrix says otherwise.
-func policyFor(m *matrix.Matrix, t matrix.Tier) Policy {
-	p := m.PolicyFor(t)
-	if p == nil {
-		if t == matrix.TierOfficial {
-			return Policy{
-				Requires:  []string{matrix.RequireDocs, matrix.RequireSettings, matrix.RequirePermanentCluster},
-				GreenRuns: 3, MaxAge: DefaultMaxAge, MaxAgeText: "8d",
-			}
-		}
-		return Policy{GreenRuns: 1, MaxAge: DefaultMaxAge, MaxAgeText: "8d"}
-	}
-	out := Policy{Requires: append([]string(nil), p.Requires...), GreenRuns: p.GreenRuns, MaxAge: p.MaxAge.D, MaxAgeText: p.MaxAge.Text}
-	if out.MaxAge == 0 {
-		out.MaxAge, out.MaxAgeText = DefaultMaxAge, "8d"
-	}
-	if out.GreenRuns < 1 {
-		out.GreenRuns = 1
-	}
-	return out
-}
-
 // requirements checks the policy's requires for the distribution.
-func requirements(d *matrix.Distribution, p Policy, opts Options) []Requirement {
+func requirements(d *matrix.Distribution, p *matrix.Policy, opts Options) []Requirement {
 	var out []Requirement
 	for _, name := range p.Requires {
 		req := Requirement{Name: name}

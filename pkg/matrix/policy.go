@@ -1,0 +1,160 @@
+package matrix
+
+import (
+	"fmt"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"gitlab.com/supportmatrix/supportmatrix/pkg/results"
+)
+
+// This file owns the policy section: its keys, their decoding and their
+// defaults. The loader applies the defaults, so every consumer (the support
+// table, the docs check, PROGRAM.md, publish) reads PolicyFor and trusts it;
+// nothing downstream fills in a policy value of its own.
+//
+// To add a policy key:
+//  1. a field on Policy;
+//  2. its default in DefaultPolicy (per tier where tiers differ);
+//  3. an entry in policyKeys that decodes it (its range checked there);
+//  4. the property, with a description, in matrix/schema.json under
+//     $defs.policy, and its row in docs/matrix-reference.md
+//     (TestReferenceDocumentsSchema says exactly what to add).
+
+// MaxGreenRuns is the largest policy green_runs: a streak can only be
+// counted over the counting runs the history keeps (results.KeepCounting).
+const MaxGreenRuns = results.KeepCounting
+
+// DefaultMaxAge is a policy's max_age where the matrix is silent: the weekly
+// schedule plus a day of slack.
+var DefaultMaxAge = Duration{Text: "8d", D: 8 * 24 * time.Hour}
+
+// DefaultPolicy returns tier t's policy where the matrix is silent: the
+// policy of a tier the file does not name, and the value of each key a
+// written policy leaves out. It is the one owner of the policy defaults.
+//
+//   - official: requires docs, settings and a permanent cluster, 3 green
+//     runs, max_age 8d;
+//   - beta: requires docs and settings (a beta distribution is documented
+//     before it is presented as nearly supported), 1 green run, max_age 8d;
+//   - community and deprecated: no requirements, 1 green run, max_age 8d.
+func DefaultPolicy(t Tier) Policy {
+	p := Policy{Tier: t, Requires: []string{}, GreenRuns: 1, MaxAge: DefaultMaxAge}
+	switch t {
+	case TierOfficial:
+		p.Requires = []string{RequireDocs, RequireSettings, RequirePermanentCluster}
+		p.GreenRuns = 3
+	case TierBeta:
+		p.Requires = []string{RequireDocs, RequireSettings}
+	}
+	return p
+}
+
+// policyKey is one key of a tier's policy: decode reads the key's value
+// into the policy, reporting problems at path.
+type policyKey struct {
+	name   string
+	decode func(d *decoder, n *yaml.Node, path string, p *Policy)
+}
+
+// policyKeys are the keys a tier's policy may hold, in the order the
+// reference lists them.
+var policyKeys = []policyKey{
+	{"requires", func(d *decoder, n *yaml.Node, path string, p *Policy) {
+		items, _ := d.seq(n, path)
+		p.Requires = []string{}
+		for i, it := range items {
+			if r, ok := d.enum(it, fmt.Sprintf("%s[%d]", path, i), RequireDocs, RequireSettings, RequirePermanentCluster); ok {
+				p.Requires = append(p.Requires, r)
+			}
+		}
+	}},
+	{"green_runs", func(d *decoder, n *yaml.Node, path string, p *Policy) {
+		if v, ok := d.integer(n, path, 1, MaxGreenRuns); ok {
+			p.GreenRuns = v
+		}
+	}},
+	{"max_age", func(d *decoder, n *yaml.Node, path string, p *Policy) {
+		if dur := d.duration(n, path); dur != nil {
+			p.MaxAge = *dur
+		}
+	}},
+}
+
+// PolicyKeys returns the names of the keys a tier's policy may hold.
+func PolicyKeys() []string {
+	out := make([]string, len(policyKeys))
+	for i, k := range policyKeys {
+		out[i] = k.name
+	}
+	return out
+}
+
+// policy decodes the policy section: per tier, DefaultPolicy with the keys
+// the file writes.
+func (d *decoder) policy(n *yaml.Node, m *Matrix) {
+	pairs, _ := d.mapping(n, "policy")
+	for _, p := range pairs {
+		path := "policy." + p.Key
+		if !contains(tierNames(), p.Key) {
+			d.errorf(p.KeyN, path, "enum", "%q is not a tier; use official, beta, community or deprecated", p.Key)
+			continue
+		}
+		pol := DefaultPolicy(Tier(p.Key))
+		pol.Pos = d.pos(p.KeyN)
+		fields, _ := d.mapping(p.Value, path, PolicyKeys()...)
+		for _, f := range fields {
+			for _, k := range policyKeys {
+				if k.name == f.Key {
+					k.decode(d, f.Value, path+"."+f.Key, &pol)
+				}
+			}
+		}
+		m.Policy = append(m.Policy, &pol)
+	}
+}
+
+// policyDefaults gives every tier the file does not name its
+// DefaultPolicy, in tier order after the written ones.
+func policyDefaults(m *Matrix) {
+	for _, t := range Tiers {
+		if m.declaredPolicy(t) == nil {
+			p := DefaultPolicy(t)
+			m.Policy = append(m.Policy, &p)
+		}
+	}
+}
+
+// Written reports whether the matrix file writes this policy (else it is
+// DefaultPolicy).
+func (p *Policy) Written() bool { return p.Pos.Line > 0 }
+
+func tierNames() []string {
+	out := make([]string, len(Tiers))
+	for i, t := range Tiers {
+		out[i] = string(t)
+	}
+	return out
+}
+
+func (m *Matrix) declaredPolicy(t Tier) *Policy {
+	for _, p := range m.Policy {
+		if p.Tier == t {
+			return p
+		}
+	}
+	return nil
+}
+
+// PolicyFor returns the policy of tier t with its defaults: the one the
+// matrix writes, else DefaultPolicy. It never returns nil; a loaded matrix
+// holds a policy for every tier, and a matrix built in code gets the
+// defaults.
+func (m *Matrix) PolicyFor(t Tier) *Policy {
+	if p := m.declaredPolicy(t); p != nil {
+		return p
+	}
+	p := DefaultPolicy(t)
+	return &p
+}
