@@ -14,10 +14,11 @@ var kinds = []string{"test", "upgrade", "skew"}
 func (s Status) Known() bool { return slices.Contains(Statuses, s) }
 
 // check refuses cells a results file must not hold: no cell id, an unknown
-// kind or status. name is the file's name for the message.
+// kind or status, a cell listed twice. name is the file's name for the message.
 func (f *File) check(name string) error {
 	for i := range f.Runs {
 		r := &f.Runs[i]
+		seen := make(map[string]bool, len(r.Cells))
 		for j, c := range r.Cells {
 			where := fmt.Sprintf("results %s: runs[%d] (pipeline %d): cells[%d]", name, i, r.Pipeline, j)
 			switch {
@@ -27,7 +28,10 @@ func (f *File) check(name string) error {
 				return fmt.Errorf("%s (%s): unknown status %q, want one of %s", where, c.Cell, c.Status, joinStatuses())
 			case !slices.Contains(kinds, c.Kind):
 				return fmt.Errorf("%s (%s): unknown kind %q, want one of %s", where, c.Cell, c.Kind, strings.Join(kinds, ", "))
+			case seen[c.Cell]:
+				return fmt.Errorf("%s (%s): the cell is listed twice in the run", where, c.Cell)
 			}
+			seen[c.Cell] = true
 		}
 	}
 	return nil

@@ -2,9 +2,9 @@ package results
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"slices"
@@ -22,33 +22,34 @@ const (
 // New returns an empty history.
 func New() *File { return &File{Schema: Schema, Runs: []Run{}} }
 
-// Read loads a results file. A missing file is an empty history; a file that
-// cannot be parsed is an error naming it.
+// Read loads a results file, streaming it: a missing file is an empty
+// history; a file that cannot be parsed is an error naming it. A file of
+// the previous schema (SchemaV1) is read as well and migrated: the next
+// Marshal writes Schema.
 func Read(path string) (*File, error) {
-	data, err := os.ReadFile(path)
+	in, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return New(), nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read results %s: %w", path, err)
 	}
-	return Parse(path, data)
+	defer in.Close()
+	return Decode(path, in)
 }
 
-// Parse decodes a results file strictly: unknown fields and another schema
-// are errors naming name.
+// Parse decodes a results file held in memory, as Decode does.
 func Parse(name string, data []byte) (*File, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	var f File
-	if err := dec.Decode(&f); err != nil {
-		return nil, fmt.Errorf("results %s: %w", name, err)
-	}
-	if dec.More() {
-		return nil, fmt.Errorf("results %s: trailing data after the JSON object", name)
-	}
-	if f.Schema != Schema {
-		return nil, fmt.Errorf("results %s: schema %q, want %q", name, f.Schema, Schema)
+	return Decode(name, bytes.NewReader(data))
+}
+
+// Decode reads a results file from r strictly: unknown fields, another
+// schema, an unknown status or kind and a cell listed twice in a run are
+// errors naming name.
+func Decode(name string, r io.Reader) (*File, error) {
+	f, err := decode(name, r)
+	if err != nil {
+		return nil, err
 	}
 	for i, r := range f.Runs {
 		if r.Pipeline == 0 {
@@ -58,11 +59,8 @@ func Parse(name string, data []byte) (*File, error) {
 	if err := f.check(name); err != nil {
 		return nil, err
 	}
-	if f.Runs == nil {
-		f.Runs = []Run{}
-	}
 	f.sort()
-	return &f, nil
+	return f, nil
 }
 
 // sameRun reports whether a and b record the same pipeline. GitLab pipelines
@@ -144,29 +142,10 @@ func (f *File) Bound(counting, previews int) {
 	f.Runs = kept
 }
 
-// Marshal encodes the file deterministically: two-space indent and a
-// trailing newline, runs newest first.
+// Marshal encodes the file deterministically in the Schema format
+// (codec.go): one line per run, newest first, and a trailing newline.
 func (f *File) Marshal() ([]byte, error) {
-	out := *f
-	if out.Schema == "" {
-		out.Schema = Schema
-	}
-	if out.Runs == nil {
-		out.Runs = []Run{}
-	}
-	for i := range out.Runs {
-		if out.Runs[i].Cells == nil {
-			out.Runs[i].Cells = []CellResult{}
-		}
-	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(&out); err != nil {
-		return nil, fmt.Errorf("encode results: %w", err)
-	}
-	return buf.Bytes(), nil
+	return encode(f)
 }
 
 // Counting returns the runs that count toward support, newest first.

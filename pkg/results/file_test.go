@@ -46,6 +46,24 @@ func TestReadErrors(t *testing.T) {
 		name, data, want string
 	}{
 		{"corrupt", `{"schema": "supportmatrix/results/v1", "runs": [`, "unexpected EOF"},
+		{"corrupt v2", `{"schema": "supportmatrix/results/v2", "layouts": {}, "runs": [{"pipeline": 1`, "unexpected EOF"},
+		{"schema not first", `{"runs": [], "schema": "supportmatrix/results/v2"}`, `field "runs" before the schema`},
+		{"no schema", `{}`, `no schema`},
+		{"layouts in v1", `{"schema": "supportmatrix/results/v1", "layouts": {}}`, `unknown field "layouts"`},
+		{"v1 field in v2", `{"schema": "supportmatrix/results/v2", "runs": [{"pipeline": 1, "cells": []}]}`, `runs[0]: json: unknown field "cells"`},
+		{"layout key", `{"schema": "supportmatrix/results/v2", "layouts": {"abc": ["a/1.35/x"]}}`, `layouts["abc"]: its cells hash to "`},
+		{"missing layout", v2run(`"layout": "000000000000", "status": "P", "jobs": [1]`), `runs[0] (pipeline 7): layout "000000000000" is not in layouts`},
+		{"short status", v2run(`"layout": "` + layoutKey([]string{"a/1.35/x"}) + `", "status": "PP", "jobs": [1]`), `status has 2 letters, layout`},
+		{"bad letter", v2run(`"layout": "` + layoutKey([]string{"a/1.35/x"}) + `", "status": "Z", "jobs": [1]`), `cell a/1.35/x: unknown status letter 'Z', want one of P (passed), F (failed)`},
+		{"jobs count", v2run(`"layout": "` + layoutKey([]string{"a/1.35/x"}) + `", "status": "P", "jobs": [1, 2]`), `jobs has 2 values, the layout has 1 cells`},
+		{"job step", v2run(`"layout": "` + layoutKey([]string{"a/1.35/x"}) + `", "status": "P", "jobs": [-4]`), `jobs[0]: step -4 gives job id -4`},
+		{"no jobs", v2run(`"layout": "` + layoutKey([]string{"a/1.35/x"}) + `", "status": "P"`), `jobs: want a list`},
+		{"stray detail", v2run(`"layout": "` + layoutKey([]string{"a/1.35/x"}) + `", "status": "P", "jobs": [1], "details": {"b/1.35/y": {"reason": "r"}}`), `details for cell b/1.35/y, which is not in layout`},
+		{"columns without layout", v2run(`"status": "P"`), `cell columns without a layout`},
+		{"twice in v1", `{"schema": "supportmatrix/results/v1", "runs": [{"pipeline": 7, "source": "web", "counts": true, "test_report": false,
+			"created_at": "2026-05-01T00:00:00Z", "finished_at": "2026-05-01T00:00:00Z",
+			"cells": [{"cell": "a/1.35/x", "kind": "test", "status": "passed"}, {"cell": "a/1.35/x", "kind": "test", "status": "failed"}]}]}`,
+			`cells[1] (a/1.35/x): the cell is listed twice in the run`},
 		{"other schema", `{"schema": "supportmatrix/results/v9", "runs": []}`, `schema "supportmatrix/results/v9"`},
 		{"unknown field", `{"schema": "supportmatrix/results/v1", "runs": [], "extra": 1}`, `unknown field "extra"`},
 		{"no pipeline", `{"schema": "supportmatrix/results/v1", "runs": [{"source": "web"}]}`, "runs[0]: no pipeline id"},
@@ -77,6 +95,14 @@ func TestReadErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// v2run is a v2 file with one run (pipeline 7) of layout a/1.35/x whose
+// cell columns are cols.
+func v2run(cols string) string {
+	return `{"schema": "supportmatrix/results/v2", "layouts": {"` + layoutKey([]string{"a/1.35/x"}) + `": ["a/1.35/x"]},
+		"runs": [{"pipeline": 7, "source": "web", "counts": true, "test_report": false,
+		"created_at": "2026-05-01T00:00:00Z", "finished_at": "2026-05-01T00:00:00Z", ` + cols + `}]}`
 }
 
 func TestMergeIdempotentAndOrderFree(t *testing.T) {

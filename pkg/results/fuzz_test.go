@@ -11,12 +11,15 @@ import (
 // and Parse reads back to the same bytes (the file collect rewrites loses
 // nothing and changes nothing on a second pass).
 func FuzzParse(f *testing.F) {
-	if data, err := os.ReadFile("testdata/results.golden"); err == nil {
-		f.Add(data)
+	for _, name := range []string{"testdata/results.golden", "testdata/collected.v2.golden", "testdata/v1/collected.json", "testdata/v1/golden.json"} {
+		if data, err := os.ReadFile(name); err == nil {
+			f.Add(data)
+		}
 	}
 	f.Add([]byte(`{"schema":"supportmatrix/results/v1","runs":[]}`))
 	f.Add([]byte(`{"schema":"supportmatrix/results/v1","runs":[{"pipeline":1,"cells":null}]}`))
 	f.Add([]byte(`{"schema":"supportmatrix/results/v1"} {}`))
+	f.Add([]byte(v2run(`"layout": "` + layoutKey([]string{"a/1.35/x"}) + `", "status": "B", "jobs": [null], "details": {"a/1.35/x": {"server_version": "", "kind": "skew"}}`)))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		file, err := Parse("fuzz.json", data)
 		if err != nil {

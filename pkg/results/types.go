@@ -7,7 +7,7 @@ package results
 import "time"
 
 // Schema identifies the results file format.
-const Schema = "supportmatrix/results/v1"
+const Schema = "supportmatrix/results/v2"
 
 // Status is a cell's outcome in one run.
 type Status string

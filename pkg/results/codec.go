@@ -1,0 +1,664 @@
+package results
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The on-disk format (schema supportmatrix/results/v2) is built for a file
+// that a nightly publish commits: one line per run, so that a new run is one
+// added line and a dropped run one removed line, and nothing stored twice.
+//
+//	{
+//	  "schema": "supportmatrix/results/v2",
+//	  "layouts": {
+//	    "<key>": ["gke/1.35/deploy", "gke/1.35/runner", ...]
+//	  },
+//	  "runs": [
+//	    {"pipeline": 12, ..., "layout": "<key>", "status": "PPFX", "jobs": [901, 1, 3, null], ...}
+//	  ]
+//	}
+//
+// A layout is the ordered list of a run's cell ids, shared by every run
+// with the same cells and named by a hash of them. A run holds one column
+// per dense field, in its layout's order: status (one letter per cell,
+// StatusLetters), jobs (job ids as steps from the previous cell's job, null
+// for a cell without a job) and seconds (durations in whole seconds).
+// Everything else is written only where it is not the default:
+//   - servers: the server version of each group of cells (the cell id up
+//     to its second slash, "gke/1.35"), for the cells with a job;
+//   - details: per cell id, the fields that differ from what is derived:
+//     kind (derived from the id), attempts (1 with a job, else 0),
+//     failure_reason, reason, server_version, job_url (rebuilt from the
+//     run's URL and the job id) and test counts (kept only when a test
+//     failed or errored).
+//
+// Job URLs are rebuilt the way GitLab builds them: a job's web_url is
+// project_job_url (lib/api/entities/ci/job_basic.rb), a pipeline's is
+// project_pipeline_url (lib/api/entities/ci/pipeline_basic.rb), both under
+// the project's "/-/" scope (config/routes/project.rb: resources :jobs,
+// resources :pipelines), and a child pipeline's jobs belong to the parent's
+// project. A URL that does not follow that shape is kept as it was; a
+// cluster job (infra) without a URL gets the rebuilt one.
+
+// SchemaV1 is the previous results format, one JSON object per cell-run.
+// Read migrates it; Marshal writes Schema.
+const SchemaV1 = "supportmatrix/results/v1"
+
+// StatusLetters is the one letter per status of a run's status column.
+var StatusLetters = map[Status]byte{
+	Passed: 'P', Failed: 'F', Flaky: 'K', AllowedFailure: 'A', Broken: 'B',
+	Skipped: 'S', Canceled: 'C', NotRun: 'N', Excluded: 'X', Stale: 'T',
+}
+
+var letterStatus = func() map[byte]Status {
+	m := make(map[byte]Status, len(StatusLetters))
+	for s, l := range StatusLetters {
+		m[l] = s
+	}
+	return m
+}()
+
+// runV2 is one run on disk.
+type runV2 struct {
+	Pipeline   int64             `json:"pipeline"`
+	URL        string            `json:"url,omitempty"`
+	Source     string            `json:"source"`
+	Ref        string            `json:"ref,omitempty"`
+	SHA        string            `json:"sha,omitempty"`
+	Counts     bool              `json:"counts"`
+	MR         int               `json:"mr,omitempty"`
+	Local      bool              `json:"local,omitempty"`
+	Partial    bool              `json:"partial,omitempty"`
+	Incomplete bool              `json:"incomplete,omitempty"`
+	TestReport bool              `json:"test_report"`
+	CreatedAt  time.Time         `json:"created_at"`
+	FinishedAt time.Time         `json:"finished_at"`
+	Layout     string            `json:"layout,omitempty"`
+	Status     string            `json:"status,omitempty"`
+	Jobs       json.RawMessage   `json:"jobs,omitempty"`
+	Seconds    []float64         `json:"seconds,omitempty"`
+	Servers    map[string]string `json:"servers,omitempty"`
+	Details    map[string]detail `json:"details,omitempty"`
+	Infra      []InfraResult     `json:"infra,omitempty"` // job_url only when not derived
+}
+
+// detail is what a cell-run holds beyond its columns and defaults.
+type detail struct {
+	Kind          string     `json:"kind,omitempty"`
+	Attempts      *int       `json:"attempts,omitempty"`
+	FailureReason string     `json:"failure_reason,omitempty"`
+	Reason        string     `json:"reason,omitempty"`
+	ServerVersion *string    `json:"server_version,omitempty"`
+	JobURL        *string    `json:"job_url,omitempty"`
+	Tests         *TestCount `json:"tests,omitempty"`
+}
+
+// ProjectURL returns the project's web URL that the run's pipeline URL is
+// under (".../-/pipelines/<id>"), or "" when the URL has another shape.
+func (r *Run) ProjectURL() string {
+	suffix := "/-/pipelines/" + strconv.FormatInt(r.Pipeline, 10)
+	if p, ok := strings.CutSuffix(r.URL, suffix); ok && p != "" {
+		return p
+	}
+	return ""
+}
+
+// JobURL is the web URL GitLab gives job id of the run's project, or ""
+// when the run's URL does not name a project or there is no job.
+func (r *Run) JobURL(id int64) string {
+	p := r.ProjectURL()
+	if p == "" || id == 0 {
+		return ""
+	}
+	return p + "/-/jobs/" + strconv.FormatInt(id, 10)
+}
+
+var skewRE = regexp.MustCompile(`^[^/]+/[^/]+/nodes-\d+\.\d+$`)
+
+// KindOf derives a cell's kind from its id, as matrix builds the ids:
+// "d/1.34->1.35" is an upgrade, "d/1.35/nodes-1.32" a skew, anything else a
+// test cell.
+func KindOf(cell string) string {
+	switch {
+	case strings.Contains(cell, "->"):
+		return "upgrade"
+	case skewRE.MatchString(cell):
+		return "skew"
+	}
+	return "test"
+}
+
+// group is the cell's server-version group: its id up to the second slash.
+func group(cell string) string {
+	i := strings.IndexByte(cell, '/')
+	if i < 0 {
+		return cell
+	}
+	if j := strings.IndexByte(cell[i+1:], '/'); j >= 0 {
+		return cell[:i+1+j]
+	}
+	return cell
+}
+
+func defaultAttempts(c *CellResult) int {
+	if c.JobID != 0 {
+		return 1
+	}
+	return 0
+}
+
+// storedTests is what is kept of a cell's test counts: the counts of a cell
+// with a failed or errored test, nothing for others.
+func storedTests(t *TestCount) *TestCount {
+	if t == nil || (t.Failed == 0 && t.Errors == 0) {
+		return nil
+	}
+	c := *t
+	return &c
+}
+
+// seconds is a duration as stored: whole seconds.
+func seconds(d float64) float64 { return math.Round(d) }
+
+// layoutKey names a list of cell ids.
+func layoutKey(ids []string) string {
+	h := sha256.New()
+	for _, id := range ids {
+		h.Write([]byte(id))
+		h.Write([]byte{'\n'})
+	}
+	return hex.EncodeToString(h.Sum(nil))[:12]
+}
+
+// encode writes f in the v2 format.
+func encode(f *File) ([]byte, error) {
+	layouts := map[string][]string{}
+	runs := make([]runV2, len(f.Runs))
+	for i := range f.Runs {
+		w, ids, err := encodeRun(&f.Runs[i])
+		if err != nil {
+			return nil, err
+		}
+		if len(ids) > 0 {
+			layouts[w.Layout] = ids
+		}
+		runs[i] = w
+	}
+	var buf bytes.Buffer
+	buf.WriteString("{\n  \"schema\": ")
+	writeJSON(&buf, Schema)
+	buf.WriteString(",\n  \"layouts\": {")
+	keys := make([]string, 0, len(layouts))
+	for k := range layouts {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for i, k := range keys {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		buf.WriteString("\n    ")
+		writeJSON(&buf, k)
+		buf.WriteString(": ")
+		writeJSON(&buf, layouts[k])
+	}
+	if len(keys) > 0 {
+		buf.WriteString("\n  ")
+	}
+	buf.WriteString("},\n  \"runs\": [")
+	for i := range runs {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		buf.WriteString("\n    ")
+		if err := writeJSON(&buf, &runs[i]); err != nil {
+			return nil, fmt.Errorf("encode results: run %d: %w", runs[i].Pipeline, err)
+		}
+	}
+	if len(runs) > 0 {
+		buf.WriteString("\n  ")
+	}
+	buf.WriteString("]\n}\n")
+	return buf.Bytes(), nil
+}
+
+// writeJSON appends v as one line of JSON, without HTML escaping.
+func writeJSON(buf *bytes.Buffer, v any) error {
+	enc := json.NewEncoder(buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	buf.Truncate(buf.Len() - 1) // Encode's newline
+	return nil
+}
+
+// encodeRun turns a run into its line and its layout's ids.
+func encodeRun(r *Run) (runV2, []string, error) {
+	w := runV2{
+		Pipeline: r.Pipeline, URL: r.URL, Source: r.Source, Ref: r.Ref, SHA: r.SHA,
+		Counts: r.Counts, MR: r.MR, Local: r.Local, Partial: r.Partial, Incomplete: r.Incomplete,
+		TestReport: r.TestReport, CreatedAt: r.CreatedAt, FinishedAt: r.FinishedAt,
+	}
+	for _, in := range r.Infra {
+		if in.JobURL == r.JobURL(in.JobID) {
+			in.JobURL = ""
+		}
+		w.Infra = append(w.Infra, in)
+	}
+	if len(r.Cells) == 0 {
+		return w, nil, nil
+	}
+	ids := make([]string, len(r.Cells))
+	status := make([]byte, len(r.Cells))
+	w.Seconds = make([]float64, len(r.Cells))
+	jobs := []byte{'['}
+	var prev int64
+	for i := range r.Cells {
+		c := &r.Cells[i]
+		ids[i] = c.Cell
+		l, ok := StatusLetters[c.Status]
+		if !ok {
+			return w, nil, fmt.Errorf("encode results: run %d: cell %s: unknown status %q", r.Pipeline, c.Cell, c.Status)
+		}
+		status[i] = l
+		w.Seconds[i] = seconds(c.Duration)
+		if i > 0 {
+			jobs = append(jobs, ',')
+		}
+		if c.JobID == 0 {
+			jobs = append(jobs, "null"...)
+		} else {
+			jobs = strconv.AppendInt(jobs, c.JobID-prev, 10)
+			prev = c.JobID
+		}
+	}
+	w.Jobs = append(jobs, ']')
+	w.Layout, w.Status = layoutKey(ids), string(status)
+	if allZero(w.Seconds) {
+		w.Seconds = nil
+	}
+	w.Servers = serverDefaults(r.Cells)
+	for i := range r.Cells {
+		c := &r.Cells[i]
+		var d detail
+		if c.Kind != KindOf(c.Cell) {
+			d.Kind = c.Kind
+		}
+		if c.Attempts != defaultAttempts(c) {
+			d.Attempts = &c.Attempts
+		}
+		d.FailureReason, d.Reason = c.FailureReason, c.Reason
+		def := ""
+		if c.JobID != 0 {
+			def = w.Servers[group(c.Cell)]
+		}
+		if c.ServerVersion != def {
+			d.ServerVersion = &c.ServerVersion
+		}
+		if c.JobURL != r.JobURL(c.JobID) {
+			d.JobURL = &c.JobURL
+		}
+		d.Tests = storedTests(c.Tests)
+		if d != (detail{}) {
+			if w.Details == nil {
+				w.Details = map[string]detail{}
+			}
+			w.Details[c.Cell] = d
+		}
+	}
+	return w, ids, nil
+}
+
+func allZero(s []float64) bool {
+	for _, v := range s {
+		if v != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// serverDefaults picks, per group, the server version most of its cells
+// with a job saw (the smallest on a tie), so that only exceptions are
+// written per cell.
+func serverDefaults(cells []CellResult) map[string]string {
+	count := map[string]map[string]int{}
+	for i := range cells {
+		c := &cells[i]
+		if c.JobID == 0 || c.ServerVersion == "" {
+			continue
+		}
+		g := group(c.Cell)
+		if count[g] == nil {
+			count[g] = map[string]int{}
+		}
+		count[g][c.ServerVersion]++
+	}
+	if len(count) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(count))
+	for g, vs := range count {
+		best, n := "", 0
+		for v, k := range vs {
+			if k > n || (k == n && v < best) {
+				best, n = v, k
+			}
+		}
+		out[g] = best
+	}
+	return out
+}
+
+// decoder reads a results file as a stream of tokens: the runs one at a
+// time, never the whole file at once.
+type decoder struct {
+	name string
+	dec  *json.Decoder
+}
+
+// decode reads a results file of either schema from r.
+func decode(name string, r io.Reader) (*File, error) {
+	d := &decoder{name: name, dec: json.NewDecoder(bufio.NewReaderSize(r, 1<<16))}
+	d.dec.DisallowUnknownFields()
+	f, err := d.file()
+	if errors.Is(err, io.EOF) {
+		err = io.ErrUnexpectedEOF // the file ended inside the object
+	}
+	if err != nil {
+		return nil, fmt.Errorf("results %s: %w", name, err)
+	}
+	return f, nil
+}
+
+func (d *decoder) delim(want json.Delim) error {
+	t, err := d.dec.Token()
+	if err != nil {
+		return err
+	}
+	if t != want {
+		return fmt.Errorf("at byte %d: found %v, want %q", d.dec.InputOffset(), t, want)
+	}
+	return nil
+}
+
+func (d *decoder) file() (*File, error) {
+	if err := d.delim('{'); err != nil {
+		return nil, err
+	}
+	f := &File{Runs: []Run{}}
+	layouts := map[string][]string{}
+	var wire []runV2
+	seen := map[string]bool{}
+	for d.dec.More() {
+		t, err := d.dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		key, _ := t.(string)
+		if seen[key] {
+			return nil, fmt.Errorf("field %q twice", key)
+		}
+		seen[key] = true
+		if key != "schema" && f.Schema == "" {
+			return nil, fmt.Errorf("field %q before the schema: the schema comes first", key)
+		}
+		switch key {
+		case "schema":
+			if err := d.dec.Decode(&f.Schema); err != nil {
+				return nil, err
+			}
+			if f.Schema != Schema && f.Schema != SchemaV1 {
+				return nil, fmt.Errorf("schema %q, want %q (or %q, which is migrated)", f.Schema, Schema, SchemaV1)
+			}
+		case "layouts":
+			if f.Schema != Schema {
+				return nil, fmt.Errorf("json: unknown field %q", key)
+			}
+			if err := d.layouts(layouts); err != nil {
+				return nil, err
+			}
+		case "runs":
+			if f.Schema == SchemaV1 {
+				if f.Runs, err = runs[Run](d); err != nil {
+					return nil, err
+				}
+			} else if wire, err = runs[runV2](d); err != nil {
+				return nil, err
+			}
+		default:
+			return nil, fmt.Errorf("json: unknown field %q", key)
+		}
+	}
+	if err := d.delim('}'); err != nil {
+		return nil, err
+	}
+	if _, err := d.dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, errors.New("trailing data after the JSON object")
+	}
+	if f.Schema == "" {
+		return nil, fmt.Errorf("no schema, want %q", Schema)
+	}
+	if f.Schema == Schema {
+		f.Runs = make([]Run, len(wire))
+		for i := range wire {
+			r, err := expand(&wire[i], layouts)
+			if err != nil {
+				return nil, fmt.Errorf("runs[%d] (pipeline %d): %w", i, wire[i].Pipeline, err)
+			}
+			f.Runs[i] = r
+		}
+		// The file read is the file written: Marshal writes Schema.
+	}
+	f.Schema = Schema
+	return f, nil
+}
+
+func (d *decoder) layouts(into map[string][]string) error {
+	t, err := d.dec.Token()
+	if err != nil || t == nil {
+		return err
+	}
+	if t != json.Delim('{') {
+		return fmt.Errorf("layouts: found %v, want an object", t)
+	}
+	for d.dec.More() {
+		t, err := d.dec.Token()
+		if err != nil {
+			return err
+		}
+		key, _ := t.(string)
+		var ids []string
+		if err := d.dec.Decode(&ids); err != nil {
+			return fmt.Errorf("layouts[%q]: %w", key, err)
+		}
+		seen := make(map[string]bool, len(ids))
+		for _, id := range ids {
+			if id == "" || seen[id] {
+				return fmt.Errorf("layouts[%q]: cell %q empty or listed twice", key, id)
+			}
+			seen[id] = true
+		}
+		if got := layoutKey(ids); got != key {
+			return fmt.Errorf("layouts[%q]: its cells hash to %q: a layout's key names exactly its cells", key, got)
+		}
+		into[key] = ids
+	}
+	return d.delim('}')
+}
+
+// list walks a JSON array (or null), decoding each element with each.
+func (d *decoder) list(each func(i int) error) error {
+	t, err := d.dec.Token()
+	if err != nil || t == nil {
+		return err
+	}
+	if t != json.Delim('[') {
+		return fmt.Errorf("runs: found %v, want a list", t)
+	}
+	for i := 0; d.dec.More(); i++ {
+		if err := each(i); err != nil {
+			return err
+		}
+	}
+	return d.delim(']')
+}
+
+// runs decodes the runs list one run at a time.
+func runs[T any](d *decoder) ([]T, error) {
+	out := []T{}
+	err := d.list(func(i int) error {
+		var r T
+		if err := d.dec.Decode(&r); err != nil {
+			return fmt.Errorf("runs[%d]: %w", i, err)
+		}
+		out = append(out, r)
+		return nil
+	})
+	return out, err
+}
+
+// expand turns a run line back into a Run.
+func expand(w *runV2, layouts map[string][]string) (Run, error) {
+	r := Run{
+		Pipeline: w.Pipeline, URL: w.URL, Source: w.Source, Ref: w.Ref, SHA: w.SHA,
+		Counts: w.Counts, MR: w.MR, Local: w.Local, Partial: w.Partial, Incomplete: w.Incomplete,
+		TestReport: w.TestReport, CreatedAt: w.CreatedAt, FinishedAt: w.FinishedAt,
+		Cells: []CellResult{},
+	}
+	for _, in := range w.Infra {
+		if in.JobURL == "" {
+			in.JobURL = r.JobURL(in.JobID)
+		}
+		r.Infra = append(r.Infra, in)
+	}
+	if w.Layout == "" {
+		if w.Status != "" || len(w.Jobs) > 0 || w.Seconds != nil || w.Servers != nil || w.Details != nil {
+			return r, errors.New("cell columns without a layout")
+		}
+		return r, nil
+	}
+	ids, ok := layouts[w.Layout]
+	if !ok {
+		return r, fmt.Errorf("layout %q is not in layouts", w.Layout)
+	}
+	n := len(ids)
+	if len(w.Status) != n {
+		return r, fmt.Errorf("status has %d letters, layout %s has %d cells", len(w.Status), w.Layout, n)
+	}
+	jobs, err := parseJobs(w.Jobs, n)
+	if err != nil {
+		return r, err
+	}
+	if w.Seconds != nil && len(w.Seconds) != n {
+		return r, fmt.Errorf("seconds has %d values, layout %s has %d cells", len(w.Seconds), w.Layout, n)
+	}
+	r.Cells = make([]CellResult, n)
+	for i, id := range ids {
+		st, ok := letterStatus[w.Status[i]]
+		if !ok {
+			return r, fmt.Errorf("cell %s: unknown status letter %q, want one of %s", id, w.Status[i], letters())
+		}
+		c := CellResult{Cell: id, Kind: KindOf(id), Status: st, JobID: jobs[i]}
+		if w.Seconds != nil {
+			c.Duration = w.Seconds[i]
+		}
+		c.Attempts = defaultAttempts(&c)
+		c.JobURL = r.JobURL(c.JobID)
+		if c.JobID != 0 {
+			c.ServerVersion = w.Servers[group(id)]
+		}
+		r.Cells[i] = c
+	}
+	if len(w.Details) > 0 {
+		index := make(map[string]int, n)
+		for i, id := range ids {
+			index[id] = i
+		}
+		for id, d := range w.Details {
+			i, ok := index[id]
+			if !ok {
+				return r, fmt.Errorf("details for cell %s, which is not in layout %s", id, w.Layout)
+			}
+			c := &r.Cells[i]
+			if d.Kind != "" {
+				c.Kind = d.Kind
+			}
+			if d.Attempts != nil {
+				c.Attempts = *d.Attempts
+			}
+			c.FailureReason, c.Reason = d.FailureReason, d.Reason
+			if d.ServerVersion != nil {
+				c.ServerVersion = *d.ServerVersion
+			}
+			if d.JobURL != nil {
+				c.JobURL = *d.JobURL
+			}
+			c.Tests = storedTests(d.Tests)
+			if d.Tests != nil && c.Tests == nil {
+				return r, fmt.Errorf("cell %s: test counts without a failed or errored test are not stored", id)
+			}
+		}
+	}
+	return r, nil
+}
+
+func letters() string {
+	var b strings.Builder
+	for _, s := range Statuses {
+		if b.Len() > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%c (%s)", StatusLetters[s], s)
+	}
+	return b.String()
+}
+
+// parseJobs reads the jobs column: n values, each a step from the previous
+// cell's job id (the first from 0), or null for a cell without a job.
+func parseJobs(raw json.RawMessage, n int) ([]int64, error) {
+	out := make([]int64, 0, n)
+	s := bytes.TrimSpace(raw)
+	if len(s) < 2 || s[0] != '[' || s[len(s)-1] != ']' {
+		return nil, errors.New("jobs: want a list")
+	}
+	var prev int64
+	for f := range bytes.SplitSeq(s[1:len(s)-1], []byte{','}) {
+		f = bytes.TrimSpace(f)
+		if len(f) == 0 && n == 0 {
+			break
+		}
+		if string(f) == "null" {
+			out = append(out, 0)
+			continue
+		}
+		step, err := strconv.ParseInt(string(f), 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("jobs[%d]: %q is not a step between job ids", len(out), f)
+		}
+		id := prev + step
+		if (step > 0 && id < prev) || (step < 0 && id > prev) || id <= 0 {
+			return nil, fmt.Errorf("jobs[%d]: step %d gives job id %d, not a positive id", len(out), step, id)
+		}
+		out = append(out, id)
+		prev = id
+	}
+	if len(out) != n {
+		return nil, fmt.Errorf("jobs has %d values, the layout has %d cells", len(out), n)
+	}
+	return out, nil
+}
