@@ -46,8 +46,8 @@ func runDocs(c *cli.Context, o program.DocsOptions) error {
 		fmt.Fprintln(w, p.String())
 	}
 	if n := len(r.Gaps); n > 0 {
-		return Invalid(fmt.Errorf("docs check failed: %d %s", n, pluralize("gap", n)))
+		return Invalid(fmt.Errorf("docs check failed: %d %s", n, program.Plural("gap", n)))
 	}
-	fmt.Fprintf(w, "%s: the program is whole: %d %s with requirements, every one met\n", o.Matrix, r.WithRequirements, pluralize("distribution", r.WithRequirements))
+	fmt.Fprintf(w, "%s: the program is whole: %d %s with requirements, every one met\n", o.Matrix, r.WithRequirements, program.Plural("distribution", r.WithRequirements))
 	return nil
 }

@@ -23,6 +23,9 @@ type Env struct {
 	// Getenv returns an environment variable's value, "" when unset. Nil
 	// is an empty environment.
 	Getenv func(string) string
+	// Environ is the environment `run --local` hands to gitlab-ci-local
+	// and its jobs (KEY=value); nil is the process's.
+	Environ []string
 	// Dir is the working directory the matrix is looked for from; "" is
 	// the process's.
 	Dir string

@@ -30,7 +30,7 @@ func runCommand() *cli.Command {
 			return runLocal(c, program.LocalOptions{
 				Matrix: c.String("matrix"), Templates: c.String("templates"), Only: c.String("only"),
 				Out: c.String("out"), Concurrency: c.Int("concurrency"), Root: c.String("root"),
-				Getenv: env.getenv, Dir: env.Dir, Now: env.now, Log: env.Stderr,
+				Getenv: env.getenv, Env: env.Environ, Dir: env.Dir, Now: env.now, Log: env.Stderr,
 			})
 		},
 	}
@@ -66,7 +66,7 @@ func runLocal(c *cli.Context, o program.LocalOptions) error {
 	fmt.Fprintf(w, "local run #%d\ntable: %s\nhistory: %s\nlevel log: %s\n", r.Run.Pipeline, r.Table, r.History, r.LevelLog)
 	if failed, broken, infra := r.Problems(); failed+broken+infra > 0 && c.Bool("strict") {
 		return Invalid(fmt.Errorf("run: %d %s failed, %d broken, %d cluster %s; see %s",
-			failed, pluralize("cell", failed), broken, infra, pluralize("problem", infra), r.Table))
+			failed, program.Plural("cell", failed), broken, infra, program.Plural("problem", infra), r.Table))
 	}
 	return nil
 }

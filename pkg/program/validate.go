@@ -3,9 +3,123 @@ package program
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
 
+	"gitlab.com/supportmatrix/supportmatrix/jobs"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/kube"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/validate"
 )
+
+// ValidateOptions are what `validate` reads.
+type ValidateOptions struct {
+	// Matrix is the matrix file; Templates the job templates directory
+	// ("" is the embedded set); Root the repository root docs paths are
+	// relative to ("" is the matrix's).
+	Matrix, Templates, Root string
+	// Date (YYYY-MM-DD) stands in for today in the calendar checks; ""
+	// is today by Now (nil is time.Now), at midnight UTC.
+	Date string
+	Now  func() time.Time
+}
+
+// ValidateResult is what Validate found in the matrix File.
+type ValidateResult struct {
+	File string
+	*validate.Result
+}
+
+// Validate checks the matrix and its templates (pkg/validate) and returns
+// every problem; the caller says how many are errors. An unreadable matrix
+// or templates directory is an error, a bad Date a usage error.
+func Validate(o ValidateOptions) (*ValidateResult, error) {
+	today, err := today(o.Date, o.Now)
+	if err != nil {
+		return nil, err
+	}
+	data, err := matrix.ReadFile(o.Matrix)
+	if err != nil {
+		return nil, err
+	}
+	set, err := jobs.Open(o.Templates)
+	if err != nil {
+		return nil, err
+	}
+	res := validate.Matrix(validate.Options{File: o.Matrix, Data: data, Templates: set, Today: today, Root: o.Root})
+	return &ValidateResult{File: o.Matrix, Result: res}, nil
+}
+
+// today reads a --date (kube.ParseDate, as `versions` does), or the clock
+// now (nil is time.Now) at midnight UTC when date is "".
+func today(date string, now func() time.Time) (time.Time, error) {
+	if date != "" {
+		d, err := kube.ParseDate(date)
+		if err != nil {
+			return time.Time{}, usagef("--date: %w", err)
+		}
+		return d, nil
+	}
+	if now == nil {
+		now = time.Now
+	}
+	t := now().UTC()
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC), nil
+}
+
+// WriteText writes each problem on its own line and, when the matrix is
+// valid, one line counting what it holds.
+func (r *ValidateResult) WriteText(w io.Writer) error {
+	for _, p := range r.Problems {
+		if _, err := fmt.Fprintln(w, p.String()); err != nil {
+			return err
+		}
+	}
+	if r.Matrix == nil {
+		return nil
+	}
+	m, plan := r.Matrix, r.Plan
+	excluded := 0
+	for _, c := range plan.Cells {
+		if c.Excluded() {
+			excluded++
+		}
+	}
+	warnings := len(r.Problems.Warnings())
+	_, err := fmt.Fprintf(w, "%s: valid: %d distributions, %d minors, %d features, %d cells (%d excluded), %d upgrade and %d skew cells, %d %s\n",
+		r.File, len(m.Distributions), len(m.Kubernetes.Versions), len(m.Features), len(plan.Cells), excluded,
+		len(plan.Upgrades), len(plan.Skews), warnings, Plural("warning", warnings))
+	return err
+}
+
+// WriteJSON writes validate's JSON report (schema supportmatrix/validate/v1).
+func (r *ValidateResult) WriteJSON(w io.Writer) error {
+	return writeJSON(w, ValidateReport(r.Problems))
+}
+
+// WriteCodeQuality writes GitLab's Code Quality report of the problems.
+func (r *ValidateResult) WriteCodeQuality(w io.Writer) error {
+	return writeJSON(w, CodeQuality(r.Problems))
+}
+
+// Plural is word, with an s unless n is 1, for the messages the program
+// and the command line print.
+func Plural(word string, n int) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
+}
+
+// writeJSON writes v indented, with a trailing newline.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
 
 // validate's reports for machines: its own JSON and GitLab's Code Quality.
 
