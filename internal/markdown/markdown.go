@@ -96,3 +96,14 @@ func RelLink(label, relPath string) string {
 	}
 	return "[" + label + "](" + destinationEscaper.Replace(relPath) + ")"
 }
+
+// Mentions lists GitLab mentions (@alice, @platform/k8s) as text, comma
+// separated. Escaping keeps each a mention: GitLab finds references in
+// the rendered text, where `\_` is back to `_`.
+func Mentions(mentions []string) string {
+	parts := make([]string, len(mentions))
+	for i, m := range mentions {
+		parts[i] = Text(m)
+	}
+	return strings.Join(parts, ", ")
+}

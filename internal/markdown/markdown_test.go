@@ -56,3 +56,12 @@ func TestLink(t *testing.T) {
 		}
 	}
 }
+
+func TestMentions(t *testing.T) {
+	if got, want := Mentions([]string{"@alice", "@platform/k8s_team"}), `@alice, @platform/k8s\_team`; got != want {
+		t.Errorf("Mentions = %q, want %q", got, want)
+	}
+	if got := Mentions(nil); got != "" {
+		t.Errorf("Mentions(nil) = %q, want empty", got)
+	}
+}

@@ -432,7 +432,11 @@ func (a *Audit) distribution(b *bytes.Buffer, da *DistAudit, rep *report.Report,
 	if d.Cluster.Type == matrix.ClusterPermanent {
 		fmt.Fprintf(b, " (%s)", markdown.Code(d.Cluster.Context))
 	}
-	b.WriteString(".\n\n")
+	b.WriteString(".")
+	if len(d.Owners) > 0 {
+		fmt.Fprintf(b, " Owners: %s.", markdown.Mentions(matrix.Mentions(d.Owners)))
+	}
+	b.WriteString("\n\n")
 	if w := windowText(rep, d.ID); w != "" {
 		b.WriteString(w + "\n\n")
 	}

@@ -221,7 +221,7 @@ func (d *decoder) kubernetes(n *yaml.Node, m *Matrix) {
 	}
 }
 
-var distributionKeys = []string{"name", "tier", "kubernetes", "lifecycle", "release_names", "cluster", "tags", "variables", "settings", "docs", "skew"}
+var distributionKeys = []string{"name", "tier", "kubernetes", "lifecycle", "release_names", "cluster", "tags", "variables", "settings", "docs", "skew", "owners"}
 
 func (d *decoder) distributions(n *yaml.Node, m *Matrix) {
 	pairs, ok := d.mapping(n, "distributions")
@@ -275,6 +275,8 @@ func (d *decoder) distributions(n *yaml.Node, m *Matrix) {
 				dist.DocsPos = d.pos(d.resolve(f.Value))
 			case "skew":
 				dist.Skew = d.skew(f.Value, fp)
+			case "owners":
+				dist.Owners = d.owners(f.Value, fp)
 			}
 		}
 		if dist.Name == "" && !hasKey(fields, "name") {
@@ -408,7 +410,7 @@ func (d *decoder) features(n *yaml.Node, m *Matrix) {
 			continue
 		}
 		f := &Feature{ID: p.Key, Blocking: true, Pos: d.pos(p.KeyN), NeedsPos: d.pos(p.KeyN), TemplatePos: d.pos(p.KeyN)}
-		fields, _ := d.mapping(p.Value, path, "name", "template", "kubernetes", "needs", "blocking", "timeout")
+		fields, _ := d.mapping(p.Value, path, "name", "template", "kubernetes", "needs", "blocking", "timeout", "owners")
 		for _, fl := range fields {
 			fp := path + "." + fl.Key
 			switch fl.Key {
@@ -431,6 +433,8 @@ func (d *decoder) features(n *yaml.Node, m *Matrix) {
 				f.Blocking, _ = d.boolean(fl.Value, fp)
 			case "timeout":
 				f.Timeout = d.duration(fl.Value, fp)
+			case "owners":
+				f.Owners = d.owners(fl.Value, fp)
 			}
 		}
 		if f.Name == "" && !hasKey(fields, "name") {

@@ -182,7 +182,10 @@ type Distribution struct {
 	Docs             string
 	DocsPos          Pos
 	Skew             *Skew // nil: no skew cells
-	Pos              Pos
+	// Owners are the GitLab users and groups answerable for the
+	// distribution's cells: alert issues mention them (owners key).
+	Owners []Owner
+	Pos    Pos
 }
 
 // ReleaseName is a distribution's own name for a minor (OpenShift 4.22 for 1.35).
@@ -260,7 +263,11 @@ type Feature struct {
 	NeedsPos    Pos
 	Blocking    bool
 	Timeout     *Duration
-	Pos         Pos
+	// Owners are the GitLab users and groups answerable for the feature
+	// on every distribution (owners key; optional): an alert about the
+	// feature mentions them beside the distribution's owners.
+	Owners []Owner
+	Pos    Pos
 }
 
 // Rule adjusts the cells it matches; the first matching rule wins.

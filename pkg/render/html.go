@@ -46,6 +46,7 @@ type legendView struct {
 
 type rowView struct {
 	ID, Name, Tier, Cluster, Docs, Policy string
+	Owners                                string
 	Requirements                          []report.Requirement
 	Grid                                  []gridView
 	Offered                               []gridView
@@ -78,6 +79,7 @@ type squareView struct {
 
 type featureView struct {
 	Name, ID string
+	Owners   string
 	Blocking bool
 	Cells    []statusView
 }
@@ -108,7 +110,7 @@ func newView(r *report.Report) view {
 		row := rowView{
 			ID: d.ID, Name: d.Name, Tier: string(d.Tier), Cluster: string(d.Cluster), Docs: d.Docs,
 			Policy: policyText(d), Requirements: d.Requirements, Official: d.Tier == matrix.TierOfficial,
-			Exceptions: exceptions(d), Settings: d.Settings,
+			Exceptions: exceptions(d), Settings: d.Settings, Owners: strings.Join(d.Owners, ", "),
 		}
 		for i := range row.Exceptions {
 			if !linkable(row.Exceptions[i].Link) {
@@ -157,7 +159,7 @@ func newView(r *report.Report) view {
 		row.VendorRows = vendorRows(offered(d))
 		features, cells := featureRows(offered(d))
 		for i, f := range features {
-			fv := featureView{Name: f.Name, ID: f.ID, Blocking: f.Blocking}
+			fv := featureView{Name: f.Name, ID: f.ID, Blocking: f.Blocking, Owners: strings.Join(matrix.Mentions(f.Owners), ", ")}
 			for _, c := range cells[i] {
 				fv.Cells = append(fv.Cells, statusOf(c))
 			}
@@ -359,7 +361,7 @@ var page = template.Must(template.New("page").Funcs(template.FuncMap{"css": css}
 {{range .Rows}}
 <section id="d-{{.ID}}">
 <h2>{{.Name}}</h2>
-<p class="meta">Id <code>{{.ID}}</code> · tier <strong>{{.Tier}}</strong> · {{.Cluster}} cluster{{if .Docs}} · docs <code>{{.Docs}}</code>{{end}}</p>
+<p class="meta">Id <code>{{.ID}}</code> · tier <strong>{{.Tier}}</strong> · {{.Cluster}} cluster{{if .Docs}} · docs <code>{{.Docs}}</code>{{end}}{{if .Owners}} · owners {{.Owners}}{{end}}</p>
 <p>Policy ({{.Tier}}): {{.Policy}}.</p>
 {{- if .Requirements}}
 <ul>
@@ -378,7 +380,7 @@ var page = template.Must(template.New("page").Funcs(template.FuncMap{"css": css}
 <tr><th scope="row">{{.Label}}</th>{{range .Cells}}<td>{{.}}</td>{{end}}</tr>
 {{- end}}
 {{- range .Features}}
-<tr><th scope="row">{{.Name}} <code>{{.ID}}</code>{{if not .Blocking}} <small>(non-blocking)</small>{{end}}</th>{{range .Cells}}<td class="{{.Class}}"{{if .Title}} title="{{.Title}}"{{end}}>{{if .URL}}<a href="{{.URL}}">{{.Label}}</a>{{else}}{{.Label}}{{end}}{{if .History}}<span class="hist">{{range .History}}{{if .URL}}<a class="{{.Class}}" href="{{.URL}}" title="{{.Title}}"></a>{{else}}<span class="{{.Class}}" title="{{.Title}}"></span>{{end}}{{end}}</span>{{end}}</td>{{end}}</tr>
+<tr><th scope="row">{{.Name}} <code>{{.ID}}</code>{{if not .Blocking}} <small>(non-blocking)</small>{{end}}{{if .Owners}} <small>(owners {{.Owners}})</small>{{end}}</th>{{range .Cells}}<td class="{{.Class}}"{{if .Title}} title="{{.Title}}"{{end}}>{{if .URL}}<a href="{{.URL}}">{{.Label}}</a>{{else}}{{.Label}}{{end}}{{if .History}}<span class="hist">{{range .History}}{{if .URL}}<a class="{{.Class}}" href="{{.URL}}" title="{{.Title}}"></a>{{else}}<span class="{{.Class}}" title="{{.Title}}"></span>{{end}}{{end}}</span>{{end}}</td>{{end}}</tr>
 {{- end}}
 {{- if .Official}}
 <tr><th scope="row">Green runs</th>{{range .Offered}}<td>{{.Green}}</td>{{end}}</tr>

@@ -46,6 +46,7 @@ type distJSON struct {
 	ID           string        `json:"id"`
 	Name         string        `json:"name"`
 	Tier         string        `json:"tier"`
+	Owners       []string      `json:"owners,omitempty"`
 	Versions     []versionJSON `json:"versions"`
 	Requirements []reqJSON     `json:"requirements,omitempty"`
 	Upgrades     []cellJSON    `json:"upgrades,omitempty"`
@@ -143,7 +144,7 @@ func JSON(r *report.Report) []byte {
 		out.Kubernetes = append(out.Kubernetes, k)
 	}
 	for _, d := range r.Distributions {
-		dj := distJSON{ID: d.ID, Name: d.Name, Tier: string(d.Tier), Versions: []versionJSON{}}
+		dj := distJSON{ID: d.ID, Name: d.Name, Tier: string(d.Tier), Owners: d.Owners, Versions: []versionJSON{}}
 		for _, req := range d.Requirements {
 			dj.Requirements = append(dj.Requirements, reqJSON{Name: req.Name, Met: req.Met, Detail: req.Detail})
 		}

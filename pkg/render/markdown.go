@@ -110,6 +110,9 @@ func distribution(b *bytes.Buffer, d *report.Distribution) {
 	if d.Docs != "" {
 		fmt.Fprintf(b, " · docs %s", markdown.Code(d.Docs))
 	}
+	if len(d.Owners) > 0 {
+		fmt.Fprintf(b, " · owners %s", markdown.Mentions(d.Owners))
+	}
 	b.WriteString("\n\n")
 	fmt.Fprintf(b, "Policy (%s): %s.", d.Tier, policyText(d))
 	if len(d.Requirements) > 0 {
@@ -159,10 +162,14 @@ func distribution(b *bytes.Buffer, d *report.Distribution) {
 	}
 	features, rows := featureRows(vs)
 	for i, f := range features {
-		label := fmt.Sprintf("%s (`%s`)", markdown.Text(f.Name), f.ID)
+		extra := ""
 		if !f.Blocking {
-			label = fmt.Sprintf("%s (`%s`, non-blocking)", markdown.Text(f.Name), f.ID)
+			extra += ", non-blocking"
 		}
+		if len(f.Owners) > 0 {
+			extra += ", owners " + markdown.Mentions(matrix.Mentions(f.Owners))
+		}
+		label := fmt.Sprintf("%s (`%s`%s)", markdown.Text(f.Name), f.ID, extra)
 		fmt.Fprintf(b, "| %s |", label)
 		for _, c := range rows[i] {
 			fmt.Fprintf(b, " %s |", statusCell(c))

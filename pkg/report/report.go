@@ -254,6 +254,9 @@ type Distribution struct {
 	// vendor's support window in words (pkg/kube's lifecycles).
 	Lifecycle string
 	Window    string
+	// Owners are the distribution's owners as GitLab mentions them
+	// ("@alice", "@platform/k8s"), in matrix order.
+	Owners []string
 }
 
 // Infra lists the failed cluster jobs the distribution's table shows: those
@@ -507,6 +510,7 @@ func Build(m *matrix.Matrix, f *results.File, opts Options) *Report {
 		rd := &Distribution{
 			ID: d.ID, Name: d.Name, Tier: d.Tier, Cluster: d.Cluster.Type, Docs: d.Docs,
 			Policy: m.PolicyFor(d.Tier), Lifecycle: d.Lifecycle, Window: cat.WindowWords(d),
+			Owners: matrix.Mentions(d.Owners),
 		}
 		for _, s := range d.Settings {
 			rd.Settings = append(rd.Settings, s.Text)
