@@ -1,6 +1,10 @@
 package localci
 
 import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
@@ -60,6 +64,27 @@ func TestStatusesAreGitLabs(t *testing.T) {
 		}
 		if allow != (s == AllowedFailure) || (s != AllowedFailure && string(got) != string(s)) {
 			t.Errorf("%s.CI() = %q, %v", s, got, allow)
+		}
+	}
+}
+
+// TestNoBinaryNoLookup: Run, Validate and Preview are given the executable;
+// without one they refuse rather than search the process's environment.
+func TestNoBinaryNoLookup(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, ".gitlab-ci.yml"), []byte("job:\n  script: [true]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, runErr := Run(context.Background(), Options{Dir: dir})
+	_, previewErr := Preview(context.Background(), "", dir, ".gitlab-ci.yml")
+	for name, err := range map[string]error{
+		"Run":      runErr,
+		"Validate": Validate(context.Background(), "", dir),
+		"Preview":  previewErr,
+	} {
+		if !errors.Is(err, ErrNotFound) {
+			t.Errorf("%s without a binary: %v, want ErrNotFound", name, err)
 		}
 	}
 }

@@ -26,7 +26,8 @@ const StateDirName = ".gitlab-ci-local"
 
 // Options says what Run runs and how.
 type Options struct {
-	// Binary is the gitlab-ci-local executable; empty means Lookup's.
+	// Binary is the gitlab-ci-local executable (Find, LookupIn). Required:
+	// Run reads nothing of the process's environment to find one.
 	Binary string
 	// Env is the environment of gitlab-ci-local and its jobs (GCL_*
 	// variables dropped); nil is the process's.
@@ -157,9 +158,7 @@ func Run(ctx context.Context, opts Options) (res *Result, err error) {
 	}
 	bin := opts.Binary
 	if bin == "" {
-		if bin, err = Lookup(); err != nil {
-			return nil, fmt.Errorf("run pipeline: %w", err)
-		}
+		return nil, fmt.Errorf("run pipeline: %w: no executable given", ErrNotFound)
 	}
 	if err := CheckRsync(); err != nil {
 		return nil, fmt.Errorf("run pipeline: %w", err)

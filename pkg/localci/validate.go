@@ -17,13 +17,11 @@ const validateStateDir = ".gitlab-ci-local-validate"
 // Validate checks pipeline files in dir against GitLab's CI schema, as
 // gitlab-ci-local does before it runs anything (`--preview`), without
 // running a job. files are relative to dir; none means .gitlab-ci.yml. The
-// error lists every schema violation gitlab-ci-local reported.
+// error lists every schema violation gitlab-ci-local reported. bin is the
+// gitlab-ci-local executable (Find, LookupIn).
 func Validate(ctx context.Context, bin, dir string, files ...string) error {
 	if bin == "" {
-		var err error
-		if bin, err = Lookup(); err != nil {
-			return fmt.Errorf("validate pipeline: %w", err)
-		}
+		return fmt.Errorf("validate pipeline: %w: no executable given", ErrNotFound)
 	}
 	if len(files) == 0 {
 		files = []string{".gitlab-ci.yml"}
@@ -54,7 +52,7 @@ func Validate(ctx context.Context, bin, dir string, files ...string) error {
 // inputs interpolated, extends and !reference resolved, hidden jobs dropped,
 // CI variables left as they are. Run reads the jobs of the file it is given,
 // not of the files it includes: give it the preview of a file that includes
-// jobs.
+// jobs. bin is the gitlab-ci-local executable (Find, LookupIn).
 func Preview(ctx context.Context, bin, dir, file string) ([]byte, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
@@ -77,9 +75,7 @@ func Preview(ctx context.Context, bin, dir, file string) ([]byte, error) {
 // preview runs gitlab-ci-local --preview on file in the directory abs.
 func preview(ctx context.Context, bin, abs, file string) (stdout []byte, stderr string, err error) {
 	if bin == "" {
-		if bin, err = Lookup(); err != nil {
-			return nil, "", err
-		}
+		return nil, "", fmt.Errorf("%w: no executable given", ErrNotFound)
 	}
 	cmd := exec.CommandContext(ctx, bin, "--preview", "--file", file, "--state-dir", validateStateDir,
 		"--home", abs, "--no-color", "--ignore-predefined-vars", "CI_PIPELINE_SOURCE")
