@@ -24,6 +24,8 @@ func generateCommand() *cli.Command {
 			&cli.StringFlag{Name: "pipeline-source", Usage: "the pipeline `SOURCE` that picks the profile", EnvVars: []string{"CI_PIPELINE_SOURCE"}},
 			&cli.StringFlag{Name: "only", Usage: "run only the cells matching `SEL`, comma-separated globs per part: gke/*/runner,*/1.35/*", EnvVars: []string{"SUPPORTMATRIX_ONLY"}},
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "the output `DIR` (required)", EnvVars: []string{"SUPPORTMATRIX_GENERATE_OUT"}},
+			&cli.BoolFlag{Name: "no-report", Usage: "leave out the self-report job that ends each child pipeline", EnvVars: []string{"SUPPORTMATRIX_NO_REPORT"}},
+			&cli.StringFlag{Name: "report-image", Usage: "the self-report job's `IMAGE`, with supportmatrix on PATH (default: the matrix's pipeline.image)", EnvVars: []string{"SUPPORTMATRIX_REPORT_IMAGE"}},
 			&cli.StringFlag{Name: "generate-job", Usage: "the parent pipeline's `JOB` that runs generate, whose artifacts hold the shards", Value: generate.DefaultGenerateJob, EnvVars: []string{"CI_JOB_NAME"}},
 		},
 		Action: func(c *cli.Context) error {
@@ -31,6 +33,7 @@ func generateCommand() *cli.Command {
 				Matrix: c.String("matrix"), Templates: c.String("templates"), Base: c.String("base"),
 				Profile: c.String("profile"), Source: c.String("pipeline-source"), Only: c.String("only"),
 				Out: c.String("out"), WorkDir: envOf(c).Dir, GenerateJob: c.String("generate-job"),
+				NoReport: c.Bool("no-report"), ReportImage: c.String("report-image"),
 			})
 		},
 	}

@@ -50,6 +50,10 @@ type Options struct {
 	// from each cell job's own JUnit files in its artifacts archive (GET
 	// .../jobs/:id/artifacts accepts the token), one request per job.
 	JobToken bool
+	// File, when not "", is the generated file the pipeline runs
+	// (pipeline.yml or a shard-N.yml): only its jobs' cells are recorded. A
+	// file's self-report job collects its own pipeline this way.
+	File string
 }
 
 // ErrOutOfReach means the cells ran in child pipelines that the token may
@@ -72,6 +76,11 @@ func Pipeline(ctx context.Context, api API, pipelineID int64, opts Options) (res
 	if opts.Manifest == nil {
 		return results.Run{}, Summary{}, errors.New("collect: no manifest")
 	}
+	manifest, err := Scope(opts.Manifest, opts.File)
+	if err != nil {
+		return results.Run{}, Summary{}, fmt.Errorf("collect pipeline %d: %w", pipelineID, err)
+	}
+	opts.Manifest = manifest
 	pipelines, err := api.PipelineTree(ctx, pipelineID)
 	if err != nil {
 		return results.Run{}, Summary{}, fmt.Errorf("collect pipeline %d: %w", pipelineID, err)

@@ -110,6 +110,11 @@ func Local(res *localci.Result, opts LocalOptions) (results.Run, Summary, error)
 	if res == nil {
 		return results.Run{}, Summary{}, errors.New("collect local run: no result")
 	}
+	manifest, err := Scope(opts.Manifest, "")
+	if err != nil {
+		return results.Run{}, Summary{}, fmt.Errorf("collect local run: %w", err)
+	}
+	opts.Manifest = manifest
 	if opts.ID == 0 {
 		opts.ID = 1
 	}

@@ -92,3 +92,31 @@ func ParseManifest(name string, data []byte) (*Manifest, error) {
 	}
 	return &m, nil
 }
+
+// KindReport is the kind of a file's self-report job (generate.ReportJob).
+const KindReport = generate.KindReport
+
+// Scope returns the manifest collect matches jobs with: without the
+// self-report jobs, which are a view of the run and never part of it (the
+// one collecting right now would read as not finished and move the run's
+// finish time), and, when file is not "", with only the jobs of that
+// generated file (a report job collects its own pipeline: pipeline.yml, or
+// one shard). A file the manifest does not name is ErrManifestMismatch.
+func Scope(m *Manifest, file string) (*Manifest, error) {
+	out := *m
+	out.Jobs = make([]ManifestJob, 0, len(m.Jobs))
+	found := file == ""
+	for _, j := range m.Jobs {
+		if file != "" && j.File != file {
+			continue
+		}
+		found = true
+		if j.Kind != KindReport {
+			out.Jobs = append(out.Jobs, j)
+		}
+	}
+	if !found {
+		return nil, fmt.Errorf("%w: it lists no job of file %s", ErrManifestMismatch, file)
+	}
+	return &out, nil
+}

@@ -23,8 +23,10 @@ type builder struct {
 	run    map[string]bool
 	tc     *templateCache
 	chains [][]*job
-	order  []*matrix.Feature                  // features in needs order
-	cells  map[string]map[string]*matrix.Cell // chain id -> feature id -> cell
+	// nothing: no cell runs, and the one job says so (nothingToRun).
+	nothing bool
+	order   []*matrix.Feature                  // features in needs order
+	cells   map[string]map[string]*matrix.Cell // chain id -> feature id -> cell
 }
 
 // jobName names a job of a chain: "gke 1.35: deploy",
@@ -94,6 +96,7 @@ func (b *builder) build() error {
 	}
 	if len(b.chains) == 0 {
 		b.chains = append(b.chains, []*job{nothingToRun(b.m)})
+		b.nothing = true
 	}
 	return nil
 }

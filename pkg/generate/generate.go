@@ -10,6 +10,9 @@
 // resource_group, retry, timeout, interruptible, when, allow_failure) and
 // passes the cell only as CI variables, never through a script line.
 //
+// Every file that holds cells ends with a self-report job (report.go) in
+// the last stage: it reports on its own pipeline with the CI job token.
+//
 // Past the matrix's max_jobs (or GitLab's YAML size limit) pipeline.yml
 // becomes a router: a provide-shards job re-publishes the shard files as its
 // artifacts and one trigger job per shard runs shard-N.yml as a grandchild
@@ -43,7 +46,7 @@ const (
 // Stages of every generated pipeline, in order. Jobs run as soon as their
 // needs finish; stages only lay out the graph.
 var (
-	pipelineStages = []string{stagePrepare, stageUpgrade, stageTest, stageCleanup}
+	pipelineStages = []string{stagePrepare, stageUpgrade, stageTest, stageCleanup, stageReport}
 	routerStages   = []string{stagePrepare, stageShards}
 )
 
@@ -76,6 +79,17 @@ type Options struct {
 	// GitLab's limit on the matrix's pipeline.gitlab (cicheck.MaxYAMLSize:
 	// 1 MB before 17.3, 2 MB since).
 	MaxYAMLSize int
+	// NoReport leaves out the self-report job (report.go) that otherwise
+	// ends every file holding cells. run --local turns it off: there is no
+	// GitLab API to report from.
+	NoReport bool
+	// ReportImage is the report job's image, which must have supportmatrix
+	// on PATH; default the matrix's pipeline.image.
+	ReportImage string
+	// MatrixFile is the matrix's path relative to the project directory,
+	// which the report job's collect reads for the excluded cells
+	// (SUPPORTMATRIX_MATRIX); "" leaves collect's default.
+	MatrixFile string
 }
 
 // File is one generated file, named relative to the output directory.
@@ -135,7 +149,7 @@ func Generate(plan *matrix.Plan, tmpl Templates, opts Options) (*Output, error) 
 		}
 		chains = append(chains, ec)
 	}
-	out, err := layout(m, chains, opts)
+	out, err := layout(m, chains, opts, !opts.NoReport && !b.nothing)
 	if err != nil {
 		return nil, err
 	}

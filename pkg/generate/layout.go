@@ -23,10 +23,19 @@ type file struct {
 	jobs      int
 	size      int // deepSize estimate
 	bytes     int
+	report    []byte // the self-report job, set by assemble's caller
 }
 
-func newFile(stages []byte) *file {
-	return &file{has: map[*prepared]bool{}, size: deepSizeOfStages(pipelineStages), bytes: len(header) + len(stages)}
+// fixed is what every file holds besides its chains: the header, the
+// preamble and, unless turned off, the self-report job.
+type fixed struct {
+	stages      []byte
+	jobs        int
+	size, bytes int
+}
+
+func newFile(f fixed) *file {
+	return &file{has: map[*prepared]bool{}, jobs: f.jobs, size: deepSizeOfStages(pipelineStages) + f.size, bytes: len(header) + len(f.stages) + f.bytes}
 }
 
 // cost returns what adding the chain would add to the file: size estimate
@@ -63,14 +72,40 @@ func (f *file) fits(c *encodedChain, limits matrix.Limits, maxSize int) bool {
 
 // layout puts the chains into pipeline.yml, or past the limits into shard
 // files behind a router pipeline.yml.
-func layout(m *matrix.Matrix, chains []*encodedChain, opts Options) (*Output, error) {
+//
+// With report set, each file ends with the self-report job (report.go),
+// which counts toward the file's limits.
+func layout(m *matrix.Matrix, chains []*encodedChain, opts Options, report bool) (*Output, error) {
 	stages, err := stagesText(pipelineStages)
 	if err != nil {
 		return nil, err
 	}
+	fx := fixed{stages: stages}
+	if report {
+		fx.jobs = 1
+		if fx.size, fx.bytes, err = reportCost(m, opts); err != nil {
+			return nil, err
+		}
+	}
 	limits := m.Pipeline.Limits
 	out := &Output{Manifest: Manifest{Schema: ManifestSchema, Jobs: []ManifestJob{}, Cells: []string{}}}
-	all := newFile(stages)
+	// emit writes the file and lists its jobs, the report job last.
+	emit := func(f *file, name string) error {
+		if report {
+			text, err := reportJob(m, name, opts)
+			if err != nil {
+				return err
+			}
+			f.report = text
+		}
+		out.Files = append(out.Files, File{Name: name, Data: f.assemble(stages)})
+		out.Manifest.Jobs = entries(out.Manifest.Jobs, f.chains, name)
+		if report {
+			out.Manifest.Jobs = append(out.Manifest.Jobs, reportEntry(name))
+		}
+		return nil
+	}
+	all := newFile(fx)
 	single := true
 	for _, c := range chains {
 		if !all.fits(c, limits, opts.MaxYAMLSize) {
@@ -79,22 +114,23 @@ func layout(m *matrix.Matrix, chains []*encodedChain, opts Options) (*Output, er
 		all.add(c)
 	}
 	if single {
-		out.Files = append(out.Files, File{Name: PipelineFile, Data: all.assemble(stages)})
-		out.Manifest.Jobs = entries(out.Manifest.Jobs, all.chains, PipelineFile)
+		if err := emit(all, PipelineFile); err != nil {
+			return nil, err
+		}
 		return out, nil
 	}
 
 	// Shards: whole chains, in order, each shard within every limit.
-	shards := []*file{newFile(stages)}
+	shards := []*file{newFile(fx)}
 	for _, c := range chains {
-		if empty := newFile(stages); !empty.fits(c, limits, opts.MaxYAMLSize) {
+		if empty := newFile(fx); !empty.fits(c, limits, opts.MaxYAMLSize) {
 			size, _ := empty.cost(c)
 			return nil, fmt.Errorf("%s: pipeline.limits.max_jobs: the chain of %q alone has %d jobs (about %d bytes parsed), more than one pipeline holds (max_jobs %d, %d bytes)",
 				limits.MaxJobsPos, c.jobs[0].name, len(c.jobs), size, limits.MaxJobs, opts.MaxYAMLSize)
 		}
 		s := shards[len(shards)-1]
-		if s.jobs > 0 && !s.fits(c, limits, opts.MaxYAMLSize) {
-			s = newFile(stages)
+		if len(s.chains) > 0 && !s.fits(c, limits, opts.MaxYAMLSize) {
+			s = newFile(fx)
 			shards = append(shards, s)
 		}
 		s.add(c)
@@ -106,15 +142,16 @@ func layout(m *matrix.Matrix, chains []*encodedChain, opts Options) (*Output, er
 	for i := range shards {
 		names[i] = fmt.Sprintf("shard-%d.yml", i+1)
 	}
-	router, routerJobs, err := routerFile(m, names, opts)
+	router, routerJobs, err := routerFile(m, names, opts, report)
 	if err != nil {
 		return nil, err
 	}
 	out.Files = append(out.Files, File{Name: PipelineFile, Data: router})
 	out.Manifest.Jobs = append(out.Manifest.Jobs, routerJobs...)
 	for i, s := range shards {
-		out.Files = append(out.Files, File{Name: names[i], Data: s.assemble(stages)})
-		out.Manifest.Jobs = entries(out.Manifest.Jobs, s.chains, names[i])
+		if err := emit(s, names[i]); err != nil {
+			return nil, err
+		}
 	}
 	out.Shards = len(shards)
 	shardFiles := append([]File(nil), out.Files[1:]...)
@@ -161,6 +198,10 @@ func (f *file) assemble(stages []byte) []byte {
 	for _, c := range f.chains {
 		out = append(out, '\n')
 		out = append(out, c.text...)
+	}
+	if f.report != nil {
+		out = append(out, '\n')
+		out = append(out, f.report...)
 	}
 	return out
 }
@@ -215,7 +256,11 @@ func entries(dst []ManifestJob, chains []*encodedChain, file string) []ManifestJ
 // PARENT_PIPELINE_ID passed by the parent's trigger job) and re-publishes
 // them as its own artifacts, because trigger:include:artifact must name a
 // job of the same pipeline; then one trigger job per shard.
-func routerFile(m *matrix.Matrix, shards []string, opts Options) ([]byte, []ManifestJob, error) {
+//
+// With report set, each trigger job passes the pipeline that holds the
+// manifest on to its shard (ManifestPipelineVariable), for the shard's
+// report job: trigger variables reach the downstream pipeline.
+func routerFile(m *matrix.Matrix, shards []string, opts Options, report bool) ([]byte, []ManifestJob, error) {
 	if !cicheck.Inside(opts.ArtifactDir) {
 		return nil, nil, fmt.Errorf("generate: the output directory %q is not inside the project directory, but the router's artifacts:paths name the shard files through it and the runner archives only paths inside the project (gitlab-runner commands/helpers/file_archiver.go): give --out a relative path inside the project", opts.ArtifactDir)
 	}
@@ -266,6 +311,11 @@ func routerFile(m *matrix.Matrix, shards []string, opts Options) ([]byte, []Mani
 		trig.set("include", seq(inc.n))
 		trig.set("strategy", str(m.Pipeline.Strategy))
 		t.set("trigger", trig.n)
+		if report {
+			vars := newMapping()
+			vars.set(ManifestPipelineVariable, str("$PARENT_PIPELINE_ID"))
+			t.set("variables", vars.n)
+		}
 		doc.set(name, t.n)
 		jobs = append(jobs, ManifestJob{Name: name, File: PipelineFile, Kind: KindTrigger, Target: s})
 	}

@@ -120,7 +120,7 @@ func checkOrder(t *testing.T, out *Output, res *localci.Result, triggerers func(
 func TestRunLocal(t *testing.T) {
 	bin := ciLocal(t)
 	dir := t.TempDir()
-	out := writeOut(t, localPlan(t), filepath.Join(repo, "examples/local/templates"), Options{}, dir)
+	out := writeOut(t, localPlan(t), filepath.Join(repo, "examples/local/templates"), Options{NoReport: true}, dir)
 	res, err := localci.Run(context.Background(), localci.Options{Binary: bin, Dir: dir, File: "out/pipeline.yml", Concurrency: 4})
 	if err != nil {
 		t.Fatalf("run: %v", err)
@@ -251,7 +251,7 @@ func TestRunMergeRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := writeOut(t, plan, filepath.Join(repo, "examples/local/templates"), Options{Only: sel, GenerateJob: "generate"}, dir)
+	out := writeOut(t, plan, filepath.Join(repo, "examples/local/templates"), Options{Only: sel, GenerateJob: "generate", NoReport: true}, dir)
 	if out.Shards < 2 {
 		t.Fatalf("want shards, got %d", out.Shards)
 	}

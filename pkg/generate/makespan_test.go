@@ -38,7 +38,7 @@ func BenchmarkMakespan(b *testing.B) {
 		}
 		d.Variables = append(vars, matrix.KV{Key: "SIM_SLEEP", Value: strconv.Itoa(sleep)})
 	}
-	out, err := Generate(plan, openTemplates(b, filepath.Join(repo, "examples/local/templates")), Options{})
+	out, err := Generate(plan, openTemplates(b, filepath.Join(repo, "examples/local/templates")), Options{NoReport: true})
 	if err != nil {
 		b.Fatal(err)
 	}

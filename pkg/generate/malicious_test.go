@@ -20,6 +20,7 @@ var allowedJobKeys = map[string]bool{
 	"script": true, "before_script": true, "after_script": true, "artifacts": true,
 	"tags": true, "resource_group": true, "timeout": true, "retry": true,
 	"interruptible": true, "when": true, "allow_failure": true, "trigger": true, "services": true,
+	"rules": true, // the self-report job's `- when: always`
 }
 
 // TestMaliciousValues generates a matrix whose free-text values are shell

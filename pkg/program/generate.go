@@ -23,6 +23,10 @@ type GenerateOptions struct {
 	// ("" is the working directory): artifacts paths are relative to it.
 	WorkDir     string
 	GenerateJob string // the parent's job that runs generate ($CI_JOB_NAME)
+	// NoReport leaves out the self-report job of each child pipeline;
+	// ReportImage is its image (default the matrix's pipeline.image).
+	NoReport    bool
+	ReportImage string
 }
 
 // GenerateResult says what Generate wrote.
@@ -63,7 +67,10 @@ func Generate(ctx context.Context, o GenerateOptions) (*GenerateResult, error) {
 		return nil, err
 	}
 	plan := matrix.Expand(m)
-	opts := generate.Options{ArtifactDir: artifactDir(o.WorkDir, o.Out), GenerateJob: o.GenerateJob}
+	opts := generate.Options{
+		ArtifactDir: artifactDir(o.WorkDir, o.Out), GenerateJob: o.GenerateJob,
+		NoReport: o.NoReport, ReportImage: o.ReportImage, MatrixFile: artifactDir(o.WorkDir, o.Matrix),
+	}
 	if opts.Only, err = selectors(o.Only); err != nil {
 		return nil, err
 	}

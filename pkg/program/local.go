@@ -112,7 +112,7 @@ func RunLocal(ctx context.Context, o LocalOptions) (*LocalResult, error) {
 		return nil, err
 	}
 	plan := matrix.Expand(m)
-	out, err := generate.Generate(plan, set, generate.Options{Only: sels})
+	out, err := generate.Generate(plan, set, generate.Options{Only: sels, NoReport: true})
 	if err != nil {
 		return nil, err
 	}

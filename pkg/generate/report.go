@@ -1,0 +1,156 @@
+package generate
+
+import (
+	"fmt"
+	"path"
+
+	"go.yaml.in/yaml/v3"
+
+	"gitlab.com/supportmatrix/supportmatrix/pkg/cicheck"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
+)
+
+// The self-report job ends every generated file that holds cells
+// (pipeline.yml, or each shard-N.yml behind a router): it reports on its own
+// pipeline with nothing but the CI job token, so that a merge request on a
+// GitLab where the parent has no project token (merge-request pipelines get
+// no protected variables, a fork's never gets the target's) still shows the
+// plan and the results.
+//
+// A job token may list its pipeline's jobs (GET
+// /projects/:id/pipelines/:pipeline_id/jobs is `job_token_allowed: true` in
+// lib/api/ci/pipelines.rb) and download a job's artifacts (GET
+// /projects/:id/jobs/:job_id/artifacts, lib/api/ci/job_artifacts.rb), and
+// nothing else collect reads: the manifest comes from the parent's generate
+// job's artifacts, the statuses from the pipeline's jobs, test counts from
+// each cell job's JUnit files. The job writes the results as Markdown (with
+// the plan) and JSON under ReportDir, exposed with artifacts:expose_as, and
+// as a JUnit report of one case per cell, which the merge request's test
+// widget shows (child pipelines' reports from GitLab 18.5).
+const (
+	// ReportJob names the self-report job of each file.
+	ReportJob = "supportmatrix report"
+	// KindReport is its kind in the manifest: not a cell job, never a
+	// cluster job; collect leaves it out of every run, its own included.
+	KindReport = "report"
+	// ReportDir is the directory of the job's artifacts, relative to the
+	// project directory.
+	ReportDir = "supportmatrix-report"
+	// ReportExposeAs is the link text of the job's artifacts. GitLab takes
+	// letters, digits, '-', '_' and spaces, at most 100 characters
+	// (lib/gitlab/ci/config/entry/artifacts.rb EXPOSE_AS_REGEX).
+	ReportExposeAs = "supportmatrix results"
+	// ManifestPipelineVariable holds the id of the pipeline whose generate
+	// job holds the manifest: the parent's trigger passes PARENT_PIPELINE_ID
+	// to pipeline.yml, whose report job reads it; a router passes it on to
+	// its shards under this name.
+	ManifestPipelineVariable = "SUPPORTMATRIX_MANIFEST_PIPELINE"
+)
+
+// stageReport is the last stage of a generated file. The report job has no
+// needs, so GitLab schedules it by stage: it starts once every job of the
+// earlier stages has finished, failed or skipped ones included with
+// `when: always` (a job with needs, even only needs:pipeline, is scheduled
+// as a DAG job and would start at once: lib/gitlab/ci/config/entry/job.rb
+// `scheduling_type: needs_defined? ? :dag : :stage`).
+const stageReport = "report"
+
+// reportScript is the job's script. It holds no matrix value: everything it
+// reads comes through the job's variables. The project and personal tokens
+// are emptied for the command, so collect uses CI_JOB_TOKEN (pkg/program
+// TokenFrom reads SUPPORTMATRIX_TOKEN, GITLAB_TOKEN, then CI_JOB_TOKEN) and
+// the report is the same on every GitLab, with or without secrets.
+var reportScript = []string{
+	`SUPPORTMATRIX_TOKEN= GITLAB_TOKEN= supportmatrix collect --pipeline "$CI_PIPELINE_ID"`,
+	`if [ -f "$SM_PLAN" ]; then set -- --plan "$SM_PLAN"; fi; supportmatrix render --format run "$@" --out "$SM_REPORT_DIR/results.md"`,
+	`supportmatrix render --format junit --out "$SM_REPORT_DIR/junit.xml"`,
+}
+
+// reportJob renders the self-report job of the generated file named file
+// as a top-level mapping entry.
+func reportJob(m *matrix.Matrix, file string, opts Options) ([]byte, error) {
+	j := newMapping()
+	j.set("stage", str(stageReport))
+	vars := newMapping()
+	manifest := path.Join(opts.ArtifactDir, ManifestFile)
+	vars.set("SUPPORTMATRIX_MANIFEST", str(manifest))
+	vars.set("SUPPORTMATRIX_MANIFEST_JOB", str(opts.GenerateJob))
+	if file == PipelineFile {
+		// A shard gets it from its router's trigger job instead, as a
+		// pipeline variable (which a job variable would not override).
+		vars.set(ManifestPipelineVariable, str("$PARENT_PIPELINE_ID"))
+	}
+	vars.set("SUPPORTMATRIX_FILE", str(file))
+	if opts.MatrixFile != "" && cicheck.Inside(opts.MatrixFile) {
+		vars.set("SUPPORTMATRIX_MATRIX", str(path.Clean(opts.MatrixFile)))
+	}
+	vars.set("SUPPORTMATRIX_RESULTS", str(path.Join(ReportDir, "results.json")))
+	vars.set("SM_PLAN", str(path.Join(opts.ArtifactDir, "plan.md")))
+	vars.set("SM_REPORT_DIR", str(ReportDir))
+	j.set("variables", vars.n)
+	if img := reportImage(m, opts); img != "" {
+		j.set("image", str(img))
+	}
+	j.set("script", strs(reportScript))
+	// `when: always` inside the rule: a matched rule's when replaces the
+	// job's (lib/gitlab/ci/build/rules.rb), so it is said where it counts.
+	always := newMapping()
+	always.set("when", str("always"))
+	j.set("rules", seq(always.n))
+	art := newMapping()
+	art.set("when", str("always"))
+	// expose_as needs paths without '*' (lib/gitlab/ci/config/entry/
+	// artifacts.rb); a directory links to the artifacts browser.
+	art.set("expose_as", str(ReportExposeAs))
+	art.set("paths", strs([]string{ReportDir + "/"}))
+	reports := newMapping()
+	reports.set("junit", str(path.Join(ReportDir, "junit.xml")))
+	art.set("reports", reports.n)
+	j.set("artifacts", art.n)
+	if r := m.Pipeline.Retry; r.Max > 0 {
+		j.set("retry", retryNode(r))
+	}
+	if m.Pipeline.Interruptible {
+		j.set("interruptible", boolean(true))
+	}
+	// The report is a view of the cells, not a cell: when it cannot be
+	// written (no supportmatrix in the image, GitLab unreachable) the
+	// pipeline shows a warning, and its status stays the cells'.
+	j.set("allow_failure", boolean(true))
+	doc := newMapping()
+	doc.set(ReportJob, j.n)
+	out, err := encode(doc.n)
+	if err != nil {
+		return nil, fmt.Errorf("encode the report job of %s: %w", file, err)
+	}
+	return out, nil
+}
+
+// reportImage is the image of the report job: Options.ReportImage, else
+// the matrix's pipeline.image ("" leaves the runner's default).
+func reportImage(m *matrix.Matrix, opts Options) string {
+	if opts.ReportImage != "" {
+		return opts.ReportImage
+	}
+	return m.Pipeline.Image
+}
+
+// reportCost is what the report job adds to a file, for layout: one job,
+// about its parsed size, and at most its bytes (measured with the longest
+// file name a layout can give).
+func reportCost(m *matrix.Matrix, opts Options) (size, bytes int, err error) {
+	text, err := reportJob(m, "shard-0000000.yml", opts)
+	if err != nil {
+		return 0, 0, err
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(text, &doc); err != nil {
+		return 0, 0, fmt.Errorf("read back the report job: %w", err)
+	}
+	return deepSize(&doc), len(text) + 1, nil
+}
+
+// reportEntry is the report job's manifest entry for file.
+func reportEntry(file string) ManifestJob {
+	return ManifestJob{Name: ReportJob, File: file, Kind: KindReport, Suite: cicheck.GroupName(ReportJob)}
+}
