@@ -412,6 +412,11 @@ func (a *Audit) policy(b *bytes.Buffer) {
 			fmt.Fprintf(b, "- `%s`: %s;\n", r, requirementText(r))
 		}
 		fmt.Fprintf(b, "- every blocking feature passed in the last %d consecutive counting %s on that minor (a run whose cluster did not come up, was unreachable or ran another minor neither counts nor breaks the streak: it proved nothing);\n", p.GreenRuns, plural("run", p.GreenRuns))
+		flaky := "the minor stays `qualifying`"
+		if t != matrix.TierOfficial {
+			flaky = "the level's reason names the feature"
+		}
+		fmt.Fprintf(b, "- no blocking feature flaked in more than %s of the counting runs the history holds (it passed only after a retry, or its result was a one-run excursion between pass and fail; `flaky_above`); above it %s;\n", report.FormatRate(p.FlakyAbove), flaky)
 		fmt.Fprintf(b, "- the newest result of every blocking feature is at most %s old; an older one makes the minor `stale`, a newer failure makes it `failing`, a newer broken cluster makes it `broken`.\n", p.MaxAge.Text)
 		b.WriteString("\n")
 	}

@@ -275,6 +275,26 @@ func (d *decoder) integer(n *yaml.Node, path string, min, max int) (int, bool) {
 	return v, true
 }
 
+// share decodes a share between 0 and 1 (0.1 is 10 %): a whole number or a
+// decimal, never a string, so that "10%" is refused with its position
+// rather than read as something else.
+func (d *decoder) share(n *yaml.Node, path string) (float64, bool) {
+	n = d.resolve(n)
+	if n == nil {
+		return 0, false
+	}
+	if n.Kind != yaml.ScalarNode || (n.Tag != "!!int" && n.Tag != "!!float") {
+		d.errorf(n, path, "type", "must be a share between 0 and 1 (0.1 is 10 %%), not %s", describe(n))
+		return 0, false
+	}
+	v, err := strconv.ParseFloat(n.Value, 64)
+	if err != nil || !(v >= 0 && v <= 1) {
+		d.errorf(n, path, "range", "must be between 0 and 1 (0.1 is 10 %%), not %s", n.Value)
+		return 0, false
+	}
+	return v, true
+}
+
 func (d *decoder) boolean(n *yaml.Node, path string) (bool, bool) {
 	n = d.resolve(n)
 	if n == nil {

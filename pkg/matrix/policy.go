@@ -30,6 +30,13 @@ const MaxGreenRuns = results.KeepCounting
 // schedule plus a day of slack.
 var DefaultMaxAge = Duration{Text: "8d", D: 8 * 24 * time.Hour}
 
+// DefaultFlakyAbove is a policy's flaky_above where the matrix is silent: a
+// cell that flaked in more than one counting run in ten is flaky. sig-release
+// asks a job to show it is not flaky before it may block a release
+// (kubernetes/sig-release, release-blocking-jobs.md); one flake in a month
+// of nightly runs (3%) stays under it, one a week (14%) does not.
+const DefaultFlakyAbove = 0.10
+
 // DefaultPolicy returns tier t's policy where the matrix is silent: the
 // policy of a tier the file does not name, and the value of each key a
 // written policy leaves out. It is the one owner of the policy defaults.
@@ -38,9 +45,10 @@ var DefaultMaxAge = Duration{Text: "8d", D: 8 * 24 * time.Hour}
 //     runs, max_age 8d;
 //   - beta: requires docs and settings (a beta distribution is documented
 //     before it is presented as nearly supported), 1 green run, max_age 8d;
-//   - community and deprecated: no requirements, 1 green run, max_age 8d.
+//   - community and deprecated: no requirements, 1 green run, max_age 8d;
+//   - every tier: flaky_above DefaultFlakyAbove.
 func DefaultPolicy(t Tier) Policy {
-	p := Policy{Tier: t, Requires: []string{}, GreenRuns: 1, MaxAge: DefaultMaxAge}
+	p := Policy{Tier: t, Requires: []string{}, GreenRuns: 1, MaxAge: DefaultMaxAge, FlakyAbove: DefaultFlakyAbove}
 	switch t {
 	case TierOfficial:
 		p.Requires = []string{RequireDocs, RequireSettings, RequirePermanentCluster}
@@ -78,6 +86,11 @@ var policyKeys = []policyKey{
 	{"max_age", func(d *decoder, n *yaml.Node, path string, p *Policy) {
 		if dur := d.duration(n, path); dur != nil {
 			p.MaxAge = *dur
+		}
+	}},
+	{"flaky_above", func(d *decoder, n *yaml.Node, path string, p *Policy) {
+		if v, ok := d.share(n, path); ok {
+			p.FlakyAbove = v
 		}
 	}},
 }

@@ -313,7 +313,12 @@ type Policy struct {
 	Requires  []string // docs | settings | permanent-cluster, in policy order
 	GreenRuns int      // 1..MaxGreenRuns consecutive green counting runs
 	MaxAge    Duration // older results are stale
-	Pos       Pos      // the tier's key in policy:, zero when defaulted
+	// FlakyAbove is flaky_above: the flake rate (a share of the counting
+	// runs in the history, see pkg/report's Flake) above which a cell
+	// reads flaky even when its newest run passed, and an official
+	// distribution × minor with such a blocking cell stays qualifying.
+	FlakyAbove float64
+	Pos        Pos // the tier's key in policy:, zero when defaulted
 }
 
 // Policy requirements.

@@ -30,10 +30,13 @@ func HTML(r *report.Report) []byte {
 type view struct {
 	LastRun   string
 	Minors    []minorView
-	Rows      []rowView
-	Levels    []legendView
-	Statuses  []legendView
-	MatrixRef string
+	MostFlaky []flakyView
+	// FlakyIntro says what the most-flaky list counts.
+	FlakyIntro string
+	Rows       []rowView
+	Levels     []legendView
+	Statuses   []legendView
+	MatrixRef  string
 }
 
 type minorView struct {
@@ -86,7 +89,17 @@ type featureView struct {
 
 type statusView struct {
 	Class, Label, URL, Title string
-	History                  []squareView
+	// Flake is the cell's flake rate ("25% flaky"), "" when it never
+	// flaked in the history.
+	Flake   string
+	History []squareView
+}
+
+// flakyView is one row of the most-flaky list.
+type flakyView struct {
+	Cell, Rate, Runs string
+	Above            bool
+	Status           statusView
 }
 
 type otherView struct {
@@ -96,7 +109,11 @@ type otherView struct {
 }
 
 func newView(r *report.Report) view {
-	v := view{LastRun: lastRunSentence(r, false), MatrixRef: orDash(r.MatrixFile)}
+	v := view{LastRun: lastRunSentence(r, false), MatrixRef: orDash(r.MatrixFile), FlakyIntro: flakyIntro("in bold")}
+	for _, c := range r.MostFlaky(report.MostFlakyLen) {
+		v.MostFlaky = append(v.MostFlaky, flakyView{Cell: c.ID, Rate: report.FormatRate(c.Flake.Rate), Above: c.Flake.Above,
+			Runs: fmt.Sprintf("%d of %d", c.Flake.Flaky, c.Flake.Runs), Status: statusOf(c)})
+	}
 	for _, m := range r.Minors {
 		v.Minors = append(v.Minors, minorView{Minor: m.Minor.String(), Released: kube.FormatDate(m.Released), EOL: kube.FormatDate(m.EOL), Extended: line(m.Extended)})
 	}
@@ -191,6 +208,9 @@ func statusOf(c *report.Cell) statusView {
 		return statusView{Class: "st-not_run", Label: "-"}
 	}
 	s := statusView{Class: "st-" + string(c.Status), Label: statusPlain(c)}
+	if c.Flake.Flaky > 0 {
+		s.Flake = report.FormatRate(c.Flake.Rate) + " flaky"
+	}
 	if linkable(c.JobURL) {
 		s.URL = c.JobURL
 	}
@@ -358,6 +378,21 @@ var page = template.Must(template.New("page").Funcs(template.FuncMap{"css": css}
 {{- end}}
 </tbody>
 </table>
+
+<h2 id="most-flaky">Most flaky</h2>
+{{- if .MostFlaky}}
+<p>{{.FlakyIntro}}</p>
+<table>
+<thead><tr><th scope="col">Cell</th><th scope="col">Flake rate</th><th scope="col">Flaky runs</th><th scope="col">Status</th></tr></thead>
+<tbody>
+{{- range .MostFlaky}}
+<tr><td><code>{{.Cell}}</code></td><td>{{if .Above}}<strong>{{.Rate}}</strong> (above flaky_above){{else}}{{.Rate}}{{end}}</td><td>{{.Runs}}</td><td class="{{.Status.Class}}">{{if .Status.URL}}<a href="{{.Status.URL}}">{{.Status.Label}}</a>{{else}}{{.Status.Label}}{{end}}</td></tr>
+{{- end}}
+</tbody>
+</table>
+{{- else}}
+<p>No cell flaked in the counting runs the history holds.</p>
+{{- end}}
 {{range .Rows}}
 <section id="d-{{.ID}}">
 <h2>{{.Name}}</h2>
@@ -380,7 +415,7 @@ var page = template.Must(template.New("page").Funcs(template.FuncMap{"css": css}
 <tr><th scope="row">{{.Label}}</th>{{range .Cells}}<td>{{.}}</td>{{end}}</tr>
 {{- end}}
 {{- range .Features}}
-<tr><th scope="row">{{.Name}} <code>{{.ID}}</code>{{if not .Blocking}} <small>(non-blocking)</small>{{end}}{{if .Owners}} <small>(owners {{.Owners}})</small>{{end}}</th>{{range .Cells}}<td class="{{.Class}}"{{if .Title}} title="{{.Title}}"{{end}}>{{if .URL}}<a href="{{.URL}}">{{.Label}}</a>{{else}}{{.Label}}{{end}}{{if .History}}<span class="hist">{{range .History}}{{if .URL}}<a class="{{.Class}}" href="{{.URL}}" title="{{.Title}}"></a>{{else}}<span class="{{.Class}}" title="{{.Title}}"></span>{{end}}{{end}}</span>{{end}}</td>{{end}}</tr>
+<tr><th scope="row">{{.Name}} <code>{{.ID}}</code>{{if not .Blocking}} <small>(non-blocking)</small>{{end}}{{if .Owners}} <small>(owners {{.Owners}})</small>{{end}}</th>{{range .Cells}}<td class="{{.Class}}"{{if .Title}} title="{{.Title}}"{{end}}>{{if .URL}}<a href="{{.URL}}">{{.Label}}</a>{{else}}{{.Label}}{{end}}{{if .Flake}}<span class="rel">{{.Flake}}</span>{{end}}{{if .History}}<span class="hist">{{range .History}}{{if .URL}}<a class="{{.Class}}" href="{{.URL}}" title="{{.Title}}"></a>{{else}}<span class="{{.Class}}" title="{{.Title}}"></span>{{end}}{{end}}</span>{{end}}</td>{{end}}</tr>
 {{- end}}
 {{- if .Official}}
 <tr><th scope="row">Green runs</th>{{range .Offered}}<td>{{.Green}}</td>{{end}}</tr>

@@ -24,6 +24,32 @@ type supportJSON struct {
 	LastRun       *runJSON   `json:"last_run,omitempty"`
 	Kubernetes    []kubeJSON `json:"kubernetes"`
 	Distributions []distJSON `json:"distributions"`
+	// MostFlaky lists the cells that flaked in the history, flakiest
+	// first (report.MostFlaky), at most report.MostFlakyLen.
+	MostFlaky []flakyCellJSON `json:"most_flaky"`
+}
+
+// flakeJSON is a cell's flakiness over the counting runs the history
+// holds (report.Flake): runs that passed or failed, those of them that
+// flaked, their share, and whether it is above the policy's flaky_above.
+type flakeJSON struct {
+	Runs  int     `json:"runs"`
+	Flaky int     `json:"flaky"`
+	Rate  float64 `json:"rate"`
+	Above bool    `json:"above"`
+}
+
+type flakyCellJSON struct {
+	Cell   string         `json:"cell"`
+	Status results.Status `json:"status"`
+	flakeJSON
+}
+
+func flakeOf(c *report.Cell) *flakeJSON {
+	if c.Flake.Runs == 0 {
+		return nil
+	}
+	return &flakeJSON{Runs: c.Flake.Runs, Flaky: c.Flake.Flaky, Rate: c.Flake.Rate, Above: c.Flake.Above}
 }
 
 type kubeJSON struct {
@@ -47,6 +73,7 @@ type distJSON struct {
 	Name         string        `json:"name"`
 	Tier         string        `json:"tier"`
 	Owners       []string      `json:"owners,omitempty"`
+	FlakyAbove   float64       `json:"flaky_above"`
 	Versions     []versionJSON `json:"versions"`
 	Requirements []reqJSON     `json:"requirements,omitempty"`
 	Upgrades     []cellJSON    `json:"upgrades,omitempty"`
@@ -117,6 +144,7 @@ type featureJSON struct {
 	JobURL   string         `json:"job_url"`
 	Blocking bool           `json:"blocking"`
 	Reason   string         `json:"reason,omitempty"`
+	Flake    *flakeJSON     `json:"flake,omitempty"`
 }
 
 type cellJSON struct {
@@ -124,12 +152,16 @@ type cellJSON struct {
 	Status results.Status `json:"status"`
 	JobURL string         `json:"job_url"`
 	Infra  []infraJSON    `json:"infra,omitempty"`
+	Flake  *flakeJSON     `json:"flake,omitempty"`
 }
 
 // JSON renders the support table as JSON (schema supportmatrix/support/v1),
 // indented by two spaces with a trailing newline.
 func JSON(r *report.Report) []byte {
-	out := supportJSON{Schema: SupportSchema, Local: r.Local, LastRun: runOf(r.LastRun), Kubernetes: []kubeJSON{}, Distributions: []distJSON{}}
+	out := supportJSON{Schema: SupportSchema, Local: r.Local, LastRun: runOf(r.LastRun), Kubernetes: []kubeJSON{}, Distributions: []distJSON{}, MostFlaky: []flakyCellJSON{}}
+	for _, c := range r.MostFlaky(report.MostFlakyLen) {
+		out.MostFlaky = append(out.MostFlaky, flakyCellJSON{Cell: c.ID, Status: c.Status, flakeJSON: *flakeOf(c)})
+	}
 	if !r.Now.IsZero() {
 		out.MeasuredAt = stamp(r.Now)
 	}
@@ -144,7 +176,7 @@ func JSON(r *report.Report) []byte {
 		out.Kubernetes = append(out.Kubernetes, k)
 	}
 	for _, d := range r.Distributions {
-		dj := distJSON{ID: d.ID, Name: d.Name, Tier: string(d.Tier), Owners: d.Owners, Versions: []versionJSON{}}
+		dj := distJSON{ID: d.ID, Name: d.Name, Tier: string(d.Tier), Owners: d.Owners, FlakyAbove: d.Policy.FlakyAbove, Versions: []versionJSON{}}
 		for _, req := range d.Requirements {
 			dj.Requirements = append(dj.Requirements, reqJSON{Name: req.Name, Met: req.Met, Detail: req.Detail})
 		}
@@ -157,7 +189,7 @@ func JSON(r *report.Report) []byte {
 				Vendor: vendorOf(v.Vendor),
 			}
 			for _, c := range v.Cells {
-				fj := featureJSON{ID: c.Feature.ID, Status: c.Status, JobURL: c.JobURL, Blocking: c.Feature.Blocking}
+				fj := featureJSON{ID: c.Feature.ID, Status: c.Status, JobURL: c.JobURL, Blocking: c.Feature.Blocking, Flake: flakeOf(c)}
 				if c.Action != "run" {
 					fj.Reason = c.Reason
 				}
@@ -166,10 +198,10 @@ func JSON(r *report.Report) []byte {
 			dj.Versions = append(dj.Versions, vj)
 		}
 		for _, c := range d.Upgrades {
-			dj.Upgrades = append(dj.Upgrades, cellJSON{ID: c.ID, Status: c.Status, JobURL: c.JobURL, Infra: infraOf(c.Infra)})
+			dj.Upgrades = append(dj.Upgrades, cellJSON{ID: c.ID, Status: c.Status, JobURL: c.JobURL, Infra: infraOf(c.Infra), Flake: flakeOf(c)})
 		}
 		for _, c := range d.Skews {
-			dj.Skews = append(dj.Skews, cellJSON{ID: c.ID, Status: c.Status, JobURL: c.JobURL, Infra: infraOf(c.Infra)})
+			dj.Skews = append(dj.Skews, cellJSON{ID: c.ID, Status: c.Status, JobURL: c.JobURL, Infra: infraOf(c.Infra), Flake: flakeOf(c)})
 		}
 		out.Distributions = append(out.Distributions, dj)
 	}

@@ -31,6 +31,7 @@ func Markdown(r *report.Report) []byte {
 	anchors.add("Support matrix")
 	anchors.add("Legend")
 	anchors.add("Kubernetes minors")
+	anchors.add("Most flaky")
 	distAnchor := make([]string, len(r.Distributions))
 	for i, d := range r.Distributions {
 		distAnchor[i] = anchors.add(d.Name)
@@ -95,6 +96,7 @@ func Markdown(r *report.Report) []byte {
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", m.Minor, kube.FormatDate(m.Released), kube.FormatDate(m.EOL), markdown.Text(note))
 	}
+	mostFlaky(&b, r)
 
 	for _, d := range r.Distributions {
 		b.WriteString("\n")
@@ -239,12 +241,45 @@ func otherCells(b *bytes.Buffer, title string, cells []*report.Cell) {
 	}
 }
 
-// statusCell is a cell's status, linked to its job when there is one.
+// statusCell is a cell's status, linked to its job when there is one, with
+// its flake rate below when it flaked in the history.
 func statusCell(c *report.Cell) string {
 	if c == nil {
 		return "-"
 	}
-	return markdown.LinkMarkdown(statusLabel(c), c.JobURL)
+	s := markdown.LinkMarkdown(statusLabel(c), c.JobURL)
+	if c.Flake.Flaky > 0 {
+		s += "<br><sub>" + report.FormatRate(c.Flake.Rate) + " flaky</sub>"
+	}
+	return s
+}
+
+// mostFlaky writes the "Most flaky" section: the cells that flaked in the
+// history, flakiest first, with their rates; a cell above its policy's
+// flaky_above is marked.
+func mostFlaky(b *bytes.Buffer, r *report.Report) {
+	b.WriteString("\n## Most flaky\n\n")
+	cells := r.MostFlaky(report.MostFlakyLen)
+	if len(cells) == 0 {
+		b.WriteString("No cell flaked in the counting runs the history holds.\n")
+		return
+	}
+	b.WriteString(flakyIntro("marked ⚠️") + "\n\n| Cell | Flake rate | Flaky runs | Status |\n| :-- | --: | :-- | :-- |\n")
+	for _, c := range cells {
+		rate := report.FormatRate(c.Flake.Rate)
+		if c.Flake.Above {
+			rate = "**" + rate + "** ⚠️"
+		}
+		fmt.Fprintf(b, "| `%s` | %s | %d of %d | %s |\n", c.ID, rate, c.Flake.Flaky, c.Flake.Runs, statusLabel(c))
+	}
+}
+
+// flakyIntro says what the "Most flaky" lists count; mark says how a rate
+// above flaky_above is shown.
+func flakyIntro(mark string) string {
+	return "A run is flaky for a cell when the cell passed only after a retry, or when its result was a one-run excursion " +
+		"between pass and fail (pass, fail, pass). The rate is the share of the counting runs in the history that passed or failed; " +
+		"above the policy's flaky_above (" + mark + ") the cell reads flaky even when its newest run passed, and keeps an official level qualifying."
 }
 
 // runLink names a run, linked to its pipeline when it has a web URL.

@@ -54,7 +54,7 @@ var statusIcons = map[results.Status]string{
 var statusMeaning = map[results.Status]string{
 	results.Passed:         "the job passed",
 	results.Failed:         "the job failed",
-	results.Flaky:          "passed after a retry, or flipped between pass and fail in recent runs",
+	results.Flaky:          "passed after a retry, flipped between pass and fail in recent runs, or flaked in more of the history's runs than the policy's flaky_above",
 	results.AllowedFailure: "failed where a rule allows it (see the exceptions)",
 	results.Skipped:        "the job was skipped",
 	results.Canceled:       "the job was canceled",
@@ -272,7 +272,7 @@ func policyText(d *report.Distribution) string {
 	if d.Tier == matrix.TierOfficial {
 		b.WriteString(strconv.Itoa(d.Policy.GreenRuns) + " consecutive green counting runs, ")
 	}
-	b.WriteString("results at most " + d.Policy.MaxAge.Text + " old")
+	b.WriteString("results at most " + d.Policy.MaxAge.Text + " old, flaky in at most " + report.FormatRate(d.Policy.FlakyAbove) + " of runs")
 	if len(d.Policy.Requires) > 0 {
 		b.WriteString("; requires " + strings.Join(d.Policy.Requires, ", "))
 	}

@@ -35,7 +35,7 @@ func newBuilder(now time.Time, counting []results.Run) *builder {
 func (b *builder) cell(i int, id string) *results.CellResult { return b.index[i][id] }
 
 // testCell reports one feature cell.
-func (b *builder) testCell(c *matrix.Cell, maxAge time.Duration) *Cell {
+func (b *builder) testCell(c *matrix.Cell, p *matrix.Policy) *Cell {
 	out := &Cell{
 		ID: c.ID, Kind: "test", Feature: c.Feature, Label: c.Feature.ID,
 		Deciding: c.Feature.Blocking && c.Action == matrix.ActionRun,
@@ -45,19 +45,20 @@ func (b *builder) testCell(c *matrix.Cell, maxAge time.Duration) *Cell {
 		out.Status = results.Excluded
 		return out
 	}
-	b.fill(out, maxAge)
+	b.fill(out, p)
 	return out
 }
 
 // otherCell reports an upgrade or skew cell; those never decide a level.
-func (b *builder) otherCell(id, kind, label string, maxAge time.Duration) *Cell {
+func (b *builder) otherCell(id, kind, label string, p *matrix.Policy) *Cell {
 	out := &Cell{ID: id, Kind: kind, Label: label, Action: matrix.ActionRun}
-	b.fill(out, maxAge)
+	b.fill(out, p)
 	return out
 }
 
-// fill sets a cell's status, job and history from the counting runs.
-func (b *builder) fill(c *Cell, maxAge time.Duration) {
+// fill sets a cell's status, job, history and flakiness from the counting
+// runs.
+func (b *builder) fill(c *Cell, p *matrix.Policy) {
 	var raw []results.CellResult
 	for i := range b.counting {
 		run := &b.counting[i]
@@ -79,12 +80,13 @@ func (b *builder) fill(c *Cell, maxAge time.Duration) {
 		c.Status = results.NotRun
 		return
 	}
+	c.Flake = flakeOf(raw, p.FlakyAbove)
 	c.Last = b.status(c, &raw[0])
-	if c.Last == results.Passed && results.Flipping(raw[:min(len(raw), FlakyWindow)]) {
+	if c.Last == results.Passed && (c.Flake.Above || results.Flipping(raw[:min(len(raw), FlakyWindow)])) {
 		c.Last = results.Flaky
 	}
 	c.Status = c.Last
-	if !b.fresh(c.Run.FinishedAt, maxAge) {
+	if !b.fresh(c.Run.FinishedAt, p.MaxAge.D) {
 		c.Status = results.Stale
 	}
 }
@@ -262,6 +264,9 @@ func (b *builder) passingLevel(d *Distribution, v *Version) {
 		if v.GreenRuns < v.GreenRunsRequired {
 			missing = append(missing, fmt.Sprintf("%d of %d green runs", v.GreenRuns, v.GreenRunsRequired))
 		}
+		// FlakyKeepsQualifying: a blocking cell flaky above flaky_above
+		// is not a clean pass, and support is not promised on it.
+		missing = append(missing, flakyText(v.Cells, d.Policy.FlakyAbove)...)
 		missing = append(missing, d.Missing()...)
 		if len(missing) == 0 {
 			v.Level = Supported
@@ -270,6 +275,7 @@ func (b *builder) passingLevel(d *Distribution, v *Version) {
 		}
 		v.Level = Qualifying
 		v.Reason = "blocking features pass; policy not met yet: " + strings.Join(missing, "; ")
+		return
 	case matrix.TierBeta:
 		v.Level, v.Reason = Beta, "blocking features pass (beta tier)"
 	case matrix.TierCommunity:
@@ -278,8 +284,27 @@ func (b *builder) passingLevel(d *Distribution, v *Version) {
 		v.Level, v.Reason = Deprecated, "blocking features pass (deprecated tier)"
 	default:
 		v.Level, v.Reason = Untested, fmt.Sprintf("unknown tier %q", d.Tier)
+		return
+	}
+	// The other tiers promise nothing to lose, so a flaky blocking cell
+	// leaves their level alone, but the reason says it: never a silent
+	// clean pass.
+	if flaky := flakyText(v.Cells, d.Policy.FlakyAbove); len(flaky) > 0 {
+		v.Reason += "; but " + strings.Join(flaky, "; ")
 	}
 }
+
+// FlakyKeepsQualifying is the policy's rule for a blocking cell whose flake
+// rate is above flaky_above while every blocking feature passes: an official
+// distribution × minor stays qualifying (the policy is not met), however
+// many green runs it has; the beta, community and deprecated tiers keep
+// their level, and the reason names the flaky cell. sig-release asks a job
+// to show it is not flaky before it may block a release
+// (kubernetes/sig-release, release-blocking-jobs.md); a support promise is
+// held to the same bar. A flaky run still counts as green for the streak
+// (it passed), so the level returns to supported once the flakes age out
+// of the history or drop to the threshold, with no new streak to build.
+const FlakyKeepsQualifying = true
 
 // BrokenBreaksStreak is the policy's rule for a run whose cluster did not
 // come up (a deciding cell broken, none failed): false, so such a run

@@ -21,9 +21,10 @@
 // constraint's reason); a cell no counting run recorded is "not_run"; a cell
 // whose cluster did not come up is "broken" (with the reason); a failed
 // cell whose rule allows failure is "allowed_failure"; a passed cell that
-// needed a retry (Attempts > 1) or whose last FlakyWindow results hold both a
-// pass and a failure is "flaky"; and a result older than the distribution's
-// max_age is "stale" (Cell.Last keeps what it was).
+// needed a retry (Attempts > 1), whose last FlakyWindow results hold both a
+// pass and a failure, or whose flake rate over the history is above the
+// policy's flaky_above (see Flake) is "flaky"; and a result older than the
+// distribution's max_age is "stale" (Cell.Last keeps what it was).
 //
 // # Levels
 //
@@ -52,8 +53,10 @@
 //     blocking feature added since the last run.
 //  7. Every deciding cell passed, freshly. official tier: supported when the
 //     policy holds (its requires — docs page present in the repository,
-//     tested settings listed, permanent cluster — and at least green_runs
-//     green runs), else qualifying. beta, community, deprecated: the tier.
+//     tested settings listed, permanent cluster — at least green_runs
+//     green runs, and no deciding cell's flake rate above flaky_above:
+//     FlakyKeepsQualifying), else qualifying. beta, community, deprecated:
+//     the tier, with any flaky deciding cell named in the reason.
 //
 // Green runs are counted over the counting runs that recorded at least one
 // deciding cell of the distribution × minor, newest first, up to the
@@ -108,9 +111,9 @@ var Levels = []Level{Supported, Qualifying, Beta, Community, Deprecated, Failing
 func (l Level) Describe() string {
 	switch l {
 	case Supported:
-		return "Official support: every blocking feature passed in the policy's green_runs consecutive counting runs, the results are fresh, and the policy's requirements hold."
+		return "Official support: every blocking feature passed in the policy's green_runs consecutive counting runs, the results are fresh, no blocking feature is flaky, and the policy's requirements hold."
 	case Qualifying:
-		return "Official tier and passing, but the policy is not met yet (green runs or requirements missing)."
+		return "Official tier and passing, but the policy is not met yet (green runs or requirements missing, or a blocking feature flaky)."
 	case Beta:
 		return "Beta tier: blocking features pass; no support commitment yet."
 	case Community:
@@ -436,6 +439,9 @@ type Cell struct {
 	// History is the cell's newest counting results, newest first, at most
 	// HistoryLen.
 	History []Result
+	// Flake is the cell's flakiness over every counting run the history
+	// holds (not only History's).
+	Flake Flake
 	// Infra lists the failed cluster jobs of the newest run that recorded
 	// an upgrade or skew cell (its own chain); nil for feature cells,
 	// whose chain's failures are on their Version.
@@ -529,7 +535,7 @@ func Build(m *matrix.Matrix, f *results.File, opts Options) *Report {
 			}
 			for _, c := range plan.Cells {
 				if c.Distribution == d && c.Kubernetes.Equal(v) {
-					rv.Cells = append(rv.Cells, b.testCell(c, rd.Policy.MaxAge.D))
+					rv.Cells = append(rv.Cells, b.testCell(c, rd.Policy))
 				}
 			}
 			b.level(rd, rv)
@@ -538,14 +544,14 @@ func Build(m *matrix.Matrix, f *results.File, opts Options) *Report {
 		}
 		for _, u := range plan.Upgrades {
 			if u.Distribution == d {
-				c := b.otherCell(u.ID, "upgrade", u.From.String()+" -> "+u.To.String(), rd.Policy.MaxAge.D)
+				c := b.otherCell(u.ID, "upgrade", u.From.String()+" -> "+u.To.String(), rd.Policy)
 				c.Infra = b.infra(u.ID, []*Cell{c})
 				rd.Upgrades = append(rd.Upgrades, c)
 			}
 		}
 		for _, s := range plan.Skews {
 			if s.Distribution == d {
-				c := b.otherCell(s.ID, "skew", "control plane "+s.ControlPlane.String()+", nodes "+s.Nodes.String(), rd.Policy.MaxAge.D)
+				c := b.otherCell(s.ID, "skew", "control plane "+s.ControlPlane.String()+", nodes "+s.Nodes.String(), rd.Policy)
 				c.Infra = b.infra(s.ID, []*Cell{c})
 				rd.Skews = append(rd.Skews, c)
 			}

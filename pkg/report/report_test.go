@@ -70,6 +70,20 @@ func gke(deploy, runner, monitoring string) []string {
 	return out
 }
 
+// history builds n gke/1.35 runs a day apart, ending on day 14, every
+// cell passing except runner in the runs (1 is the oldest) that odd names.
+func history(n int, odd map[int]string) []results.Run {
+	var out []results.Run
+	for i := 1; i <= n; i++ {
+		runner := "passed"
+		if s, ok := odd[i]; ok {
+			runner = s
+		}
+		out = append(out, run(int64(i), 14-n+i, gke("passed", runner, "passed")...))
+	}
+	return out
+}
+
 func green(pipeline int64, d int) results.Run {
 	return run(pipeline, d, gke("passed", "passed", "passed")...)
 }
@@ -165,8 +179,21 @@ func TestLevels(t *testing.T) {
 			level: Untested, green: 0, statuses: map[string]results.Status{"runner": results.NotRun}, reasonHas: "without a result yet: runner"},
 		{name: "a canceled job keeps the level but ends the streak", runs: []results.Run{green(1, 0), green(2, 7), green(3, 14), run(4, 15, gke("passed", "canceled", "passed")...)},
 			level: Qualifying, green: 0, statuses: map[string]results.Status{"runner": results.Canceled}},
-		{name: "a pass after a retry is flaky and passing", runs: []results.Run{green(1, 0), green(2, 7), run(3, 14, gke("passed", "passed*2", "passed")...)},
-			level: Supported, green: 3, statuses: map[string]results.Status{"runner": results.Flaky}},
+		// FlakyKeepsQualifying: one retried pass in three runs is a flake
+		// rate of 33%, above flaky_above: not a clean pass.
+		{name: "a pass after a retry is flaky and keeps the level qualifying", runs: []results.Run{green(1, 0), green(2, 7), run(3, 14, gke("passed", "passed*2", "passed")...)},
+			level: Qualifying, green: 3, statuses: map[string]results.Status{"runner": results.Flaky}, reasonHas: "runner flaky: 1 of 3 runs flaky (33%), above flaky_above 10%"},
+		{name: "one retry in twelve runs is under flaky_above", runs: history(12, map[int]string{2: "passed*2"}),
+			level: Supported, green: 3, statuses: map[string]results.Status{"runner": results.Passed}},
+		// One red night the next night undid, among eight: 12.5% flaky,
+		// so the cell reads flaky although its newest three runs passed.
+		{name: "a one-night failure among eight runs is flaky although the newest passed", runs: history(8, map[int]string{4: "failed"}),
+			level: Qualifying, green: 3, statuses: map[string]results.Status{"runner": results.Flaky}, reasonHas: "runner flaky: 1 of 8 runs flaky (12%)"},
+		{name: "a lasting break, then a fix, is not flakiness", runs: history(9, map[int]string{3: "failed", 4: "failed", 5: "failed"}),
+			level: Supported, green: 3, statuses: map[string]results.Status{"runner": results.Passed}},
+		{name: "a beta flaky cell keeps the tier and says so", chain: "kind/1.36", runs: []results.Run{
+			run(1, 12, "kind/1.36/deploy=passed", "kind/1.36/runner=passed"), run(2, 13, "kind/1.36/deploy=passed", "kind/1.36/runner=failed"), run(3, 14, "kind/1.36/deploy=passed", "kind/1.36/runner=passed")},
+			level: Community, green: 1, statuses: map[string]results.Status{"runner": results.Flaky}, reasonHas: "but runner flaky: 1 of 3 runs flaky (33%)"},
 		{name: "flipping across runs is flaky", runs: []results.Run{green(1, 0), run(2, 7, gke("passed", "failed", "passed")...), green(3, 14)},
 			level: Qualifying, green: 1, statuses: map[string]results.Status{"runner": results.Flaky}},
 		{name: "not offered is n/a", chain: "gke/1.34", runs: []results.Run{green(1, 0)}, level: NotApplicable},
