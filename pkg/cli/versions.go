@@ -28,8 +28,9 @@ func versionsCommand() *cli.Command {
 			&cli.StringFlag{Name: "endoflife", Usage: "the endoflife.date-shaped site (`URL`) --refresh reads vendor lifecycles from (API v1)", Value: kube.DefaultEndOfLife, EnvVars: []string{"SUPPORTMATRIX_ENDOFLIFE_URL"}},
 		},
 		Action: func(c *cli.Context) error {
-			return runVersions(c, c.String("format"), c.String("date"), c.Bool("check"), program.VersionsOptions{
+			return runVersions(c, c.String("format"), c.Bool("check"), program.VersionsOptions{
 				Matrix: c.String("matrix"), Sync: c.Bool("sync"), Catalog: c.String("catalog"),
+				Date: c.String("date"), Now: envOf(c).now,
 				Refresh: c.Bool("refresh"), URL: c.String("url"), Log: c.App.ErrWriter,
 				Lifecycles: c.String("lifecycles"), EndOfLife: c.String("endoflife"),
 			})
@@ -37,18 +38,9 @@ func versionsCommand() *cli.Command {
 	}
 }
 
-func runVersions(c *cli.Context, format, date string, check bool, o program.VersionsOptions) error {
+func runVersions(c *cli.Context, format string, check bool, o program.VersionsOptions) error {
 	if format != "text" && format != "json" {
 		return Usage(fmt.Errorf("--format %q: want text or json", format))
-	}
-	// The one place the clock is read; --date makes runs reproducible.
-	o.Today = envOf(c).now()
-	if date != "" {
-		d, err := kube.ParseDate(date)
-		if err != nil {
-			return Usage(fmt.Errorf("--date: %w", err))
-		}
-		o.Today = d
 	}
 	report, err := program.Versions(c.Context, o)
 	if err != nil {

@@ -52,8 +52,9 @@ func Validate(o ValidateOptions) (*ValidateResult, error) {
 	return &ValidateResult{File: o.Matrix, Result: res}, nil
 }
 
-// today reads a --date (kube.ParseDate, as `versions` does), or the clock
-// now (nil is time.Now) at midnight UTC when date is "".
+// today is the day `validate` and `versions` read the calendar on: the
+// --date given (kube.ParseDate), else the UTC day of the clock now (nil is
+// time.Now), at midnight.
 func today(date string, now func() time.Time) (time.Time, error) {
 	if date != "" {
 		d, err := kube.ParseDate(date)

@@ -1,6 +1,8 @@
 package program
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"slices"
 	"testing"
@@ -34,6 +36,32 @@ func TestValidateReadsTheGivenClock(t *testing.T) {
 		t.Errorf("2031 and 2024 give the same findings %q: the test cannot tell the days apart", early)
 	}
 	if _, err := Validate(ValidateOptions{Matrix: "../../examples/minimal/matrix.yaml", Date: "01.06.2031"}); !errors.Is(err, ErrUsage) {
+		t.Errorf("--date 01.06.2031: %v, want a usage error", err)
+	}
+}
+
+// TestVersionsReadsTheGivenClock: versions reads the calendar on the same
+// day validate does: --date, else the UTC day of the clock it is given.
+func TestVersionsReadsTheGivenClock(t *testing.T) {
+	t.Parallel()
+	report := func(o VersionsOptions) string {
+		t.Helper()
+		o.Matrix = "../../examples/minimal/matrix.yaml"
+		r, err := Versions(context.Background(), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		if err := r.WriteJSON(&b); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	late := func() time.Time { return time.Date(2031, 6, 1, 23, 59, 0, 0, time.FixedZone("x", -5*3600)) }
+	if byClock, byDate := report(VersionsOptions{Now: late}), report(VersionsOptions{Date: "2031-06-02"}); byClock != byDate {
+		t.Errorf("Now 2031-06-02T04:59Z gave\n%s\n--date 2031-06-02 gave\n%s", byClock, byDate)
+	}
+	if _, err := Versions(context.Background(), VersionsOptions{Matrix: "../../examples/minimal/matrix.yaml", Date: "01.06.2031"}); !errors.Is(err, ErrUsage) {
 		t.Errorf("--date 01.06.2031: %v, want a usage error", err)
 	}
 }

@@ -18,10 +18,13 @@ const versionsFetchTimeout = 30 * time.Second
 
 // VersionsOptions are what `versions` reads.
 type VersionsOptions struct {
-	Matrix  string
-	Sync    bool
-	Today   time.Time // the day the calendar is read on
-	Catalog string    // a catalog file instead of the embedded one
+	Matrix string
+	Sync   bool
+	// Date (YYYY-MM-DD) is the day the calendar is read on; "" is today
+	// by Now (nil is time.Now), the UTC day, as validate reads it.
+	Date    string
+	Now     func() time.Time
+	Catalog string // a catalog file instead of the embedded one
 	Refresh bool
 	URL     string
 	// Lifecycles is a vendor lifecycle file instead of the embedded one;
@@ -37,10 +40,14 @@ func Versions(ctx context.Context, o VersionsOptions) (*kube.Report, error) {
 	if o.Refresh && o.Catalog == "" {
 		return nil, usage(errors.New("--refresh needs --catalog FILE to write the fetched catalog to (pkg/kube/catalog.json for the embedded one)"))
 	}
+	today, err := today(o.Date, o.Now)
+	if err != nil {
+		return nil, err
+	}
 	catalog, notes, err := kube.Calendars{
 		Catalog: o.Catalog, Lifecycles: o.Lifecycles, Refresh: o.Refresh, URL: o.URL, EndOfLife: o.EndOfLife,
 		Client: &http.Client{Timeout: versionsFetchTimeout},
-	}.Load(ctx, o.Today)
+	}.Load(ctx, today)
 	if err != nil {
 		return nil, err
 	}
@@ -54,14 +61,14 @@ func Versions(ctx context.Context, o VersionsOptions) (*kube.Report, error) {
 		changes []string
 	)
 	if o.Sync {
-		m, changes, err = kube.SyncFile(o.Matrix, catalog, o.Today)
+		m, changes, err = kube.SyncFile(o.Matrix, catalog, today)
 	} else {
 		m, err = matrix.Load(o.Matrix)
 	}
 	if err != nil {
 		return nil, err
 	}
-	report := catalog.Report(m, o.Today)
+	report := catalog.Report(m, today)
 	report.Changes = changes
 	return report, nil
 }
