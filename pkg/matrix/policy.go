@@ -47,17 +47,26 @@ const DefaultFlakyAbove = 0.10
 //     before it is presented as nearly supported), 1 green run, max_age 8d;
 //   - community and deprecated: no requirements, 1 green run, max_age 8d;
 //   - every tier: flaky_above DefaultFlakyAbove.
+//
+// Every tier alerts after DefaultAlertAfter consecutive failed counting
+// runs; only the official tier alerts on staleness, after its max_age
+// (alert_stale follows a written max_age unless it is written too).
 func DefaultPolicy(t Tier) Policy {
-	p := Policy{Tier: t, Requires: []string{}, GreenRuns: 1, MaxAge: DefaultMaxAge, FlakyAbove: DefaultFlakyAbove}
+	p := Policy{Tier: t, Requires: []string{}, GreenRuns: 1, MaxAge: DefaultMaxAge, FlakyAbove: DefaultFlakyAbove, AlertAfter: DefaultAlertAfter}
 	switch t {
 	case TierOfficial:
 		p.Requires = []string{RequireDocs, RequireSettings, RequirePermanentCluster}
 		p.GreenRuns = 3
+		p.AlertStale = p.MaxAge
 	case TierBeta:
 		p.Requires = []string{RequireDocs, RequireSettings}
 	}
 	return p
 }
+
+// DefaultAlertAfter is a policy's alert_after where the matrix is silent:
+// one red night is often a flake, two in a row rarely are.
+const DefaultAlertAfter = 2
 
 // policyKey is one key of a tier's policy: decode reads the key's value
 // into the policy, reporting problems at path.
@@ -93,6 +102,22 @@ var policyKeys = []policyKey{
 			p.FlakyAbove = v
 		}
 	}},
+	{"alert_after", func(d *decoder, n *yaml.Node, path string, p *Policy) {
+		// A failure streak is counted over the counting runs the history
+		// keeps, like green_runs.
+		if v, ok := d.integer(n, path, 0, MaxGreenRuns); ok {
+			p.AlertAfter = v
+		}
+	}},
+	{"alert_stale", func(d *decoder, n *yaml.Node, path string, p *Policy) {
+		if p.Tier != TierOfficial {
+			d.errorf(n, path, "policy", "alert_stale applies to the official tier only: staleness alerts watch supported and qualifying levels")
+			return
+		}
+		if dur := d.duration(n, path); dur != nil {
+			p.AlertStale = *dur
+		}
+	}},
 }
 
 // PolicyKeys returns the names of the keys a tier's policy may hold.
@@ -123,6 +148,9 @@ func (d *decoder) policy(n *yaml.Node, m *Matrix) {
 					k.decode(d, f.Value, path+"."+f.Key, &pol)
 				}
 			}
+		}
+		if pol.Tier == TierOfficial && !hasKey(fields, "alert_stale") {
+			pol.AlertStale = pol.MaxAge // the default follows a written max_age
 		}
 		m.Policy = append(m.Policy, &pol)
 	}

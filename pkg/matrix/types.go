@@ -318,6 +318,14 @@ type Policy struct {
 	// reads flaky even when its newest run passed, and an official
 	// distribution × minor with such a blocking cell stays qualifying.
 	FlakyAbove float64
+	// AlertAfter is how many consecutive failed counting runs of a
+	// blocking feature (or consecutive runs whose cluster did not come
+	// up) open an alert issue (publish --alerts); 0: never.
+	AlertAfter int
+	// AlertStale is how long a supported or qualifying distribution ×
+	// minor may go without a counting run before an alert issue opens:
+	// official tier only (zero for the others), default its max_age.
+	AlertStale Duration
 	Pos        Pos // the tier's key in policy:, zero when defaulted
 }
 

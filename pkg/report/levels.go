@@ -116,6 +116,16 @@ func passing(s results.Status) bool { return s == results.Passed || s == results
 // older pass: a level never rests on results the cluster could not repeat).
 func decisive(s results.Status) bool { return passing(s) || s == results.Failed || s == results.Broken }
 
+// Passing and Decisive are the two rules above, for the packages that read
+// the history with the table's eyes (pkg/alert).
+func Passing(s results.Status) bool { return passing(s) }
+
+// Decisive: see decisive.
+func Decisive(s results.Status) bool { return decisive(s) }
+
+// RefOf names a collected run.
+func RefOf(run *results.Run) RunRef { return refOf(run) }
+
 // evidence is a deciding cell's decisive result.
 type evidence struct {
 	cell   *Cell

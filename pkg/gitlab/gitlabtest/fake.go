@@ -231,6 +231,7 @@ type Server struct {
 	nextNote      int64
 	faults        []*Fault
 	log           []Request
+	iss           *issueStore // issues, their notes and labels (issues.go)
 }
 
 // New starts a fake GitLab for project DefaultProjectID (DefaultProjectPath)
@@ -536,6 +537,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	idx := len(s.log)
 	s.log = append(s.log, Request{Method: r.Method, Path: path, Query: r.URL.RawQuery, Auth: auth})
 	s.mu.Unlock()
+	s.waitBarrier(r.Method, path)
 	if latency > 0 {
 		time.Sleep(latency)
 	}
@@ -749,6 +751,7 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, path string) {
 		s.createNote(w, r, rest[1])
 	case len(rest) == 4 && rest[0] == "merge_requests" && rest[2] == "notes" && m == http.MethodPut:
 		s.updateNote(w, r, rest[1], rest[3])
+	case s.routeIssues(w, r, rest):
 	default:
 		notFound(w, "404 Not Found")
 	}
