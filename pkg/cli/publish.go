@@ -2,17 +2,19 @@ package cli
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/urfave/cli/v2"
 
+	"gitlab.com/supportmatrix/supportmatrix/pkg/alert"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/program"
 )
 
 func publishCommand() *cli.Command {
 	return &cli.Command{
 		Name:        "publish",
-		Usage:       "commit the support table and run history, or note plan and results on the merge request",
-		UsageText:   "supportmatrix publish (--commit | --mr-note) [--results F] [--pipeline ID]",
+		Usage:       "commit the support table and run history, or note plan and results on the merge request; keep alert and digest issues",
+		UsageText:   "supportmatrix publish (--commit | --mr-note) [--alerts] [--digest-issue F] [--results F] [--pipeline ID]",
 		Description: helpText("publish"),
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "commit", Usage: "commit table and history to the default branch", EnvVars: []string{"SUPPORTMATRIX_PUBLISH_COMMIT"}},
@@ -34,6 +36,9 @@ func publishCommand() *cli.Command {
 			&cli.StringFlag{Name: "mr-project", Usage: "the merge request's project `ID`: the target project of a fork's merge request, whose pipeline runs in the fork", EnvVars: []string{"CI_MERGE_REQUEST_PROJECT_ID"}},
 			&cli.StringFlag{Name: "mr-source-project", Usage: "the `ID` of the project the merge request's source branch lives in", EnvVars: []string{"CI_MERGE_REQUEST_SOURCE_PROJECT_ID"}},
 			&cli.StringFlag{Name: "levels-log", Value: program.DefaultLevelsLog, Usage: "the level log's `PATH` in the repository (append-only)", EnvVars: []string{"SUPPORTMATRIX_LEVELS_LOG"}},
+			&cli.BoolFlag{Name: "alerts", Usage: "open, update and close one issue per distribution x minor that needs attention (policy alert_after, alert_stale)", EnvVars: []string{"SUPPORTMATRIX_PUBLISH_ALERTS"}},
+			&cli.StringFlag{Name: "digest-issue", Usage: "keep one issue whose description is this Markdown `FILE` (render --format digest), updated in place", EnvVars: []string{"SUPPORTMATRIX_DIGEST_ISSUE"}},
+			&cli.StringFlag{Name: "issue-label", Value: alert.DefaultLabel, Usage: "the `LABEL` of the alert and digest issues; they are found again among the open issues carrying it", EnvVars: []string{"SUPPORTMATRIX_ISSUE_LABEL"}},
 		},
 		Action: func(c *cli.Context) error {
 			return runPublish(c, program.PublishOptions{
@@ -43,6 +48,7 @@ func publishCommand() *cli.Command {
 				MR: c.Int64("mr"), Plan: c.String("plan"), GitLab: gitlabOptions(c), Log: c.App.ErrWriter,
 				Now: c.String("now"), Clock: envOf(c).now, LevelLog: c.String("levels-log"),
 				MRProject: c.String("mr-project"), MRSourceProject: c.String("mr-source-project"),
+				Alerts: c.Bool("alerts"), DigestIssue: c.String("digest-issue"), IssueLabel: c.String("issue-label"),
 			})
 		},
 	}
@@ -58,6 +64,7 @@ func runPublish(c *cli.Context, o program.PublishOptions) error {
 		fmt.Fprintf(w, "publish: skipped the note on !%d: %s\n", o.MR, r.Skipped)
 		return nil
 	}
+	defer issueLines(w, r)
 	if r.Commit != nil {
 		for _, ch := range r.Commit.LevelChanges {
 			from := string(ch.From)
@@ -74,6 +81,7 @@ func runPublish(c *cli.Context, o program.PublishOptions) error {
 		fmt.Fprintf(w, "publish: updated the note on !%d\n", o.MR)
 	case r.Note != nil:
 		fmt.Fprintf(w, "publish: the note on !%d already says this\n", o.MR)
+	case r.Commit == nil:
 	case !r.Commit.Committed:
 		fmt.Fprintf(w, "publish: %s already shows this run; nothing committed\n", r.Branch)
 	case r.Commit.MergeRequest != nil:
@@ -82,4 +90,24 @@ func runPublish(c *cli.Context, o program.PublishOptions) error {
 		fmt.Fprintf(w, "publish: committed %d files to %s: %s\n", len(r.Commit.Changed), r.Commit.Branch, r.Commit.Commit.WebURL)
 	}
 	return nil
+}
+
+// issueLines says what publish did to the alert and digest issues, after
+// the table's line.
+func issueLines(w io.Writer, r *program.PublishResult) {
+	if r.IssuesSkipped != "" {
+		fmt.Fprintf(w, "publish: skipped the alert and digest issues: %s\n", r.IssuesSkipped)
+	}
+	if a := r.Alerts; a != nil {
+		fmt.Fprintf(w, "publish: alerts: %d opened, %d updated, %d closed\n", a.Count("opened"), a.Count("updated"), a.Count("closed")+a.Count("closed as a duplicate"))
+	}
+	if d := r.Digest; d != nil {
+		switch {
+		case len(d.Actions) == 0:
+			fmt.Fprintln(w, "publish: the digest issue already says this")
+		default:
+			last := d.Actions[len(d.Actions)-1]
+			fmt.Fprintf(w, "publish: digest issue #%d %s: %s\n", last.IID, last.What, last.URL)
+		}
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"path"
 	"time"
 
+	"gitlab.com/supportmatrix/supportmatrix/pkg/alert"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/docs"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/gitlab"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
@@ -49,7 +50,14 @@ type PublishOptions struct {
 	// the project its source branch lives in: they differ for a fork's
 	// merge request, whose pipeline runs in the fork.
 	MRProject, MRSourceProject string
-	Log                        io.Writer
+	// Alerts keeps one issue per distribution × minor that needs a
+	// person (pkg/alert); DigestIssue, when set, is a Markdown file (render
+	// --format digest) kept as the description of one issue. Both carry
+	// IssueLabel (default alert.DefaultLabel).
+	Alerts      bool
+	DigestIssue string
+	IssueLabel  string
+	Log         io.Writer
 }
 
 // PublishResult says what publish did.
@@ -61,10 +69,18 @@ type PublishResult struct {
 	Note *publish.NoteOutcome
 	// Skipped says why the note was not written, when that is no failure.
 	Skipped string
+	// Alerts and Digest say what publish did to the alert issues and the
+	// digest issue; nil when not asked. IssuesSkipped says why neither
+	// was written, when that is no failure (no token that may write
+	// issues).
+	Alerts, Digest *alert.Outcome
+	IssuesSkipped  string
 }
 
 // Publish commits the table and the history through the API, or notes
-// the plan and results on the merge request.
+// the plan and results on the merge request; and keeps the alert issues
+// and the digest issue (--alerts, --digest-issue), after the commit when
+// both are asked.
 func Publish(ctx context.Context, o PublishOptions) (*PublishResult, error) {
 	// An empty environment variable must not blank a path.
 	for _, p := range []struct {
@@ -75,8 +91,14 @@ func Publish(ctx context.Context, o PublishOptions) (*PublishResult, error) {
 			*p.v = p.def
 		}
 	}
-	if o.Commit == o.MRNote {
-		return nil, usagef("publish: give exactly one of --commit and --mr-note")
+	issues := o.Alerts || o.DigestIssue != ""
+	switch {
+	case o.Commit && o.MRNote:
+		return nil, usagef("publish: give one of --commit and --mr-note, not both")
+	case !o.Commit && !o.MRNote && !issues:
+		return nil, usagef("publish: give --commit, --mr-note, --alerts or --digest-issue FILE")
+	case o.MRNote && issues:
+		return nil, usagef("publish: --alerts and --digest-issue follow the counting runs (schedules and web runs on the default branch), not a merge request: give them with --commit or alone")
 	}
 	if o.MRNote && o.MR == 0 {
 		return nil, usagef("publish --mr-note: no merge request: set --mr or run in a merge-request pipeline ($CI_MERGE_REQUEST_IID)")
@@ -95,8 +117,15 @@ func Publish(ctx context.Context, o PublishOptions) (*PublishResult, error) {
 			this.Merge(r)
 		}
 	}
-	if len(this.Runs) == 0 {
+	if len(this.Runs) == 0 && (o.Commit || o.MRNote) {
 		return nil, fmt.Errorf("publish: %s holds no run of pipeline %d: run collect first", o.Results, o.Pipeline)
+	}
+	var digest []byte
+	if o.DigestIssue != "" {
+		// Read before anything is written: a missing file is the caller's.
+		if digest, err = os.ReadFile(o.DigestIssue); err != nil {
+			return nil, fmt.Errorf("publish --digest-issue: %w", err)
+		}
 	}
 	if o.Commit {
 		if err := publish.CheckCounting(o.Results, this); err != nil {
@@ -115,6 +144,9 @@ func Publish(ctx context.Context, o PublishOptions) (*PublishResult, error) {
 		now = clock().UTC().Truncate(time.Second)
 	}
 	tok := o.GitLab.Token
+	if issues && !o.Commit && (tok.Value == "" || tok.Job) {
+		return &PublishResult{IssuesSkipped: issuesSkipped(tok)}, nil
+	}
 	fork := o.MRSourceProject != "" && o.MRProject != "" && o.MRSourceProject != o.MRProject
 	if o.MRNote && (tok.Value == "" || tok.Job) {
 		// The normal case in a merge request: its pipeline gets no
@@ -165,15 +197,62 @@ func Publish(ctx context.Context, o PublishOptions) (*PublishResult, error) {
 		}
 		return &PublishResult{Note: out}, nil
 	}
+	res := &PublishResult{}
+	if o.Commit {
+		if res, err = commitTable(ctx, o, client, m, this, now, fail); err != nil {
+			return nil, err
+		}
+	}
+	if !issues {
+		return res, nil
+	}
+	iopts := alert.Options{Label: o.IssueLabel, Now: now, Log: o.Log}
+	failIssues := func(err error) error {
+		return fmt.Errorf("publish: %w", o.GitLab.apiFailure(err, "the issues", "create labels or write issues (it needs the api scope and the Planner or Reporter role, or higher)", ""))
+	}
+	if o.Alerts {
+		rep, _ := buildReport(m, hist, docsRoot(o), now, false)
+		if res.Alerts, err = alert.Sync(ctx, client, alert.Evaluate(m, hist, rep, now), iopts); err != nil {
+			return nil, failIssues(err)
+		}
+	}
+	if digest != nil {
+		if res.Digest, err = alert.Digest(ctx, client, string(digest), iopts); err != nil {
+			return nil, failIssues(err)
+		}
+	}
+	return res, nil
+}
+
+// issuesSkipped says why publish writes no issue: no token, or only the
+// CI job token, which GitLab ignores on the issue routes (none is
+// job_token_allowed in lib/api/issues.rb, lib/api/notes.rb or
+// lib/api/labels.rb).
+func issuesSkipped(tok Token) string {
+	has := "no token"
+	if tok.Job {
+		has = "only a CI job token, which GitLab does not accept on the issue routes"
+	}
+	return "alert and digest issues need a project access token with the api scope and the Planner or Reporter role in SUPPORTMATRIX_TOKEN, and this pipeline has " + has
+}
+
+// docsRoot is the repository the matrix's docs paths are relative to.
+func docsRoot(o PublishOptions) string {
+	if o.Root != "" {
+		return o.Root
+	}
+	return docs.DefaultRoot(o.Matrix)
+}
+
+// commitTable commits the table and the history (publish --commit).
+func commitTable(ctx context.Context, o PublishOptions, client *gitlab.Client, m *matrix.Matrix, this *results.File, now time.Time, fail func(error) error) (*PublishResult, error) {
+	var err error
 	if o.Branch == "" {
 		if o.Branch, err = client.DefaultBranch(ctx); err != nil {
 			return nil, fail(err)
 		}
 	}
-	root := o.Root
-	if root == "" {
-		root = docs.DefaultRoot(o.Matrix)
-	}
+	root := docsRoot(o)
 	out, err := publish.Commit(ctx, client, publish.CommitOptions{
 		Branch: o.Branch, ResultsPath: o.ResultsPath, Run: this,
 		BoundCounting: results.KeepCounting, BoundPreviews: results.KeepPreviews,

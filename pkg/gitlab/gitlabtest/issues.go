@@ -271,7 +271,7 @@ func (s *Server) issueJSON(i *Issue) map[string]any {
 		"created_at": i.CreatedAt.Format(time.RFC3339Nano), "updated_at": i.CreatedAt.Format(time.RFC3339Nano),
 		"closed_at": closedAt, "assignees": []any{}, "milestone": nil, "confidential": false,
 		"issue_type": "issue", "type": "ISSUE", "user_notes_count": 0,
-		"web_url": fmt.Sprintf("%s/-/issues/%d", s.webBase(), i.IID),
+		"web_url":    fmt.Sprintf("%s/-/issues/%d", s.webBase(), i.IID),
 		"references": map[string]any{"short": fmt.Sprintf("#%d", i.IID)},
 	}
 }
