@@ -33,7 +33,8 @@ func fixture(t *testing.T, name string) (*Audit, *report.Report) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Inspect(m, root), report.Build(m, hist, report.Options{Repo: os.DirFS(root)})
+	rep, a := BuildReport(m, hist, root, report.Options{})
+	return a, rep
 }
 
 func TestCheck(t *testing.T) {

@@ -2,7 +2,6 @@ package program
 
 import (
 	"fmt"
-	"os"
 
 	"gitlab.com/supportmatrix/supportmatrix/internal/atomicfile"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/docs"
@@ -58,8 +57,8 @@ func Docs(o DocsOptions) (*DocsResult, error) {
 	if err != nil {
 		return nil, fmt.Errorf("docs: %w", err)
 	}
-	audit := docs.Inspect(m, root)
 	if o.Check {
+		audit := docs.Inspect(m, root)
 		r := &DocsResult{Gaps: audit.Problems()}
 		for _, d := range audit.Distributions {
 			if len(d.Requires) > 0 {
@@ -72,7 +71,7 @@ func Docs(o DocsOptions) (*DocsResult, error) {
 	if err != nil {
 		return nil, fmt.Errorf("docs: %w", err)
 	}
-	rep := report.Build(m, hist, report.Options{Repo: os.DirFS(root), Requirement: audit.Requirement})
+	rep, audit := docs.BuildReport(m, hist, root, report.Options{})
 	opts := docsOptions(root, o.Out)
 	if o.Explain != "" {
 		out, err := docs.Explain(audit, rep, o.Explain, opts)

@@ -11,18 +11,14 @@ import (
 	"gitlab.com/supportmatrix/supportmatrix/pkg/results"
 )
 
-// buildReport is the one way commands turn a matrix and a run history into
-// the table's content: policy requirements are judged by the docs audit,
-// exactly as `docs --check` judges them, so the table never shows supported
-// while the checker reports a gap.
+// buildReport turns a matrix and a run history into the table's content
+// through docs.BuildReport (policy requirements judged by the docs audit).
 //
 // now is when the levels are judged (zero: the newest result's time); local
 // asks for the local view, in which local runs decide levels (report's
 // rule: run --local's own history, never published).
 func buildReport(m *matrix.Matrix, hist *results.File, root string, now time.Time, local bool) (*report.Report, *docs.Audit) {
-	audit := docs.Inspect(m, root)
-	rep := report.Build(m, hist, report.Options{Now: now, Local: local, Repo: os.DirFS(root), Requirement: audit.Requirement})
-	return rep, audit
+	return docs.BuildReport(m, hist, root, report.Options{Now: now, Local: local})
 }
 
 // parseNow reads --now: an RFC 3339 time such as GitLab's

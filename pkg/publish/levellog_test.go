@@ -7,9 +7,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"testing/fstest"
 	"time"
 
+	"gitlab.com/supportmatrix/supportmatrix/pkg/docs"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/publish"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/render"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/report"
@@ -22,9 +22,8 @@ const logPath = "matrix/levels.log"
 func (e *env) optionsAt(run *results.File, now time.Time) publish.CommitOptions {
 	o := e.options(run)
 	o.LogPath = logPath
-	repo := fstest.MapFS{"docs/gke.md": {Data: []byte("# GKE\n")}}
 	o.Render = func(f *results.File) (*publish.Rendered, error) {
-		r := report.Build(e.m, f, report.Options{Repo: repo, Now: now})
+		r, _ := docs.BuildReport(e.m, f, repoRoot, report.Options{Now: now})
 		return &publish.Rendered{Files: []publish.File{{Path: supportPath, Content: render.Markdown(r)}}, Levels: publish.Levels(r), Report: r}, nil
 	}
 	return o

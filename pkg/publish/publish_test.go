@@ -5,9 +5,9 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"testing/fstest"
 	"time"
 
+	"gitlab.com/supportmatrix/supportmatrix/pkg/docs"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/gitlab"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/gitlab/gitlabtest"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
@@ -61,13 +61,16 @@ func newEnv(t *testing.T) *env {
 	return e
 }
 
+// repoRoot stands for the repository the matrix's docs paths are relative
+// to: docs/gke.md covers every feature and lists the tested setting.
+const repoRoot = "testdata/repo"
+
 func (e *env) options(run *results.File) publish.CommitOptions {
-	repo := fstest.MapFS{"docs/gke.md": {Data: []byte("# GKE\n")}}
 	return publish.CommitOptions{
 		Branch: gitlabtest.DefaultBranch, ResultsPath: resultsPath, Run: run, Message: "Publish the support table",
 		BoundCounting: 30, BoundPreviews: 10, Log: &e.log,
 		Render: func(f *results.File) (*publish.Rendered, error) {
-			r := report.Build(e.m, f, report.Options{Repo: repo})
+			r, _ := docs.BuildReport(e.m, f, repoRoot, report.Options{})
 			return &publish.Rendered{Files: []publish.File{{Path: supportPath, Content: render.Markdown(r)}}, Levels: publish.Levels(r)}, nil
 		},
 	}
@@ -108,7 +111,7 @@ func TestFourScheduledRunsKeepEveryRunAndEarnSupport(t *testing.T) {
 			t.Fatalf("run %d: committed=%v to %s", i+1, out.Committed, out.Branch)
 		}
 		table, _ := e.fake.File("main", supportPath)
-		r := report.Build(e.m, e.remoteResults(t, "main"), report.Options{Repo: fstest.MapFS{"docs/gke.md": {}}})
+		r, _ := docs.BuildReport(e.m, e.remoteResults(t, "main"), repoRoot, report.Options{})
 		if got := string(r.Distributions[0].Versions[0].Level); got != wantLevel[i] {
 			t.Errorf("after run %d: gke/1.35 is %s, want %s", i+1, got, wantLevel[i])
 		}

@@ -68,8 +68,7 @@ func TestMarkdownOutputsNeutraliseHostileValues(t *testing.T) {
 	}
 	hist := results.New()
 	hist.Runs = append(hist.Runs, run)
-	audit := docs.Inspect(m, dir)
-	rep := report.Build(m, hist, report.Options{Now: at, Requirement: audit.Requirement})
+	rep, audit := docs.BuildReport(m, hist, dir, report.Options{Now: at})
 	outputs := map[string]string{
 		"SUPPORT.md": string(render.Markdown(rep)),
 		"PROGRAM.md": string(docs.Program(audit, rep, docs.Options{})),

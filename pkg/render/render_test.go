@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
+	"gitlab.com/supportmatrix/supportmatrix/pkg/docs"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/report"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/results"
@@ -17,7 +17,9 @@ import (
 	"gitlab.com/supportmatrix/supportmatrix/internal/golden"
 )
 
-// fixture builds the report of testdata/matrix.yaml and results.json.
+// fixture builds the report of testdata/matrix.yaml and results.json the
+// way `supportmatrix render` does (docs.BuildReport, requirements judged by
+// the docs audit of testdata/repo).
 func fixture(t *testing.T) *report.Report {
 	t.Helper()
 	m, err := matrix.Load("testdata/matrix.yaml")
@@ -28,7 +30,8 @@ func fixture(t *testing.T) *report.Report {
 	if err != nil {
 		t.Fatalf("read results: %v", err)
 	}
-	return report.Build(m, f, report.Options{Repo: os.DirFS("testdata/repo")})
+	r, _ := docs.BuildReport(m, f, "testdata/repo", report.Options{})
+	return r
 }
 
 func TestGolden(t *testing.T) {

@@ -90,11 +90,11 @@ func TestFormatRate(t *testing.T) {
 func TestFlakyAbovePolicy(t *testing.T) {
 	m := loadFixture(t)
 	runs := history(8, map[int]string{4: "failed"}) // 12.5% flaky
-	if v := version(t, Build(m, file(runs...), Options{Repo: repo}), "gke", "1.35"); v.Level != Qualifying {
+	if v := version(t, Build(m, file(runs...), Options{Requirement: judged}), "gke", "1.35"); v.Level != Qualifying {
 		t.Fatalf("default flaky_above: %s (%s), want qualifying", v.Level, v.Reason)
 	}
 	m.PolicyFor("official").FlakyAbove = 0.2
-	v := version(t, Build(m, file(runs...), Options{Repo: repo}), "gke", "1.35")
+	v := version(t, Build(m, file(runs...), Options{Requirement: judged}), "gke", "1.35")
 	if v.Level != Supported || cellStatus(v, "runner") != results.Passed {
 		t.Errorf("flaky_above 0.2: %s (%s), runner %s; want supported, passed", v.Level, v.Reason, cellStatus(v, "runner"))
 	}
@@ -118,7 +118,7 @@ func TestMostFlaky(t *testing.T) {
 		runs = append(runs, run(int64(i), 6+i, gke("passed", runner, monitoring)...))
 	}
 	runs = append(runs, run(9, 14, "kind/1.36/deploy=passed*3"))
-	r := Build(m, file(runs...), Options{Repo: repo})
+	r := Build(m, file(runs...), Options{Requirement: judged})
 	var got []string
 	for _, c := range r.MostFlaky(0) {
 		got = append(got, c.ID+" "+FormatRate(c.Flake.Rate))

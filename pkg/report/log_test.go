@@ -25,7 +25,7 @@ func TestParseLogErrors(t *testing.T) {
 // second time adds nothing, and a malformed log is never replaced.
 func TestUpdateLog(t *testing.T) {
 	m := loadFixture(t)
-	r := Build(m, file(green(1, 0), green(2, 7), green(3, 14)), Options{Repo: repo})
+	r := Build(m, file(green(1, 0), green(2, 7), green(3, 14)), Options{Requirement: judged})
 	data, changes, err := UpdateLog("levels.log", nil, r)
 	if err != nil {
 		t.Fatal(err)

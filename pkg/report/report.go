@@ -77,9 +77,6 @@ package report
 
 import (
 	"fmt"
-	"io/fs"
-	"path"
-	"strings"
 	"time"
 
 	"gitlab.com/supportmatrix/supportmatrix/pkg/kube"
@@ -166,17 +163,14 @@ type Options struct {
 	// local runs as they would over scheduled ones. Such a table is never
 	// published.
 	Local bool
-	// Repo is the repository the matrix's docs paths are relative to, to
-	// check that docs pages exist. nil: the docs requirement is unmet with
-	// "not checked".
-	Repo fs.FS
 	// Catalog gives each minor's upstream release and end of life. nil:
 	// the catalog embedded in the binary.
 	Catalog *kube.Catalog
-	// Requirement, when set, checks one policy requirement of a
-	// distribution instead of the built-in checks, so that the table and
-	// `docs --check` judge docs pages alike (pkg/docs's Audit.Requirement:
-	// the page covers every feature area and lists every tested setting).
+	// Requirement judges one policy requirement of a distribution (docs,
+	// settings, permanent-cluster). Its one implementation is pkg/docs's
+	// Audit.Requirement, so that the table and `docs --check` judge alike;
+	// docs.BuildReport passes it. nil: every requirement is unmet, "not
+	// checked", never met by default.
 	Requirement func(distID, name string) (met bool, detail string)
 }
 
@@ -464,8 +458,9 @@ func judgedOn(now time.Time, cat *kube.Catalog) time.Time {
 	return now
 }
 
-// Build computes the report. It reads nothing but its arguments (and
-// opts.Repo for docs pages) and never the clock.
+// Build computes the report. It reads nothing but its arguments and never
+// the clock. Commands build it through docs.BuildReport, which judges the
+// policy requirements with the docs audit.
 func Build(m *matrix.Matrix, f *results.File, opts Options) *Report {
 	if f == nil {
 		f = results.New()
@@ -561,56 +556,18 @@ func Build(m *matrix.Matrix, f *results.File, opts Options) *Report {
 	return r
 }
 
-// requirements checks the policy's requires for the distribution.
+// requirements judges the policy's requires for the distribution with
+// opts.Requirement.
 func requirements(d *matrix.Distribution, p *matrix.Policy, opts Options) []Requirement {
 	var out []Requirement
 	for _, name := range p.Requires {
-		req := Requirement{Name: name}
+		req := Requirement{Name: name, Detail: "not checked (no docs audit given)"}
 		if opts.Requirement != nil {
 			req.Met, req.Detail = opts.Requirement(d.ID, name)
-			out = append(out, req)
-			continue
-		}
-		switch name {
-		case matrix.RequireDocs:
-			req.Met, req.Detail = docsPage(d.Docs, opts.Repo)
-		case matrix.RequireSettings:
-			req.Met = len(d.Settings) > 0
-			req.Detail = "no tested settings listed"
-			if req.Met {
-				req.Detail = fmt.Sprintf("%d tested %s listed", len(d.Settings), plural("setting", len(d.Settings)))
-			}
-		case matrix.RequirePermanentCluster:
-			req.Met = d.Cluster.Type == matrix.ClusterPermanent
-			req.Detail = fmt.Sprintf("the cluster is %s, not permanent", d.Cluster.Type)
-			if req.Met {
-				req.Detail = "permanent cluster"
-			}
-		default:
-			req.Detail = fmt.Sprintf("unknown requirement %q", name)
 		}
 		out = append(out, req)
 	}
 	return out
-}
-
-// docsPage checks that the docs page is declared and exists in the repository.
-func docsPage(docs string, repo fs.FS) (bool, string) {
-	if docs == "" {
-		return false, "no docs page declared"
-	}
-	if repo == nil {
-		return false, fmt.Sprintf("docs page %s not checked (no repository given)", docs)
-	}
-	name := path.Clean(strings.TrimPrefix(docs, "./"))
-	if !fs.ValidPath(name) {
-		return false, fmt.Sprintf("docs page %s is outside the repository", docs)
-	}
-	st, err := fs.Stat(repo, name)
-	if err != nil || !st.Mode().IsRegular() {
-		return false, fmt.Sprintf("docs page %s does not exist", docs)
-	}
-	return true, "docs page " + docs
 }
 
 func plural(word string, n int) string {

@@ -1,10 +1,10 @@
 package report
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
-	"testing/fstest"
 	"time"
 
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
@@ -97,7 +97,15 @@ func loadFixture(t *testing.T) *matrix.Matrix {
 	return m
 }
 
-var repo = fstest.MapFS{"docs/gke.md": {Data: []byte("# GKE\n")}}
+// judged stands in for the docs audit (pkg/docs's Audit.Requirement, the
+// one implementation; pkg/docs imports this package, so these tests cannot
+// call it): every requirement holds except eks's docs page.
+func judged(distID, name string) (bool, string) {
+	if distID == "eks" && name == matrix.RequireDocs {
+		return false, "docs page docs/eks.md does not exist"
+	}
+	return true, name + " holds"
+}
 
 func file(runs ...results.Run) *results.File {
 	f := results.New()
@@ -234,7 +242,7 @@ func TestLevels(t *testing.T) {
 				chain = "gke/1.35"
 			}
 			dist, minor, _ := strings.Cut(chain, "/")
-			r := Build(m, file(tc.runs...), Options{Now: tc.now, Repo: repo})
+			r := Build(m, file(tc.runs...), Options{Now: tc.now, Requirement: judged})
 			v := version(t, r, dist, minor)
 			if v.Level != tc.level {
 				t.Errorf("level = %s (%s), want %s", v.Level, v.Reason, tc.level)
@@ -265,7 +273,7 @@ func TestEveryLevelReachable(t *testing.T) {
 		run(5, 1, "eks/1.34/deploy=passed"),
 		broken(run(6, 14, "eks/1.35/deploy=broken"), "cluster did not come up"),
 	)
-	r := Build(m, f, Options{Repo: repo})
+	r := Build(m, f, Options{Requirement: judged})
 	seen := map[Level]bool{}
 	for _, d := range r.Distributions {
 		for _, v := range d.Versions {
@@ -273,11 +281,11 @@ func TestEveryLevelReachable(t *testing.T) {
 		}
 	}
 	m.Distribution("kind").Tier = matrix.TierDeprecated
-	for _, v := range Build(m, f, Options{Repo: repo}).Distributions[2].Versions {
+	for _, v := range Build(m, f, Options{Requirement: judged}).Distributions[2].Versions {
 		seen[v.Level] = true
 	}
 	m.Distribution("kind").Tier = matrix.TierCommunity
-	for _, v := range Build(m, f, Options{Repo: repo}).Distributions[2].Versions {
+	for _, v := range Build(m, f, Options{Requirement: judged}).Distributions[2].Versions {
 		seen[v.Level] = true
 	}
 	for _, l := range Levels {
@@ -287,44 +295,31 @@ func TestEveryLevelReachable(t *testing.T) {
 	}
 }
 
+// TestRequirements: Build asks Options.Requirement about each requirement
+// of the tier's policy, in policy order, and without it nothing is met.
 func TestRequirements(t *testing.T) {
 	m := loadFixture(t)
-	tests := []struct {
-		name string
-		repo fstest.MapFS
-		dist string
-		met  bool
-		want string
-	}{
-		{name: "docs page present", repo: repo, dist: "gke", met: true},
-		{name: "docs page absent", repo: repo, dist: "eks", want: "docs page docs/eks.md does not exist"},
-		{name: "no repository", repo: nil, dist: "gke", want: "not checked"},
-		{name: "docs path is a directory", repo: fstest.MapFS{"docs/gke.md/x": {}}, dist: "gke", want: "does not exist"},
+	var asked []string
+	r := Build(m, nil, Options{Requirement: func(distID, name string) (bool, string) {
+		asked = append(asked, distID+" "+name)
+		return judged(distID, name)
+	}})
+	want := []string{"gke docs", "gke settings", "gke permanent-cluster", "eks docs", "eks settings", "eks permanent-cluster"}
+	if !slices.Equal(asked, want) {
+		t.Errorf("asked %v, want %v (community requires nothing)", asked, want)
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			opts := Options{}
-			if tc.repo != nil {
-				opts.Repo = tc.repo
-			}
-			r := Build(m, nil, opts)
-			var d *Distribution
-			for _, x := range r.Distributions {
-				if x.ID == tc.dist {
-					d = x
-				}
-			}
-			if d.RequirementsMet() != tc.met {
-				t.Errorf("met = %v, want %v (missing %v)", !tc.met, tc.met, d.Missing())
-			}
-			if tc.want != "" && !strings.Contains(strings.Join(d.Missing(), "; "), tc.want) {
-				t.Errorf("missing %v lacks %q", d.Missing(), tc.want)
-			}
-		})
+	if d := r.Distributions[0]; !d.RequirementsMet() {
+		t.Errorf("gke: missing %v, want every requirement met", d.Missing())
 	}
-	r := Build(m, nil, Options{Repo: repo})
-	kind := r.Distributions[2]
-	if len(kind.Requirements) != 0 {
+	if d := r.Distributions[1]; d.RequirementsMet() || !strings.Contains(strings.Join(d.Missing(), "; "), "docs page docs/eks.md does not exist") {
+		t.Errorf("eks: missing %v, want the docs page", d.Missing())
+	}
+	for _, d := range Build(m, nil, Options{}).Distributions[:2] {
+		if d.RequirementsMet() || !strings.Contains(strings.Join(d.Missing(), "; "), "not checked") {
+			t.Errorf("%s without a judge: missing %v, want every requirement unmet, not checked", d.ID, d.Missing())
+		}
+	}
+	if kind := r.Distributions[2]; len(kind.Requirements) != 0 {
 		t.Errorf("community tier without a policy got requirements %v", kind.Requirements)
 	}
 }
@@ -345,7 +340,7 @@ func TestNowDefaultsToNewestResult(t *testing.T) {
 
 func TestSummary(t *testing.T) {
 	m := loadFixture(t)
-	r := Build(m, file(green(1, 0), green(2, 7), green(3, 14), run(4, 14, "gke/1.36/deploy=failed")), Options{Repo: repo})
+	r := Build(m, file(green(1, 0), green(2, 7), green(3, 14), run(4, 14, "gke/1.36/deploy=failed")), Options{Requirement: judged})
 	level, minors := r.Distributions[0].Summary()
 	if level != Supported || len(minors) != 1 || minors[0].String() != "1.35" {
 		t.Errorf("summary = %s %v, want supported [1.35]", level, minors)
@@ -374,7 +369,7 @@ func BenchmarkBuild(b *testing.B) {
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		Build(m, f, Options{Repo: repo})
+		Build(m, f, Options{Requirement: judged})
 	}
 }
 
@@ -387,7 +382,7 @@ func TestEvidence(t *testing.T) {
 	upgrade := run(5, 15, "kind/1.35->1.36=broken")
 	upgrade.Infra = []results.InfraResult{{Chain: "kind/1.35->1.36", Step: results.StepUpgrade, Kubernetes: "1.36", Reason: "control plane upgrade to 1.36 failed"}}
 	f := file(green(1, 0), green(2, 7), run(3, 14, gke("failed", "passed", "")...), teardown, upgrade)
-	r := Build(m, f, Options{Repo: repo})
+	r := Build(m, f, Options{Requirement: judged})
 	if v := version(t, r, "gke", "1.35"); v.DecidedBy == nil || v.DecidedBy.Pipeline != 3 {
 		t.Errorf("failing gke/1.35 decided by %+v, want the failing pipeline #3", v.DecidedBy)
 	}
@@ -424,10 +419,10 @@ func TestLocalView(t *testing.T) {
 		return r
 	}
 	f := file(local(1, 0, "passed"), local(2, 1, "failed"), local(3, 2, "passed"))
-	if v := version(t, Build(m, f, Options{Repo: repo}), "gke", "1.35"); v.Level != Untested {
+	if v := version(t, Build(m, f, Options{Requirement: judged}), "gke", "1.35"); v.Level != Untested {
 		t.Errorf("published view: %s, want untested: local runs never count", v.Level)
 	}
-	r := Build(m, f, Options{Repo: repo, Local: true})
+	r := Build(m, f, Options{Requirement: judged, Local: true})
 	v := version(t, r, "gke", "1.35")
 	if v.Level != Qualifying || v.GreenRuns != 1 || cellStatus(v, "deploy") != results.Flaky {
 		t.Errorf("local view: %s with %d green runs, deploy %s; want qualifying, 1, flaky across runs", v.Level, v.GreenRuns, cellStatus(v, "deploy"))
