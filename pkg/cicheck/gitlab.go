@@ -65,6 +65,13 @@ var (
 	// LargeYAML is the first GitLab whose default max_yaml_size_bytes is
 	// 2 MB instead of 1 MB (GitLab issue 473777, merge request 160826).
 	LargeYAML = Version{17, 3}
+
+	// TriggerJobs is the first GitLab that serves GET
+	// .../pipelines/:id/trigger_jobs and lets a job token list a
+	// pipeline's trigger jobs (lib/api/ci/pipelines.rb: /bridges deprecated
+	// in 19.2, both routes job_token_allowed). pkg/gitlab finds out by
+	// asking; the test GitLab plays it by version.
+	TriggerJobs = Version{19, 2}
 )
 
 // Limits GitLab enforces on every version this tool targets.

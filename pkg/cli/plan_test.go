@@ -1,12 +1,15 @@
 package cli
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"gitlab.com/supportmatrix/supportmatrix/internal/golden"
 )
@@ -227,5 +230,27 @@ func TestPlanActiveJobs(t *testing.T) {
 	code, out, errOut := runCLI(t, "plan", "--matrix", "../../examples/large/matrix.yaml")
 	if code != 0 || !strings.Contains(out, "more than Free's 500, it needs GitLab.com Premium") {
 		t.Errorf("large example: exit %d, want the Premium tier named:\n%s%s", code, out, errOut)
+	}
+}
+
+// TestValidateReadsTheEnvClock: without --date, validate judges the
+// Kubernetes calendar on the day of the Env's clock, never the process's,
+// and exactly as --date with that day does.
+func TestValidateReadsTheEnvClock(t *testing.T) {
+	t.Parallel()
+	run := func(now time.Time, args ...string) string {
+		var stdout, stderr bytes.Buffer
+		env := Env{Stdout: &stdout, Stderr: &stderr, Getenv: func(string) string { return "" }, Now: func() time.Time { return now }}
+		Run(context.Background(), append([]string{"supportmatrix", "validate", "--matrix", "../../matrix/matrix.yaml"}, args...), env)
+		return stdout.String() + stderr.String()
+	}
+	late := time.Date(2031, 6, 1, 15, 4, 5, 0, time.UTC)
+	byClock := run(late)
+	byDate := run(time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC), "--date", "2031-06-01")
+	if byClock != byDate {
+		t.Errorf("the Env's clock on 2031-06-01 and --date 2031-06-01 differ:\n%s\n---\n%s", byClock, byDate)
+	}
+	if early := run(time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)); early == byClock {
+		t.Errorf("validate gave the same output in 2026 and 2031: the clock was not read\n%s", early)
 	}
 }

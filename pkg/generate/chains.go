@@ -4,15 +4,18 @@ import (
 	"fmt"
 
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/results"
 )
 
-// Step names of the jobs the generator adds around the features. They
+// Step names of the jobs the generator adds around the features: a cluster
+// step's word (results.Step*, what collect records) and clusterSuffix. They
 // contain a space, so no feature id (^[a-z0-9][a-z0-9-]*$) can collide.
 const (
-	stepProvision = "provision cluster"
-	stepConnect   = "connect cluster"
-	stepTeardown  = "teardown cluster"
-	stepUpgrade   = "upgrade cluster"
+	clusterSuffix = " cluster"
+	stepProvision = results.StepProvision + clusterSuffix
+	stepConnect   = results.StepConnect + clusterSuffix
+	stepTeardown  = results.StepTeardown + clusterSuffix
+	stepUpgrade   = results.StepUpgrade + clusterSuffix
 	stepWait      = "wait"
 )
 

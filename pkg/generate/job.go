@@ -8,6 +8,7 @@ import (
 
 	"gitlab.com/supportmatrix/supportmatrix/pkg/cicheck"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/results"
 )
 
 // Job kinds in the manifest.
@@ -69,15 +70,12 @@ func (j *ManifestJob) IsCellJob() bool {
 }
 
 // ClusterStep tells which cluster step a chain's job performs, from the
-// step its name ends with: "provision", "connect", "upgrade" or "teardown"
-// (the values results.Step* record); "" for feature, wait and trigger jobs.
-// collect uses it to record a failed cluster job apart from a product
-// failure.
+// step its name ends with: results.StepProvision, StepConnect, StepUpgrade
+// or StepTeardown; "" for feature, wait and trigger jobs. collect uses it
+// to record a failed cluster job apart from a product failure.
 func (j *ManifestJob) ClusterStep() string {
-	for step, word := range map[string]string{
-		stepProvision: "provision", stepConnect: "connect", stepUpgrade: "upgrade", stepTeardown: "teardown",
-	} {
-		if strings.HasSuffix(j.Name, jobName("", step)) {
+	for _, word := range []string{results.StepProvision, results.StepConnect, results.StepUpgrade, results.StepTeardown} {
+		if strings.HasSuffix(j.Name, jobName("", word+clusterSuffix)) {
 			return word
 		}
 	}

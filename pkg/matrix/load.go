@@ -587,8 +587,10 @@ var DefaultAdoptWithin = Duration{Text: "90d", D: 90 * 24 * time.Hour}
 
 // Defaults applied where the file is silent.
 const (
-	DefaultMaxJobs  = 500
-	DefaultMaxNeeds = 50
+	DefaultMaxJobs = 500
+	// DefaultMaxNeeds is GitLab's own limit of one job's needs
+	// (cicheck.MaxNeeds, the plan limit ci_needs_size_limit).
+	DefaultMaxNeeds = cicheck.MaxNeeds
 	DefaultStrategy = "mirror" // when pipeline.gitlab allows it; depend before GitLab 18.2
 	// MinMaxJobs is the smallest pipeline.limits.max_jobs: a chain of
 	// prepare, a few features and cleanup must fit in one pipeline.

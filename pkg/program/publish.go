@@ -15,6 +15,7 @@ import (
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/publish"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/render"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/report"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/results"
 )
 
@@ -23,8 +24,9 @@ const (
 	DefaultResults = "matrix/results.json"
 	DefaultSupport = "matrix/SUPPORT.md"
 	DefaultProgram = "matrix/PROGRAM.md"
-	// DefaultLevelsLog is the append-only log of level changes.
-	DefaultLevelsLog = "matrix/levels.log"
+	// DefaultLevelsLog is the append-only log of level changes, named
+	// report.LogFile, next to the table.
+	DefaultLevelsLog = "matrix/" + report.LogFile
 )
 
 // PublishOptions are what `publish` reads.

@@ -51,10 +51,11 @@ const (
 	DefaultProjectPath = "group/project"
 	DefaultToken       = "glpat-fake-token-0123456789"
 	DefaultBranch      = "main"
-	// DefaultVersion is the GitLab version the fake plays: the oldest the
-	// tool supports (SPEC pipeline.gitlab default).
-	DefaultVersion = "17.0"
 )
+
+// DefaultVersion is the GitLab version the fake plays: the oldest the tool
+// supports (pipeline.gitlab's default).
+var DefaultVersion = cicheck.DefaultGitLab
 
 // epoch is the fixed time every generated timestamp derives from, so that
 // responses are deterministic.
@@ -214,7 +215,7 @@ type Server struct {
 	mu            sync.Mutex
 	token         string
 	jobToken      bool
-	version       string
+	version       cicheck.Version
 	public        bool
 	latency       time.Duration
 	omitTotals    bool
@@ -278,10 +279,16 @@ func (s *Server) SetToken(token string, job bool) {
 // list trigger jobs (lib/api/ci/pipelines.rb: /bridges deprecated in 19.2,
 // both routes job_token_allowed with the read_pipelines policy); before,
 // trigger_jobs is 404 and /bridges refuses a job token.
+// A version that does not parse (cicheck.ParseVersion) panics: it is a
+// mistake in the test.
 func (s *Server) SetVersion(v string) {
+	parsed, err := cicheck.ParseVersion(v)
+	if err != nil {
+		panic("gitlabtest: SetVersion: " + err.Error())
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.version = v
+	s.version = parsed
 }
 
 // SetPublic makes the project public: anonymous requests may read it. A
@@ -290,15 +297,6 @@ func (s *Server) SetPublic(public bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.public = public
-}
-
-// atLeast reports whether the fake's version is at least major.minor; s.mu
-// held.
-func (s *Server) atLeast(major, minor int) bool {
-	a, b, _ := strings.Cut(s.version, ".")
-	ma, _ := strconv.Atoi(a)
-	mi, _ := strconv.Atoi(b)
-	return ma > major || (ma == major && mi >= minor)
 }
 
 // SetLatency delays every answer by d.
@@ -653,7 +651,7 @@ func (s *Server) jobTokenAllowed(r *http.Request) bool {
 	case len(rest) >= 3 && rest[0] == "jobs" && rest[2] == "artifacts":
 		return true
 	case len(rest) == 3 && rest[0] == "pipelines" && (rest[2] == "bridges" || rest[2] == "trigger_jobs"):
-		return s.atLeast(19, 2)
+		return s.version.AtLeast(cicheck.TriggerJobs)
 	}
 	return false
 }
@@ -761,7 +759,7 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, path string) {
 func (s *Server) hasTriggerJobs() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.atLeast(19, 2)
+	return s.version.AtLeast(cicheck.TriggerJobs)
 }
 
 func (s *Server) webBase() string {
