@@ -38,7 +38,10 @@ import (
 var defaults embed.FS
 
 // LibraryPath is the shell library in the repository, for messages and linters.
-const LibraryPath = "jobs/lib/junit.sh"
+const LibraryPath = "jobs/" + LibraryRel
+
+// LibraryRel is the shell library's path inside a templates directory.
+const LibraryRel = "lib/junit.sh"
 
 //go:embed lib/junit.sh
 var library string
@@ -194,16 +197,29 @@ func (s *Set) Read(rel string) ([]byte, string, error) {
 	return data, source, nil
 }
 
-// Hash returns the hex SHA-256 of the template's bytes, so that a change to a
-// template marks its cells as changed; it returns "" when the template cannot
-// be read (Read says why).
+// Hash returns TemplateHash of the template at rel and the library the
+// generator adds to it, so that a change to either marks the template's
+// cells as changed; it returns "" when the template cannot be read (Read
+// says why).
 func (s *Set) Hash(rel string) string {
 	data, _, err := s.Read(rel)
 	if err != nil {
 		return ""
 	}
-	sum := sha256.Sum256(data)
-	return hex.EncodeToString(sum[:])
+	return TemplateHash([]byte(library), data)
+}
+
+// TemplateHash is the one fingerprint of what a template's jobs run: the hex
+// SHA-256 of the shell library WithLibrary puts in front of every template
+// job, then the template's bytes (the library's length first, so that no
+// two splits of the same bytes collide). A change to the library therefore
+// marks every cell changed, a change to a template the cells built from it.
+func TemplateHash(library, template []byte) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%d\n", len(library))
+	h.Write(library)
+	h.Write(template)
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // List returns the relative paths of every template of the set, defaults and

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"gitlab.com/supportmatrix/supportmatrix/internal/golden"
+	"gitlab.com/supportmatrix/supportmatrix/jobs"
 )
 
 func TestValidateExamples(t *testing.T) {
@@ -252,5 +253,78 @@ func TestValidateReadsTheEnvClock(t *testing.T) {
 	}
 	if early := run(time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)); early == byClock {
 		t.Errorf("validate gave the same output in 2026 and 2031: the clock was not read\n%s", early)
+	}
+}
+
+// TestPlanBaseLibraryChange: the shell library is part of every template's
+// fingerprint (jobs.TemplateHash). A base commit whose templates directory
+// holds another jobs/lib/junit.sh marks every cell changed; the same
+// library marks none.
+func TestPlanBaseLibraryChange(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git not installed")
+	}
+	matrixData, err := os.ReadFile("../../examples/minimal/matrix.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name        string
+		baseLibrary string
+		allChanged  bool
+	}{
+		{"same library", jobs.Library(), false},
+		{"another library", jobs.Library() + "# a line the head's library lacks\n", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			repo := t.TempDir()
+			git := func(args ...string) {
+				cmd := exec.Command("git", args...)
+				cmd.Dir = repo
+				cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.invalid", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.invalid")
+				if out, err := cmd.CombinedOutput(); err != nil {
+					t.Fatalf("git %v: %v\n%s", args, err, out)
+				}
+			}
+			lib := filepath.Join(repo, "jobs", filepath.FromSlash(jobs.LibraryRel))
+			if err := os.MkdirAll(filepath.Dir(lib), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			m := filepath.Join(repo, "matrix.yaml")
+			for path, data := range map[string]string{lib: tc.baseLibrary, m: string(matrixData)} {
+				if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			git("init", "-q")
+			git("add", ".")
+			git("commit", "-qm", "base")
+			code, out, errOut := runCLI(t, "plan", "--matrix", m, "--templates", filepath.Join(repo, "jobs"), "--base", "HEAD", "--format", "json")
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			var p struct {
+				Cells []struct {
+					Cell, Action string
+				}
+				Changed []string
+			}
+			if err := json.Unmarshal([]byte(out), &p); err != nil {
+				t.Fatal(err)
+			}
+			run := 0
+			for _, c := range p.Cells {
+				if c.Action != "exclude" {
+					run++
+				}
+			}
+			if tc.allChanged && (run == 0 || len(p.Changed) < run) {
+				t.Errorf("%d of %d cells changed, want every cell: %v", len(p.Changed), run, p.Changed)
+			}
+			if !tc.allChanged && len(p.Changed) != 0 {
+				t.Errorf("changed %v, want none", p.Changed)
+			}
+		})
 	}
 }

@@ -2,8 +2,6 @@ package program
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"os"
@@ -54,31 +52,36 @@ func loadBase(ctx context.Context, ref, matrixPath, templatesDir string, head ma
 	return &base{Plan: matrix.Expand(m), Hash: hash, Name: ref}, nil
 }
 
-// treeTemplateHash hashes templates as they are in the tree: the file in
-// dir when the commit has it, the embedded default otherwise.
+// treeTemplateHash hashes templates as they are in the tree (jobs.
+// TemplateHash): the file in dir when the commit has it, the embedded
+// default otherwise, each with the shell library the commit has in dir
+// (jobs.LibraryRel; the embedded one when it has none), so that a base
+// whose library differs marks every cell changed.
 func treeTemplateHash(ctx context.Context, tree *gitrepo.Tree, dir string) matrix.TemplateHash {
 	var mu sync.Mutex
 	cache := map[string]string{}
+	var lib []byte
 	return func(rel string) string {
 		mu.Lock()
 		defer mu.Unlock()
 		if h, ok := cache[rel]; ok {
 			return h
 		}
+		if lib == nil {
+			lib = []byte(jobs.Library())
+			if data, err := tree.ReadFile(ctx, filepath.Join(dir, jobs.LibraryRel)); err == nil {
+				lib = data
+			}
+		}
 		h := ""
 		if data, err := tree.ReadFile(ctx, filepath.Join(dir, rel)); err == nil {
-			h = hashBytes(data)
+			h = jobs.TemplateHash(lib, data)
 		} else if data, err := fs.ReadFile(jobs.Default(), rel); err == nil {
-			h = hashBytes(data)
+			h = jobs.TemplateHash(lib, data)
 		}
 		cache[rel] = h
 		return h
 	}
-}
-
-func hashBytes(b []byte) string {
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
 }
 
 // changeScope compares the head plan with --base and returns the diff and
