@@ -43,13 +43,31 @@ const LibraryPath = "jobs/" + LibraryRel
 // LibraryRel is the shell library's path inside a templates directory.
 const LibraryRel = "lib/junit.sh"
 
+// The JUnit case in which every job records its cluster's version
+// (record_server_version) and from which collect reads it back: classname
+// MetaClassname, named ServerVersionCase followed by the gitVersion
+// ("server version v1.35.2"). Defined once, here: Library writes them into
+// the library's @META_CLASSNAME@ and @SERVER_VERSION_CASE@.
+const (
+	MetaClassname     = "supportmatrix"
+	ServerVersionCase = "server version"
+)
+
 //go:embed lib/junit.sh
-var library string
+var librarySource string
+
+var library = strings.NewReplacer("@META_CLASSNAME@", MetaClassname, "@SERVER_VERSION_CASE@", ServerVersionCase).Replace(librarySource)
 
 // Library returns the POSIX shell library that WithLibrary puts in front of
 // every template job's before_script: junit_start, check, require,
-// junit_case, record_server_version, junit_done (README.md documents them).
+// junit_case, record_server_version, junit_done (README.md documents them),
+// with the case names above written in. Its lines are the source file's.
 func Library() string { return library }
+
+// LibrarySource returns lib/junit.sh as the repository holds it, before
+// Library writes the case names in: what a template fingerprint hashes
+// (TemplateHash), so that a base commit's file compares with it.
+func LibrarySource() string { return librarySource }
 
 // WithLibrary returns a copy of the template body whose before_script starts
 // with the shell library, followed by the template's own before_script
@@ -206,7 +224,7 @@ func (s *Set) Hash(rel string) string {
 	if err != nil {
 		return ""
 	}
-	return TemplateHash([]byte(library), data)
+	return TemplateHash([]byte(librarySource), data)
 }
 
 // TemplateHash is the one fingerprint of what a template's jobs run: the hex

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -140,6 +141,7 @@ func readReport(t *testing.T, dir, name string) (junitReport, map[string]string)
 // error, and a job terminated mid-step all leave a valid report that the
 // collector reads, with the server version where the collector looks for it.
 func TestLibrary(t *testing.T) {
+	versionCase := jobs.MetaClassname + "/" + jobs.ServerVersionCase + " v1.35.2"
 	tests := []struct {
 		name, steps string
 		exit        int // -1: any non-zero status
@@ -147,9 +149,9 @@ func TestLibrary(t *testing.T) {
 		want        map[string]string // classname/name -> status in the collector's terms
 	}{
 		{"pass", "junit_start demo\nrecord_server_version\ncheck works true\njunit_done\n", 0,
-			false, map[string]string{"supportmatrix/server version v1.35.2": "success", "demo/works": "success"}},
+			false, map[string]string{versionCase: "success", "demo/works": "success"}},
 		{"fail", "junit_start demo\nrecord_server_version\ncheck \"breaks <&>\" sh -c 'echo broken; exit 4'\ncheck \"goes on\" true\njunit_done\n", -1,
-			false, map[string]string{"supportmatrix/server version v1.35.2": "success", "demo/breaks <&>": "failed", "demo/goes on": "success"}},
+			false, map[string]string{versionCase: "success", "demo/breaks <&>": "failed", "demo/goes on": "success"}},
 		{"killed step", "junit_start demo\ncheck killed sh -c 'kill -9 $$'\ncheck after true\njunit_done\n", -1,
 			false, map[string]string{"demo/killed": "failed", "demo/after": "success"}},
 		{"stopped script", "junit_start demo\ncheck first true\nJUNIT_STEP=\"second step\"\nfalse\n", 1,
@@ -241,5 +243,32 @@ func TestWithLibrary(t *testing.T) {
 				t.Errorf("WithLibrary changed its argument")
 			}
 		})
+	}
+}
+
+// TestLibraryCaseNamesFromGo: the version case's classname and name have
+// one definition, jobs.MetaClassname and jobs.ServerVersionCase, which
+// collect reads by; the library's file holds placeholders for them, never
+// the words, and Library writes every placeholder in on the same lines.
+func TestLibraryCaseNamesFromGo(t *testing.T) {
+	src, lib := jobs.LibrarySource(), jobs.Library()
+	for i, line := range strings.Split(src, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "#") {
+			continue // comments may name the case
+		}
+		for _, word := range []string{jobs.MetaClassname, jobs.ServerVersionCase} {
+			if strings.Contains(line, word) {
+				t.Errorf("lib/junit.sh:%d spells %s itself; write its placeholder", i+1, word)
+			}
+		}
+	}
+	if !strings.Contains(src, "@SERVER_VERSION_CASE@") || !strings.Contains(src, "@META_CLASSNAME@") {
+		t.Error("lib/junit.sh lacks the case-name placeholders")
+	}
+	if p := regexp.MustCompile(`@[A-Z_]+@`).FindString(lib); p != "" {
+		t.Errorf("Library leaves the placeholder %s", p)
+	}
+	if strings.Count(src, "\n") != strings.Count(lib, "\n") {
+		t.Error("Library changes the number of lines; shellcheck and jobscript map lines to the file")
 	}
 }

@@ -50,10 +50,10 @@ server_version() { kubectl get --raw /version 2>/dev/null | sed -n 's/.*"gitVers
 record_server_version() {
   _v="$(server_version)"
   if [ -n "$_v" ]; then
-    echo "server version: $_v"
-    junit_case supportmatrix "server version $_v" passed "$_v"
+    echo "@SERVER_VERSION_CASE@: $_v"
+    junit_case @META_CLASSNAME@ "@SERVER_VERSION_CASE@ $_v" passed "$_v"
   else
-    junit_case supportmatrix "server version" failed "the API server did not answer /version"
+    junit_case @META_CLASSNAME@ "@SERVER_VERSION_CASE@" failed "the API server did not answer /version"
   fi
 }
 junit_write() {

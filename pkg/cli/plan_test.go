@@ -274,8 +274,8 @@ func TestPlanBaseLibraryChange(t *testing.T) {
 		baseLibrary string
 		allChanged  bool
 	}{
-		{"same library", jobs.Library(), false},
-		{"another library", jobs.Library() + "# a line the head's library lacks\n", true},
+		{"same library", jobs.LibrarySource(), false},
+		{"another library", jobs.LibrarySource() + "# a line the head's library lacks\n", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			repo := t.TempDir()

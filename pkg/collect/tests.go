@@ -7,19 +7,21 @@ import (
 
 	"gitlab.com/supportmatrix/supportmatrix/pkg/cicheck"
 
+	"gitlab.com/supportmatrix/supportmatrix/jobs"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/ci"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/results"
 )
 
-// The templates' convention for reporting the cluster's version: a JUnit
-// test case with classname "supportmatrix" named "server version", whose
-// system-out is the server's gitVersion. GitLab's test report drops the
-// system-out of passing cases, so the version may also be carried in the
-// name ("server version v1.35.2") or in a <skipped> message.
+// The templates' convention for reporting the cluster's version (the shell
+// library's record_server_version): a JUnit test case with classname
+// jobs.MetaClassname named jobs.ServerVersionCase, whose system-out is the
+// server's gitVersion. GitLab's test report drops the system-out of passing
+// cases, so the version may also be carried in the name ("server version
+// v1.35.2") or in a <skipped> message.
 const (
-	metaClassname   = "supportmatrix"
-	serverVersionTC = "server version"
+	metaClassname   = jobs.MetaClassname
+	serverVersionTC = jobs.ServerVersionCase
 )
 
 var versionRE = regexp.MustCompile(`v?\d+\.\d+\.\d+[0-9A-Za-z.+\-]*`)

@@ -68,7 +68,7 @@ func treeTemplateHash(ctx context.Context, tree *gitrepo.Tree, dir string) matri
 			return h
 		}
 		if lib == nil {
-			lib = []byte(jobs.Library())
+			lib = []byte(jobs.LibrarySource())
 			if data, err := tree.ReadFile(ctx, filepath.Join(dir, jobs.LibraryRel)); err == nil {
 				lib = data
 			}
