@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -144,6 +145,23 @@ func TestNothingPassesValidateAndFailsLater(t *testing.T) {
 // TestGateFixtures checks testdata/invalid-*.yaml, each against its
 // "# want: line:col: message" comments, with testdata/templates as the
 // override directory.
+// matchWant reports whether each problem matches its "# want:" line, in
+// order. {N} in a want line stands for any whole number: a figure that
+// follows from the templates' bytes (a parsed size) is not what a fixture
+// is about, and pinning it breaks the fixture on any template change.
+func matchWant(got, want []string) bool {
+	if len(got) != len(want) {
+		return false
+	}
+	for i, w := range want {
+		re := regexp.MustCompile("^" + strings.ReplaceAll(regexp.QuoteMeta(w), regexp.QuoteMeta("{N}"), `\d+`) + "$")
+		if !re.MatchString(got[i]) {
+			return false
+		}
+	}
+	return true
+}
+
 func TestGateFixtures(t *testing.T) {
 	files, _ := filepath.Glob("testdata/invalid-*.yaml")
 	if len(files) == 0 {
@@ -174,7 +192,7 @@ func TestGateFixtures(t *testing.T) {
 			for _, p := range v.Problems.Errors() {
 				got = append(got, strings.TrimPrefix(p.String(), file+":"))
 			}
-			if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			if !matchWant(got, want) {
 				t.Errorf("problems differ\n got:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
 			}
 		})
