@@ -20,7 +20,9 @@ import (
 //  3. an entry in policyKeys that decodes it (its range checked there);
 //  4. the property, with a description, in matrix/schema.json under
 //     $defs.policy, and its row in docs/matrix-reference.md
-//     (TestReferenceDocumentsSchema says exactly what to add).
+//     (TestReferenceDocumentsSchema says exactly what to add; a default
+//     there is compared with the loader's through loaderDefaults in
+//     reference_test.go).
 
 // MaxGreenRuns is the largest policy green_runs: a streak can only be
 // counted over the counting runs the history keeps (results.KeepCounting).

@@ -328,10 +328,9 @@ func fixtureWants(t *testing.T, data []byte) (loc, msg string) {
 	return loc, msg
 }
 
-// TestSchemaDescribesEveryKey keeps the editor help complete: every property
-// of every object in the schema has a description, on itself or on the
-// definition it refers to.
-func TestSchemaDescribesEveryKey(t *testing.T) {
+// schemaJSON reads matrix/schema.json as plain JSON values.
+func schemaJSON(t *testing.T) map[string]any {
+	t.Helper()
 	data, err := os.ReadFile(filepath.Join(repoRoot, "matrix", "schema.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -340,6 +339,14 @@ func TestSchemaDescribesEveryKey(t *testing.T) {
 	if err := json.Unmarshal(data, &root); err != nil {
 		t.Fatal(err)
 	}
+	return root
+}
+
+// TestSchemaDescribesEveryKey keeps the editor help complete: every property
+// of every object in the schema has a description, on itself or on the
+// definition it refers to.
+func TestSchemaDescribesEveryKey(t *testing.T) {
+	root := schemaJSON(t)
 	defs, _ := root["$defs"].(map[string]any)
 	described := func(s map[string]any) bool {
 		if _, ok := s["description"]; ok {
