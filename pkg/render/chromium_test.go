@@ -36,8 +36,8 @@ func chromium(t *testing.T) string {
 	return ""
 }
 
-// probe is appended to a copy of the page (never to the product, which has
-// no script): it writes what the browser renders — the grid's innerText,
+// probe is appended to a copy of the page, after the page's own script: it
+// writes what the browser renders — the grid's innerText,
 // which leaves out anything CSS hides, and the computed colours of the
 // level cells — into an element that --dump-dom then prints.
 const probe = `<pre id="probe"></pre><script>
@@ -48,6 +48,15 @@ out.push("COLOURS");
 document.querySelectorAll("table.grid td[class^=lv-]").forEach(function (td) {
   var r = td.getBoundingClientRect();
   out.push(td.className + " " + getComputedStyle(td).backgroundColor + " " + (r.width > 0 && r.height > 0 ? "visible" : "hidden"));
+});
+out.push("SQUARES");
+document.querySelectorAll("table.features .hist").forEach(function (h) {
+  var sq = [];
+  h.querySelectorAll("a, span").forEach(function (e) {
+    var r = e.getBoundingClientRect();
+    sq.push(e.className + "|" + e.title + "|" + (e.getAttribute("href") || "") + "|" + (r.width > 0 && r.height > 0 ? "visible" : "hidden") + "|" + getComputedStyle(e).backgroundColor);
+  });
+  out.push(sq.join(" ; "));
 });
 document.getElementById("probe").textContent = out.join("\n");
 </script>`
@@ -82,6 +91,8 @@ func TestHTMLInChromium(t *testing.T) {
 	}
 	seen := html.UnescapeString(string(m[1]))
 	grid, colours, _ := strings.Cut(strings.TrimPrefix(seen, "GRID\n"), "\nCOLOURS\n")
+	colours, squares, _ := strings.Cut(colours, "\nSQUARES\n")
+	checkSquares(t, squares)
 
 	// innerText separates cells with tabs and puts a cell's own lines
 	// (level, release name) on lines of their own: compare the text a
@@ -129,6 +140,34 @@ func TestHTMLInChromium(t *testing.T) {
 	for class, colour := range want {
 		if got[class] != colour {
 			t.Errorf("%s cells are painted %q, want %s", class, got[class], colour)
+		}
+	}
+}
+
+// checkSquares checks the history squares the page's script drew from the
+// feature cells' letters: one per run, coloured, titled with the run and
+// linked to the job of a run that did not pass, else to the pipeline.
+func checkSquares(t *testing.T, squares string) {
+	t.Helper()
+	lines := strings.Split(strings.TrimSpace(squares), "\n")
+	if len(lines) < 10 {
+		t.Fatalf("%d feature cells with history squares, want every run cell's:\n%s", len(lines), squares)
+	}
+	// gke 1.34 deploy: failed in pipeline #101, passed in #102 and #104.
+	want := []string{
+		"sq-failed|pipeline #101, 2026-04-17 06:40 UTC: failed|https://gitlab.example/product/-/jobs/1076|visible|rgb(207, 34, 46)",
+		"sq-passed|pipeline #102, 2026-04-24 06:40 UTC: passed|https://gitlab.example/product/-/pipelines/102|visible|rgb(26, 127, 55)",
+		"sq-passed|pipeline #104, 2026-05-01 06:40 UTC: passed|https://gitlab.example/product/-/pipelines/104|visible|rgb(26, 127, 55)",
+	}
+	if got := strings.Split(lines[0], " ; "); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("the first feature cell's squares:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for _, l := range lines {
+		for _, sq := range strings.Split(l, " ; ") {
+			f := strings.Split(sq, "|")
+			if len(f) != 5 || !strings.HasPrefix(f[0], "sq-") || f[1] == "" || strings.Contains(f[1], "undefined") || f[3] != "visible" {
+				t.Errorf("square %q: want a visible, titled sq- square", sq)
+			}
 		}
 	}
 }

@@ -2,8 +2,12 @@ package render
 
 import (
 	"bytes"
+	"cmp"
+	"encoding/json"
 	"fmt"
 	"html/template"
+	"slices"
+	"strconv"
 	"strings"
 
 	"gitlab.com/supportmatrix/supportmatrix/pkg/kube"
@@ -13,10 +17,17 @@ import (
 )
 
 // HTML renders the support table as one self-contained page for GitLab
-// Pages: inline CSS, no script, no external asset; the only links are to
-// jobs and pipelines. The grid is colour-coded by level and every grid cell
-// shows its recent history as small squares whose titles name the pipeline,
-// date and outcome; every colour comes with a text label.
+// Pages: inline CSS and one small inline script, no external asset; the
+// only links are to jobs and pipelines, made from http(s) URLs only. The
+// grid is colour-coded by level and every grid cell shows its recent
+// history as small squares whose titles name the pipeline, date and
+// outcome; every colour comes with a text label.
+//
+// The page stays light at scale (issue 14: 6,660 cells and 30 runs made
+// 12 MB): a feature cell carries its history as one letter per run
+// (results.StatusLetters) and the page lists each run once; the script
+// draws the squares, with titles and links, from them. Without script
+// the letters show as text.
 func HTML(r *report.Report) []byte {
 	var b bytes.Buffer
 	if err := page.Execute(&b, newView(r)); err != nil {
@@ -28,6 +39,11 @@ func HTML(r *report.Report) []byte {
 }
 
 type view struct {
+	// Runs are the runs the feature cells' histories name, oldest first:
+	// a history square is drawn from its index here.
+	Runs []runView
+	// Letters maps each status letter of a history to its status.
+	Letters   map[string]string
 	LastRun   string
 	Minors    []minorView
 	MostFlaky []flakyView
@@ -44,7 +60,7 @@ type minorView struct {
 }
 
 type legendView struct {
-	Class, Label, Meaning string
+	Class, Label, Meaning, Letter string
 }
 
 type rowView struct {
@@ -91,8 +107,8 @@ type statusView struct {
 	Class, Label, URL, Title string
 	// Flake is the cell's flake rate ("25% flaky"), "" when it never
 	// flaked in the history.
-	Flake   string
-	History []squareView
+	Flake string
+	Hist  *histView
 }
 
 // flakyView is one row of the most-flaky list.
@@ -102,6 +118,108 @@ type flakyView struct {
 	Status           statusView
 }
 
+// histView is a feature cell's history, oldest first, as the page's script
+// reads it: H holds one status letter per run; R the runs' indexes in
+// view.Runs when they are not the newest len(H) runs; J, as JSON, the job
+// link of each square that did not pass (a passing square links its run).
+type histView struct {
+	H, R, J string
+}
+
+// runView is a run as the page's script shows it in a square's title.
+type runView struct {
+	Name string `json:"name"`
+	At   string `json:"at"`
+	URL  string `json:"url,omitempty"`
+}
+
+type runKey struct {
+	pipeline int64
+	local    bool
+}
+
+// runTable lists the runs of the feature cells' histories once, oldest
+// first.
+type runTable struct {
+	runs  []report.RunRef
+	index map[runKey]int
+}
+
+func newRunTable(r *report.Report) *runTable {
+	t := &runTable{index: map[runKey]int{}}
+	seen := map[runKey]bool{}
+	for _, d := range r.Distributions {
+		for _, v := range d.Versions {
+			for _, f := range v.Cells {
+				if f == nil {
+					continue
+				}
+				for _, h := range f.History {
+					if k := (runKey{h.Run.Pipeline, h.Run.Local}); !seen[k] {
+						seen[k] = true
+						t.runs = append(t.runs, h.Run)
+					}
+				}
+			}
+		}
+	}
+	slices.SortFunc(t.runs, func(a, b report.RunRef) int {
+		if c := a.FinishedAt.Compare(b.FinishedAt); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.Pipeline, b.Pipeline); c != 0 {
+			return c
+		}
+		return cmp.Compare(fmt.Sprint(a.Local), fmt.Sprint(b.Local))
+	})
+	for i, run := range t.runs {
+		t.index[runKey{run.Pipeline, run.Local}] = i
+	}
+	return t
+}
+
+func (t *runTable) views() []runView {
+	out := make([]runView, len(t.runs))
+	for i, run := range t.runs {
+		out[i] = runView{Name: run.Name(), At: report.FormatTime(run.FinishedAt)}
+		if linkable(run.URL) {
+			out[i].URL = run.URL
+		}
+	}
+	return out
+}
+
+// hist encodes a cell's history (newest first in the report) for the page.
+func (t *runTable) hist(history []report.Result) *histView {
+	if len(history) == 0 {
+		return nil
+	}
+	n := len(history)
+	letters := make([]byte, 0, n)
+	idx := make([]string, 0, n)
+	jobs := map[string]string{}
+	newest := true
+	for i := n - 1; i >= 0; i-- {
+		h := history[i]
+		letters = append(letters, results.StatusLetters[h.Status])
+		k := t.index[runKey{h.Run.Pipeline, h.Run.Local}]
+		newest = newest && k == len(t.runs)-n+(n-1-i)
+		idx = append(idx, strconv.Itoa(k))
+		if h.Status != results.Passed && linkable(h.JobURL) {
+			jobs[strconv.Itoa(n-1-i)] = h.JobURL
+		}
+	}
+	v := &histView{H: string(letters)}
+	if !newest {
+		v.R = strings.Join(idx, " ")
+	}
+	if len(jobs) > 0 {
+		j, _ := json.Marshal(jobs) // a map of strings: cannot fail
+		v.J = string(j)
+	}
+	return v
+}
+
 type otherView struct {
 	Label  string
 	Status statusView
@@ -109,10 +227,14 @@ type otherView struct {
 }
 
 func newView(r *report.Report) view {
-	v := view{LastRun: lastRunSentence(r, false), MatrixRef: orDash(r.MatrixFile), FlakyIntro: flakyIntro("in bold")}
+	runs := newRunTable(r)
+	v := view{Runs: runs.views(), Letters: map[string]string{}, LastRun: lastRunSentence(r, false), MatrixRef: orDash(r.MatrixFile), FlakyIntro: flakyIntro("in bold")}
+	for st, l := range results.StatusLetters {
+		v.Letters[string(l)] = string(st)
+	}
 	for _, c := range r.MostFlaky(report.MostFlakyLen) {
 		v.MostFlaky = append(v.MostFlaky, flakyView{Cell: c.ID, Rate: report.FormatRate(c.Flake.Rate), Above: c.Flake.Above,
-			Runs: fmt.Sprintf("%d of %d", c.Flake.Flaky, c.Flake.Runs), Status: statusOf(c)})
+			Runs: fmt.Sprintf("%d of %d", c.Flake.Flaky, c.Flake.Runs), Status: statusOf(c, nil)})
 	}
 	for _, m := range r.Minors {
 		v.Minors = append(v.Minors, minorView{Minor: m.Minor.String(), Released: kube.FormatDate(m.Released), EOL: kube.FormatDate(m.EOL), Extended: line(m.Extended)})
@@ -121,7 +243,7 @@ func newView(r *report.Report) view {
 		v.Levels = append(v.Levels, legendView{Class: levelClass(l), Label: string(l), Meaning: l.Describe()})
 	}
 	for _, s := range statuses {
-		v.Statuses = append(v.Statuses, legendView{Class: "st-" + string(s), Label: statusText(s), Meaning: statusMeaning[s]})
+		v.Statuses = append(v.Statuses, legendView{Class: "st-" + string(s), Label: statusText(s), Meaning: statusMeaning[s], Letter: string(results.StatusLetters[s])})
 	}
 	for _, d := range r.Distributions {
 		row := rowView{
@@ -178,15 +300,19 @@ func newView(r *report.Report) view {
 		for i, f := range features {
 			fv := featureView{Name: f.Name, ID: f.ID, Blocking: f.Blocking, Owners: strings.Join(matrix.Mentions(f.Owners), ", ")}
 			for _, c := range cells[i] {
-				fv.Cells = append(fv.Cells, statusOf(c))
+				sv := statusOf(c, r.LastRun)
+				if c != nil {
+					sv.Hist = runs.hist(c.History)
+				}
+				fv.Cells = append(fv.Cells, sv)
 			}
 			row.Features = append(row.Features, fv)
 		}
 		for _, c := range d.Upgrades {
-			row.Upgrades = append(row.Upgrades, otherView{Label: c.Label, Status: statusOf(c), Run: runText(c.Run)})
+			row.Upgrades = append(row.Upgrades, otherView{Label: c.Label, Status: statusOf(c, nil), Run: runText(c.Run)})
 		}
 		for _, c := range d.Skews {
-			row.Skews = append(row.Skews, otherView{Label: c.Label, Status: statusOf(c), Run: runText(c.Run)})
+			row.Skews = append(row.Skews, otherView{Label: c.Label, Status: statusOf(c, nil), Run: runText(c.Run)})
 		}
 		for _, i := range d.Infra() {
 			iv := infraView{Text: infraText(i), Run: i.Run.Name()}
@@ -203,7 +329,9 @@ func newView(r *report.Report) view {
 	return v
 }
 
-func statusOf(c *report.Cell) statusView {
+// statusOf is a cell's status, linked to its job; its title names its run
+// unless that is newest, the run the page's header names.
+func statusOf(c *report.Cell, newest *report.RunRef) statusView {
 	if c == nil {
 		return statusView{Class: "st-not_run", Label: "-"}
 	}
@@ -217,16 +345,8 @@ func statusOf(c *report.Cell) statusView {
 	switch {
 	case c.Status == results.Excluded || c.Action != matrix.ActionRun:
 		s.Title = actionText(c.Action) + ": " + line(c.Reason)
-	case c.Run != nil:
+	case c.Run != nil && (newest == nil || c.Run.Pipeline != newest.Pipeline || c.Run.Local != newest.Local):
 		s.Title = c.Run.Name() + ", " + report.FormatTime(c.Run.FinishedAt)
-	}
-	for i := len(c.History) - 1; i >= 0; i-- {
-		h := c.History[i]
-		sq := squareView{Class: "sq-" + string(h.Status), Title: fmt.Sprintf("%s, %s: %s", h.Run.Name(), report.FormatTime(h.Run.FinishedAt), statusText(h.Status))}
-		if linkable(h.JobURL) {
-			sq.URL = h.JobURL
-		}
-		s.History = append(s.History, sq)
 	}
 	return s
 }
@@ -265,6 +385,7 @@ th{background:#f6f8fa;text-align:left}caption{text-align:left;font-weight:600;pa
 .grid td{text-align:center;min-width:7.5rem}.grid th small{display:block;font-weight:400;color:#57606a}
 .lvl{font-weight:600;display:block}.rel{display:block;font-size:.85em}
 .hist{display:inline-flex;gap:2px;margin-top:.3rem;padding:2px;background:#fff;border-radius:3px}.hist a,.hist span{display:inline-block;width:.7rem;height:.7rem;border:1px solid rgba(0,0,0,.35);border-radius:2px}
+.hist[data-h]:empty::after{content:attr(data-h);font:.7rem/1 monospace;letter-spacing:1px}
 .features td{text-align:center}.features .hist{display:flex;width:max-content;margin:.3rem auto 0}.features td a,.grid td a{color:inherit}
 .meta{color:#57606a}.swatch{display:inline-block;width:.9rem;height:.9rem;border:1px solid rgba(0,0,0,.35);border-radius:2px;vertical-align:middle;margin-right:.3rem}
 ul.legend{list-style:none;padding:0;columns:2}ul.legend li{margin:.15rem 0}
@@ -330,7 +451,30 @@ func statusColors(s results.Status) (string, string) {
 	return "#ffffff", "#57606a"
 }
 
-var page = template.Must(template.New("page").Funcs(template.FuncMap{"css": css}).Parse(`<!DOCTYPE html>
+// script draws the feature cells' history squares from their letters
+// (histView) and the runs listed once (view.Runs). Links come only from
+// the page's data, which holds http(s) URLs only.
+const script = `(function () {
+  var runs = JSON.parse(document.getElementById("sm-runs").textContent);
+  var letters = JSON.parse(document.getElementById("sm-letters").textContent);
+  document.querySelectorAll(".hist[data-h]").forEach(function (el) {
+    var h = el.dataset.h, n = h.length;
+    var idx = el.dataset.r ? el.dataset.r.split(" ").map(Number) : null;
+    var jobs = el.dataset.j ? JSON.parse(el.dataset.j) : {};
+    var frag = document.createDocumentFragment();
+    for (var i = 0; i < n; i++) {
+      var run = runs[idx ? idx[i] : runs.length - n + i] || {}, st = letters[h[i]] || "not_run";
+      var url = jobs[i] || run.url, sq = document.createElement(url ? "a" : "span");
+      if (url) sq.href = url;
+      sq.className = "sq-" + st;
+      sq.title = run.name + ", " + run.at + ": " + st.replace("_", " ");
+      frag.appendChild(sq);
+    }
+    el.appendChild(frag);
+  });
+})();`
+
+var page = template.Must(template.New("page").Funcs(template.FuncMap{"css": css, "script": func() template.JS { return template.JS(script) }}).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -363,9 +507,10 @@ var page = template.Must(template.New("page").Funcs(template.FuncMap{"css": css}
 {{- end}}
 </ul>
 <p>Each level links the run that decided it. The squares under each level show the newest counting runs, oldest first: <span class="swatch o-passed"></span>every blocking feature passed, <span class="swatch o-failed"></span>a blocking feature failed, <span class="swatch o-broken"></span>the cluster did not come up, <span class="swatch o-incomplete"></span>incomplete. Hover a square for its pipeline.</p>
+<p>Each feature links its newest job; its squares show its newest counting runs, oldest first, and link the job of a run that did not pass, else the pipeline. Without script they read as one letter per run.</p>
 <ul class="legend">
 {{- range .Statuses}}
-<li><span class="swatch {{.Class}}"></span><strong>{{.Label}}</strong>: {{.Meaning}}</li>
+<li><span class="swatch {{.Class}}"></span><strong>{{.Label}}</strong> (<code>{{.Letter}}</code>): {{.Meaning}}</li>
 {{- end}}
 </ul>
 
@@ -415,7 +560,7 @@ var page = template.Must(template.New("page").Funcs(template.FuncMap{"css": css}
 <tr><th scope="row">{{.Label}}</th>{{range .Cells}}<td>{{.}}</td>{{end}}</tr>
 {{- end}}
 {{- range .Features}}
-<tr><th scope="row">{{.Name}} <code>{{.ID}}</code>{{if not .Blocking}} <small>(non-blocking)</small>{{end}}{{if .Owners}} <small>(owners {{.Owners}})</small>{{end}}</th>{{range .Cells}}<td class="{{.Class}}"{{if .Title}} title="{{.Title}}"{{end}}>{{if .URL}}<a href="{{.URL}}">{{.Label}}</a>{{else}}{{.Label}}{{end}}{{if .Flake}}<span class="rel">{{.Flake}}</span>{{end}}{{if .History}}<span class="hist">{{range .History}}{{if .URL}}<a class="{{.Class}}" href="{{.URL}}" title="{{.Title}}"></a>{{else}}<span class="{{.Class}}" title="{{.Title}}"></span>{{end}}{{end}}</span>{{end}}</td>{{end}}</tr>
+<tr><th scope="row">{{.Name}} <code>{{.ID}}</code>{{if not .Blocking}} <small>(non-blocking)</small>{{end}}{{if .Owners}} <small>(owners {{.Owners}})</small>{{end}}</th>{{range .Cells}}<td class="{{.Class}}"{{if .Title}} title="{{.Title}}"{{end}}>{{if .URL}}<a href="{{.URL}}">{{.Label}}</a>{{else}}{{.Label}}{{end}}{{if .Flake}}<span class="rel">{{.Flake}}</span>{{end}}{{with .Hist}}<span class="hist" data-h="{{.H}}"{{if .R}} data-r="{{.R}}"{{end}}{{if .J}} data-j="{{.J}}"{{end}}></span>{{end}}</td>{{end}}</tr>
 {{- end}}
 {{- if .Official}}
 <tr><th scope="row">Green runs</th>{{range .Offered}}<td>{{.Green}}</td>{{end}}</tr>
@@ -481,6 +626,9 @@ var page = template.Must(template.New("page").Funcs(template.FuncMap{"css": css}
 {{end}}
 </main>
 <footer><p class="meta">Generated by supportmatrix render from {{.MatrixRef}} and the run history.</p></footer>
+<script type="application/json" id="sm-runs">{{.Runs}}</script>
+<script type="application/json" id="sm-letters">{{.Letters}}</script>
+<script>{{script}}</script>
 </body>
 </html>
 `))

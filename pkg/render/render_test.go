@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
+	"html"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -123,27 +125,78 @@ func TestDeterministic(t *testing.T) {
 
 func TestHTMLSelfContained(t *testing.T) {
 	page := string(HTML(fixture(t)))
-	for _, bad := range []string{"<script", "<link", "@import", "url(http", "src=\"http", "<img"} {
+	for _, bad := range []string{"<script src", "<link", "@import", "url(http", "src=\"http", "<img", "<iframe", "fetch(", "XMLHttpRequest"} {
 		if strings.Contains(page, bad) {
 			t.Errorf("page contains %q: it must not load anything", bad)
 		}
 	}
-	// Every href is a fragment or a job/pipeline/issue link from the data.
+	// The only scripts: the runs and status letters as data, and the one
+	// that draws the history squares.
+	if n := strings.Count(page, "<script"); n != 3 {
+		t.Errorf("page has %d script elements, want 3 (two of data, one inline)", n)
+	}
+	// Every href is a fragment or a job/pipeline/issue link from the data,
+	// and so is every URL the script links from (data-j, the runs).
 	for _, part := range strings.Split(page, `href="`)[1:] {
 		u := part[:strings.IndexByte(part, '"')]
 		if !strings.HasPrefix(u, "#") && !strings.HasPrefix(u, "https://gitlab.example/") {
 			t.Errorf("unexpected link %q", u)
 		}
 	}
+	for _, u := range scriptLinks(t, page) {
+		if !strings.HasPrefix(u, "https://gitlab.example/") {
+			t.Errorf("the script would link %q", u)
+		}
+	}
+	if !strings.Contains(page, `data-j="{&#34;0&#34;:&#34;https://gitlab.example/product/-/jobs/1076&#34;}"`) {
+		t.Error("a failed square's job link is not in the page's data")
+	}
+}
+
+// scriptLinks returns every URL the page's script may link: the runs' and
+// each data-j's.
+func scriptLinks(t *testing.T, page string) []string {
+	t.Helper()
+	var out []string
+	m := regexp.MustCompile(`<script type="application/json" id="sm-runs">(.*?)</script>`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("no runs in the page")
+	}
+	var runs []struct{ URL string }
+	if err := json.Unmarshal([]byte(m[1]), &runs); err != nil {
+		t.Fatalf("runs: %v", err)
+	}
+	for _, r := range runs {
+		if r.URL != "" {
+			out = append(out, r.URL)
+		}
+	}
+	for _, m := range regexp.MustCompile(`data-j="([^"]*)"`).FindAllStringSubmatch(page, -1) {
+		var jobs map[string]string
+		if err := json.Unmarshal([]byte(html.UnescapeString(m[1])), &jobs); err != nil {
+			t.Fatalf("data-j %s: %v", m[1], err)
+		}
+		for _, u := range jobs {
+			out = append(out, u)
+		}
+	}
+	return out
 }
 
 func TestUnsafeLinksAreText(t *testing.T) {
 	r := fixture(t)
 	r.Distributions[0].Versions[0].Cells[0].JobURL = "javascript:alert(1)"
 	r.LastRun.URL = "file:///etc/passwd"
+	// A history square that did not pass links its job: not this one.
+	h := &r.Distributions[0].Versions[0].Cells[0].History[0]
+	h.Status, h.JobURL = results.Failed, "javascript:alert(2)"
+	h.Run.URL = "file:///etc/shadow"
 	for name, out := range map[string][]byte{"markdown": Markdown(r), "html": HTML(r)} {
 		if bytes.Contains(out, []byte("javascript:")) || bytes.Contains(out, []byte("file:///")) {
 			t.Errorf("%s links an unsafe URL", name)
+		}
+		if name == "html" && len(scriptLinks(t, string(out))) == 0 {
+			t.Error("the page's script links nothing: the test checks nothing")
 		}
 	}
 }

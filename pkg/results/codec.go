@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -63,12 +62,12 @@ var StatusLetters = map[Status]byte{
 	Skipped: 'S', Canceled: 'C', NotRun: 'N', Excluded: 'X', Stale: 'T',
 }
 
-var letterStatus = func() map[byte]Status {
-	m := make(map[byte]Status, len(StatusLetters))
+// letterStatus is StatusLetters the other way round; "" for no status.
+var letterStatus = func() (a [256]Status) {
 	for s, l := range StatusLetters {
-		m[l] = s
+		a[l] = s
 	}
-	return m
+	return a
 }()
 
 // runV2 is one run on disk.
@@ -89,7 +88,7 @@ type runV2 struct {
 	Layout     string            `json:"layout,omitempty"`
 	Status     string            `json:"status,omitempty"`
 	Jobs       json.RawMessage   `json:"jobs,omitempty"`
-	Seconds    []float64         `json:"seconds,omitempty"`
+	Seconds    json.RawMessage   `json:"seconds,omitempty"`
 	Servers    map[string]string `json:"servers,omitempty"`
 	Details    map[string]detail `json:"details,omitempty"`
 	Infra      []InfraResult     `json:"infra,omitempty"` // job_url only when not derived
@@ -126,19 +125,35 @@ func (r *Run) JobURL(id int64) string {
 	return p + "/-/jobs/" + strconv.FormatInt(id, 10)
 }
 
-var skewRE = regexp.MustCompile(`^[^/]+/[^/]+/nodes-\d+\.\d+$`)
-
-// KindOf derives a cell's kind from its id, as matrix builds the ids:
-// "d/1.34->1.35" is an upgrade, "d/1.35/nodes-1.32" a skew, anything else a
-// test cell.
+// KindOf derives a cell's kind from its id, as matrix builds the ids
+// (matrix.CellID, UpgradeID, SkewID): "d/1.34->1.35" is an upgrade,
+// "d/1.35/nodes-1.32" a skew, anything else a test cell.
 func KindOf(cell string) string {
-	switch {
-	case strings.Contains(cell, "->"):
+	if strings.Contains(cell, "->") {
 		return "upgrade"
-	case skewRE.MatchString(cell):
-		return "skew"
+	}
+	if g := group(cell); len(g) < len(cell) {
+		rest := cell[len(g)+1:]
+		if m, ok := strings.CutPrefix(rest, "nodes-"); ok && isMinor(m) && strings.Count(g, "/") == 1 {
+			return "skew"
+		}
 	}
 	return "test"
+}
+
+// isMinor reports whether s reads as a Kubernetes minor, "1.32".
+func isMinor(s string) bool {
+	major, minor, ok := strings.Cut(s, ".")
+	return ok && digits(major) && digits(minor)
+}
+
+func digits(s string) bool {
+	for _, c := range []byte(s) {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // group is the cell's server-version group: its id up to the second slash.
@@ -262,9 +277,13 @@ func encodeRun(r *Run) (runV2, []string, error) {
 	if len(r.Cells) == 0 {
 		return w, nil, nil
 	}
+	if id := twice(r.Cells); id != "" {
+		return w, nil, fmt.Errorf("encode results: run %d: cell %s listed twice", r.Pipeline, id)
+	}
 	ids := make([]string, len(r.Cells))
 	status := make([]byte, len(r.Cells))
-	w.Seconds = make([]float64, len(r.Cells))
+	secs := []byte{'['}
+	anySeconds := false
 	jobs := []byte{'['}
 	var prev int64
 	for i := range r.Cells {
@@ -275,10 +294,13 @@ func encodeRun(r *Run) (runV2, []string, error) {
 			return w, nil, fmt.Errorf("encode results: run %d: cell %s: unknown status %q", r.Pipeline, c.Cell, c.Status)
 		}
 		status[i] = l
-		w.Seconds[i] = seconds(c.Duration)
 		if i > 0 {
 			jobs = append(jobs, ',')
+			secs = append(secs, ',')
 		}
+		d := seconds(c.Duration)
+		anySeconds = anySeconds || d != 0
+		secs = strconv.AppendFloat(secs, d, 'f', -1, 64)
 		if c.JobID == 0 {
 			jobs = append(jobs, "null"...)
 		} else {
@@ -288,8 +310,8 @@ func encodeRun(r *Run) (runV2, []string, error) {
 	}
 	w.Jobs = append(jobs, ']')
 	w.Layout, w.Status = layoutKey(ids), string(status)
-	if allZero(w.Seconds) {
-		w.Seconds = nil
+	if anySeconds {
+		w.Seconds = append(secs, ']')
 	}
 	w.Servers = serverDefaults(r.Cells)
 	for i := range r.Cells {
@@ -321,15 +343,6 @@ func encodeRun(r *Run) (runV2, []string, error) {
 		}
 	}
 	return w, ids, nil
-}
-
-func allZero(s []float64) bool {
-	for _, v := range s {
-		if v != 0 {
-			return false
-		}
-	}
-	return true
 }
 
 // serverDefaults picks, per group, the server version most of its cells
@@ -436,6 +449,11 @@ func (d *decoder) file() (*File, error) {
 			if f.Schema == SchemaV1 {
 				if f.Runs, err = runs[Run](d); err != nil {
 					return nil, err
+				}
+				for i := range f.Runs {
+					if id := twice(f.Runs[i].Cells); id != "" {
+						return nil, fmt.Errorf("runs[%d] (pipeline %d): cell %s is listed twice in the run", i, f.Runs[i].Pipeline, id)
+					}
 				}
 			} else if wire, err = runs[runV2](d); err != nil {
 				return nil, err
@@ -564,25 +582,28 @@ func expand(w *runV2, layouts map[string][]string) (Run, error) {
 	if err != nil {
 		return r, err
 	}
-	if w.Seconds != nil && len(w.Seconds) != n {
-		return r, fmt.Errorf("seconds has %d values, layout %s has %d cells", len(w.Seconds), w.Layout, n)
+	var secs []float64
+	if w.Seconds != nil {
+		if secs, err = parseSeconds(w.Seconds, n); err != nil {
+			return r, err
+		}
 	}
+	urls := jobURLs(r.ProjectURL(), jobs)
 	r.Cells = make([]CellResult, n)
 	for i, id := range ids {
-		st, ok := letterStatus[w.Status[i]]
-		if !ok {
+		st := letterStatus[w.Status[i]]
+		if st == "" {
 			return r, fmt.Errorf("cell %s: unknown status letter %q, want one of %s", id, w.Status[i], letters())
 		}
-		c := CellResult{Cell: id, Kind: KindOf(id), Status: st, JobID: jobs[i]}
-		if w.Seconds != nil {
-			c.Duration = w.Seconds[i]
+		c := &r.Cells[i]
+		c.Cell, c.Kind, c.Status, c.JobID, c.JobURL = id, KindOf(id), st, jobs[i], urls[i]
+		if secs != nil {
+			c.Duration = secs[i]
 		}
-		c.Attempts = defaultAttempts(&c)
-		c.JobURL = r.JobURL(c.JobID)
-		if c.JobID != 0 {
+		c.Attempts = defaultAttempts(c)
+		if c.JobID != 0 && w.Servers != nil {
 			c.ServerVersion = w.Servers[group(id)]
 		}
-		r.Cells[i] = c
 	}
 	if len(w.Details) > 0 {
 		index := make(map[string]int, n)
@@ -617,6 +638,35 @@ func expand(w *runV2, layouts map[string][]string) (Run, error) {
 	return r, nil
 }
 
+// jobURLs rebuilds the job URLs of a run's cells as Run.JobURL does, cut
+// from one string: a full history holds hundreds of thousands of them.
+func jobURLs(project string, jobs []int64) []string {
+	out := make([]string, len(jobs))
+	if project == "" {
+		return out
+	}
+	prefix := project + "/-/jobs/"
+	var b strings.Builder
+	b.Grow(len(jobs) * (len(prefix) + 11))
+	ends := make([]int, len(jobs))
+	var num [20]byte
+	for i, id := range jobs {
+		if id != 0 {
+			b.WriteString(prefix)
+			b.Write(strconv.AppendInt(num[:0], id, 10))
+		}
+		ends[i] = b.Len()
+	}
+	all, start := b.String(), 0
+	for i, end := range ends {
+		if end > start {
+			out[i] = all[start:end]
+		}
+		start = end
+	}
+	return out
+}
+
 func letters() string {
 	var b strings.Builder
 	for _, s := range Statuses {
@@ -628,37 +678,61 @@ func letters() string {
 	return b.String()
 }
 
+// column calls each with the n values of a column, a JSON list of numbers
+// (or null), in order.
+func column(name string, raw json.RawMessage, n int, each func(i int, v []byte) error) error {
+	s := bytes.TrimSpace(raw)
+	if len(s) < 2 || s[0] != '[' || s[len(s)-1] != ']' {
+		return fmt.Errorf("%s: want a list", name)
+	}
+	i := 0
+	if inner := bytes.TrimSpace(s[1 : len(s)-1]); len(inner) > 0 {
+		for v := range bytes.SplitSeq(inner, []byte{','}) {
+			if i < n {
+				if err := each(i, bytes.TrimSpace(v)); err != nil {
+					return err
+				}
+			}
+			i++
+		}
+	}
+	if i != n {
+		return fmt.Errorf("%s has %d values, the layout has %d cells", name, i, n)
+	}
+	return nil
+}
+
+// parseSeconds reads the seconds column: n durations in whole seconds.
+func parseSeconds(raw json.RawMessage, n int) ([]float64, error) {
+	out := make([]float64, n)
+	return out, column("seconds", raw, n, func(i int, v []byte) error {
+		d, err := strconv.ParseFloat(string(v), 64)
+		if err != nil || d != seconds(d) || math.IsInf(d, 0) {
+			return fmt.Errorf("seconds[%d]: %q is not a whole number of seconds", i, v)
+		}
+		out[i] = d
+		return nil
+	})
+}
+
 // parseJobs reads the jobs column: n values, each a step from the previous
 // cell's job id (the first from 0), or null for a cell without a job.
 func parseJobs(raw json.RawMessage, n int) ([]int64, error) {
-	out := make([]int64, 0, n)
-	s := bytes.TrimSpace(raw)
-	if len(s) < 2 || s[0] != '[' || s[len(s)-1] != ']' {
-		return nil, errors.New("jobs: want a list")
-	}
+	out := make([]int64, n)
 	var prev int64
-	for f := range bytes.SplitSeq(s[1:len(s)-1], []byte{','}) {
-		f = bytes.TrimSpace(f)
-		if len(f) == 0 && n == 0 {
-			break
-		}
+	return out, column("jobs", raw, n, func(i int, f []byte) error {
 		if string(f) == "null" {
-			out = append(out, 0)
-			continue
+			return nil
 		}
 		step, err := strconv.ParseInt(string(f), 10, 64)
 		if err != nil {
-			return nil, fmt.Errorf("jobs[%d]: %q is not a step between job ids", len(out), f)
+			return fmt.Errorf("jobs[%d]: %q is not a step between job ids", i, f)
 		}
 		id := prev + step
 		if (step > 0 && id < prev) || (step < 0 && id > prev) || id <= 0 {
-			return nil, fmt.Errorf("jobs[%d]: step %d gives job id %d, not a positive id", len(out), step, id)
+			return fmt.Errorf("jobs[%d]: step %d gives job id %d, not a positive id", i, step, id)
 		}
-		out = append(out, id)
-		prev = id
-	}
-	if len(out) != n {
-		return nil, fmt.Errorf("jobs has %d values, the layout has %d cells", len(out), n)
-	}
-	return out, nil
+		out[i], prev = id, id
+		return nil
+	})
 }

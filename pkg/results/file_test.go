@@ -63,7 +63,7 @@ func TestReadErrors(t *testing.T) {
 		{"twice in v1", `{"schema": "supportmatrix/results/v1", "runs": [{"pipeline": 7, "source": "web", "counts": true, "test_report": false,
 			"created_at": "2026-05-01T00:00:00Z", "finished_at": "2026-05-01T00:00:00Z",
 			"cells": [{"cell": "a/1.35/x", "kind": "test", "status": "passed"}, {"cell": "a/1.35/x", "kind": "test", "status": "failed"}]}]}`,
-			`cells[1] (a/1.35/x): the cell is listed twice in the run`},
+			`runs[0] (pipeline 7): cell a/1.35/x is listed twice in the run`},
 		{"other schema", `{"schema": "supportmatrix/results/v9", "runs": []}`, `schema "supportmatrix/results/v9"`},
 		{"unknown field", `{"schema": "supportmatrix/results/v1", "runs": [], "extra": 1}`, `unknown field "extra"`},
 		{"no pipeline", `{"schema": "supportmatrix/results/v1", "runs": [{"source": "web"}]}`, "runs[0]: no pipeline id"},

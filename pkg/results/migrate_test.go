@@ -159,3 +159,29 @@ func TestDerivedFieldsKeptWhenOdd(t *testing.T) {
 		t.Fatalf("round trip:\n got %+v\nwant %+v", back.Runs[0], f.Runs[0])
 	}
 }
+
+func TestKindOf(t *testing.T) {
+	for _, tt := range []struct{ id, want string }{
+		{"gke/1.35/runner", "test"},
+		{"k3s/1.34->1.35", "upgrade"},
+		{"kind/1.35/nodes-1.32", "skew"},
+		{"kind/1.35/nodes-x", "test"},
+		{"kind/1.35/nodes-1.32x", "test"},
+		{"kind/1.35/a/nodes-1.32", "test"},
+		{"plain", "test"},
+	} {
+		if got := KindOf(tt.id); got != tt.want {
+			t.Errorf("KindOf(%q) = %q, want %q", tt.id, got, tt.want)
+		}
+	}
+}
+
+// TestMarshalRefusesTwice: a run holding a cell twice cannot be written
+// (its details are keyed by cell id), so Update leaves the file alone.
+func TestMarshalRefusesTwice(t *testing.T) {
+	f := New()
+	f.Merge(run(1, 1, true, cell("a/1.35/x", Passed), cell("a/1.35/x", Failed)))
+	if _, err := f.Marshal(); err == nil || !strings.Contains(err.Error(), "cell a/1.35/x listed twice") {
+		t.Fatalf("Marshal = %v, want the cell listed twice refused", err)
+	}
+}
