@@ -3,6 +3,8 @@ package cicheck
 import (
 	"strings"
 	"testing"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // TestRules runs each rule on a file that breaks it and on one that keeps
@@ -172,6 +174,19 @@ func TestRules(t *testing.T) {
 			if strings.Join(got, " ") != strings.Join(tc.want, " ") {
 				t.Errorf("rules %v, want %v:\n%s", got, tc.want, Error(found))
 			}
+			// The same file given as its tree, as the generator gives its
+			// own: the same findings.
+			var doc yaml.Node
+			if err := yaml.Unmarshal([]byte(tc.yaml), &doc); err != nil {
+				t.Fatal(err)
+			}
+			fromTree, err := Check([]File{{Name: "f.yml", Tree: doc.Content[0], Child: tc.child}}, Options{GitLab: tc.gitlab})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if Error(fromTree).Error() != Error(found).Error() {
+				t.Errorf("as a tree:\n%s\nas text:\n%s", Error(fromTree), Error(found))
+			}
 		})
 	}
 }
@@ -208,4 +223,17 @@ func TestParseVersion(t *testing.T) {
 	if MaxYAMLSize(Version{17, 2}) != 1<<20 || MaxYAMLSize(Version{17, 3}) != 2<<20 {
 		t.Error("YAML limit: 1 MB before 17.3, 2 MB since")
 	}
+}
+
+// FuzzGroupName: the quick test in GroupName never skips a name GitLab's
+// grouping would shorten.
+func FuzzGroupName(f *testing.F) {
+	for _, s := range []string{"gke 1.35: [deploy]", "rspec 1/3", "build 1:3", "a 1\\2", "x 10 20 ", "f0", "wait 1.2", "a\t1 2\n", "]", "1 2"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !mayGroup(s) && groupRE.MatchString(s) {
+			t.Errorf("mayGroup(%q) is false, but GitLab's grouping shortens it to %q", s, strings.TrimSpace(groupRE.ReplaceAllString(s, "")))
+		}
+	})
 }

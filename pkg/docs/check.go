@@ -165,6 +165,12 @@ func Check(m *matrix.Matrix, root string) matrix.Problems {
 	return Inspect(m, root).Problems()
 }
 
+// CheckPlan is Check on a matrix already expanded (plan.Matrix), so that
+// validate expands it once.
+func CheckPlan(plan *matrix.Plan, root string) matrix.Problems {
+	return inspect(plan, root).Problems()
+}
+
 // Problems returns the gaps of every distribution, sorted by place.
 func (a *Audit) Problems() matrix.Problems {
 	var out matrix.Problems
@@ -286,11 +292,16 @@ func DefaultRoot(matrixPath string) string {
 //
 // An empty root stands for DefaultRoot(m.File).
 func Inspect(m *matrix.Matrix, root string) *Audit {
+	return inspect(matrix.Expand(m), root)
+}
+
+func inspect(plan *matrix.Plan, root string) *Audit {
+	m := plan.Matrix
 	if root == "" {
 		root = DefaultRoot(m.File)
 	}
 	a := &Audit{Matrix: m, Root: root}
-	runs := featuresRun(m)
+	runs := featuresRun(plan)
 	// The pages are read inside the repository only: os.Root refuses a
 	// path or symlink that leaves root (docs/x.md -> /etc/passwd), and
 	// readPage bounds what it reads (docs/x.md -> /dev/zero).
@@ -321,9 +332,9 @@ func Inspect(m *matrix.Matrix, root string) *Audit {
 
 // featuresRun maps distribution id → feature id → whether some cell of
 // that pair is not excluded.
-func featuresRun(m *matrix.Matrix) map[string]map[string]bool {
-	out := make(map[string]map[string]bool, len(m.Distributions))
-	for _, c := range matrix.Expand(m).Cells {
+func featuresRun(plan *matrix.Plan) map[string]map[string]bool {
+	out := make(map[string]map[string]bool, len(plan.Matrix.Distributions))
+	for _, c := range plan.Cells {
 		if c.Excluded() {
 			continue
 		}

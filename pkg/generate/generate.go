@@ -20,7 +20,6 @@
 package generate
 
 import (
-	"encoding/json"
 	"fmt"
 	"path"
 	"regexp"
@@ -110,6 +109,46 @@ type Output struct {
 // Generate lays out the plan's selected cells as child-pipeline YAML built
 // from the templates.
 func Generate(plan *matrix.Plan, tmpl Templates, opts Options) (*Output, error) {
+	g, err := start(plan, tmpl, &opts, true)
+	if err != nil {
+		return nil, err
+	}
+	m, b, run, chains := plan.Matrix, g.b, g.run, g.chains
+	out, laid, err := layout(m, chains, opts, g.report(opts))
+	if err != nil {
+		return nil, err
+	}
+	if err := checkFiles(m, out, laid, b.chains); err != nil {
+		return nil, err
+	}
+	for _, id := range plan.IDs() {
+		if run[id] {
+			out.Manifest.Cells = append(out.Manifest.Cells, id)
+		}
+	}
+	data, err := encodeManifest(&out.Manifest)
+	if err != nil {
+		return nil, fmt.Errorf("encode manifest: %w", err)
+	}
+	out.Files = append(out.Files, File{Name: ManifestFile, Data: data})
+	return out, nil
+}
+
+// started is a Generate or Count run with its chains written (or measured).
+type started struct {
+	b      *builder
+	run    map[string]bool
+	chains []*encodedChain
+}
+
+// report reports whether the files end with the self-report job: unless
+// turned off, and unless no cell runs.
+func (g *started) report(opts Options) bool { return !opts.NoReport && !g.b.nothing }
+
+// start checks the options (filling in defaults), selects the cells and
+// builds and writes their chains; with keep false the chains are measured,
+// not kept.
+func start(plan *matrix.Plan, tmpl Templates, opts *Options, keep bool) (*started, error) {
 	if plan == nil || plan.Matrix == nil {
 		return nil, fmt.Errorf("generate: no plan")
 	}
@@ -127,7 +166,7 @@ func Generate(plan *matrix.Plan, tmpl Templates, opts Options) (*Output, error) 
 	if m.Pipeline.Limits.MaxNeeds < 2 {
 		return nil, fmt.Errorf("%s: pipeline.limits.max_needs: %d; a chain needs at least 2", m.Pipeline.Limits.MaxNeedsPos, m.Pipeline.Limits.MaxNeeds)
 	}
-	run, err := selectCells(plan, opts)
+	run, err := selectCells(plan, *opts)
 	if err != nil {
 		return nil, err
 	}
@@ -141,32 +180,44 @@ func Generate(plan *matrix.Plan, tmpl Templates, opts Options) (*Output, error) 
 		return nil, err
 	}
 	chains := make([]*encodedChain, 0, len(b.chains))
-	fast := newFastEncoder()
+	w := &writer{}
 	for _, c := range b.chains {
-		ec, err := encodeChain(m, c, fast)
+		ec, err := encodeChain(m, c, w, keep)
 		if err != nil {
 			return nil, err
 		}
 		chains = append(chains, ec)
 	}
-	out, err := layout(m, chains, opts, !opts.NoReport && !b.nothing)
+	return &started{b: b, run: run, chains: chains}, nil
+}
+
+// Count returns how many jobs Generate writes for the plan, the router's
+// jobs of a sharded layout included, without writing the files: each
+// chain is measured (its bytes and parsed size, which decide the layout)
+// and laid out, and nothing is kept, assembled, checked or listed. A
+// matrix Count accepts may still be refused by Generate (pkg/validate
+// runs Generate as the gate); plan only counts.
+func Count(plan *matrix.Plan, tmpl Templates, opts Options) (int, error) {
+	g, err := start(plan, tmpl, &opts, false)
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
-	if err := checkFiles(m, out, b.chains); err != nil {
-		return nil, err
-	}
-	for _, id := range plan.IDs() {
-		if run[id] {
-			out.Manifest.Cells = append(out.Manifest.Cells, id)
-		}
-	}
-	data, err := json.MarshalIndent(out.Manifest, "", "  ")
+	fs, err := newFiles(plan.Matrix, opts, g.report(opts))
 	if err != nil {
-		return nil, fmt.Errorf("encode manifest: %w", err)
+		return 0, err
 	}
-	out.Files = append(out.Files, File{Name: ManifestFile, Data: append(data, '\n')})
-	return out, nil
+	all, shards, err := split(fs, g.chains)
+	if err != nil {
+		return 0, err
+	}
+	if shards == nil {
+		return all.jobs, nil
+	}
+	n := 1 + len(shards) // the router: provide-shards and a trigger job per shard
+	for _, s := range shards {
+		n += s.jobs
+	}
+	return n, nil
 }
 
 // selectCells returns the ids of the cells that run: every non-excluded
@@ -206,29 +257,6 @@ func checkVariable(dist, name string) error {
 	}
 	if why, reserved := matrix.ReservedVariable(name); reserved {
 		return fmt.Errorf("distributions.%s.variables: %s is reserved: %s", dist, name, why)
-	}
-	return nil
-}
-
-// checkFiles runs GitLab's rules (pkg/cicheck) on the generated files and
-// refuses them when one breaks a rule: every file runs as a child of a
-// merge-request pipeline on the matrix's pipeline.gitlab, and the cluster
-// jobs are the ones the generator marked.
-func checkFiles(m *matrix.Matrix, out *Output, chains [][]*job) error {
-	cluster := map[string]bool{}
-	for _, c := range chains {
-		for _, j := range c {
-			if j.cluster {
-				cluster[j.name] = true
-			}
-		}
-	}
-	var files []cicheck.File
-	for _, f := range out.Files {
-		files = append(files, cicheck.File{Name: f.Name, Data: f.Data, Child: true})
-	}
-	if err := cicheck.Files(files, cicheck.Options{GitLab: m.Pipeline.GitLab, ClusterJobs: cluster}); err != nil {
-		return fmt.Errorf("generate: %w", err)
 	}
 	return nil
 }

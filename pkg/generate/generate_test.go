@@ -133,3 +133,28 @@ func TestPermanentClusterSerialised(t *testing.T) {
 		t.Fatal("no job on a permanent cluster")
 	}
 }
+
+// TestCountMatchesGenerate: Count gives the number of jobs Generate
+// writes, for every cell and for a few, in one file and in shards.
+func TestCountMatchesGenerate(t *testing.T) {
+	for name, plan := range testPlans(t) {
+		tmpl := openTemplates(t, "")
+		if name == "local" {
+			tmpl = openTemplates(t, filepath.Join(repo, "examples/local/templates"))
+		}
+		ids := plan.IDs()
+		for _, opts := range []Options{{}, {Cells: ids[:len(ids)/3]}, {Cells: []string{}}, {MaxYAMLSize: 200000}} {
+			out, err := Generate(plan, tmpl, opts)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			n, err := Count(plan, tmpl, opts)
+			if err != nil {
+				t.Fatalf("%s: count: %v", name, err)
+			}
+			if n != len(out.Manifest.Jobs) {
+				t.Errorf("%s with %d cells: Count %d, Generate wrote %d jobs (%d shards)", name, len(opts.Cells), n, len(out.Manifest.Jobs), out.Shards)
+			}
+		}
+	}
+}

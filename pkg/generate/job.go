@@ -114,91 +114,6 @@ type job struct {
 	entry   ManifestJob
 }
 
-// node renders the job's value: the template it extends, then the keys the
-// generator owns, in a fixed order.
-func (j *job) node(m *matrix.Matrix) (*yaml.Node, error) {
-	if len(j.name) > cicheck.MaxJobName {
-		return nil, fmt.Errorf("job name %q is longer than GitLab's %d characters", j.name, cicheck.MaxJobName)
-	}
-	for _, n := range j.needs {
-		if len(n.job.name) > cicheck.MaxNeededJobName {
-			return nil, fmt.Errorf("job %q needs %q, whose name is longer than GitLab's %d characters for a needed job", j.name, n.job.name, cicheck.MaxNeededJobName)
-		}
-	}
-	out := newMapping()
-	if j.tmpl != nil {
-		out.set("extends", str(j.tmpl.key))
-	}
-	out.set("stage", str(j.stage))
-	if j.needs != nil {
-		needs := seq()
-		for _, n := range j.needs {
-			if n.artifacts {
-				needs.Content = append(needs.Content, str(n.job.name))
-				continue
-			}
-			e := newMapping()
-			e.set("job", str(n.job.name))
-			e.set("artifacts", boolean(false))
-			needs.Content = append(needs.Content, e.n)
-		}
-		out.set("needs", needs)
-	}
-	if len(j.vars) > 0 {
-		vars := newMapping()
-		seen := make(map[string]bool, len(j.vars))
-		for _, v := range j.vars {
-			if seen[v.key] {
-				continue // the generator's SM_* variables come first and win
-			}
-			seen[v.key] = true
-			vars.set(v.key, str(v.value))
-		}
-		out.set("variables", vars.n)
-	}
-	if j.tmpl == nil {
-		if j.image != "" {
-			out.set("image", str(j.image))
-		}
-		out.set("script", strs(j.script))
-	}
-	if len(j.tags) > 0 {
-		out.set("tags", strs(j.tags))
-	}
-	if j.resourceGroup != "" {
-		out.set("resource_group", str(j.resourceGroup))
-	}
-	if j.timeout != "" {
-		out.set("timeout", str(j.timeout))
-	}
-	if r := m.Pipeline.Retry; r.Max > 0 {
-		out.set("retry", retryNode(r))
-	}
-	if m.Pipeline.Interruptible && !j.cluster {
-		// Cluster jobs stay non-interruptible. On a new commit GitLab's
-		// auto-cancel (app/services/ci/pipeline_creation/
-		// cancel_redundant_pipelines_service.rb) judges each pipeline of a
-		// hierarchy on its own, children included: in the default
-		// `conservative` mode it cancels a pipeline only when none of its
-		// started (running, success, failed) jobs is non-interruptible
-		// (Ci::Pipeline.conservative_interruptible), and a cancelled
-		// pipeline's when: always teardown never runs. With a started
-		// provision or connect job that is not interruptible the child is
-		// left to finish, teardown included. In the `interruptible` mode
-		// only interruptible jobs are cancelled (safe_cancellation in
-		// app/services/ci/cancel_pipeline_service.rb): the feature jobs
-		// stop, the teardown is not cancelled and runs once its needs end.
-		out.set("interruptible", boolean(true))
-	}
-	if j.when != "" {
-		out.set("when", str(j.when))
-	}
-	if j.allowFailure {
-		out.set("allow_failure", boolean(true))
-	}
-	return out.n, nil
-}
-
 func retryNode(r matrix.Retry) *yaml.Node {
 	retry := newMapping()
 	retry.set("max", integer(r.Max))
@@ -212,22 +127,24 @@ func retryNode(r matrix.Retry) *yaml.Node {
 // entries, with what layout needs to place it.
 type encodedChain struct {
 	jobs      []*job
-	text      []byte
+	text      []byte      // nil when only counted
+	bytes     int         // the length of text
 	size      int         // deepSize estimate of the jobs
 	templates []*prepared // the templates the jobs extend, in first-use order
 }
 
-// encodeChain renders the jobs of one chain with one encoder call.
-func encodeChain(m *matrix.Matrix, jobs []*job, fast *fastEncoder) (*encodedChain, error) {
-	doc := newMapping()
+// encodeChain writes the jobs of one chain (writer.go) and fills in their
+// manifest entries; with keep false it only measures them and keeps no
+// text.
+func encodeChain(m *matrix.Matrix, jobs []*job, w *writer, keep bool) (*encodedChain, error) {
 	c := &encodedChain{jobs: jobs}
 	seen := make(map[*prepared]bool)
+	w.buf, w.size = w.buf[:0], sizeMapping
 	for _, j := range jobs {
-		n, err := j.node(m)
-		if err != nil {
+		if err := checkNames(j); err != nil {
 			return nil, err
 		}
-		doc.set(j.name, n)
+		w.writeJob(j, m)
 		j.entry.Name = j.name
 		j.entry.Suite = cicheck.GroupName(j.name)
 		if j.tmpl != nil && !seen[j.tmpl] {
@@ -235,11 +152,26 @@ func encodeChain(m *matrix.Matrix, jobs []*job, fast *fastEncoder) (*encodedChai
 			c.templates = append(c.templates, j.tmpl)
 		}
 	}
-	text, err := fast.encode(doc.n)
-	if err != nil {
-		return nil, fmt.Errorf("encode chain %q: %w", jobs[0].name, err)
+	if w.err != nil {
+		return nil, fmt.Errorf("encode chain %q: %w", jobs[0].name, w.err)
 	}
-	c.text = text
-	c.size = deepSize(doc.n)
+	if keep {
+		c.text = append([]byte(nil), w.buf...)
+	}
+	c.bytes, c.size = len(w.buf), w.size
 	return c, nil
+}
+
+// checkNames refuses names GitLab would refuse: a job name over
+// cicheck.MaxJobName, a needed job's over cicheck.MaxNeededJobName.
+func checkNames(j *job) error {
+	if len(j.name) > cicheck.MaxJobName {
+		return fmt.Errorf("job name %q is longer than GitLab's %d characters", j.name, cicheck.MaxJobName)
+	}
+	for _, n := range j.needs {
+		if len(n.job.name) > cicheck.MaxNeededJobName {
+			return fmt.Errorf("job %q needs %q, whose name is longer than GitLab's %d characters for a needed job", j.name, n.job.name, cicheck.MaxNeededJobName)
+		}
+	}
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -234,6 +235,16 @@ func TestArchiveSizeEstimate(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, real := archiveSize(out.Files[1:]), buf.Len()
+	if bound := archiveBound(out.Files[1:]); bound < got {
+		t.Errorf("archiveBound %d is below archiveSize %d", bound, got)
+	}
+	noise := make([]byte, 3<<20)
+	rand.NewChaCha8([32]byte{1}).Read(noise)
+	for _, files := range [][]File{{{Name: "noise", Data: noise}}, {{Name: "empty"}}, {{Name: "a", Data: bytes.Repeat([]byte("a"), 1<<20)}}, {{Name: "high", Data: bytes.Repeat([]byte{0xff, 0x90, 0x8f}, 1<<18)}}} {
+		if bound, size := archiveBound(files), archiveSize(files); bound < size {
+			t.Errorf("%s: archiveBound %d is below archiveSize %d", files[0].Name, bound, size)
+		}
+	}
 	if got < real || got > real+real/10 {
 		t.Errorf("estimate %d bytes, real zip %d: want at least the real size, at most 10%% more", got, real)
 	}

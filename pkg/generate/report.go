@@ -66,9 +66,16 @@ var reportScript = []string{
 	`supportmatrix render --format junit --out "$SM_REPORT_DIR/junit.xml"`,
 }
 
-// reportJob renders the self-report job of the generated file named file
-// as a top-level mapping entry.
-func reportJob(m *matrix.Matrix, file string, opts Options) ([]byte, error) {
+// reportPart is the self-report job of one file: its text (a top-level
+// mapping entry), its tree (for pkg/cicheck) and its deepSize estimate.
+type reportPart struct {
+	text []byte
+	tree *yaml.Node // a mapping of the one entry
+	size int
+}
+
+// reportJob renders the self-report job of the generated file named file.
+func reportJob(m *matrix.Matrix, file string, opts Options) (*reportPart, error) {
 	j := newMapping()
 	j.set("stage", str(stageReport))
 	vars := newMapping()
@@ -123,7 +130,7 @@ func reportJob(m *matrix.Matrix, file string, opts Options) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode the report job of %s: %w", file, err)
 	}
-	return out, nil
+	return &reportPart{text: out, tree: doc.n, size: deepSize(doc.n)}, nil
 }
 
 // reportImage is the image of the report job: Options.ReportImage, else
@@ -133,21 +140,6 @@ func reportImage(m *matrix.Matrix, opts Options) string {
 		return opts.ReportImage
 	}
 	return m.Pipeline.Image
-}
-
-// reportCost is what the report job adds to a file, for layout: one job,
-// about its parsed size, and at most its bytes (measured with the longest
-// file name a layout can give).
-func reportCost(m *matrix.Matrix, opts Options) (size, bytes int, err error) {
-	text, err := reportJob(m, "shard-0000000.yml", opts)
-	if err != nil {
-		return 0, 0, err
-	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(text, &doc); err != nil {
-		return 0, 0, fmt.Errorf("read back the report job: %w", err)
-	}
-	return deepSize(&doc), len(text) + 1, nil
 }
 
 // reportEntry is the report job's manifest entry for file.

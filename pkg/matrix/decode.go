@@ -26,6 +26,8 @@ type decoder struct {
 	file   string
 	probs  Problems
 	visits int
+	// plan is the matrix expanded for the checks that need its cells.
+	plan *Plan
 	// merging holds the mappings whose merge keys (<<) are being expanded,
 	// so that a mapping merging itself (`d: &base {<<: *base}`) is refused
 	// instead of recursing without end.

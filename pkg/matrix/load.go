@@ -63,13 +63,24 @@ func Parse(file string, data []byte) (*Matrix, error) {
 // problem found, warnings included. The matrix is nil when any problem is an
 // error.
 func ParseWithWarnings(file string, data []byte) (*Matrix, Problems) {
+	m, _, probs := ParseExpanded(file, data)
+	return m, probs
+}
+
+// ParseExpanded is ParseWithWarnings that also returns the plan the checks
+// expanded (Expand(m)), so that a caller needing both expands the matrix
+// once (validate). The plan is nil when the matrix is.
+func ParseExpanded(file string, data []byte) (*Matrix, *Plan, Problems) {
 	d := &decoder{file: file}
 	m := d.parse(data)
 	d.probs.Sort()
 	if len(d.probs.Errors()) > 0 {
-		return nil, d.probs
+		return nil, nil, d.probs
 	}
-	return m, d.probs
+	if d.plan == nil {
+		d.plan = Expand(m)
+	}
+	return m, d.plan, d.probs
 }
 
 func (d *decoder) parse(data []byte) (m *Matrix) {

@@ -114,6 +114,7 @@ func (d *decoder) validate(m *Matrix) {
 		return
 	}
 	plan := Expand(m)
+	d.plan = plan
 	d.rulesMatch(m, plan, badRule)
 	d.manualOnEphemeral(m, plan)
 	d.needsWidth(m)

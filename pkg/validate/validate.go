@@ -55,16 +55,15 @@ func Matrix(o Options) *Result {
 	if set == nil {
 		set, _ = jobs.Open("")
 	}
-	m, probs := matrix.ParseWithWarnings(o.File, o.Data)
+	m, plan, probs := matrix.ParseExpanded(o.File, o.Data)
 	res := &Result{Problems: probs}
 	if m != nil {
-		plan := matrix.Expand(m)
 		res.Problems = append(res.Problems, Templates(m, plan, set)...)
 		if len(res.Problems.Errors()) == 0 {
 			res.Problems = append(res.Problems, generates(m, plan, set)...)
 		}
 		res.Problems = append(res.Problems, kube.Check(m, o.Today)...)
-		res.Problems = append(res.Problems, docs.Check(m, o.Root)...)
+		res.Problems = append(res.Problems, docs.CheckPlan(plan, o.Root)...)
 		if len(res.Problems.Errors()) == 0 {
 			res.Matrix, res.Plan = m, plan
 		}

@@ -1,0 +1,83 @@
+package generate
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+
+	"gitlab.com/supportmatrix/supportmatrix/internal/golden"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/cicheck"
+)
+
+// TestCheckTreesMatchFiles: the trees the generator gives pkg/cicheck are
+// the files it writes, read back: the same preamble and hidden templates,
+// and of every job the keys a rule reads (cicheck.ReadsJobKey), in the
+// same order with the same values.
+func TestCheckTreesMatchFiles(t *testing.T) {
+	for name, plan := range testPlans(t) {
+		t.Run(name, func(t *testing.T) {
+			b := testBuild(t, name, plan)
+			w := &writer{}
+			var chains []*encodedChain
+			for _, c := range b.chains {
+				ec, err := encodeChain(plan.Matrix, c, w, true)
+				if err != nil {
+					t.Fatal(err)
+				}
+				chains = append(chains, ec)
+			}
+			out, laid, err := layout(plan.Matrix, chains, Options{ArtifactDir: "out", MaxYAMLSize: cicheck.MaxYAMLSize(plan.Matrix.Pipeline.GitLab), GenerateJob: DefaultGenerateJob}, !b.nothing)
+			if err != nil {
+				t.Fatal(err)
+			}
+			trees := newCheckTrees(plan.Matrix)
+			checked := 0
+			for i, f := range out.Files {
+				if i >= len(laid) || laid[i] == nil {
+					continue
+				}
+				var doc yaml.Node
+				if err := yaml.Unmarshal(f.Data, &doc); err != nil {
+					t.Fatal(err)
+				}
+				read := jobKeys(canonical(doc.Content[0]))
+				want, err := encode(read)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := encode(jobKeys(canonical(trees.file(laid[i]))))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(got, want) {
+					t.Fatalf("%s: the tree given to cicheck differs from the file read back:\n%s", f.Name, golden.FirstDiff(want, got))
+				}
+				checked++
+			}
+			if checked == 0 {
+				t.Fatal("no file was laid out from chains")
+			}
+		})
+	}
+}
+
+// jobKeys keeps of each job of a file the keys a rule reads
+// (cicheck.ReadsJobKey).
+func jobKeys(root *yaml.Node) *yaml.Node {
+	for k := 0; k+1 < len(root.Content); k += 2 {
+		key, job := root.Content[k].Value, root.Content[k+1]
+		if key == "workflow" || key == "stages" || strings.HasPrefix(key, ".") {
+			continue
+		}
+		var kept []*yaml.Node
+		for e := 0; e+1 < len(job.Content); e += 2 {
+			if cicheck.ReadsJobKey(job.Content[e].Value) {
+				kept = append(kept, job.Content[e], job.Content[e+1])
+			}
+		}
+		job.Content = kept
+	}
+	return root
+}

@@ -1,0 +1,264 @@
+package generate
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
+)
+
+// writer appends generated jobs to a buffer as block-style YAML, byte for
+// byte what encode (yaml.v3, two-space indent) writes for the same tree,
+// without building the tree: each job is written straight from the job
+// struct (writeJob). It keeps the deepSize estimate of what it wrote in
+// size, counted as deepSize counts the nodes encode would have had.
+type writer struct {
+	buf  []byte
+	size int
+	err  error // the first scalar yaml.v3 could not write either
+	// slow caches the scalars yaml.v3 renders (slowScalar), by place.
+	slow map[slowKey][]byte
+	// styles caches the style of strings that start like a number (a
+	// minor, 1-35), which the YAML 1.1 and 1.2 checks spend most on.
+	styles map[string]scalarStyle
+}
+
+// style returns styleOf(s), from the cache for strings that start with a
+// sign, a dot or a digit.
+func (w *writer) style(s string) scalarStyle {
+	if s == "" || !strings.ContainsRune("+-.0123456789", rune(s[0])) {
+		return styleOf(s)
+	}
+	if st, ok := w.styles[s]; ok {
+		return st
+	}
+	if w.styles == nil {
+		w.styles = make(map[string]scalarStyle)
+	}
+	st := styleOf(s)
+	w.styles[s] = st
+	return st
+}
+
+type slowKey struct {
+	s  string
+	at place
+}
+
+// Node sizes, as deepSize counts them.
+const (
+	sizeScalar  = 40
+	sizeSeq     = 40
+	sizeMapping = 40 + 160
+	sizeSlot    = 16 // one entry of a node's Content
+)
+
+func scalarSize(s string) int {
+	if len(s) > 23 {
+		return sizeScalar + len(s) + 1
+	}
+	return sizeScalar
+}
+
+func (w *writer) indent(n int) {
+	for ; n > 0; n-- {
+		w.buf = append(w.buf, ' ')
+	}
+}
+
+// scalar appends s at the place: after "key:" with its leading space, or
+// after "- ", and the line break that ends it.
+func (w *writer) scalar(s string, at place) {
+	w.size += scalarSize(s)
+	style := w.style(s)
+	if style == styleSlow {
+		k := slowKey{s, at}
+		text, ok := w.slow[k]
+		if !ok {
+			var err error
+			if text, err = slowScalar(s, at); err != nil {
+				if w.err == nil {
+					w.err = err
+				}
+				return
+			}
+			if w.slow == nil {
+				w.slow = make(map[slowKey][]byte)
+			}
+			w.slow[k] = text
+		}
+		w.buf = append(w.buf, text...)
+		return
+	}
+	if !at.item {
+		w.buf = append(w.buf, ' ')
+	}
+	w.buf = appendQuoted(w.buf, s, style)
+	w.buf = append(w.buf, '\n')
+}
+
+// key starts a mapping entry at column ind: "key:". Keys are ids, names and
+// keywords: printable ASCII on one line, never longer than 128 bytes, so
+// the emitter writes them as simple keys in the style of any other scalar.
+func (w *writer) key(ind int, k string) {
+	w.size += 2*sizeSlot + scalarSize(k)
+	w.indent(ind)
+	style := w.style(k)
+	if style == styleSlow {
+		if w.err == nil {
+			w.err = fmt.Errorf("encode key %q: not printable ASCII on one line", k)
+		}
+		return
+	}
+	w.buf = appendQuoted(w.buf, k, style)
+	w.buf = append(w.buf, ':')
+}
+
+// str writes the entry key: s.
+func (w *writer) str(ind int, k, s string) {
+	w.key(ind, k)
+	w.scalar(s, place{ind: ind})
+}
+
+// literal writes the entry key: v for a scalar encode writes plain whatever
+// its tag (true, false, an integer).
+func (w *writer) literal(ind int, k, v string) {
+	w.key(ind, k)
+	w.size += sizeScalar
+	w.buf = append(w.buf, ' ')
+	w.buf = append(w.buf, v...)
+	w.buf = append(w.buf, '\n')
+}
+
+// mapping starts the entry key: with a non-empty mapping value; its
+// entries follow at ind+2.
+func (w *writer) mapping(ind int, k string) {
+	w.key(ind, k)
+	w.size += sizeMapping
+	w.buf = append(w.buf, '\n')
+}
+
+// strs writes the entry key: with a sequence of strings.
+func (w *writer) strs(ind int, k string, items []string) {
+	w.key(ind, k)
+	w.size += sizeSeq + sizeSlot*len(items)
+	if len(items) == 0 {
+		w.buf = append(w.buf, " []\n"...)
+		return
+	}
+	w.buf = append(w.buf, '\n')
+	for _, s := range items {
+		w.item(ind + 2)
+		w.scalar(s, place{item: true, ind: ind + 2})
+	}
+}
+
+// item starts a sequence item at column ind: "- ".
+func (w *writer) item(ind int) {
+	w.indent(ind)
+	w.buf = append(w.buf, "- "...)
+}
+
+// writeJob writes the job as a top-level entry: the template it extends,
+// then the keys the generator owns, in a fixed order. It is the one
+// definition of a generated job's keys; encode would write the same bytes
+// for the same mapping (TestWriterMatchesYAML).
+func (w *writer) writeJob(j *job, m *matrix.Matrix) {
+	w.mapping(0, j.name)
+	if j.tmpl != nil {
+		w.str(2, "extends", j.tmpl.key)
+	}
+	w.str(2, "stage", j.stage)
+	if j.needs != nil {
+		w.key(2, "needs")
+		w.size += sizeSeq + sizeSlot*len(j.needs)
+		if len(j.needs) == 0 {
+			w.buf = append(w.buf, " []\n"...)
+		} else {
+			w.buf = append(w.buf, '\n')
+		}
+		for _, n := range j.needs {
+			w.item(4)
+			if n.artifacts {
+				w.scalar(n.job.name, place{item: true, ind: 4})
+				continue
+			}
+			// - job: NAME
+			//   artifacts: false
+			w.size += sizeMapping + 2*sizeSlot + scalarSize("job")
+			w.buf = append(w.buf, "job:"...)
+			w.scalar(n.job.name, place{ind: 6})
+			w.literal(6, "artifacts", "false")
+		}
+	}
+	if len(j.vars) > 0 {
+		w.mapping(2, "variables")
+		for i, v := range j.vars {
+			if shadowed(j.vars[:i], v.key) {
+				continue // the generator's SM_* variables come first and win
+			}
+			w.str(4, v.key, v.value)
+		}
+	}
+	if j.tmpl == nil {
+		if j.image != "" {
+			w.str(2, "image", j.image)
+		}
+		w.strs(2, "script", j.script)
+	}
+	if len(j.tags) > 0 {
+		w.strs(2, "tags", j.tags)
+	}
+	if j.resourceGroup != "" {
+		w.str(2, "resource_group", j.resourceGroup)
+	}
+	if j.timeout != "" {
+		w.str(2, "timeout", j.timeout)
+	}
+	if r := m.Pipeline.Retry; r.Max > 0 {
+		w.mapping(2, "retry")
+		w.literal(4, "max", strconv.Itoa(r.Max))
+		if len(r.When) > 0 {
+			w.strs(4, "when", r.When)
+		}
+	}
+	if j.interruptible(m) {
+		w.literal(2, "interruptible", "true")
+	}
+	if j.when != "" {
+		w.str(2, "when", j.when)
+	}
+	if j.allowFailure {
+		w.literal(2, "allow_failure", "true")
+	}
+}
+
+// shadowed reports whether an earlier variable has the key.
+func shadowed(earlier []kv, key string) bool {
+	for _, v := range earlier {
+		if v.key == key {
+			return true
+		}
+	}
+	return false
+}
+
+// interruptible reports whether the job is written interruptible: with
+// pipeline.interruptible, every job but the cluster jobs.
+func (j *job) interruptible(m *matrix.Matrix) bool {
+	// Cluster jobs stay non-interruptible. On a new commit GitLab's
+	// auto-cancel (app/services/ci/pipeline_creation/
+	// cancel_redundant_pipelines_service.rb) judges each pipeline of a
+	// hierarchy on its own, children included: in the default
+	// `conservative` mode it cancels a pipeline only when none of its
+	// started (running, success, failed) jobs is non-interruptible
+	// (Ci::Pipeline.conservative_interruptible), and a cancelled
+	// pipeline's when: always teardown never runs. With a started
+	// provision or connect job that is not interruptible the child is
+	// left to finish, teardown included. In the `interruptible` mode
+	// only interruptible jobs are cancelled (safe_cancellation in
+	// app/services/ci/cancel_pipeline_service.rb): the feature jobs
+	// stop, the teardown is not cancelled and runs once its needs end.
+	return m.Pipeline.Interruptible && !j.cluster
+}
