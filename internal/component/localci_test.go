@@ -156,6 +156,11 @@ func TestReadmeSnippetRuns(t *testing.T) {
 			if _, ok := fake.File(gitlabtest.DefaultBranch, "matrix/SUPPORT.md"); !ok {
 				t.Error("publish committed no matrix/SUPPORT.md")
 			}
+			// ... and keeps the alert issues (input alerts, default true):
+			// it made their label before looking for them.
+			if labels := fake.Labels(); len(labels) != 1 || labels[0].Name != "supportmatrix" {
+				t.Errorf("publish --alerts: labels %+v, want the supportmatrix label", labels)
+			}
 		})
 	}
 }
