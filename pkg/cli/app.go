@@ -159,7 +159,7 @@ func matrixFlag() *cli.StringFlag {
 		Name:    "matrix",
 		Aliases: []string{"m"},
 		Usage:   "the matrix `FILE`",
-		Value:   "matrix/matrix.yaml",
+		Value:   program.DefaultMatrix,
 		EnvVars: []string{"SUPPORTMATRIX_MATRIX"},
 	}
 }

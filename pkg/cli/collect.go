@@ -19,7 +19,7 @@ func collectCommand() *cli.Command {
 			&cli.Int64Flag{Name: "pipeline", Usage: "the parent pipeline `ID` to collect", EnvVars: []string{"SUPPORTMATRIX_PIPELINE", "CI_PIPELINE_ID"}},
 			&cli.StringFlag{Name: "local-dir", Usage: "collect the gitlab-ci-local run in `DIR` instead of a GitLab pipeline", EnvVars: []string{"SUPPORTMATRIX_LOCAL_DIR"}},
 			&cli.StringFlag{Name: "manifest", Usage: "the manifest `FILE` generate wrote", EnvVars: []string{"SUPPORTMATRIX_MANIFEST"}},
-			&cli.StringFlag{Name: "results", Usage: "the results `FILE` to merge the run into", Value: "matrix/results.json", EnvVars: []string{"SUPPORTMATRIX_RESULTS"}},
+			&cli.StringFlag{Name: "results", Usage: "the results `FILE` to merge the run into", Value: program.DefaultResults, EnvVars: []string{"SUPPORTMATRIX_RESULTS"}},
 			matrixFlag(),
 			&cli.StringFlag{Name: "default-branch", Usage: "the project's default `BRANCH`: only schedule and web runs on it count", EnvVars: []string{"CI_DEFAULT_BRANCH"}},
 			&cli.IntFlag{Name: "mr", Usage: "the merge request `IID` of a preview run", EnvVars: []string{"CI_MERGE_REQUEST_IID"}},

@@ -252,7 +252,7 @@ func (d *decoder) distributions(n *yaml.Node, m *Matrix) {
 			case "name":
 				dist.Name, _ = d.nonEmpty(f.Value, fp)
 			case "tier":
-				t, _ := d.enum(f.Value, fp, "official", "beta", "community", "deprecated")
+				t, _ := d.enum(f.Value, fp, tierNames()...)
 				dist.Tier = Tier(t)
 			case "kubernetes":
 				dist.Kubernetes = d.constraint(f.Value, fp)

@@ -2,6 +2,7 @@ package matrix
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -138,7 +139,7 @@ func (d *decoder) policy(n *yaml.Node, m *Matrix) {
 	for _, p := range pairs {
 		path := "policy." + p.Key
 		if !contains(tierNames(), p.Key) {
-			d.errorf(p.KeyN, path, "enum", "%q is not a tier; use official, beta, community or deprecated", p.Key)
+			d.errorf(p.KeyN, path, "enum", "%q is not a tier; use %s", p.Key, strings.Join(tierNames(), ", "))
 			continue
 		}
 		pol := DefaultPolicy(Tier(p.Key))
