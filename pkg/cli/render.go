@@ -15,15 +15,18 @@ func renderCommand() *cli.Command {
 		Flags: []cli.Flag{
 			matrixFlag(),
 			&cli.StringFlag{Name: "results", Aliases: []string{"r"}, Value: program.DefaultResults, Usage: "the run history `FILE` (must exist, except the default before the first collect)", EnvVars: []string{"SUPPORTMATRIX_RESULTS"}},
-			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "markdown", Usage: "`FORMAT`: markdown, json, html or badges", EnvVars: []string{"SUPPORTMATRIX_RENDER_FORMAT"}},
+			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "markdown", Usage: "`FORMAT`: markdown, json, html, badges, digest or openmetrics", EnvVars: []string{"SUPPORTMATRIX_RENDER_FORMAT"}},
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "write to `FILE` (a directory for badges) instead of standard output", EnvVars: []string{"SUPPORTMATRIX_RENDER_OUT"}},
 			nowFlag("the newest finish time in the results"),
+			&cli.StringFlag{Name: "since", Usage: "digest: list the level changes after this `RFC3339` time, the last digest's (default: 7 days before --now)", EnvVars: []string{"SUPPORTMATRIX_DIGEST_SINCE"}},
+			&cli.StringFlag{Name: "levels-log", Usage: "digest: the level log `FILE` (default: levels.log beside --results)", EnvVars: []string{"SUPPORTMATRIX_RENDER_LEVELS_LOG"}},
 			rootFlag(),
 		},
 		Action: func(c *cli.Context) error {
 			return runRender(c, program.RenderOptions{
 				Matrix: c.String("matrix"), Results: c.String("results"), Format: c.String("format"),
-				Out: c.String("out"), Now: c.String("now"), Root: c.String("root"), Log: c.App.ErrWriter,
+				Out: c.String("out"), Now: c.String("now"), Since: c.String("since"), LevelLog: c.String("levels-log"),
+				Root: c.String("root"), Log: c.App.ErrWriter,
 			})
 		},
 	}

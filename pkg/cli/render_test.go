@@ -63,6 +63,8 @@ func TestRenderFormats(t *testing.T) {
 		{"markdown", []string{"# Support matrix", "| [Google Kubernetes Engine](#google-kubernetes-engine) | official | [✅ supported](https://", "**allowed to fail**"}},
 		{"json", []string{`"schema": "supportmatrix/support/v1"`, `"level": "qualifying"`}},
 		{"html", []string{"<!DOCTYPE html>", `<td class="lv-failing"`}},
+		{"digest", []string{"# Support digest, 2026-05-02", "## Level changes since 2026-04-25 06:40 UTC", "`eks/1.35/runner` | **33%** ⚠️", "## The calendar before 2026-07-01"}},
+		{"openmetrics", []string{"# TYPE supportmatrix_level_status gauge", `supportmatrix_cell_flake_ratio{distribution="eks",kubernetes="1.35",feature="runner"} 0.3333333333333333`, "\n# EOF\n"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.format, func(t *testing.T) {
@@ -129,6 +131,10 @@ func TestRenderFailuresKeepTheTable(t *testing.T) {
 		{"unreadable results", []string{"--results", broken}, ExitInvalid, "results " + broken},
 		{"missing matrix", []string{"--matrix", filepath.Join(dir, "nope.yaml")}, ExitInvalid, "nope.yaml"},
 		{"badges without --out", []string{"--format", "badges", "--out", ""}, ExitUsage, "--out DIR"},
+		{"bad --since", []string{"--format", "digest", "--since", "last monday"}, ExitUsage, "--since"},
+		{"--since without the digest", []string{"--since", "2026-05-01T00:00:00Z"}, ExitUsage, "for --format digest"},
+		{"a --levels-log that does not exist", []string{"--format", "digest", "--levels-log", filepath.Join(dir, "levels.log")}, ExitInvalid, "levels.log"},
+		{"an unreadable level log", []string{"--format", "digest", "--levels-log", broken}, ExitInvalid, "level log " + broken},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -269,5 +275,53 @@ func TestRenderOutIsNotAnInput(t *testing.T) {
 				t.Errorf("%s changed", tc.out)
 			}
 		})
+	}
+}
+
+// TestRenderDigestReadsTheLevelLog: the digest lists the level log beside
+// --results (or --levels-log) after --since, and the changes the log does
+// not hold yet.
+func TestRenderDigestReadsTheLevelLog(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	data, err := os.ReadFile(renderResults)
+	if err != nil {
+		t.Fatal(err)
+	}
+	results := filepath.Join(dir, "results.json")
+	if err := os.WriteFile(results, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	log := `{"cell":"gke/1.35","from":"","to":"qualifying","at":"2026-04-17T06:40:00Z","pipeline":101,"reason":"1 of 2 green runs"}
+{"cell":"gke/1.35","from":"qualifying","to":"supported","at":"2026-04-26T06:40:00Z","pipeline":102,"url":"https://gitlab.example/product/-/pipelines/102","reason":"every blocking feature passed"}
+`
+	if err := os.WriteFile(filepath.Join(dir, "levels.log"), []byte(log), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run := func(args ...string) string {
+		t.Helper()
+		base := []string{"render", "--matrix", renderMatrix, "--results", results, "--root", renderRoot, "--format", "digest", "--now", "2026-05-02T07:00:00Z"}
+		code, stdout, stderr := runCLI(t, append(base, args...)...)
+		if code != ExitOK {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		return stdout
+	}
+	week := run()
+	if !strings.Contains(week, "`gke/1.35` | ⏳ qualifying → ✅ supported | 2026-04-26 06:40 UTC | [pipeline #102](https://gitlab.example/product/-/pipelines/102)") {
+		t.Errorf("the week's digest lacks the logged change of 2026-04-26:\n%s", week)
+	}
+	if strings.Contains(week, "2026-04-17 06:40 UTC | ") {
+		t.Errorf("the week's digest lists a change from before --since's default")
+	}
+	// gke/1.34 and the others were never logged: they are pending.
+	if !strings.Contains(week, "`eks/1.36` | ❌ failing | 2026-05-02 07:00 UTC | [pipeline #104]") || !strings.Contains(week, "not in the level log yet") {
+		t.Errorf("the digest lacks the pending change of eks/1.36:\n%s", week)
+	}
+	if since := run("--since", "2026-04-27T00:00:00Z"); strings.Contains(since, "qualifying → ✅ supported") {
+		t.Errorf("--since after the change still lists it")
+	}
+	if all := run("--since", "2026-04-01T00:00:00Z", "--levels-log", filepath.Join(dir, "levels.log")); !strings.Contains(all, "`gke/1.35` | ⏳ qualifying | 2026-04-17 06:40 UTC") {
+		t.Errorf("--since before the first entry lacks it:\n%s", all)
 	}
 }

@@ -25,13 +25,16 @@ func buildReport(m *matrix.Matrix, hist *results.File, root string, now time.Tim
 // CI_PIPELINE_CREATED_AT ("2026-05-10T06:00:00Z"), which GitLab sets to
 // pipeline.created_at.iso8601 (lib/gitlab/ci/variables/builder/pipeline.rb);
 // "" is the zero time.
-func parseNow(cmd, s string) (time.Time, error) {
+func parseNow(cmd, s string) (time.Time, error) { return parseTime(cmd, "--now", s) }
+
+// parseTime reads the RFC 3339 time of flag; "" is the zero time.
+func parseTime(cmd, flag, s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
-		return time.Time{}, usagef("%s: --now %q: want an RFC3339 time such as 2026-05-10T00:00:00Z", cmd, s)
+		return time.Time{}, usagef("%s: %s %q: want an RFC3339 time such as 2026-05-10T00:00:00Z", cmd, flag, s)
 	}
 	return t.UTC(), nil
 }

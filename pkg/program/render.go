@@ -13,11 +13,12 @@ import (
 	"gitlab.com/supportmatrix/supportmatrix/pkg/docs"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/render"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/report"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/results"
 )
 
 // RenderFormats are the formats Render writes.
-var RenderFormats = []string{"markdown", "json", "html", "badges"}
+var RenderFormats = []string{"markdown", "json", "html", "badges", "digest", "openmetrics"}
 
 // RenderOptions are what `render` reads.
 type RenderOptions struct {
@@ -26,8 +27,15 @@ type RenderOptions struct {
 	Format  string // one of RenderFormats
 	Out     string // "" returns the bytes; a directory for badges
 	Now     string // RFC 3339; "" is the newest finish time in the results
-	Root    string
-	Log     io.Writer // notes
+	// Since is when the last digest was (RFC 3339): the digest lists the
+	// level changes after it; "" is report.DefaultDigestPeriod before the
+	// time the levels are judged at. Digest only.
+	Since string
+	// LevelLog is the level log the digest reads; "" is report.LogFile
+	// beside Results (matrix/levels.log, or a local run's). Digest only.
+	LevelLog string
+	Root     string
+	Log      io.Writer // notes
 }
 
 // Render computes the table from the matrix and the history and returns it
@@ -40,7 +48,10 @@ func Render(o RenderOptions) ([]byte, error) {
 		known = known || o.Format == f
 	}
 	if !known {
-		return nil, usagef("render: --format %q: use markdown, json, html or badges", o.Format)
+		return nil, usagef("render: --format %q: use markdown, json, html, badges, digest or openmetrics", o.Format)
+	}
+	if o.Format != "digest" && (o.Since != "" || o.LevelLog != "") {
+		return nil, usagef("render: --since and --levels-log are for --format digest")
 	}
 	if o.Format == "badges" && o.Out == "" {
 		return nil, usagef("render: --format badges writes one file per distribution: give --out DIR")
@@ -49,6 +60,10 @@ func Render(o RenderOptions) ([]byte, error) {
 		return nil, err
 	}
 	now, err := parseNow("render", o.Now)
+	if err != nil {
+		return nil, err
+	}
+	since, err := parseTime("render", "--since", o.Since)
 	if err != nil {
 		return nil, err
 	}
@@ -87,6 +102,14 @@ func Render(o RenderOptions) ([]byte, error) {
 		out = render.JSON(rep)
 	case "html":
 		out = render.HTML(rep)
+	case "openmetrics":
+		out = render.OpenMetrics(rep)
+	case "digest":
+		entries, err := readLevelLog(o)
+		if err != nil {
+			return nil, err
+		}
+		out = render.Digest(report.BuildDigest(rep, entries, since))
 	}
 	if o.Out == "" {
 		return out, nil
@@ -102,6 +125,37 @@ func Render(o RenderOptions) ([]byte, error) {
 		}
 	}
 	return nil, nil
+}
+
+// readLevelLog reads the level log the digest lists changes from: --levels-log,
+// or levels.log beside --results, which may not exist yet (no publish so
+// far: an empty log, with a note). A log that cannot be read is an error
+// naming it.
+func readLevelLog(o RenderOptions) ([]report.LogEntry, error) {
+	path := levelLogPath(o)
+	data, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && o.LevelLog == "":
+		if o.Log != nil {
+			fmt.Fprintf(o.Log, "supportmatrix: note: %s does not exist yet (nothing published): the digest lists no logged level change\n", path)
+		}
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("render: --levels-log: %w", err)
+	}
+	entries, err := report.ParseLog(path, data)
+	if err != nil {
+		return nil, fmt.Errorf("render: %w", err)
+	}
+	return entries, nil
+}
+
+// levelLogPath is the level log the digest reads.
+func levelLogPath(o RenderOptions) string {
+	if o.LevelLog != "" {
+		return o.LevelLog
+	}
+	return filepath.Join(filepath.Dir(o.Results), report.LogFile)
 }
 
 // writeBadges writes each badge atomically into dir, creating it.
@@ -147,7 +201,7 @@ func outputNotInput(o RenderOptions) error {
 		outs = append(outs, filepath.Join(filepath.Dir(o.Out), docs.ProgramFile))
 	}
 	for _, out := range outs {
-		for _, in := range []struct{ flag, path string }{{"--matrix", o.Matrix}, {"--results", o.Results}} {
+		for _, in := range []struct{ flag, path string }{{"--matrix", o.Matrix}, {"--results", o.Results}, {"--levels-log", levelLogPath(o)}} {
 			if in.path != "" && samePath(out, in.path) {
 				return usagef("render: %s would overwrite the %s input %s: write the table elsewhere", out, in.flag, in.path)
 			}

@@ -11,6 +11,7 @@ import (
 	"gitlab.com/supportmatrix/supportmatrix/jobs"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/kube"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/report"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/validate"
 )
 
@@ -106,13 +107,8 @@ func (r *ValidateResult) WriteCodeQuality(w io.Writer) error {
 }
 
 // Plural is word, with an s unless n is 1, for the messages the program
-// and the command line print.
-func Plural(word string, n int) string {
-	if n == 1 {
-		return word
-	}
-	return word + "s"
-}
+// and the command line print: report.Plural, the one owner.
+func Plural(word string, n int) string { return report.Plural(word, n) }
 
 // writeJSON writes v indented, with a trailing newline.
 func writeJSON(w io.Writer, v any) error {

@@ -74,6 +74,12 @@ func TestMarkdownOutputsNeutraliseHostileValues(t *testing.T) {
 		"PROGRAM.md": string(docs.Program(audit, rep, docs.Options{})),
 		"MR note":    publish.NoteBody("plan", &run),
 		"plan":       string((&program.PlanResult{Plan: matrix.Expand(m)}).Markdown()),
+		// The level log is a file in the repository: its entries are
+		// as untrusted as the matrix.
+		"digest": string(render.Digest(report.BuildDigest(rep, []report.LogEntry{{
+			Cell: "evil/1.35` | <img src=x> |", From: report.Supported, To: report.Failing, At: at, Pipeline: 7,
+			URL: "javascript:alert(1)", Reason: "<script>alert(1)</script> | ) ![pixel](https://evil.example/l.png)",
+		}}, at.Add(-time.Hour)))),
 	}
 	rawHTML := regexp.MustCompile(`(?i)<(img|script|b)\b`)
 	image := regexp.MustCompile(`!\[`)

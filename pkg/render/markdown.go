@@ -264,13 +264,20 @@ func mostFlaky(b *bytes.Buffer, r *report.Report) {
 		b.WriteString("No cell flaked in the counting runs the history holds.\n")
 		return
 	}
-	b.WriteString(flakyIntro("marked ⚠️") + "\n\n| Cell | Flake rate | Flaky runs | Status |\n| :-- | --: | :-- | :-- |\n")
+	b.WriteString(flakyIntro("marked ⚠️") + "\n\n")
+	flakyTable(b, cells)
+}
+
+// flakyTable writes a table of flaky cells: id, rate (marked above
+// flaky_above), flaky runs and status linked to the newest job.
+func flakyTable(b *bytes.Buffer, cells []*report.Cell) {
+	b.WriteString("| Cell | Flake rate | Flaky runs | Status |\n| :-- | --: | :-- | :-- |\n")
 	for _, c := range cells {
 		rate := report.FormatRate(c.Flake.Rate)
 		if c.Flake.Above {
 			rate = "**" + rate + "** ⚠️"
 		}
-		fmt.Fprintf(b, "| `%s` | %s | %d of %d | %s |\n", c.ID, rate, c.Flake.Flaky, c.Flake.Runs, statusLabel(c))
+		fmt.Fprintf(b, "| `%s` | %s | %d of %d | %s |\n", c.ID, rate, c.Flake.Flaky, c.Flake.Runs, markdown.LinkMarkdown(statusLabel(c), c.JobURL))
 	}
 }
 

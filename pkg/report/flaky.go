@@ -68,7 +68,7 @@ func flakeOf(history []results.CellResult, flakyAbove float64) Flake {
 
 // Text says the flakiness in words: "2 of 8 runs flaky (25%)".
 func (f Flake) Text() string {
-	return fmt.Sprintf("%d of %d %s flaky (%s)", f.Flaky, f.Runs, plural("run", f.Runs), FormatRate(f.Rate))
+	return fmt.Sprintf("%d of %d %s flaky (%s)", f.Flaky, f.Runs, Plural("run", f.Runs), FormatRate(f.Rate))
 }
 
 // FormatRate writes a share as a whole percentage: "25%"; a share above

@@ -570,7 +570,10 @@ func requirements(d *matrix.Distribution, p *matrix.Policy, opts Options) []Requ
 	return out
 }
 
-func plural(word string, n int) string {
+// Plural is word, with an s unless n is 1: "1 run", "3 runs". One owner
+// for the words the table, the digest, PROGRAM.md and the command line
+// count in.
+func Plural(word string, n int) string {
 	if n == 1 {
 		return word
 	}
