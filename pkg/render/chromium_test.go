@@ -37,9 +37,10 @@ func chromium(t *testing.T) string {
 }
 
 // probe is appended to a copy of the page, after the page's own script: it
-// writes what the browser renders — the grid's innerText,
-// which leaves out anything CSS hides, and the computed colours of the
-// level cells — into an element that --dump-dom then prints.
+// writes what the browser renders (the grid's innerText, which leaves out
+// anything CSS hides, the computed colours of the level cells, and the
+// history squares the page's script drew) into an element that --dump-dom
+// then prints.
 const probe = `<pre id="probe"></pre><script>
 var out = [];
 out.push("GRID");
@@ -49,16 +50,21 @@ document.querySelectorAll("table.grid td[class^=lv-]").forEach(function (td) {
   var r = td.getBoundingClientRect();
   out.push(td.className + " " + getComputedStyle(td).backgroundColor + " " + (r.width > 0 && r.height > 0 ? "visible" : "hidden"));
 });
-out.push("SQUARES");
-document.querySelectorAll("table.features .hist").forEach(function (h) {
-  var sq = [];
-  h.querySelectorAll("a, span").forEach(function (e) {
-    var r = e.getBoundingClientRect();
-    sq.push(e.className + "|" + e.title + "|" + (e.getAttribute("href") || "") + "|" + (r.width > 0 && r.height > 0 ? "visible" : "hidden") + "|" + getComputedStyle(e).backgroundColor);
+// The page draws history squares as their cells come near the screen:
+// scroll to the first features table and let the browser draw them.
+document.querySelector("table.features").scrollIntoView();
+setTimeout(function () {
+  out.push("SQUARES");
+  document.querySelectorAll("table.features .hist").forEach(function (h) {
+    var sq = [];
+    h.querySelectorAll("a, span").forEach(function (e) {
+      var r = e.getBoundingClientRect();
+      sq.push(e.className + "|" + e.title + "|" + (e.getAttribute("href") || "") + "|" + (r.width > 0 && r.height > 0 ? "visible" : "hidden") + "|" + getComputedStyle(e).backgroundColor);
+    });
+    if (sq.length) out.push(sq.join(" ; "));
   });
-  out.push(sq.join(" ; "));
-});
-document.getElementById("probe").textContent = out.join("\n");
+  document.getElementById("probe").textContent = out.join("\n");
+}, 500);
 </script>`
 
 // TestHTMLInChromium opens the page in headless Chromium and checks what a
@@ -78,7 +84,8 @@ func TestHTMLInChromium(t *testing.T) {
 	cmd := exec.CommandContext(ctx, bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
 		"--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
 		"--user-data-dir="+filepath.Join(dir, "profile"), "--window-size=1280,1024",
-		"--dump-dom", "file://"+file)
+		// Virtual time: the probe's timer runs before the DOM is dumped.
+		"--virtual-time-budget=5000", "--dump-dom", "file://"+file)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	dom, err := cmd.Output()

@@ -452,12 +452,13 @@ func statusColors(s results.Status) (string, string) {
 }
 
 // script draws the feature cells' history squares from their letters
-// (histView) and the runs listed once (view.Runs). Links come only from
-// the page's data, which holds http(s) URLs only.
+// (histView) and the runs listed once (view.Runs), each when its cell
+// comes near the screen. Links come only from the page's data, which holds
+// http(s) URLs only.
 const script = `(function () {
   var runs = JSON.parse(document.getElementById("sm-runs").textContent);
   var letters = JSON.parse(document.getElementById("sm-letters").textContent);
-  document.querySelectorAll(".hist[data-h]").forEach(function (el) {
+  function draw(el) {
     var h = el.dataset.h, n = h.length;
     var idx = el.dataset.r ? el.dataset.r.split(" ").map(Number) : null;
     var jobs = el.dataset.j ? JSON.parse(el.dataset.j) : {};
@@ -471,7 +472,23 @@ const script = `(function () {
       frag.appendChild(sq);
     }
     el.appendChild(frag);
-  });
+  }
+  var cells = document.querySelectorAll(".hist[data-h]");
+  if (!("IntersectionObserver" in window)) {
+    cells.forEach(draw);
+    return;
+  }
+  // Squares are drawn as their cells come near the screen: a page of
+  // thousands of cells stays quick to open.
+  var seen = new IntersectionObserver(function (entries) {
+    entries.forEach(function (e) {
+      if (e.isIntersecting) {
+        seen.unobserve(e.target);
+        draw(e.target);
+      }
+    });
+  }, { rootMargin: "400px" });
+  cells.forEach(function (el) { seen.observe(el); });
 })();`
 
 var page = template.Must(template.New("page").Funcs(template.FuncMap{"css": css, "script": func() template.JS { return template.JS(script) }}).Parse(`<!DOCTYPE html>
