@@ -122,15 +122,9 @@ func (b *builder) newChain(d *matrix.Distribution, label, id string, vars ...kv)
 }
 
 // vars returns a job's variables: SM_CELL, SM_FEATURE (feature jobs), the
-// chain's SM_* variables, then the distribution's.
-func (c *chain) vars(cell, feature string) []kv {
-	out := make([]kv, 0, 2+len(c.sm)+len(c.dist))
-	out = append(out, kv{"SM_CELL", cell})
-	if feature != "" {
-		out = append(out, kv{"SM_FEATURE", feature})
-	}
-	out = append(out, c.sm...)
-	return append(out, c.dist...)
+// chain's SM_* variables as they are now, then the distribution's.
+func (c *chain) vars(cell, feature string) jobVars {
+	return jobVars{cell: cell, feature: feature, sm: c.sm, dist: c.dist}
 }
 
 func minorVars(v matrix.Minor) []kv {

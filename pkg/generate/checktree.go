@@ -74,7 +74,7 @@ func (t *checkTrees) file(f *file) *yaml.Node {
 // job returns the keys of the job that a rule reads (cicheck.ReadsJobKey),
 // as the writer writes them.
 func (t *checkTrees) job(j *job) *yaml.Node {
-	n := &yaml.Node{Kind: yaml.MappingNode, Content: make([]*yaml.Node, 0, 10)}
+	n := &yaml.Node{Kind: yaml.MappingNode, Content: make([]*yaml.Node, 0, 8)}
 	set := func(k string, v *yaml.Node) { n.Content = append(n.Content, t.key(k), v) }
 	if j.tmpl != nil {
 		set("extends", t.key(j.tmpl.key))

@@ -210,14 +210,7 @@ func Count(plan *matrix.Plan, tmpl Templates, opts Options) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if shards == nil {
-		return all.jobs, nil
-	}
-	n := 1 + len(shards) // the router: provide-shards and a trigger job per shard
-	for _, s := range shards {
-		n += s.jobs
-	}
-	return n, nil
+	return jobCount(all, shards), nil
 }
 
 // selectCells returns the ids of the cells that run: every non-excluded

@@ -85,6 +85,43 @@ func (j *ManifestJob) ClusterStep() string {
 // kv is one CI variable.
 type kv struct{ key, value string }
 
+// jobVars are a job's variables, in order: SM_CELL, SM_FEATURE when set,
+// the chain's SM_* variables, then the distribution's. The chain's slices
+// are shared by its jobs, not copied.
+type jobVars struct {
+	cell, feature string
+	sm, dist      []kv
+}
+
+func (v *jobVars) len() int {
+	if v.cell == "" && v.feature == "" && v.sm == nil && v.dist == nil {
+		return 0
+	}
+	n := 1 + len(v.sm) + len(v.dist)
+	if v.feature != "" {
+		n++
+	}
+	return n
+}
+
+// at returns the i-th variable.
+func (v *jobVars) at(i int) kv {
+	if i == 0 {
+		return kv{"SM_CELL", v.cell}
+	}
+	i--
+	if v.feature != "" {
+		if i == 0 {
+			return kv{"SM_FEATURE", v.feature}
+		}
+		i--
+	}
+	if i < len(v.sm) {
+		return v.sm[i]
+	}
+	return v.dist[i-len(v.sm)]
+}
+
 // need is one entry of a job's needs. Needs on a chain's prepare and
 // upgrade jobs fetch their artifacts (kubeconfig, dotenv); needs on other
 // jobs only order.
@@ -98,7 +135,7 @@ type job struct {
 	name          string
 	stage         string
 	needs         []need // nil: no needs key; empty: needs: []
-	vars          []kv
+	vars          jobVars
 	tmpl          *prepared // the template it extends, or nil for generated jobs
 	script        []string  // generated jobs only; never holds a matrix value
 	image         string    // generated jobs only

@@ -142,6 +142,19 @@ func split(fs *files, chains []*encodedChain) (all *file, shards []*file, err er
 	return all, shards, nil
 }
 
+// jobCount is how many jobs the files of a split hold, the router's
+// provide-shards and trigger jobs included.
+func jobCount(all *file, shards []*file) int {
+	if shards == nil {
+		return all.jobs
+	}
+	n := 1 + len(shards)
+	for _, s := range shards {
+		n += s.jobs
+	}
+	return n
+}
+
 // layout puts the chains into pipeline.yml, or past the limits into shard
 // files behind a router pipeline.yml. With report set, each file holding
 // chains ends with the self-report job (report.go). The files it laid out
@@ -170,6 +183,7 @@ func layout(m *matrix.Matrix, chains []*encodedChain, opts Options, report bool)
 	if err != nil {
 		return nil, nil, err
 	}
+	out.Manifest.Jobs = make([]ManifestJob, 0, jobCount(all, shards))
 	if shards == nil {
 		if err := emit(all); err != nil {
 			return nil, nil, err

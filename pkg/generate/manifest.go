@@ -9,7 +9,7 @@ import (
 // thousands of jobs. TestManifestMatchesJSON compares both on every
 // example and keeps the field list here in step with ManifestJob's.
 func encodeManifest(m *Manifest) ([]byte, error) {
-	dst := make([]byte, 0, 64+300*len(m.Jobs)+40*len(m.Cells))
+	dst := make([]byte, 0, 64+512*len(m.Jobs)+64*len(m.Cells))
 	dst = append(dst, "{\n  \"schema\": "...)
 	dst = appendJSONString(dst, m.Schema)
 	dst = append(dst, ",\n  \"jobs\": "...)

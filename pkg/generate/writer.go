@@ -19,8 +19,9 @@ type writer struct {
 	err  error // the first scalar yaml.v3 could not write either
 	// slow caches the scalars yaml.v3 renders (slowScalar), by place.
 	slow map[slowKey][]byte
-	// styles caches the style of strings that start like a number (a
-	// minor, 1-35), which the YAML 1.1 and 1.2 checks spend most on.
+	// styles caches the style of keys, which repeat, and of strings that
+	// start like a number (a minor, 1-35), which the YAML 1.1 and 1.2
+	// checks spend most on.
 	styles map[string]scalarStyle
 }
 
@@ -104,7 +105,14 @@ func (w *writer) scalar(s string, at place) {
 func (w *writer) key(ind int, k string) {
 	w.size += 2*sizeSlot + scalarSize(k)
 	w.indent(ind)
-	style := w.style(k)
+	style, ok := w.styles[k] // keys repeat: keywords, variable names
+	if !ok {
+		style = styleOf(k)
+		if w.styles == nil {
+			w.styles = make(map[string]scalarStyle)
+		}
+		w.styles[k] = style
+	}
 	if style == styleSlow {
 		if w.err == nil {
 			w.err = fmt.Errorf("encode key %q: not printable ASCII on one line", k)
@@ -192,10 +200,11 @@ func (w *writer) writeJob(j *job, m *matrix.Matrix) {
 			w.literal(6, "artifacts", "false")
 		}
 	}
-	if len(j.vars) > 0 {
+	if n := j.vars.len(); n > 0 {
 		w.mapping(2, "variables")
-		for i, v := range j.vars {
-			if shadowed(j.vars[:i], v.key) {
+		for i := 0; i < n; i++ {
+			v := j.vars.at(i)
+			if shadowed(&j.vars, i, v.key) {
 				continue // the generator's SM_* variables come first and win
 			}
 			w.str(4, v.key, v.value)
@@ -234,10 +243,10 @@ func (w *writer) writeJob(j *job, m *matrix.Matrix) {
 	}
 }
 
-// shadowed reports whether an earlier variable has the key.
-func shadowed(earlier []kv, key string) bool {
-	for _, v := range earlier {
-		if v.key == key {
+// shadowed reports whether a variable before the i-th has the key.
+func shadowed(v *jobVars, i int, key string) bool {
+	for k := 0; k < i; k++ {
+		if v.at(k).key == key {
 			return true
 		}
 	}
