@@ -253,3 +253,33 @@ func owners(d *matrix.Distribution, m *matrix.Matrix, failing []Failure) []strin
 	}
 	return out
 }
+
+// ForDigest returns the firing alerts as the weekly digest lists them
+// (report.DigestAlert), in table order: what fires in Summary's words, the
+// owners, and the oldest run of what fires.
+func ForDigest(alerts []Alert) []report.DigestAlert {
+	var out []report.DigestAlert
+	for i := range alerts {
+		a := &alerts[i]
+		if !a.Firing() {
+			continue
+		}
+		var since *report.RunRef
+		older := func(r report.RunRef) {
+			if since == nil || r.FinishedAt.Before(since.FinishedAt) {
+				since = &r
+			}
+		}
+		for _, f := range a.Failures {
+			older(f.First)
+		}
+		if a.Outage != nil {
+			older(a.Outage.First)
+		}
+		if a.Stale != nil {
+			older(a.Stale.Since)
+		}
+		out = append(out, report.DigestAlert{Key: a.Key, What: Summary(a), Owners: a.Owners, Since: since})
+	}
+	return out
+}

@@ -95,6 +95,27 @@ func truncate(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
+// Summary says in one line (Markdown) what makes a firing alert fire:
+// "`deploy` failed 2 or more counting runs in a row; no counting run for
+// 11 days". The issue and the digest say it in the same words.
+func Summary(a *Alert) string {
+	var what []string
+	if len(a.Failures) > 0 {
+		var ids []string
+		for _, f := range a.Failures {
+			ids = append(ids, "`"+f.Feature+"`")
+		}
+		what = append(what, fmt.Sprintf("%s failed %d or more counting runs in a row", strings.Join(ids, ", "), a.AlertAfter))
+	}
+	if a.Outage != nil {
+		what = append(what, fmt.Sprintf("the cluster did not come up in %d counting runs in a row", a.Outage.Runs))
+	}
+	if a.Stale != nil {
+		what = append(what, fmt.Sprintf("no counting run for %s", age(a.Stale.For)))
+	}
+	return strings.Join(what, "; ")
+}
+
 // Description is the alert issue's description: the marker, what is wrong
 // and since when, who owns it, and the state line. It is a function of the
 // alert and now alone.
@@ -104,21 +125,7 @@ func Description(a *Alert, now time.Time) string {
 	fmt.Fprintf(&b, "**%s on Kubernetes %s** (`%s`, tier %s) ", markdown.Text(a.Name), a.Minor, a.Key, a.Tier)
 	switch {
 	case a.Firing():
-		var what []string
-		if len(a.Failures) > 0 {
-			var ids []string
-			for _, f := range a.Failures {
-				ids = append(ids, "`"+f.Feature+"`")
-			}
-			what = append(what, fmt.Sprintf("%s failed %d or more counting runs in a row", strings.Join(ids, ", "), a.AlertAfter))
-		}
-		if a.Outage != nil {
-			what = append(what, fmt.Sprintf("the cluster did not come up in %d counting runs in a row", a.Outage.Runs))
-		}
-		if a.Stale != nil {
-			what = append(what, fmt.Sprintf("no counting run for %s", age(a.Stale.For)))
-		}
-		fmt.Fprintf(&b, "needs attention: %s.\n\n", strings.Join(what, "; "))
+		fmt.Fprintf(&b, "needs attention: %s.\n\n", Summary(a))
 	case a.Green:
 		b.WriteString("is green again: every blocking feature passed in the newest counting run.\n\n")
 	default:

@@ -63,7 +63,7 @@ func TestRenderFormats(t *testing.T) {
 		{"markdown", []string{"# Support matrix", "| [Google Kubernetes Engine](#google-kubernetes-engine) | official | [✅ supported](https://", "**allowed to fail**"}},
 		{"json", []string{`"schema": "supportmatrix/support/v1"`, `"level": "qualifying"`}},
 		{"html", []string{"<!DOCTYPE html>", `<td class="lv-failing"`}},
-		{"digest", []string{"# Support digest, 2026-05-02", "## Level changes since 2026-04-25 06:40 UTC", "`eks/1.35/runner` | **33%** ⚠️", "## The calendar before 2026-07-01"}},
+		{"digest", []string{"# Support digest, 2026-05-02", "- `eks/1.34`: no counting run for 15d, since 2026-04-17", "## Level changes since 2026-04-25 06:40 UTC", "`eks/1.35/runner` | **33%** ⚠️", "## The calendar before 2026-07-01"}},
 		{"openmetrics", []string{"# TYPE supportmatrix_level_status gauge", `supportmatrix_cell_flake_ratio{distribution="eks",kubernetes="1.35",feature="runner"} 0.3333333333333333`, "\n# EOF\n"}},
 	}
 	for _, tc := range tests {

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"gitlab.com/supportmatrix/supportmatrix/internal/atomicfile"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/alert"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/docs"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/render"
@@ -109,7 +110,10 @@ func Render(o RenderOptions) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = render.Digest(report.BuildDigest(rep, entries, since))
+		// The open alerts as pkg/alert judges them for publish --alerts,
+		// at the same time as the levels.
+		alerts := alert.ForDigest(alert.Evaluate(m, hist, rep, rep.Now))
+		out = render.Digest(report.BuildDigest(rep, entries, since, alerts))
 	}
 	if o.Out == "" {
 		return out, nil

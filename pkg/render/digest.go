@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"fmt"
+	"strings"
 
 	"gitlab.com/supportmatrix/supportmatrix/internal/markdown"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/kube"
@@ -11,8 +12,9 @@ import (
 
 // Digest renders the weekly digest as Markdown, for an issue or a wiki page
 // a maintainer reads on Monday: a summary line, then the level changes
-// since the last digest (logged, and not yet logged), the flakiest cells,
-// what is stale, and what the calendar ends before the month after next.
+// since the last digest (logged, and not yet logged), the open alerts, the
+// flakiest cells, what is stale, and what the calendar ends before the
+// month after next.
 // Every section is there even when empty, so a reader sees "nothing"
 // rather than wonders whether it was checked.
 func Digest(d *report.Digest) []byte {
@@ -28,8 +30,9 @@ func Digest(d *report.Digest) []byte {
 			above++
 		}
 	}
-	fmt.Fprintf(&b, "**%d level %s** · **%d flaky %s** above flaky_above · **%d stale** · **%d calendar %s** before %s\n",
-		len(d.Changes)+len(d.Pending), report.Plural("change", len(d.Changes)+len(d.Pending)), above, report.Plural("cell", above),
+	fmt.Fprintf(&b, "**%d level %s** · **%d open %s** · **%d flaky %s** above flaky_above · **%d stale** · **%d calendar %s** before %s\n",
+		len(d.Changes)+len(d.Pending), report.Plural("change", len(d.Changes)+len(d.Pending)),
+		len(d.Alerts), report.Plural("alert", len(d.Alerts)), above, report.Plural("cell", above),
 		len(d.Stale), len(d.Calendar), report.Plural("end", len(d.Calendar)), kube.FormatDate(d.Horizon))
 
 	fmt.Fprintf(&b, "\n## Level changes since %s\n\n", report.FormatTime(d.Since))
@@ -43,6 +46,30 @@ func Digest(d *report.Digest) []byte {
 		for _, e := range d.Pending {
 			changeRow(&b, e, " (not in the level log yet: publish --commit adds it)")
 		}
+	}
+
+	b.WriteString("\n## Open alerts\n\n")
+	if len(d.Alerts) == 0 {
+		b.WriteString("No distribution × minor meets its alert condition (policy alert_after failed runs in a row, or alert_stale without a run).\n")
+	} else {
+		for _, a := range d.Alerts {
+			// What comes from pkg/alert, already Markdown; owners as code
+			// so the digest does not notify them again (their alert
+			// issue did).
+			fmt.Fprintf(&b, "- `%s`: %s", a.Key, a.What)
+			if a.Since != nil {
+				fmt.Fprintf(&b, ", since %s", verified(a.Since))
+			}
+			if len(a.Owners) > 0 {
+				var os []string
+				for _, o := range a.Owners {
+					os = append(os, markdown.Code(o))
+				}
+				fmt.Fprintf(&b, "; owners %s", strings.Join(os, ", "))
+			}
+			b.WriteString("\n")
+		}
+		b.WriteString("\nEach has its own issue, kept by `publish --alerts`.\n")
 	}
 
 	b.WriteString("\n## Flakiest cells\n\n")

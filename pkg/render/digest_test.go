@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"gitlab.com/supportmatrix/supportmatrix/internal/golden"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/alert"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/docs"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/report"
@@ -79,7 +80,7 @@ func nightly() []results.Run {
 // digestFixture builds the fixture's report at digestNow and its level
 // log as `publish --commit` would have kept it: appended after each run
 // but the last (collected, not yet published).
-func digestFixture(t *testing.T) (*report.Report, []report.LogEntry) {
+func digestFixture(t *testing.T) (*report.Report, []report.LogEntry, []report.DigestAlert) {
 	t.Helper()
 	m, err := matrix.Load("testdata/digest/matrix.yaml")
 	if err != nil {
@@ -111,14 +112,15 @@ func digestFixture(t *testing.T) (*report.Report, []report.LogEntry) {
 	for _, r := range runs {
 		f.Merge(r)
 	}
-	return build(f, digestNow), entries
+	r := build(f, digestNow)
+	return r, entries, alert.ForDigest(alert.Evaluate(m, f, r, digestNow))
 }
 
 func TestDigestGolden(t *testing.T) {
-	r, log := digestFixture(t)
-	d := report.BuildDigest(r, log, time.Time{})
+	r, log, alerts := digestFixture(t)
+	d := report.BuildDigest(r, log, time.Time{}, alerts)
 	golden.Assert(t, "digest.md.golden", Digest(d))
-	if again := Digest(report.BuildDigest(r, log, time.Time{})); !bytes.Equal(again, Digest(d)) {
+	if again := Digest(report.BuildDigest(r, log, time.Time{}, alerts)); !bytes.Equal(again, Digest(d)) {
 		t.Error("two digests of the same inputs differ")
 	}
 }
@@ -126,8 +128,8 @@ func TestDigestGolden(t *testing.T) {
 // TestDigestContent pins what the fixture is meant to show, so that a
 // golden refresh cannot silently lose it.
 func TestDigestContent(t *testing.T) {
-	r, log := digestFixture(t)
-	d := report.BuildDigest(r, log, time.Time{})
+	r, log, alerts := digestFixture(t)
+	d := report.BuildDigest(r, log, time.Time{}, alerts)
 	var changes []string
 	for _, e := range d.Changes {
 		changes = append(changes, fmt.Sprintf("%s %s->%s %s", e.Cell, e.From, e.To, e.At.Format("01-02")))
@@ -138,6 +140,16 @@ func TestDigestContent(t *testing.T) {
 	}
 	if len(d.Pending) != 1 || d.Pending[0].Cell != "kind/1.36" || d.Pending[0].To != report.Broken {
 		t.Errorf("pending %+v, want kind/1.36 -> broken (run 314 is not published yet)", d.Pending)
+	}
+	// eks/1.36/deploy failed two runs in a row (alert_after 2); eks/1.34
+	// had no run for 11 days (alert_stale: max_age 8d); kind/1.36's one
+	// outage is under alert_after.
+	var fired []string
+	for _, a := range d.Alerts {
+		fired = append(fired, a.Key+": "+a.What)
+	}
+	if got := strings.Join(fired, "; "); got != "eks/1.34: no counting run for 11d; eks/1.36: `deploy` failed 2 or more counting runs in a row" {
+		t.Errorf("alerts: %s", got)
 	}
 	var flaky []string
 	for _, c := range d.Flaky {
@@ -158,10 +170,10 @@ func TestDigestContent(t *testing.T) {
 	}
 	// --since: a digest since the last one, three days ago, has fewer
 	// changes; one since the start has all of them.
-	if n := len(report.BuildDigest(r, log, digestNow.Add(-36*time.Hour)).Changes); n != 2 {
+	if n := len(report.BuildDigest(r, log, digestNow.Add(-36*time.Hour), nil).Changes); n != 2 {
 		t.Errorf("changes in the last 36 hours: %d, want 2", n)
 	}
-	if n := len(report.BuildDigest(r, log, time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)).Changes); n != len(log) {
+	if n := len(report.BuildDigest(r, log, time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), nil).Changes); n != len(log) {
 		t.Errorf("changes since January: %d, want every entry (%d)", n, len(log))
 	}
 }

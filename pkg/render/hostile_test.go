@@ -79,7 +79,8 @@ func TestMarkdownOutputsNeutraliseHostileValues(t *testing.T) {
 		"digest": string(render.Digest(report.BuildDigest(rep, []report.LogEntry{{
 			Cell: "evil/1.35` | <img src=x> |", From: report.Supported, To: report.Failing, At: at, Pipeline: 7,
 			URL: "javascript:alert(1)", Reason: "<script>alert(1)</script> | ) ![pixel](https://evil.example/l.png)",
-		}}, at.Add(-time.Hour)))),
+		}}, at.Add(-time.Hour), []report.DigestAlert{{Key: "evil/1.35", What: "`deploy` failed 2 or more counting runs in a row",
+			Owners: []string{"@a` <img src=x> |"}, Since: rep.LastRun}}))),
 	}
 	rawHTML := regexp.MustCompile(`(?i)<(img|script|b)\b`)
 	image := regexp.MustCompile(`!\[`)

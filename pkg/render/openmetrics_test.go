@@ -17,7 +17,7 @@ import (
 )
 
 func TestOpenMetricsGolden(t *testing.T) {
-	r, _ := digestFixture(t)
+	r, _, _ := digestFixture(t)
 	golden.Assert(t, "metrics.golden", OpenMetrics(r))
 	golden.Assert(t, "support.metrics.golden", OpenMetrics(fixture(t)))
 }
@@ -26,7 +26,7 @@ func TestOpenMetricsGolden(t *testing.T) {
 // parser (github.com/prometheus/common/expfmt, what node_exporter's textfile
 // collector uses) and checks the numbers against the report.
 func TestOpenMetricsParses(t *testing.T) {
-	r, _ := digestFixture(t)
+	r, _, _ := digestFixture(t)
 	out := OpenMetrics(r)
 	p := expfmt.NewTextParser(model.LegacyValidation)
 	families, err := p.TextToMetricFamilies(bytes.NewReader(out))
@@ -95,7 +95,7 @@ func TestOpenMetricsParses(t *testing.T) {
 // samples together; sample names exactly the family's (a gauge has no
 // suffix); valid names; no label set twice in a family.
 func TestOpenMetricsStrict(t *testing.T) {
-	r, _ := digestFixture(t)
+	r, _, _ := digestFixture(t)
 	m, err := matrix.Load("testdata/digest/matrix.yaml")
 	if err != nil {
 		t.Fatal(err)

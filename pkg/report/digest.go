@@ -29,6 +29,10 @@ type Digest struct {
 	// Pending are the level changes the report shows against the log that
 	// the log does not hold yet (publish --commit appends them).
 	Pending []LogEntry
+	// Alerts are the distribution × minors that meet their alert
+	// condition now (pkg/alert decides, with policy.alert_after and
+	// alert_stale), in table order.
+	Alerts []DigestAlert
 	// Flaky are the flakiest cells (Report.MostFlaky).
 	Flaky []*Cell
 	// Stale are the distribution × minors whose level is stale.
@@ -40,6 +44,21 @@ type Digest struct {
 	// Calendar lists what the upstream and vendor calendars end in
 	// (Now, Horizon), by date, then in table order.
 	Calendar []CalendarEvent
+}
+
+// DigestAlert is one distribution × minor whose alert fires: what the
+// digest says of it. pkg/alert decides and words it (alert.Summary), so the
+// digest and the alert issue say the same thing.
+type DigestAlert struct {
+	Key string // gke/1.35
+	// What says what fires, in Markdown.
+	What string
+	// Owners are the mentions the alert issue notifies.
+	Owners []string
+	// Since is the oldest run of what fires (the first failing run, the
+	// first run the cluster did not come up, or the last verified run of a
+	// stale cell), nil when unknown.
+	Since *RunRef
 }
 
 // StaleVersion is a distribution × minor whose level is stale.
@@ -66,12 +85,12 @@ type CalendarEvent struct {
 
 // BuildDigest builds the digest of r since the last digest (zero: r.Now
 // minus DefaultDigestPeriod), with the level log entries (all of them, as
-// ParseLog reads them).
-func BuildDigest(r *Report, log []LogEntry, since time.Time) *Digest {
+// ParseLog reads them) and the firing alerts.
+func BuildDigest(r *Report, log []LogEntry, since time.Time, alerts []DigestAlert) *Digest {
 	if since.IsZero() {
 		since = r.Now.Add(-DefaultDigestPeriod)
 	}
-	d := &Digest{Report: r, Since: since, Flaky: r.MostFlaky(MostFlakyLen), Horizon: horizon(r.Now)}
+	d := &Digest{Report: r, Since: since, Alerts: alerts, Flaky: r.MostFlaky(MostFlakyLen), Horizon: horizon(r.Now)}
 	var upToNow []LogEntry
 	for _, e := range log {
 		if e.At.After(r.Now) {
