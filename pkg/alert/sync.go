@@ -125,9 +125,13 @@ func (t *tracker) keepOldest(ctx context.Context, key string, issues []gitlab.Is
 	return &keep, nil
 }
 
-// create opens the issue of key, then lists again and keeps the oldest of
-// what it finds: a publish racing this one may have opened its own
-// between this one's list and its create.
+// create opens the issue of key, then lists again: a publish racing this
+// one may have opened its own between this one's list and its create.
+// GitLab numbers issues in creation order, so every racer agrees that the
+// oldest stays; each closes its own issue when it is not the oldest, and
+// leaves younger ones to their own publishes (which list again too; a
+// publish that died before doing so leaves one for the next run's
+// keepOldest).
 func (t *tracker) create(ctx context.Context, kind, key, title, description string) (*gitlab.Issue, error) {
 	is, err := t.api.CreateIssue(ctx, title, description, []string{t.opts.Label})
 	if err != nil {
@@ -144,12 +148,17 @@ func (t *tracker) create(ctx context.Context, kind, key, title, description stri
 		return nil, err
 	}
 	found := again[key]
-	if len(found) == 0 {
-		// A racing publish closed this one's issue as a duplicate and
-		// its own since (a person may close issues too): keep ours.
+	if len(found) == 0 || found[0].IID == is.IID {
+		// Ours is the oldest (or a person closed the others already).
 		return is, nil
 	}
-	return t.keepOldest(ctx, key, found)
+	if !slices.ContainsFunc(found, func(x gitlab.Issue) bool { return x.IID == is.IID }) {
+		return &found[0], nil // a racer closed ours already
+	}
+	if _, err := t.keepOldest(ctx, key, []gitlab.Issue{found[0], *is}); err != nil {
+		return nil, err
+	}
+	return &found[0], nil
 }
 
 // Sync brings the project's alert issues in line with alerts: a firing

@@ -299,11 +299,12 @@ func TestConcurrentPublishes(t *testing.T) {
 		fake.Barrier(http.MethodGet, "/issues", 2)
 		var wg sync.WaitGroup
 		errs := make([]error, 2)
+		outs := make([]*alert.Outcome, 2)
 		for i := range errs {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, errs[i] = alert.Sync(context.Background(), client(t, fake), alerts, alert.Options{Now: p.now})
+				outs[i], errs[i] = alert.Sync(context.Background(), client(t, fake), alerts, alert.Options{Now: p.now})
 			}()
 		}
 		wg.Wait()
@@ -314,16 +315,53 @@ func TestConcurrentPublishes(t *testing.T) {
 		}
 		open := openIssues(fake)
 		if len(fake.Issues()) != 2 || len(open) != 1 || open[0].IID != 1 {
-			t.Fatalf("round %d: issues %+v; want #1 open and #2 closed as its duplicate", round, fake.Issues())
+			var log []string
+			for _, r := range fake.Log() {
+				log = append(log, r.Method+" "+r.Path+"?"+r.Query+fmt.Sprintf(" %d", r.Status))
+			}
+			t.Fatalf("round %d: %d issues, %d open; want #1 open and #2 closed as its duplicate; outcomes %+v %+v; requests:\n%s", round, len(fake.Issues()), len(open), outs[0], outs[1], strings.Join(log, "\n"))
 		}
+		// Only the publish that opened #2 closes it: one note.
 		notes := fake.IssueNotes(2)
-		if len(notes) < 1 || !strings.Contains(notes[0].Body, "duplicate of #1") {
+		if len(notes) != 1 || !strings.Contains(notes[0].Body, "duplicate of #1") {
 			t.Errorf("round %d: the duplicate's notes: %+v", round, notes)
 		}
 		// A later publish sees one open issue and leaves it alone.
 		if out := p.mustPublish(fake); len(out.Actions) != 0 {
 			t.Errorf("round %d: the next publish did %+v", round, out.Actions)
 		}
+	}
+}
+
+// TestLeftoverDuplicate: two open issues for one cell (a publish died
+// between its create and its second list) are one again after the next
+// publish, which keeps the oldest.
+func TestLeftoverDuplicate(t *testing.T) {
+	fake := gitlabtest.New(t)
+	p := newProgram(t)
+	red := map[string]results.Status{"gke/1.35/runner": results.Failed}
+	p.night(1, red)
+	p.night(2, red)
+	p.mustPublish(fake)
+	fake.AddIssue(gitlabtest.Issue{Title: "dup", Description: fake.Issues()[0].Description, Labels: []string{alert.DefaultLabel}})
+	out := p.mustPublish(fake)
+	if out.Count("closed as a duplicate") != 1 || len(openIssues(fake)) != 1 || openIssues(fake)[0].IID != 1 {
+		t.Errorf("actions %+v, open %+v; want #2 closed as a duplicate of #1", out.Actions, openIssues(fake))
+	}
+}
+
+// TestQuietNightCost: a night with nothing to say costs two requests, the
+// label and one page of open issues, however many cells the matrix has.
+func TestQuietNightCost(t *testing.T) {
+	fake := gitlabtest.New(t)
+	p := newProgram(t)
+	p.night(1, nil)
+	p.mustPublish(fake) // makes the label
+	before := fake.Requests()
+	p.night(2, nil)
+	p.mustPublish(fake)
+	if n := fake.Requests() - before; n != 2 {
+		t.Errorf("a quiet night took %d requests, want 2: %+v", n, fake.Log()[before:])
 	}
 }
 

@@ -535,7 +535,6 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	idx := len(s.log)
 	s.log = append(s.log, Request{Method: r.Method, Path: path, Query: r.URL.RawQuery, Auth: auth})
 	s.mu.Unlock()
-	s.waitBarrier(r.Method, path)
 	if latency > 0 {
 		time.Sleep(latency)
 	}
@@ -545,7 +544,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.log[idx].Status = rec.status
 		s.mu.Unlock()
 	}()
-	s.handle(rec, r, path)
+	if !s.serveAtBarrier(rec, r, path) {
+		s.handle(rec, r, path)
+	}
 }
 
 func (s *Server) handle(w *statusRecorder, r *http.Request, path string) {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strconv"
 	"strings"
@@ -81,7 +82,7 @@ type issueStore struct {
 	barrier *barrier
 }
 
-// barrier holds matching requests until n of them have arrived.
+// barrier holds the answers to matching requests until n are made.
 type barrier struct {
 	method, path string
 	n            int
@@ -106,33 +107,46 @@ func (s *Server) SetRole(role string) {
 	s.store().role = role
 }
 
-// Barrier holds the next n requests whose method matches and whose path
-// contains path until all n have arrived, so that a test can make n
-// clients read before any of them writes (two publishes listing issues
-// before either opens one). A request waits at most 5 seconds.
+// Barrier holds the answers to the next n requests whose method matches
+// and whose path contains path until all n have been answered, so that a
+// test can make n clients read the same state before any of them writes
+// (two publishes listing issues before either opens one). Each answer is
+// made when its request arrives and sent when the last one is made; a
+// request waits at most 5 seconds.
 func (s *Server) Barrier(method, path string, n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.store().barrier = &barrier{method: method, path: path, n: n, release: make(chan struct{})}
 }
 
-// waitBarrier holds a request at the barrier, if one matches.
-func (s *Server) waitBarrier(method, path string) {
+// serveAtBarrier answers a request the barrier holds: it makes the answer
+// now and sends it once the barrier's last request is answered too. It
+// reports false, doing nothing, when no barrier holds the request.
+func (s *Server) serveAtBarrier(w *statusRecorder, r *http.Request, path string) bool {
 	s.mu.Lock()
 	b := s.store().barrier
-	if b == nil || b.arrived >= b.n || b.method != method || !strings.Contains(path, b.path) {
+	if b == nil || b.arrived >= b.n || b.method != r.Method || !strings.Contains(path, b.path) {
 		s.mu.Unlock()
-		return
+		return false
 	}
 	b.arrived++
-	if b.arrived == b.n {
+	last := b.arrived == b.n
+	s.mu.Unlock()
+	rec := httptest.NewRecorder()
+	s.handle(&statusRecorder{ResponseWriter: rec}, r, path)
+	if last {
 		close(b.release)
 	}
-	s.mu.Unlock()
 	select {
 	case <-b.release:
 	case <-time.After(5 * time.Second):
 	}
+	for k, v := range rec.Header() {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(rec.Code)
+	w.Write(rec.Body.Bytes())
+	return true
 }
 
 // AddIssue adds an issue (State defaults to opened, Author to root) and
