@@ -29,16 +29,19 @@ func Plain(s string) bool {
 	if s == "" {
 		return false // null
 	}
-	lower := strings.ToLower(s)
-	switch lower {
-	// yaml.org/type/bool.html lists the spellings; Psych reads yes, true,
-	// on, no, false, off in any case.
-	case "y", "yes", "n", "no", "true", "false", "on", "off",
-		// yaml.org/type/null.html; Psych: /^null$/i and ~.
-		"~", "null",
-		// yaml.org/type/merge.html and value.html.
-		"<<", "=":
-		return false
+	// The words are at most five bytes long: longer strings skip the
+	// case-folding (the generator asks about thousands of strings).
+	if len(s) <= 5 {
+		switch strings.ToLower(s) {
+		// yaml.org/type/bool.html lists the spellings; Psych reads yes,
+		// true, on, no, false, off in any case.
+		case "y", "yes", "n", "no", "true", "false", "on", "off",
+			// yaml.org/type/null.html; Psych: /^null$/i and ~.
+			"~", "null",
+			// yaml.org/type/merge.html and value.html.
+			"<<", "=":
+			return false
+		}
 	}
 	if !strings.ContainsRune("+-.:0123456789", rune(s[0])) {
 		return true // every pattern below starts with a sign, a dot, a colon or a digit
