@@ -87,6 +87,31 @@ func TestPublishAlertsWithoutToken(t *testing.T) {
 	}
 }
 
+// TestDigestJob runs the component's digest job (templates/
+// support-program.yml, task: digest): render --format digest, then publish
+// --digest-issue with what it wrote.
+func TestDigestJob(t *testing.T) {
+	t.Parallel()
+	s := gitlabtest.New(t)
+	env := gitlabEnv(s)
+	env["CI_PIPELINE_CREATED_AT"] = "2026-11-23T05:00:00Z"
+	res := publishFixture(t, 904, results.Passed)
+	code, digest, errOut := runIn(t, env, "render", "--format", "digest", "--matrix", "../../examples/minimal/matrix.yaml", "--results", res)
+	if code != 0 || !strings.Contains(digest, "## Open alerts") {
+		t.Fatalf("render --format digest: exit %d: %s%s", code, digest, errOut)
+	}
+	file := filepath.Join(t.TempDir(), "digest.md")
+	if err := os.WriteFile(file, []byte(digest), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := runIn(t, env, "publish", "--digest-issue", file, "--matrix", "../../examples/minimal/matrix.yaml", "--results", res); code != 0 {
+		t.Fatalf("publish --digest-issue: exit %d: %s%s", code, out, errOut)
+	}
+	if is := s.Issues(); len(is) != 1 || !strings.Contains(is[0].Description, "## Open alerts") {
+		t.Errorf("issues %+v, want the digest", is)
+	}
+}
+
 // TestPublishDigestIssue: --digest-issue keeps one issue with the file's
 // Markdown.
 func TestPublishDigestIssue(t *testing.T) {
