@@ -177,3 +177,26 @@ func TestDigestContent(t *testing.T) {
 		t.Errorf("changes since January: %d, want every entry (%d)", n, len(log))
 	}
 }
+
+// TestDigestWithoutTime: no result and no --now leave nothing to digest
+// and no day to read the calendar on; the digest says so and lists
+// nothing, rather than dates in year 0.
+func TestDigestWithoutTime(t *testing.T) {
+	m, err := matrix.Load("testdata/digest/matrix.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _ := docs.BuildReport(m, results.New(), "testdata/digest/repo", report.Options{})
+	out := string(Digest(report.BuildDigest(r, nil, time.Time{}, nil)))
+	if !strings.Contains(out, "nothing to digest yet") || strings.Contains(out, "0000-") || strings.Contains(out, "0001-") {
+		t.Errorf("digest of an empty history without --now:\n%s", out)
+	}
+	// With --now, an empty history gets every section, each saying none.
+	r, _ = docs.BuildReport(m, results.New(), "testdata/digest/repo", report.Options{Now: digestNow})
+	out = string(Digest(report.BuildDigest(r, nil, time.Time{}, nil)))
+	for _, s := range []string{"No level changed.", "No distribution × minor meets its alert condition", "No cell flaked", "Nothing is stale", "2027-02-28, `1.35`"} {
+		if !strings.Contains(out, s) {
+			t.Errorf("digest of an empty history at --now lacks %q:\n%s", s, out)
+		}
+	}
+}

@@ -87,6 +87,11 @@ type CalendarEvent struct {
 // minus DefaultDigestPeriod), with the level log entries (all of them, as
 // ParseLog reads them) and the firing alerts.
 func BuildDigest(r *Report, log []LogEntry, since time.Time, alerts []DigestAlert) *Digest {
+	if r.Now.IsZero() {
+		// No result and no time given: nothing happened that a digest
+		// could tell, and no day to read the calendar on.
+		return &Digest{Report: r}
+	}
 	if since.IsZero() {
 		since = r.Now.Add(-DefaultDigestPeriod)
 	}
