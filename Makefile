@@ -75,7 +75,7 @@ lint-shell: ## shellcheck the JUnit shell library and every script of every temp
 fmt: ## format the code
 	gofmt -w $$(git ls-files '*.go')
 
-bench: ## benchmarks: loading, generating (1x, 10x), plan vs validate, collecting
+bench: ## benchmarks: loading, generating (1x, 10x), plan vs validate, collecting, the run history (size, read, write), rendering from 1 vs 30 runs
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 # Every parser of outside input and its fuzzer, as "package Fuzzer" pairs:

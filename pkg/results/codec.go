@@ -214,7 +214,9 @@ func encode(f *File) ([]byte, error) {
 	}
 	var buf bytes.Buffer
 	buf.WriteString("{\n  \"schema\": ")
-	writeJSON(&buf, Schema)
+	if err := writeJSON(&buf, Schema); err != nil {
+		return nil, fmt.Errorf("encode results: %w", err)
+	}
 	buf.WriteString(",\n  \"layouts\": {")
 	keys := make([]string, 0, len(layouts))
 	for k := range layouts {
@@ -226,9 +228,13 @@ func encode(f *File) ([]byte, error) {
 			buf.WriteByte(',')
 		}
 		buf.WriteString("\n    ")
-		writeJSON(&buf, k)
+		if err := writeJSON(&buf, k); err != nil {
+			return nil, fmt.Errorf("encode results: layout %s: %w", k, err)
+		}
 		buf.WriteString(": ")
-		writeJSON(&buf, layouts[k])
+		if err := writeJSON(&buf, layouts[k]); err != nil {
+			return nil, fmt.Errorf("encode results: layout %s: %w", k, err)
+		}
 	}
 	if len(keys) > 0 {
 		buf.WriteString("\n  ")
