@@ -20,7 +20,9 @@ import (
 // above hold (app/policies/project_policy.rb).
 
 // Limits GitLab puts on an issue (app/models/concerns/issuable.rb:
-// TITLE_LENGTH_MAX, DESCRIPTION_LENGTH_MAX), in characters.
+// TITLE_LENGTH_MAX, DESCRIPTION_LENGTH_MAX), in characters; GitLab's
+// doc/development/issuable-like-models.md states them: title 255
+// characters, description 1 megabyte.
 const (
 	MaxIssueTitle       = 255
 	MaxIssueDescription = 1_048_576
