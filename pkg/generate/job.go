@@ -178,9 +178,6 @@ func encodeChain(m *matrix.Matrix, jobs []*job, w *writer, keep bool) (*encodedC
 	seen := make(map[*prepared]bool)
 	w.buf, w.size = w.buf[:0], sizeMapping
 	for _, j := range jobs {
-		if err := checkNames(j); err != nil {
-			return nil, err
-		}
 		w.writeJob(j, m)
 		j.entry.Name = j.name
 		j.entry.Suite = cicheck.GroupName(j.name)
@@ -197,18 +194,4 @@ func encodeChain(m *matrix.Matrix, jobs []*job, w *writer, keep bool) (*encodedC
 	}
 	c.bytes, c.size = len(w.buf), w.size
 	return c, nil
-}
-
-// checkNames refuses names GitLab would refuse: a job name over
-// cicheck.MaxJobName, a needed job's over cicheck.MaxNeededJobName.
-func checkNames(j *job) error {
-	if len(j.name) > cicheck.MaxJobName {
-		return fmt.Errorf("job name %q is longer than GitLab's %d characters", j.name, cicheck.MaxJobName)
-	}
-	for _, n := range j.needs {
-		if len(n.job.name) > cicheck.MaxNeededJobName {
-			return fmt.Errorf("job %q needs %q, whose name is longer than GitLab's %d characters for a needed job", j.name, n.job.name, cicheck.MaxNeededJobName)
-		}
-	}
-	return nil
 }
