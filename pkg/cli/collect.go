@@ -13,12 +13,15 @@ func collectCommand() *cli.Command {
 	return &cli.Command{
 		Name:        "collect",
 		Usage:       "read job outcomes back and merge them into the results file",
-		UsageText:   "supportmatrix collect (--pipeline ID | --local-dir D) --manifest F [--results F] [--matrix F] [--default-branch B]",
+		UsageText:   "supportmatrix collect (--pipeline ID | --local-dir D) --manifest F [--manifest-job J --manifest-pipeline ID] [--file F] [--results F] [--matrix F] [--default-branch B]",
 		Description: helpText("collect"),
 		Flags: []cli.Flag{
 			&cli.Int64Flag{Name: "pipeline", Usage: "the parent pipeline `ID` to collect", EnvVars: []string{"SUPPORTMATRIX_PIPELINE", "CI_PIPELINE_ID"}},
 			&cli.StringFlag{Name: "local-dir", Usage: "collect the gitlab-ci-local run in `DIR` instead of a GitLab pipeline", EnvVars: []string{"SUPPORTMATRIX_LOCAL_DIR"}},
 			&cli.StringFlag{Name: "manifest", Usage: "the manifest `FILE` generate wrote", EnvVars: []string{"SUPPORTMATRIX_MANIFEST"}},
+			&cli.StringFlag{Name: "manifest-job", Usage: "fetch --manifest (and the files beside it) from the artifacts of `JOB` of --manifest-pipeline first", EnvVars: []string{"SUPPORTMATRIX_MANIFEST_JOB"}},
+			&cli.Int64Flag{Name: "manifest-pipeline", Usage: "the pipeline `ID` that ran --manifest-job (in a child pipeline $PARENT_PIPELINE_ID)", EnvVars: []string{"SUPPORTMATRIX_MANIFEST_PIPELINE"}},
+			&cli.StringFlag{Name: "file", Usage: "record only the cells of the generated `FILE` the pipeline runs (pipeline.yml, shard-N.yml)", EnvVars: []string{"SUPPORTMATRIX_FILE"}},
 			&cli.StringFlag{Name: "results", Usage: "the results `FILE` to merge the run into", Value: program.DefaultResults, EnvVars: []string{"SUPPORTMATRIX_RESULTS"}},
 			matrixFlag(),
 			&cli.StringFlag{Name: "default-branch", Usage: "the project's default `BRANCH`: only schedule and web runs on it count", EnvVars: []string{"CI_DEFAULT_BRANCH"}},
@@ -39,6 +42,8 @@ func collectCommand() *cli.Command {
 				DefaultBranch: c.String("default-branch"), MR: c.Int("mr"), GitLab: gitlabOptions(c),
 				Concurrency: c.Int("concurrency"), LocalID: c.Int64("local-id"),
 				Source: c.String("source"), Time: c.String("time"), Log: env.Stderr,
+				ManifestJob: c.String("manifest-job"), ManifestPipeline: c.Int64("manifest-pipeline"), File: c.String("file"),
+				WorkDir: env.Dir,
 			}
 			// In CI, CI_PIPELINE_ID is always there: an explicit --local-dir wins.
 			if o.LocalDir != "" && o.Pipeline != 0 && pipelineFromEnv(env, o.Pipeline) {

@@ -15,8 +15,9 @@ func renderCommand() *cli.Command {
 		Flags: []cli.Flag{
 			matrixFlag(),
 			&cli.StringFlag{Name: "results", Aliases: []string{"r"}, Value: program.DefaultResults, Usage: "the run history `FILE` (must exist, except the default before the first collect)", EnvVars: []string{"SUPPORTMATRIX_RESULTS"}},
-			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "markdown", Usage: "`FORMAT`: markdown, json, html, badges, digest or openmetrics", EnvVars: []string{"SUPPORTMATRIX_RENDER_FORMAT"}},
+			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "markdown", Usage: "`FORMAT`: markdown, json, html, badges, digest or openmetrics; run or junit (the newest run, for a merge request)", EnvVars: []string{"SUPPORTMATRIX_RENDER_FORMAT"}},
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "write to `FILE` (a directory for badges) instead of standard output", EnvVars: []string{"SUPPORTMATRIX_RENDER_OUT"}},
+			&cli.StringFlag{Name: "plan", Usage: "with --format run: a `FILE` with plan's Markdown to put before the results", EnvVars: []string{"SUPPORTMATRIX_RENDER_PLAN"}},
 			nowFlag("the newest finish time in the results"),
 			&cli.StringFlag{Name: "since", Usage: "digest: list the level changes after this `RFC3339` time, the last digest's (default: 7 days before --now)", EnvVars: []string{"SUPPORTMATRIX_DIGEST_SINCE"}},
 			&cli.StringFlag{Name: "levels-log", Usage: "digest: the level log `FILE` (default: levels.log beside --results)", EnvVars: []string{"SUPPORTMATRIX_RENDER_LEVELS_LOG"}},
@@ -26,7 +27,7 @@ func renderCommand() *cli.Command {
 			return runRender(c, program.RenderOptions{
 				Matrix: c.String("matrix"), Results: c.String("results"), Format: c.String("format"),
 				Out: c.String("out"), Now: c.String("now"), Since: c.String("since"), LevelLog: c.String("levels-log"),
-				Root: c.String("root"), Log: c.App.ErrWriter,
+				Root: c.String("root"), Plan: c.String("plan"), Log: c.App.ErrWriter,
 			})
 		},
 	}

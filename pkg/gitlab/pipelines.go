@@ -256,7 +256,8 @@ func (c *Client) pipelineJobs(ctx context.Context, project string, pid int64) ([
 	}
 	var (
 		wg                 sync.WaitGroup
-		jobs               []*apiJob
+		outJobs            []ci.Job
+		info               *gl.PipelineInfo
 		bridges            []*gl.Bridge
 		jobPages           int
 		jobsErr, bridgeErr error
@@ -264,10 +265,7 @@ func (c *Client) pipelineJobs(ctx context.Context, project string, pid int64) ([
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		path := fmt.Sprintf("/projects/%s/pipelines/%d/jobs", proj, pid)
-		jobs, jobPages, jobsErr = pageAll(ctx, c, path, func(page int64, o ...gl.RequestOptionFunc) ([]*apiJob, *gl.Response, error) {
-			return listPage[*apiJob](c, fmt.Sprintf("projects/%s/pipelines/%d/jobs", url.PathEscape(project), pid), page, true, o...)
-		}, func(j *apiJob) int64 { return j.ID })
+		outJobs, info, jobPages, jobsErr = c.listJobs(ctx, project, proj, pid)
 	}()
 	go func() {
 		defer wg.Done()
@@ -282,19 +280,6 @@ func (c *Client) pipelineJobs(ctx context.Context, project string, pid int64) ([
 		return nil, nil, nil, err
 	}
 
-	var info *gl.PipelineInfo
-	outJobs := make([]ci.Job, 0, len(jobs))
-	for _, j := range jobs {
-		if info == nil && j.Pipeline != nil && j.Pipeline.ID == pid {
-			info = j.Pipeline
-		}
-		outJobs = append(outJobs, ci.Job{
-			ID: j.ID, Name: j.Name, Stage: j.Stage, Status: ci.Status(j.Status),
-			FailureReason: j.FailureReason, WebURL: j.WebURL, AllowFailure: j.AllowFailure,
-			StartedAt: j.StartedAt, FinishedAt: j.FinishedAt, Duration: j.Duration,
-		})
-	}
-	markRetried(outJobs)
 	outBridges := make([]bridgeJob, 0, len(bridges))
 	for _, b := range bridges {
 		if info == nil && b.Pipeline.ID == pid {
@@ -317,6 +302,46 @@ func (c *Client) pipelineJobs(ctx context.Context, project string, pid int64) ([
 	}
 	c.progressf("collect: pipeline %d: %d jobs (%d pages), %d bridges", pid, len(outJobs), jobPages, len(outBridges))
 	return outJobs, outBridges, info, nil
+}
+
+// listJobs lists a pipeline's jobs, retried attempts included, paged to
+// the end (GET .../pipelines/:id/jobs, which accepts a CI job token:
+// lib/api/ci/pipelines.rb, job_token_allowed), with the pipeline's record
+// as the jobs carry it (nil when it has none) and the pages read.
+func (c *Client) listJobs(ctx context.Context, project, proj string, pid int64) ([]ci.Job, *gl.PipelineInfo, int, error) {
+	path := fmt.Sprintf("/projects/%s/pipelines/%d/jobs", proj, pid)
+	jobs, pages, err := pageAll(ctx, c, path, func(page int64, o ...gl.RequestOptionFunc) ([]*apiJob, *gl.Response, error) {
+		return listPage[*apiJob](c, fmt.Sprintf("projects/%s/pipelines/%d/jobs", url.PathEscape(project), pid), page, true, o...)
+	}, func(j *apiJob) int64 { return j.ID })
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	var info *gl.PipelineInfo
+	out := make([]ci.Job, 0, len(jobs))
+	for _, j := range jobs {
+		if info == nil && j.Pipeline != nil && j.Pipeline.ID == pid {
+			info = j.Pipeline
+		}
+		out = append(out, ci.Job{
+			ID: j.ID, Name: j.Name, Stage: j.Stage, Status: ci.Status(j.Status),
+			FailureReason: j.FailureReason, WebURL: j.WebURL, AllowFailure: j.AllowFailure,
+			StartedAt: j.StartedAt, FinishedAt: j.FinishedAt, Duration: j.Duration,
+		})
+	}
+	markRetried(out)
+	return out, info, pages, nil
+}
+
+// Jobs lists one pipeline's jobs, retried attempts included, without its
+// trigger jobs: one request per 100 jobs, each of which a CI job token may
+// make (GET /projects/:id/pipelines/:pipeline_id/jobs, job_token_allowed in
+// lib/api/ci/pipelines.rb).
+func (c *Client) Jobs(ctx context.Context, pipelineID int64) ([]ci.Job, error) {
+	jobs, _, _, err := c.listJobs(ctx, c.project, c.pathProj, pipelineID)
+	if err != nil {
+		return nil, fmt.Errorf("jobs of pipeline %d: %w", pipelineID, err)
+	}
+	return jobs, nil
 }
 
 // withInfo fills p's record from info, keeping its place in the tree.

@@ -7,8 +7,11 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
+	"path/filepath"
 	"time"
 
+	"gitlab.com/supportmatrix/supportmatrix/internal/atomicfile"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/collect"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/gitlab"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
@@ -30,7 +33,21 @@ type CollectOptions struct {
 	LocalID       int64
 	Source        string
 	Time          string // RFC 3339 finish time of a local run; "" is the file's
-	Log           io.Writer
+	// ManifestJob, when set, is the job whose artifacts hold the manifest
+	// (the parent's generate job), in pipeline ManifestPipeline: collect
+	// fetches the manifest's directory from them into the working
+	// directory first (collect.FetchManifest), as a child's self-report
+	// job does with its CI job token.
+	ManifestJob      string
+	ManifestPipeline int64
+	// WorkDir is the project directory (the working directory in CI; ""
+	// is the process's): the manifest's path in the job's artifacts is
+	// its path relative to it.
+	WorkDir string
+	// File, when set, records only the cells of that generated file
+	// (pipeline.yml, shard-N.yml): the pipeline is the one running it.
+	File string
+	Log  io.Writer
 }
 
 // CollectResult is the run collected and where it went.
@@ -55,10 +72,24 @@ func Collect(ctx context.Context, o CollectOptions) (*CollectResult, error) {
 		return nil, usagef("collect: --manifest FILE is required")
 	case o.Pipeline < 0:
 		return nil, usagef("collect: --pipeline %d: want a positive id", o.Pipeline)
+	case o.ManifestJob != "" && o.LocalDir != "":
+		return nil, usagef("collect: --manifest-job reads the manifest from GitLab: not with --local-dir")
+	case o.ManifestJob != "" && o.ManifestPipeline <= 0:
+		return nil, usagef("collect: --manifest-job %s: give --manifest-pipeline ID, the pipeline that ran it (in a child pipeline $PARENT_PIPELINE_ID)", o.ManifestJob)
+	case o.File != "" && o.LocalDir != "":
+		return nil, usagef("collect: --file selects the cells of one generated file in a GitLab pipeline: not with --local-dir")
 	}
 	log := o.Log
 	if log == nil {
 		log = io.Discard
+	}
+	if o.ManifestJob != "" {
+		// Before reading the history: a corrupt history is still refused
+		// before the run's own API calls, and a manifest that cannot be
+		// fetched stops the command with nothing written.
+		if err := fetchManifest(ctx, o, log); err != nil {
+			return nil, err
+		}
 	}
 	manifest, err := collect.ReadManifest(o.Manifest)
 	if err != nil {
@@ -92,7 +123,11 @@ func Collect(ctx context.Context, o CollectOptions) (*CollectResult, error) {
 		return nil, err
 	}
 	// Merge under the file's lock: another collect writing the same file
-	// meanwhile is waited for, never overwritten.
+	// meanwhile is waited for, never overwritten. A new file may go into a
+	// new directory (a report job's supportmatrix-report/).
+	if err := os.MkdirAll(filepath.Dir(o.Results), 0o755); err != nil {
+		return nil, fmt.Errorf("collect: %w", err)
+	}
 	if _, err := results.Update(o.Results, r.Run); err != nil {
 		return nil, fmt.Errorf("collect: %w", err)
 	}
@@ -139,6 +174,40 @@ func collectLocal(o CollectOptions, manifest *collect.Manifest, plan *matrix.Pla
 	return run, summary, nil
 }
 
+// fetchManifest writes the files of the manifest's directory, read from
+// the artifacts of o.ManifestJob in o.ManifestPipeline, under their names
+// in the working directory, each atomically.
+func fetchManifest(ctx context.Context, o CollectOptions, log io.Writer) error {
+	if o.GitLab.Token.Value == "" {
+		return errors.New("collect: --manifest-job: no GitLab token: set CI_JOB_TOKEN (in a CI job), SUPPORTMATRIX_TOKEN or GITLAB_TOKEN")
+	}
+	ctx, cancel := o.GitLab.runContext(ctx)
+	defer cancel()
+	client, err := o.GitLab.client(gitlab.Config{Concurrency: o.Concurrency, Progress: log})
+	if err != nil {
+		return fmt.Errorf("collect: %w", err)
+	}
+	inArchive := artifactDir(o.WorkDir, o.Manifest)
+	files, err := collect.FetchManifest(ctx, client, o.ManifestPipeline, o.ManifestJob, inArchive)
+	if err != nil {
+		return fmt.Errorf("collect: %w", o.GitLab.apiFailure(err, o.Results,
+			fmt.Sprintf("read the jobs and artifacts of pipeline %d (a CI job token may; another token needs read_api on project %s)", o.ManifestPipeline, o.GitLab.Project),
+			fmt.Sprintf("no pipeline %d in project %s", o.ManifestPipeline, o.GitLab.Project)))
+	}
+	// Every file sits in the manifest's directory (FetchManifest keeps no
+	// other): each goes beside the local manifest under its base name.
+	if err := os.MkdirAll(filepath.Dir(o.Manifest), 0o755); err != nil {
+		return fmt.Errorf("collect: %w", err)
+	}
+	for _, f := range files {
+		if err := atomicfile.Write(filepath.Join(filepath.Dir(o.Manifest), path.Base(f.Name)), f.Data); err != nil {
+			return fmt.Errorf("collect: %w", err)
+		}
+	}
+	fmt.Fprintf(log, "collect: fetched %d files of %s from job %q of pipeline %d\n", len(files), path.Dir(inArchive), o.ManifestJob, o.ManifestPipeline)
+	return nil
+}
+
 func collectGitLab(ctx context.Context, o CollectOptions, manifest *collect.Manifest, plan *matrix.Plan, log io.Writer) (results.Run, collect.Summary, error) {
 	tok := o.GitLab.Token
 	if tok.Value == "" {
@@ -152,7 +221,7 @@ func collectGitLab(ctx context.Context, o CollectOptions, manifest *collect.Mani
 	}
 	run, summary, err := collect.Pipeline(ctx, client, o.Pipeline, collect.Options{
 		Manifest: manifest, Plan: plan, DefaultBranch: o.DefaultBranch, MR: o.MR, Concurrency: o.Concurrency,
-		JobToken: tok.Job,
+		JobToken: tok.Job, File: o.File,
 	})
 	if errors.Is(err, collect.ErrManifestMismatch) || errors.Is(err, collect.ErrOutOfReach) {
 		return results.Run{}, collect.Summary{}, err

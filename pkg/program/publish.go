@@ -182,7 +182,7 @@ func Publish(ctx context.Context, o PublishOptions) (*PublishResult, error) {
 		return fmt.Errorf("publish: %w", o.GitLab.apiFailure(err, "the repository", "commit or write notes (it needs the api scope and a role that may push)", ""))
 	}
 	if o.MRNote {
-		plan := "## Support matrix plan\n\nNo plan was given (--plan).\n"
+		plan := "" // render.RunMarkdown says no plan was given
 		if o.Plan != "" {
 			data, err := os.ReadFile(o.Plan)
 			if err != nil {

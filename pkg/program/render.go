@@ -19,7 +19,7 @@ import (
 )
 
 // RenderFormats are the formats Render writes.
-var RenderFormats = []string{"markdown", "json", "html", "badges", "digest", "openmetrics"}
+var RenderFormats = []string{"markdown", "json", "html", "badges", "digest", "openmetrics", "run", "junit"}
 
 // RenderOptions are what `render` reads.
 type RenderOptions struct {
@@ -36,7 +36,10 @@ type RenderOptions struct {
 	// beside Results (matrix/levels.log, or a local run's). Digest only.
 	LevelLog string
 	Root     string
-	Log      io.Writer // notes
+	// Plan is a file with plan's Markdown, which the run format puts
+	// before the results ("" says none was given). Run only.
+	Plan string
+	Log  io.Writer // notes
 }
 
 // Render computes the table from the matrix and the history and returns it
@@ -49,16 +52,22 @@ func Render(o RenderOptions) ([]byte, error) {
 		known = known || o.Format == f
 	}
 	if !known {
-		return nil, usagef("render: --format %q: use markdown, json, html, badges, digest or openmetrics", o.Format)
+		return nil, usagef("render: --format %q: use markdown, json, html, badges, digest, openmetrics, run or junit", o.Format)
 	}
 	if o.Format != "digest" && (o.Since != "" || o.LevelLog != "") {
 		return nil, usagef("render: --since and --levels-log are for --format digest")
+	}
+	if o.Plan != "" && o.Format != "run" {
+		return nil, usagef("render: --plan goes with --format run")
 	}
 	if o.Format == "badges" && o.Out == "" {
 		return nil, usagef("render: --format badges writes one file per distribution: give --out DIR")
 	}
 	if err := outputNotInput(o); err != nil {
 		return nil, err
+	}
+	if o.Format == "run" || o.Format == "junit" {
+		return renderRun(o)
 	}
 	now, err := parseNow("render", o.Now)
 	if err != nil {
@@ -162,6 +171,49 @@ func levelLogPath(o RenderOptions) string {
 	return filepath.Join(filepath.Dir(o.Results), report.LogFile)
 }
 
+// renderRun writes the newest run of the results file (a child's
+// self-report collects one) for reviewers: as Markdown with the plan, or as
+// a JUnit report of one case per cell. Neither judges levels nor reads the
+// matrix. The results file must exist: a report of nothing collected would
+// hide that collect failed.
+func renderRun(o RenderOptions) ([]byte, error) {
+	if _, err := os.Stat(o.Results); err != nil {
+		return nil, fmt.Errorf("render --format %s: --results %s: %w", o.Format, o.Results, err)
+	}
+	hist, err := results.Read(o.Results)
+	if err != nil {
+		return nil, fmt.Errorf("render: %w", err)
+	}
+	var run *results.Run
+	if len(hist.Runs) > 0 {
+		run = &hist.Runs[0] // newest first
+	}
+	var out []byte
+	if o.Format == "junit" {
+		out = render.RunJUnit(run)
+	} else {
+		plan := ""
+		if o.Plan != "" {
+			data, err := os.ReadFile(o.Plan)
+			if err != nil {
+				return nil, fmt.Errorf("render: --plan: %w", err)
+			}
+			plan = string(data)
+		}
+		out = render.RunMarkdown(plan, run)
+	}
+	if o.Out == "" {
+		return out, nil
+	}
+	if err := os.MkdirAll(filepath.Dir(o.Out), 0o755); err != nil {
+		return nil, fmt.Errorf("render: %w", err)
+	}
+	if err := atomicfile.Write(o.Out, out); err != nil {
+		return nil, fmt.Errorf("render: %w", err)
+	}
+	return nil, nil
+}
+
 // writeBadges writes each badge atomically into dir, creating it.
 func writeBadges(dir string, badges []render.BadgeFile) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -205,7 +257,7 @@ func outputNotInput(o RenderOptions) error {
 		outs = append(outs, filepath.Join(filepath.Dir(o.Out), docs.ProgramFile))
 	}
 	for _, out := range outs {
-		for _, in := range []struct{ flag, path string }{{"--matrix", o.Matrix}, {"--results", o.Results}, {"--levels-log", levelLogPath(o)}} {
+		for _, in := range []struct{ flag, path string }{{"--matrix", o.Matrix}, {"--results", o.Results}, {"--levels-log", levelLogPath(o)}, {"--plan", o.Plan}} {
 			if in.path != "" && samePath(out, in.path) {
 				return usagef("render: %s would overwrite the %s input %s: write the table elsewhere", out, in.flag, in.path)
 			}

@@ -93,6 +93,10 @@ type Job struct {
 	// and the pipeline's test report is built from them the way GitLab
 	// builds it: one suite per job group, latest attempts only.
 	Tests []TestCase
+	// Files are more files of the job's artifacts archive, by name (the
+	// parent's generate job: out/manifest.json, out/plan.md). A job with
+	// neither Tests nor Files has no archive: 404, as GitLab answers.
+	Files map[string][]byte
 }
 
 // Bridge is a trigger job the fake serves.
@@ -1092,14 +1096,25 @@ func (s *Server) jobArtifacts(w http.ResponseWriter, id string) {
 			}
 		}
 	}
-	if job == nil || len(job.Tests) == 0 {
+	if job == nil || (len(job.Tests) == 0 && len(job.Files) == 0) {
 		notFound(w, "404 Not found")
 		return
 	}
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
-	f, _ := zw.Create("junit/report.xml")
-	_, _ = f.Write(JUnitXML(job.Name, job.Tests)) // into a bytes.Buffer: cannot fail
+	if len(job.Tests) > 0 {
+		f, _ := zw.Create("junit/report.xml")
+		_, _ = f.Write(JUnitXML(job.Name, job.Tests)) // into a bytes.Buffer: cannot fail
+	}
+	names := make([]string, 0, len(job.Files))
+	for name := range job.Files {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		f, _ := zw.Create(name)
+		_, _ = f.Write(job.Files[name]) // into a bytes.Buffer: cannot fail
+	}
 	zw.Close()
 	w.Header().Set("Content-Type", "application/zip")
 	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
