@@ -3,17 +3,11 @@ package component
 import (
 	"bytes"
 	"context"
-	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"gitlab.com/supportmatrix/supportmatrix/pkg/gitlab/gitlabtest"
@@ -21,10 +15,6 @@ import (
 	"gitlab.com/supportmatrix/supportmatrix/pkg/localci/localcitest"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/results"
 )
-
-// gclProjectID is the CI_PROJECT_ID gitlab-ci-local 4.70.1 gives every
-// project (src/predefined-variables.ts).
-const gclProjectID = 1217
 
 // TestReadmeSnippetRuns runs the README's snippet, as a new team would commit
 // it, through gitlab-ci-local: as a scheduled pipeline and as a merge-request
@@ -36,7 +26,7 @@ const gclProjectID = 1217
 // pointing at the local example's simulated clusters.
 func TestReadmeSnippetRuns(t *testing.T) {
 	bin := localcitest.Binary(t)
-	smDir := buildSupportmatrix(t)
+	smDir := localcitest.Supportmatrix(t)
 	snippet := readmeSnippet(t)
 
 	tests := []struct {
@@ -59,14 +49,13 @@ func TestReadmeSnippetRuns(t *testing.T) {
 			}
 			write(t, filepath.Join(proj, "expanded.yml"), expanded)
 			fake := gitlabtest.New(t)
-			fake.ProjectID = gclProjectID
-			bridge := newCIBridge(t, fake, tt.source)
+			bridge := localcitest.NewGitLab(t, fake, tt.source, proj, "supportmatrix-run")
 			vars := map[string]string{
 				"CI_PIPELINE_SOURCE": tt.source,
 				"CI_SERVER_PROTOCOL": "http",
-				"CI_SERVER_HOST":     bridge.host,
-				"CI_SERVER_PORT":     bridge.port,
-				"CI_SERVER_URL":      bridge.srv.URL,
+				"CI_SERVER_HOST":     bridge.Host,
+				"CI_SERVER_PORT":     bridge.Port,
+				"CI_SERVER_URL":      bridge.URL,
 				"CI_JOB_TOKEN":       "job-token-for-the-test",
 			}
 			if tt.mr {
@@ -81,7 +70,7 @@ func TestReadmeSnippetRuns(t *testing.T) {
 			var output bytes.Buffer
 			res, err := localci.Run(context.Background(), localci.Options{
 				Binary: bin, Dir: proj, File: "expanded.yml", Concurrency: 4, Variables: vars,
-				Env:      testEnv(smDir),
+				Env:      localcitest.Env(smDir),
 				Progress: bridge, Output: &output,
 			})
 			if err != nil {
@@ -163,34 +152,6 @@ func TestReadmeSnippetRuns(t *testing.T) {
 			}
 		})
 	}
-}
-
-// buildSupportmatrix builds the command into a directory to put on the jobs' PATH.
-func buildSupportmatrix(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "supportmatrix"), "gitlab.com/supportmatrix/supportmatrix/cmd/supportmatrix")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return dir
-}
-
-// testEnv is the process's environment with supportmatrix first on PATH and
-// no token of the developer's.
-func testEnv(smDir string) []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		k, _, _ := strings.Cut(kv, "=")
-		switch {
-		case k == "PATH":
-			kv = "PATH=" + smDir + string(os.PathListSeparator) + strings.TrimPrefix(kv, "PATH=")
-		case k == "SUPPORTMATRIX_TOKEN" || k == "GITLAB_TOKEN" || k == "CI_JOB_TOKEN" || strings.HasPrefix(k, "SUPPORTMATRIX_"):
-			continue
-		}
-		env = append(env, kv)
-	}
-	return env
 }
 
 // consumerProject writes a new team's project: the README's snippet as
@@ -292,111 +253,4 @@ func tail(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
-}
-
-// ciBridge is GitLab's API for the pipeline gitlab-ci-local is running: the
-// fake GitLab, which before each request learns the jobs gitlab-ci-local has
-// finished so far (localci's progress lines), the way GitLab lists a
-// pipeline's jobs while it runs. The first request names the pipeline id
-// (gitlab-ci-local's CI_PIPELINE_ID); its child pipeline gets the next id.
-type ciBridge struct {
-	fake   *gitlabtest.Server
-	source string
-	srv    *httptest.Server
-	host   string
-	port   string
-
-	mu      sync.Mutex
-	pending []byte
-	done    []string // finished-job progress lines not yet served
-	pid     int64
-	nextID  int64
-	bridged bool
-}
-
-func newCIBridge(t *testing.T, fake *gitlabtest.Server, source string) *ciBridge {
-	t.Helper()
-	b := &ciBridge{fake: fake, source: source, nextID: 100}
-	target, err := url.Parse(strings.TrimSuffix(fake.URL, "/api/v4"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := httputil.NewSingleHostReverseProxy(target)
-	b.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b.sync(r.URL.Path)
-		proxy.ServeHTTP(w, r)
-	}))
-	t.Cleanup(b.srv.Close)
-	u, _ := url.Parse(b.srv.URL)
-	b.host, b.port = u.Hostname(), u.Port()
-	return b
-}
-
-// Write takes localci's progress lines.
-func (b *ciBridge) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.pending = append(b.pending, p...)
-	for {
-		i := bytes.IndexByte(b.pending, '\n')
-		if i < 0 {
-			break
-		}
-		line := string(b.pending[:i])
-		b.pending = b.pending[i+1:]
-		if !strings.HasPrefix(line, "started") {
-			b.done = append(b.done, line)
-		}
-	}
-	return len(p), nil
-}
-
-var (
-	pipelinePathRE = regexp.MustCompile(`/projects/[^/]+/pipelines/(\d+)`)
-	progressRE     = regexp.MustCompile(`^(passed|failed|allowed to fail)\s+(?:\[([^\]]+)\] -> )?(.+?) \((?:exit status (-?\d+), )?[^()]*\)$`)
-)
-
-func (b *ciBridge) sync(path string) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.pid == 0 {
-		m := pipelinePathRE.FindStringSubmatch(path)
-		if m == nil {
-			return
-		}
-		b.pid, _ = strconv.ParseInt(m[1], 10, 64)
-		b.fake.AddPipeline(gitlabtest.Pipeline{ID: b.pid, Source: b.source})
-		b.fake.AddPipeline(gitlabtest.Pipeline{ID: b.pid + 1, Source: "parent_pipeline"})
-	}
-	failed := false
-	for _, line := range b.done {
-		m := progressRE.FindStringSubmatch(line)
-		if m == nil {
-			continue
-		}
-		status := map[string]string{"passed": "success", "failed": "failed", "allowed to fail": "failed"}[m[1]]
-		trigger, name := m[2], m[3]
-		b.nextID++
-		switch {
-		case trigger == "":
-			b.fake.AddJob(b.pid, gitlabtest.Job{ID: b.nextID, Name: name, Status: status})
-		case !strings.Contains(trigger, "->"):
-			b.fake.AddJob(b.pid+1, gitlabtest.Job{ID: b.nextID, Name: name, Status: status, AllowFailure: m[1] == "allowed to fail",
-				FailureReason: map[bool]string{true: "script_failure"}[status == "failed"]})
-			failed = failed || m[1] == "failed"
-		}
-	}
-	b.done = nil
-	// gitlab-ci-local prints no finish line for a trigger job: the run job
-	// is added when collect (which needs it, so comes after it) first asks,
-	// with its child pipeline's status as strategy: depend gives it, failed
-	// when a job failed without allow_failure.
-	if !b.bridged {
-		b.bridged = true
-		status := "success"
-		if failed {
-			status = "failed"
-		}
-		b.fake.AddBridge(b.pid, gitlabtest.Bridge{ID: 99, Name: "supportmatrix-run", Status: status, Downstream: b.pid + 1})
-	}
 }

@@ -115,9 +115,12 @@ func locateRepository(c *cli.Context, cmd *cli.Command) error {
 	}
 	env := envOf(c)
 	root, err := program.FindRoot(env.Dir)
-	if err != nil && cmd.Name == "collect" {
+	switch {
+	case err != nil && cmd.Name == "collect":
 		return nil // collect does without a matrix, and says so
-	} else if err != nil {
+	case err != nil && cmd.Name == "render" && program.RunFormat(c.String("format")):
+		return nil // a run's formats read no matrix
+	case err != nil:
 		return Invalid(err)
 	}
 	if cwd, _ := filepath.Abs("."); env.Dir == "" && root == cwd {

@@ -41,9 +41,9 @@ func selfReportFixture(t *testing.T, s *gitlabtest.Server) collect.Manifest {
 	}
 	add("shard-1.yml", "kind 1.36: deploy", "kind/1.36/deploy", "deploy", "1.36")
 	add("shard-1.yml", "kind 1.36: runner", "kind/1.36/runner", "runner", "1.36")
-	m.Jobs = append(m.Jobs, collect.ManifestJob{Name: generate.ReportJob, File: "shard-1.yml", Kind: generate.KindReport, Suite: generate.ReportJob})
+	m.Jobs = append(m.Jobs, collect.ManifestJob{Name: generate.ReportJobName("shard-1.yml"), File: "shard-1.yml", Kind: generate.KindReport, Suite: generate.ReportJobName("shard-1.yml")})
 	add("shard-2.yml", "gke 1.35: deploy", "gke/1.35/deploy", "deploy", "1.35")
-	m.Jobs = append(m.Jobs, collect.ManifestJob{Name: generate.ReportJob, File: "shard-2.yml", Kind: generate.KindReport, Suite: generate.ReportJob})
+	m.Jobs = append(m.Jobs, collect.ManifestJob{Name: generate.ReportJobName("shard-2.yml"), File: "shard-2.yml", Kind: generate.KindReport, Suite: generate.ReportJobName("shard-2.yml")})
 	manifest, err := json.Marshal(m)
 	if err != nil {
 		t.Fatal(err)
@@ -69,7 +69,7 @@ func selfReportFixture(t *testing.T, s *gitlabtest.Server) collect.Manifest {
 		{Classname: "runner", Name: "install runner chart", Status: "failed"},
 	}})
 	// The report job itself, still running as it collects.
-	s.AddJob(82, gitlabtest.Job{ID: 822, Name: generate.ReportJob, Stage: "report", Status: "running"})
+	s.AddJob(82, gitlabtest.Job{ID: 822, Name: generate.ReportJobName("shard-1.yml"), Stage: "report", Status: "running"})
 	return m
 }
 
@@ -170,7 +170,7 @@ func testSelfReport(t *testing.T, version string) {
 			t.Errorf("results.md lacks %q:\n%s", w, md)
 		}
 	}
-	if strings.Contains(string(md), "gke/1.35") || strings.Contains(string(md), generate.ReportJob) {
+	if strings.Contains(string(md), "gke/1.35") || strings.Contains(string(md), generate.ReportJobName("shard-1.yml")) {
 		t.Errorf("results.md shows another shard's cell or the report job:\n%s", md)
 	}
 	code, out, stderr = runInDir(t, dir, env, "render", "--format", "junit", "--out", filepath.Join(report, "junit.xml"))

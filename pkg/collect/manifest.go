@@ -93,7 +93,7 @@ func ParseManifest(name string, data []byte) (*Manifest, error) {
 	return &m, nil
 }
 
-// KindReport is the kind of a file's self-report job (generate.ReportJob).
+// KindReport is the kind of a file's self-report job (generate.ReportJobName).
 const KindReport = generate.KindReport
 
 // Scope returns the manifest collect matches jobs with: without the

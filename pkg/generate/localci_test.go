@@ -1,15 +1,20 @@
 package generate
 
 import (
+	"bytes"
 	"context"
+	"encoding/xml"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"gitlab.com/supportmatrix/supportmatrix/pkg/gitlab/gitlabtest"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/localci"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/localci/localcitest"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/results"
 )
 
 // ciLocal returns gitlab-ci-local or skips (localcitest decides).
@@ -155,8 +160,9 @@ func TestRunLocal(t *testing.T) {
 // checkSharded checks a run of the sharded local plan whose router ran
 // below the trigger chain top ("" when the router was the top pipeline):
 // needs order in every file, the failing deploy of sim-a 1.36 and what it
-// skips, the failing shard's trigger, success everywhere else, and every
-// job of every shard run.
+// skips, the failing terminal of sim-b 1.36 (when the run has it), the
+// failing shards' triggers, success everywhere else but in the report jobs
+// (checkReports), and every job of every shard run.
 func checkSharded(t *testing.T, out *Output, res *localci.Result, top string) {
 	t.Helper()
 	below := func(triggerers string) string {
@@ -183,7 +189,9 @@ func checkSharded(t *testing.T, out *Output, res *localci.Result, top string) {
 			ran++
 		}
 		switch {
-		case j.Name == "sim-a 1.36: deploy":
+		case strings.HasPrefix(j.Name, ReportJob):
+			// checkReports
+		case j.Name == "sim-a 1.36: deploy" || j.Name == "sim-b 1.36: terminal":
 			if j.Status != localci.Failed {
 				t.Errorf("%s: %s, want failed", j.Name, j.Status)
 			}
@@ -193,7 +201,7 @@ func checkSharded(t *testing.T, out *Output, res *localci.Result, top string) {
 			if j.Status != localci.Skipped {
 				t.Errorf("%s: %s, want skipped", j.Name, j.Status)
 			}
-		case j.Trigger && strings.Contains(shardOf(out, "sim-a 1.36: deploy"), j.Name):
+		case j.Trigger && (j.Name == shardOf(out, "sim-a 1.36: deploy") || j.Name == shardOf(out, "sim-b 1.36: terminal")):
 			if j.Status != localci.Failed {
 				t.Errorf("trigger %s: %s, want failed (strategy follows the failing shard)", j.Name, j.Status)
 			}
@@ -242,29 +250,57 @@ support-matrix:
 // merge_request_event and CI_MERGE_REQUEST_ID is set, the child and its
 // shards carry the workflow rules that admit them (GitLab issue 322012),
 // and every job of every shard runs in needs order.
+//
+// Each shard ends with its report job, which runs after every other job of
+// the shard, failed ones included, and reports on the shard with the CI job
+// token alone: against the fake GitLab fed with what gitlab-ci-local ran
+// (localcitest.GitLab), on a private project, with the built supportmatrix
+// on the jobs' PATH. Its artifacts hold the shard's table (checkReports).
 func TestRunMergeRequest(t *testing.T) {
 	bin := ciLocal(t)
+	sm := localcitest.Supportmatrix(t)
 	dir := t.TempDir()
 	plan := localPlan(t)
 	plan.Matrix.Pipeline.Limits.MaxJobs = 8
-	sel, err := ParseSelectors("sim-a/1.36,sim-c")
+	// sim-b fails its terminal job (SIM_FAIL), a feature nothing needs.
+	sel, err := ParseSelectors("sim-a/1.36,sim-b/1.36,sim-c")
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := writeOut(t, plan, filepath.Join(repo, "examples/local/templates"), Options{Only: sel, GenerateJob: "generate", NoReport: true}, dir)
+	out := writeOut(t, plan, filepath.Join(repo, "examples/local/templates"), Options{Only: sel, GenerateJob: "generate"}, dir)
 	if out.Shards < 2 {
 		t.Fatalf("want shards, got %d", out.Shards)
 	}
-	if err := os.WriteFile(filepath.Join(dir, ".gitlab-ci.yml"), []byte(mergeRequestParent), 0o644); err != nil {
-		t.Fatal(err)
+	const planText = "## Support matrix plan\n\nThe merge request changes sim-a.\n"
+	fake := gitlabtest.New(t)
+	fake.SetToken(jobToken, true) // a private project, and only the job token
+	gl := localcitest.NewGitLab(t, fake, "merge_request_event", dir, "support-matrix")
+	for name, data := range map[string]string{
+		".gitlab-ci.yml": mergeRequestParent,
+		"out/plan.md":    planText,
+		// What GitLab gives every job of every pipeline, here as project
+		// variables, which gitlab-ci-local passes to child pipelines too
+		// (--variable reaches the top pipeline only): the API and a job
+		// token. And PARENT_PIPELINE_ID: GitLab expands a trigger job's
+		// variables in the trigger job (lib/gitlab/ci/variables/downstream/
+		// generator.rb), so the router passes the parent's id on to its
+		// shards; gitlab-ci-local passes them unexpanded (src/job.ts
+		// startTriggerPipeline), so the shards read the id from here.
+		".gitlab-ci-local-variables.yml": fmt.Sprintf("CI_API_V4_URL: %s/api/v4\nCI_JOB_TOKEN: %s\nPARENT_PIPELINE_ID: \"%d\"\n", gl.URL, jobToken, localcitest.FirstPipelineID),
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
-	res, err := localci.Run(context.Background(), localci.Options{Binary: bin, Dir: dir, Concurrency: 4, Variables: map[string]string{
-		"CI_PIPELINE_SOURCE":   "merge_request_event",
-		"CI_MERGE_REQUEST_ID":  "4242",
-		"CI_MERGE_REQUEST_IID": "7",
-	}})
+	var output bytes.Buffer
+	res, err := localci.Run(context.Background(), localci.Options{Binary: bin, Dir: dir, Concurrency: 4, Env: localcitest.Env(sm),
+		Progress: gl, Output: &output, Variables: map[string]string{
+			"CI_PIPELINE_SOURCE":   "merge_request_event",
+			"CI_MERGE_REQUEST_ID":  "4242",
+			"CI_MERGE_REQUEST_IID": "7",
+		}})
 	if err != nil {
-		t.Fatalf("run: %v", err)
+		t.Fatalf("run: %v\n%s", err, output.String())
 	}
 	for _, name := range []string{"generate", "support-matrix"} {
 		j, ok := res.Job("", name)
@@ -277,6 +313,107 @@ func TestRunMergeRequest(t *testing.T) {
 		}
 	}
 	checkSharded(t, out, res, "support-matrix")
+	checkReports(t, out, res, planText)
+}
+
+// jobToken is the CI job token of TestRunMergeRequest's jobs.
+const jobToken = "glcbt-merge-request-job"
+
+// checkReports reads each shard's report job's artifacts: the run as JSON
+// with exactly the shard's cells, the Markdown with the plan and each
+// cell's row (sim-b 1.36's failed terminal reported, not lost), and the
+// JUnit report failing exactly the failed cells.
+//
+// In the shard of sim-a 1.36, whose deploy fails, gitlab-ci-local never
+// starts the teardown behind the skipped features (TestRunLocal), nor the
+// report job of the stage after it: there the job reads skipped. GitLab
+// runs both (a when: always job runs once its needs or earlier stages end,
+// skipped jobs included), as the CLI tests of the same commands show
+// against the fake GitLab (pkg/cli TestSelfReportWithOnlyTheJobToken).
+func checkReports(t *testing.T, out *Output, res *localci.Result, plan string) {
+	t.Helper()
+	for i := 1; i <= out.Shards; i++ {
+		file := fmt.Sprintf("shard-%d.yml", i)
+		name := ReportJobName(file)
+		var job *localci.JobResult
+		for k := range res.Jobs {
+			if res.Jobs[k].Name == name {
+				job = &res.Jobs[k]
+			}
+		}
+		if job == nil {
+			t.Errorf("%s: no report job %q", file, name)
+			continue
+		}
+		if file == shardOf(out, "sim-a 1.36: deploy")+".yml" {
+			if job.Status != localci.Skipped {
+				t.Errorf("%s: %s %s; gitlab-ci-local was seen to skip it", file, name, job.Status)
+			}
+			continue
+		}
+		if job.Status != localci.Success {
+			log, _ := os.ReadFile(job.LogFile)
+			t.Errorf("%s: %s %s:\n%s", file, name, job.Status, log)
+		}
+		dir := filepath.Join(job.ArtifactsDir, ReportDir)
+		hist, err := results.Read(filepath.Join(dir, "results.json"))
+		if err != nil || len(hist.Runs) != 1 {
+			t.Errorf("%s: results.json: %v", file, err)
+			continue
+		}
+		want := map[string]results.Status{}
+		for _, j := range out.Manifest.Jobs {
+			if j.File == file && j.IsCellJob() {
+				want[j.Cell] = results.Passed
+			}
+		}
+		if _, ok := want["sim-b/1.36/terminal"]; ok {
+			want["sim-b/1.36/terminal"] = results.Failed
+		}
+		got := map[string]results.Status{}
+		for _, c := range hist.Runs[0].Cells {
+			if c.Status != results.Excluded {
+				got[c.Cell] = c.Status
+			}
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s: the report's cells\n%v\nwant\n%v", file, got, want)
+		}
+		md, err := os.ReadFile(filepath.Join(dir, "results.md"))
+		if err != nil || !strings.Contains(string(md), strings.TrimSpace(plan)) {
+			t.Errorf("%s: results.md without the plan: %v\n%s", file, err, md)
+		}
+		var junit struct {
+			Cases []struct {
+				Name    string    `xml:"name,attr"`
+				Failure *struct{} `xml:"failure"`
+			} `xml:"testsuite>testcase"`
+		}
+		data, err := os.ReadFile(filepath.Join(dir, "junit.xml"))
+		if err == nil {
+			err = xml.Unmarshal(data, &junit)
+		}
+		if err != nil {
+			t.Errorf("%s: junit.xml: %v", file, err)
+			continue
+		}
+		failing := map[string]bool{}
+		for _, c := range junit.Cases {
+			failing[c.Name] = c.Failure != nil
+		}
+		if len(junit.Cases) != len(want) {
+			t.Errorf("%s: %d JUnit cases, want one per cell (%d)", file, len(junit.Cases), len(want))
+		}
+		for cell, st := range want {
+			row := fmt.Sprintf("| `%s` | %s", cell, map[results.Status]string{results.Passed: "✅ passed", results.Failed: "❌ failed"}[st])
+			if !strings.Contains(string(md), row) {
+				t.Errorf("%s: results.md lacks %q:\n%s", file, row, md)
+			}
+			if failing[cell] != (st == results.Failed) {
+				t.Errorf("%s: JUnit case %s failing %v, want %v", file, cell, failing[cell], st == results.Failed)
+			}
+		}
+	}
 }
 
 func shardOf(out *Output, job string) string {

@@ -28,7 +28,8 @@ import (
 // as a JUnit report of one case per cell, which the merge request's test
 // widget shows (child pipelines' reports from GitLab 18.5).
 const (
-	// ReportJob names the self-report job of each file.
+	// ReportJob names the self-report job of pipeline.yml; a shard's is
+	// ReportJobName("shard-N.yml").
 	ReportJob = "supportmatrix report"
 	// KindReport is its kind in the manifest: not a cell job, never a
 	// cluster job; collect leaves it out of every run, its own included.
@@ -125,7 +126,7 @@ func reportJob(m *matrix.Matrix, file string, opts Options) (*reportPart, error)
 	// pipeline shows a warning, and its status stays the cells'.
 	j.set("allow_failure", boolean(true))
 	doc := newMapping()
-	doc.set(ReportJob, j.n)
+	doc.set(ReportJobName(file), j.n)
 	out, err := encode(doc.n)
 	if err != nil {
 		return nil, fmt.Errorf("encode the report job of %s: %w", file, err)
@@ -144,5 +145,21 @@ func reportImage(m *matrix.Matrix, opts Options) string {
 
 // reportEntry is the report job's manifest entry for file.
 func reportEntry(file string) ManifestJob {
-	return ManifestJob{Name: ReportJob, File: file, Kind: KindReport, Suite: cicheck.GroupName(ReportJob)}
+	name := ReportJobName(file)
+	return ManifestJob{Name: name, File: file, Kind: KindReport, Suite: cicheck.GroupName(name)}
+}
+
+// ReportJobName names the report job of a generated file: ReportJob in
+// pipeline.yml, "supportmatrix report: shard-2" in shard-2.yml. Each shard's
+// name is its own, so that its JUnit report is a test suite of its own where
+// the reports of a pipeline's children meet (the merge request's test
+// widget; GitLab names a suite after the job's group, app/models/ci/build.rb
+// test_suite_name, and ": shard-2" is no group suffix,
+// app/models/commit_status.rb group_name), and gitlab-ci-local, which keeps
+// artifacts by job name, keeps each shard's apart.
+func ReportJobName(file string) string {
+	if file == PipelineFile {
+		return ReportJob
+	}
+	return ReportJob + ": " + trimExt(file)
 }

@@ -121,6 +121,13 @@ func scalar(n *yaml.Node) string {
 // artifacts directories are named with it.
 var unsafeRunRE = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
 
+// ArtifactsDir is where gitlab-ci-local keeps the artifacts of the job
+// named name after a run in the project directory dir (jobs of the same
+// name in different pipelines share it).
+func ArtifactsDir(dir, name string) string {
+	return filepath.Join(dir, StateDirName, "artifacts", safeName(name))
+}
+
 func safeName(name string) string {
 	return unsafeRunRE.ReplaceAllStringFunc(name, func(run string) string {
 		return base64.RawURLEncoding.EncodeToString([]byte(run))

@@ -66,7 +66,7 @@ func Render(o RenderOptions) ([]byte, error) {
 	if err := outputNotInput(o); err != nil {
 		return nil, err
 	}
-	if o.Format == "run" || o.Format == "junit" {
+	if RunFormat(o.Format) {
 		return renderRun(o)
 	}
 	now, err := parseNow("render", o.Now)
@@ -170,6 +170,10 @@ func levelLogPath(o RenderOptions) string {
 	}
 	return filepath.Join(filepath.Dir(o.Results), report.LogFile)
 }
+
+// RunFormat reports whether format renders one run (run, junit) rather
+// than the table: it reads no matrix.
+func RunFormat(format string) bool { return format == "run" || format == "junit" }
 
 // renderRun writes the newest run of the results file (a child's
 // self-report collects one) for reviewers: as Markdown with the plan, or as

@@ -8,6 +8,8 @@ package localcitest
 import (
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"gitlab.com/supportmatrix/supportmatrix/pkg/localci"
@@ -31,4 +33,34 @@ func Binary(t testing.TB) string {
 		t.Skipf("gitlab-ci-local not available: %v", err)
 	}
 	return bin
+}
+
+// Supportmatrix builds the supportmatrix command into a new directory, to
+// put first on the jobs' PATH (Env), and returns the directory.
+func Supportmatrix(t testing.TB) string {
+	t.Helper()
+	dir := t.TempDir()
+	cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "supportmatrix"), "gitlab.com/supportmatrix/supportmatrix/cmd/supportmatrix")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return dir
+}
+
+// Env is the process's environment with binDir first on PATH and no token
+// or supportmatrix setting of the developer's, for gitlab-ci-local's jobs
+// (localci.Options.Env).
+func Env(binDir string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		switch {
+		case k == "PATH":
+			kv = "PATH=" + binDir + string(os.PathListSeparator) + strings.TrimPrefix(kv, "PATH=")
+		case k == "SUPPORTMATRIX_TOKEN" || k == "GITLAB_TOKEN" || k == "CI_JOB_TOKEN" || strings.HasPrefix(k, "SUPPORTMATRIX_"):
+			continue
+		}
+		env = append(env, kv)
+	}
+	return env
 }
