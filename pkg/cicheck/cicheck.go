@@ -4,8 +4,8 @@
 // silently overrides, an include:artifact provider whose archive is too big,
 // keywords the target GitLab does not know yet, name and needs limits,
 // interruptible cluster jobs, artifact paths outside the project, two jobs
-// sharing one test suite, and strings GitLab's YAML 1.1 parser reads as other
-// types. Each rule cites the GitLab source it follows.
+// sharing one test suite, artifacts:expose_as GitLab refuses, and strings
+// GitLab's YAML 1.1 parser reads as other types. Each rule cites the GitLab source it follows.
 //
 // generate runs it on every file it writes and refuses a file that breaks a
 // rule; the tests run it on every example parent pipeline and the project's
@@ -39,6 +39,7 @@ const (
 	RuleArtifactPath  = "artifact-path"
 	RuleSuite         = "one-suite-per-job"
 	RuleYAML11        = "yaml-1.1-string"
+	RuleExposeAs      = "expose-as"
 )
 
 // File is one CI file to check.
@@ -366,6 +367,7 @@ func (c *checker) run() {
 		c.names(j, needed)
 		c.interruptible(j)
 		c.artifactPaths(j)
+		c.exposeAs(j)
 	}
 	for name, at := range needed {
 		if len(name) > MaxNeededJobName {
@@ -575,6 +577,38 @@ func (c *checker) artifactPaths(j *job) {
 	for _, p := range items(get(a, "paths")) {
 		if !Inside(p.Value) {
 			c.add(p, j.name, RuleArtifactPath, "artifacts path %q is outside the project directory: the runner skips it (gitlab-runner commands/helpers/file_archiver.go); use a path relative to $CI_PROJECT_DIR", p.Value)
+		}
+	}
+}
+
+// exposeAsRE is GitLab's EXPOSE_AS_REGEX (lib/gitlab/ci/config/entry/artifacts.rb).
+var exposeAsRE = regexp.MustCompile(`^\w[-\w ]*$`)
+
+// exposeAs: GitLab refuses the whole file when artifacts:expose_as is not
+// letters, digits, '-', '_' and spaces starting with a word character, is
+// over 100 characters, comes without artifacts:paths, or comes with a path
+// holding '*' (lib/gitlab/ci/config/entry/artifacts.rb validations).
+// gitlab-ci-local's schema checks none of it.
+func (c *checker) exposeAs(j *job) {
+	a := get(j.eff, "artifacts")
+	e := get(a, "expose_as")
+	if e == nil {
+		return
+	}
+	v := scalar(e)
+	switch {
+	case len(v) > 100:
+		c.add(e, j.name, RuleExposeAs, "artifacts:expose_as has %d characters; GitLab allows 100 (lib/gitlab/ci/config/entry/artifacts.rb)", len(v))
+	case !exposeAsRE.MatchString(v):
+		c.add(e, j.name, RuleExposeAs, "artifacts:expose_as %q can contain only letters, digits, '-', '_' and spaces (lib/gitlab/ci/config/entry/artifacts.rb EXPOSE_AS_REGEX)", v)
+	}
+	paths := items(get(a, "paths"))
+	if len(paths) == 0 {
+		c.add(e, j.name, RuleExposeAs, "artifacts:expose_as needs artifacts:paths (lib/gitlab/ci/config/entry/artifacts.rb)")
+	}
+	for _, p := range paths {
+		if strings.Contains(p.Value, "*") {
+			c.add(p, j.name, RuleExposeAs, "artifacts path %q has a '*', which GitLab refuses with expose_as (lib/gitlab/ci/config/entry/artifacts.rb)", p.Value)
 		}
 	}
 }

@@ -148,6 +148,15 @@ func TestRules(t *testing.T) {
 			want: []string{RuleArtifactPath, RuleArtifactPath},
 		},
 		{
+			name: "expose_as GitLab refuses (lib/gitlab/ci/config/entry/artifacts.rb)",
+			yaml: "a: {script: [x], artifacts: {expose_as: '<b>results</b>', paths: [out/*.md]}}\nb: {script: [x], artifacts: {expose_as: results}}\n",
+			want: []string{RuleExposeAs, RuleExposeAs, RuleExposeAs},
+		},
+		{
+			name: "expose_as as the report job writes it",
+			yaml: "a: {script: [x], rules: [{when: always}], artifacts: {when: always, expose_as: supportmatrix results, paths: [supportmatrix-report/], reports: {junit: supportmatrix-report/junit.xml}}}\n",
+		},
+		{
 			name: "two jobs of one group upload JUnit (build.rb test_suite_name)",
 			yaml: "'gke 1.35: [deploy]': {script: [x], artifacts: {reports: {junit: a.xml}}}\n'gke 1.35: [runner]': {script: [x], artifacts: {reports: {junit: b.xml}}}\n",
 			want: []string{RuleSuite},

@@ -83,7 +83,7 @@ func runCollect(c *cli.Context, o program.CollectOptions) error {
 		return err
 	}
 	if r.Skipped {
-		fmt.Fprintf(c.App.Writer, "collect: skipped: pipeline %d's cells ran in child pipelines, and a CI job token cannot list trigger jobs before GitLab 19.2; each child pipeline reports on itself (JUnit report, collect --pipeline $CI_PIPELINE_ID in the child), or set SUPPORTMATRIX_TOKEN (read_api) to collect here; %s left unchanged\n", o.Pipeline, o.Results)
+		fmt.Fprintf(c.App.Writer, "collect: skipped: pipeline %d's cells ran in child pipelines, and a CI job token cannot list trigger jobs before GitLab 19.2; each child pipeline reports on itself (its \"supportmatrix report\" job), or set SUPPORTMATRIX_TOKEN (read_api) to collect here; %s left unchanged\n", o.Pipeline, o.Results)
 		return nil
 	}
 	for _, n := range r.Summary.Notes {

@@ -158,7 +158,7 @@ func Publish(ctx context.Context, o PublishOptions) (*PublishResult, error) {
 		if tok.Job {
 			has = "only a CI job token"
 		}
-		return &PublishResult{Skipped: "writing a note needs a token with the api scope in SUPPORTMATRIX_TOKEN, and this pipeline has " + has + "; the results are in the pipeline's test report and artifacts"}, nil
+		return &PublishResult{Skipped: "writing a note needs a token with the api scope in SUPPORTMATRIX_TOKEN, and this pipeline has " + has + "; the plan and results are in each child pipeline's \"supportmatrix report\" job (artifacts and test report)"}, nil
 	}
 	if tok.Value == "" {
 		return nil, errors.New("publish: no GitLab token: set SUPPORTMATRIX_TOKEN to a project access token with the api scope")
@@ -192,7 +192,7 @@ func Publish(ctx context.Context, o PublishOptions) (*PublishResult, error) {
 		}
 		out, err := publish.Note(ctx, client, o.MR, publish.NoteBody(plan, &this.Runs[0]))
 		if fork && (errors.Is(err, gitlab.ErrUnauthorized) || errors.Is(err, gitlab.ErrForbidden) || errors.Is(err, gitlab.ErrNotFound)) {
-			return &PublishResult{Skipped: fmt.Sprintf("this merge request comes from a fork (project %s into %s), and the token in %s may not write on the target project; the results are in the pipeline's test report and artifacts", o.MRSourceProject, o.MRProject, tok.Variable)}, nil
+			return &PublishResult{Skipped: fmt.Sprintf("this merge request comes from a fork (project %s into %s), and the token in %s may not write on the target project; the plan and results are in each child pipeline's \"supportmatrix report\" job (artifacts and test report)", o.MRSourceProject, o.MRProject, tok.Variable)}, nil
 		}
 		if err != nil {
 			return nil, fail(err)
