@@ -364,7 +364,9 @@ func entries(dst []ManifestJob, chains []*encodedChain, file string) []ManifestJ
 //
 // With report set, each trigger job passes the pipeline that holds the
 // manifest on to its shard (ManifestPipelineVariable), for the shard's
-// report job: trigger variables reach the downstream pipeline.
+// report job: GitLab expands a trigger job's variables in the trigger job,
+// where PARENT_PIPELINE_ID is the router's pipeline variable, and passes
+// the values down (lib/gitlab/ci/variables/downstream/generator.rb).
 func routerFile(m *matrix.Matrix, shards []string, opts Options, report bool) ([]byte, []ManifestJob, error) {
 	if !cicheck.Inside(opts.ArtifactDir) {
 		return nil, nil, fmt.Errorf("generate: the output directory %q is not inside the project directory, but the router's artifacts:paths name the shard files through it and the runner archives only paths inside the project (gitlab-runner commands/helpers/file_archiver.go): give --out a relative path inside the project", opts.ArtifactDir)

@@ -112,7 +112,7 @@ func RunLocal(ctx context.Context, o LocalOptions) (*LocalResult, error) {
 		return nil, err
 	}
 	plan := matrix.Expand(m)
-	out, err := generate.Generate(plan, set, generate.Options{Only: sels, NoReport: true})
+	out, err := generate.Generate(plan, set, generate.Options{Only: sels, NoReport: true}) // no GitLab API to report from: the run is collected here
 	if err != nil {
 		return nil, err
 	}
