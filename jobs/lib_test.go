@@ -159,7 +159,11 @@ func TestLibrary(t *testing.T) {
 		{"terminated job", "junit_start demo\ncheck first true\ncheck slow sh -c 'touch started; sleep 30'\njunit_done\n", 143,
 			true, map[string]string{"demo/first": "success", "demo/job script": "failed"}},
 	}
-	for _, shell := range shells(t) {
+	shs := shells(t)
+	if testing.Short() {
+		shs = shs[:1] // -short: sh only, as TestHostileValues
+	}
+	for _, shell := range shs {
 		for _, tt := range tests {
 			t.Run(filepath.Base(shell)+"/"+tt.name, func(t *testing.T) {
 				dir := t.TempDir()

@@ -116,6 +116,9 @@ func parseNeeds(t testing.TB, data []byte) map[string][]string {
 // TestLargeLimits generates the 6,000-cell example and checks GitLab's
 // limits on every file: names, needs, jobs per pipeline, size.
 func TestLargeLimits(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: a 6,000-cell input; the full run checks it")
+	}
 	plan := largePlan(t, 30)
 	if n := len(plan.Cells); n < 6000 {
 		t.Fatalf("large example has %d cells, want at least 6000", n)
@@ -226,6 +229,9 @@ func BenchmarkGenerate(b *testing.B) {
 // for the matrix's pipeline.gitlab, so a program for 17.0 is cut into more
 // shards, each under 1 MB parsed.
 func TestYAMLSizeFollowsTarget(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: a 6,000-cell input; the full run checks it")
+	}
 	shards := map[cicheck.Version]int{}
 	for _, target := range []cicheck.Version{{Major: 17, Minor: 0}, {Major: 17, Minor: 3}} {
 		plan := largePlan(t, 30)
@@ -260,6 +266,9 @@ func TestYAMLSizeFollowsTarget(t *testing.T) {
 // (lib/gitlab/ci/artifact_file_reader.rb), with a real zip archive of the
 // large example's shard files: the estimate must not be below it.
 func TestArchiveSizeEstimate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: a 6,000-cell input; the full run checks it")
+	}
 	out, err := Generate(largePlan(t, 30), openTemplates(t, ""), Options{ArtifactDir: "out"})
 	if err != nil {
 		t.Fatal(err)

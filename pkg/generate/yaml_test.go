@@ -79,6 +79,9 @@ func testPlans(t *testing.T) map[string]*matrix.Plan {
 	for _, ex := range examples {
 		plans[ex.name] = load(t, filepath.Join(repo, ex.matrix))
 	}
+	if testing.Short() {
+		delete(plans, "large") // -short: the examples and the hostile plans only
+	}
 	return plans
 }
 

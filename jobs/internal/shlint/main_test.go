@@ -13,6 +13,9 @@ import (
 // is reported at the template's own file and line, and that the defaults
 // (with the library) are clean.
 func TestFindingsAtTemplateLines(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: shellcheck over every template (make lint runs it too)")
+	}
 	if _, err := exec.LookPath("shellcheck"); err != nil {
 		if os.Getenv("SUPPORTMATRIX_REQUIRE_TOOLS") == "1" {
 			t.Fatalf("shellcheck required: %v", err)
