@@ -30,7 +30,8 @@ import (
 const fakeTool = `#!/bin/sh
 LC_ALL=C; export LC_ALL
 name="${0##*/}"
-{ printf '%s' "$name"; for a in "$@"; do printf ' %d:%s' "${#a}" "$a"; done; printf '\n'; } >> "$FAKE_LOG"
+line="$name"; for a in "$@"; do line="$line ${#a}:$a"; done
+printf '%s\n' "$line" >> "$FAKE_LOG" # one write: tools run in the background too
 case "$name $*" in
   "kubectl get --raw /version"*)
     if [ -f "$FAKE_DIR/version" ]; then v="$(cat "$FAKE_DIR/version")"; else v="v${SM_FROM_VERSION:-$SM_K8S_VERSION}.3"; fi
