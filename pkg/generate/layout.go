@@ -400,7 +400,7 @@ func routerFile(m *matrix.Matrix, shards []string, opts Options, report bool) ([
 	if r := m.Pipeline.Retry; r.Max > 0 {
 		provide.set("retry", retryNode(r))
 	}
-	if m.Pipeline.Interruptible {
+	if interruptible(m, false) {
 		provide.set("interruptible", boolean(true))
 	}
 	doc.set(ProvideJob, provide.n)

@@ -118,7 +118,7 @@ func reportJob(m *matrix.Matrix, file string, opts Options) (*reportPart, error)
 	if r := m.Pipeline.Retry; r.Max > 0 {
 		j.set("retry", retryNode(r))
 	}
-	if m.Pipeline.Interruptible {
+	if interruptible(m, false) {
 		j.set("interruptible", boolean(true))
 	}
 	// The report is a view of the cells, not a cell: when it cannot be

@@ -253,9 +253,13 @@ func shadowed(v *jobVars, i int, key string) bool {
 	return false
 }
 
-// interruptible reports whether the job is written interruptible: with
+// interruptible reports whether the job is written interruptible.
+func (j *job) interruptible(m *matrix.Matrix) bool { return interruptible(m, j.cluster) }
+
+// interruptible is the one rule for every job the generator writes (cell
+// jobs, the router's provide job, the report jobs): with
 // pipeline.interruptible, every job but the cluster jobs.
-func (j *job) interruptible(m *matrix.Matrix) bool {
+func interruptible(m *matrix.Matrix, cluster bool) bool {
 	// Cluster jobs stay non-interruptible. On a new commit GitLab's
 	// auto-cancel (app/services/ci/pipeline_creation/
 	// cancel_redundant_pipelines_service.rb) judges each pipeline of a
@@ -269,5 +273,5 @@ func (j *job) interruptible(m *matrix.Matrix) bool {
 	// only interruptible jobs are cancelled (safe_cancellation in
 	// app/services/ci/cancel_pipeline_service.rb): the feature jobs
 	// stop, the teardown is not cancelled and runs once its needs end.
-	return m.Pipeline.Interruptible && !j.cluster
+	return m.Pipeline.Interruptible && !cluster
 }
