@@ -183,15 +183,26 @@ func (c *Client) CreateIssueNote(ctx context.Context, iid int64, body string) (*
 // ListIssueNotes returns every note of issue iid, oldest first.
 func (c *Client) ListIssueNotes(ctx context.Context, iid int64) ([]Note, error) {
 	path := fmt.Sprintf("/projects/%s/issues/%d/notes", c.pathProj, iid)
-	notes, _, err := pageAll(ctx, c, path, func(page int64, o ...gl.RequestOptionFunc) ([]*gl.Note, *gl.Response, error) {
+	notes, err := c.listNotes(ctx, path, func(lo gl.ListOptions, o ...gl.RequestOptionFunc) ([]*gl.Note, *gl.Response, error) {
 		return c.gl.Notes.ListIssueNotes(c.project, iid, &gl.ListIssueNotesOptions{
-			ListOptions: gl.ListOptions{Page: page, PerPage: DefaultPerPage},
-			OrderBy:     gl.Ptr("created_at"),
-			Sort:        gl.Ptr("asc"),
+			ListOptions: lo, OrderBy: gl.Ptr("created_at"), Sort: gl.Ptr("asc"),
 		}, o...)
-	}, func(n *gl.Note) int64 { return n.ID })
+	})
 	if err != nil {
 		return nil, fmt.Errorf("notes of issue #%d: %w", iid, err)
+	}
+	return notes, nil
+}
+
+// listNotes pages through the notes list at path, oldest first, for
+// ListIssueNotes and ListMergeRequestNotes: the client's two list calls
+// differ only in their options type.
+func (c *Client) listNotes(ctx context.Context, path string, list func(gl.ListOptions, ...gl.RequestOptionFunc) ([]*gl.Note, *gl.Response, error)) ([]Note, error) {
+	notes, _, err := pageAll(ctx, c, path, func(page int64, o ...gl.RequestOptionFunc) ([]*gl.Note, *gl.Response, error) {
+		return list(gl.ListOptions{Page: page, PerPage: DefaultPerPage}, o...)
+	}, func(n *gl.Note) int64 { return n.ID })
+	if err != nil {
+		return nil, err
 	}
 	out := make([]Note, 0, len(notes))
 	for _, n := range notes {

@@ -246,21 +246,15 @@ func noteFrom(n *gl.Note) Note {
 // first, paged to the end.
 func (c *Client) ListMergeRequestNotes(ctx context.Context, iid int64) ([]Note, error) {
 	path := fmt.Sprintf("/projects/%s/merge_requests/%d/notes", c.pathProj, iid)
-	notes, _, err := pageAll(ctx, c, path, func(page int64, o ...gl.RequestOptionFunc) ([]*gl.Note, *gl.Response, error) {
+	notes, err := c.listNotes(ctx, path, func(lo gl.ListOptions, o ...gl.RequestOptionFunc) ([]*gl.Note, *gl.Response, error) {
 		return c.gl.Notes.ListMergeRequestNotes(c.project, iid, &gl.ListMergeRequestNotesOptions{
-			ListOptions: gl.ListOptions{Page: page, PerPage: DefaultPerPage},
-			OrderBy:     gl.Ptr("created_at"),
-			Sort:        gl.Ptr("asc"),
+			ListOptions: lo, OrderBy: gl.Ptr("created_at"), Sort: gl.Ptr("asc"),
 		}, o...)
-	}, func(n *gl.Note) int64 { return n.ID })
+	})
 	if err != nil {
 		return nil, fmt.Errorf("notes of merge request !%d: %w", iid, err)
 	}
-	out := make([]Note, 0, len(notes))
-	for _, n := range notes {
-		out = append(out, noteFrom(n))
-	}
-	return out, nil
+	return notes, nil
 }
 
 // CreateMergeRequestNote posts a note on merge request iid. It is never
