@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -117,10 +118,8 @@ func commands() []*cli.Command {
 		if c.OnUsageError == nil {
 			c.OnUsageError = func(_ *cli.Context, err error, _ bool) error { return Usage(err) }
 		}
-		if c.Name != "validate" {
-			refuseArgs(c)
-		}
 		bindEnv(c)
+		refuseArgs(c) // after bindEnv, so it runs first: before the matrix is looked for
 		c.HideHelp = true
 		c.Flags = append(c.Flags, helpFlag())
 	}
@@ -189,12 +188,16 @@ func versionFlag() cli.Flag {
 }
 
 // refuseArgs makes cmd refuse positional arguments, which it would
-// otherwise ignore (exit 2).
+// otherwise ignore (exit 2): `validate FILE` used to check the default
+// matrix and say valid.
 func refuseArgs(cmd *cli.Command) {
 	before := cmd.Before
 	cmd.Before = func(c *cli.Context) error {
 		if c.NArg() > 0 {
-			return Usage(fmt.Errorf("%s takes no arguments, got %q (flags go before or after, e.g. --matrix FILE)", cmd.Name, c.Args().First()))
+			if slices.ContainsFunc(cmd.Flags, func(f cli.Flag) bool { return f.Names()[0] == "matrix" }) {
+				return Usage(fmt.Errorf("%s takes no arguments, got %q; to check another file, use --matrix %s", cmd.Name, c.Args().Slice(), c.Args().First()))
+			}
+			return Usage(fmt.Errorf("%s takes no arguments, got %q", cmd.Name, c.Args().Slice()))
 		}
 		if before != nil {
 			return before(c)

@@ -71,20 +71,28 @@ func TestEnvComesFromEnv(t *testing.T) {
 }
 
 // TestPositionalArgumentsRefused: a command that takes no arguments says
-// so instead of ignoring them (and, say, checking the default matrix).
+// so instead of ignoring them (and, say, checking the default matrix), and
+// says it before looking for a matrix: `validate other.yaml` run where
+// there is none is told about --matrix, not that no matrix was found.
 func TestPositionalArgumentsRefused(t *testing.T) {
 	t.Parallel()
+	nowhere := t.TempDir()
 	for _, cmd := range commands() {
-		if cmd.Name == "validate" {
-			continue // validate decides what its arguments are
-		}
 		t.Run(cmd.Name, func(t *testing.T) {
 			t.Parallel()
 			code, _, errOut := runCLI(t, cmd.Name, "--matrix", minimalMatrix, "stray.yaml")
 			if code != ExitUsage || !strings.Contains(errOut, `"stray.yaml"`) {
 				t.Errorf("exit %d, %q; want 2 naming the argument", code, errOut)
 			}
+			code, _, errOut = runInDir(t, nowhere, nil, cmd.Name, "stray.yaml")
+			if code != ExitUsage || !strings.Contains(errOut, `"stray.yaml"`) || strings.Contains(errOut, "no matrix") {
+				t.Errorf("in a directory without a matrix: exit %d, %q; want 2 naming the argument", code, errOut)
+			}
 		})
+	}
+	code, _, errOut := runInDir(t, nowhere, nil, "validate", "other.yaml")
+	if want := "use --matrix other.yaml"; code != ExitUsage || !strings.Contains(errOut, want) {
+		t.Errorf("validate other.yaml: exit %d, %q; want 2 and %q", code, errOut, want)
 	}
 }
 

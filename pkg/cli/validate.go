@@ -22,10 +22,6 @@ func validateCommand() *cli.Command {
 			rootFlag(),
 		},
 		Action: func(c *cli.Context) error {
-			// `validate FILE` used to check the default matrix and say valid.
-			if c.Args().Present() {
-				return Usage(fmt.Errorf("validate takes no arguments, got %q; to check another file, use --matrix %s", c.Args().Slice(), c.Args().First()))
-			}
 			return runValidate(c, c.String("format"), program.ValidateOptions{
 				Matrix: c.String("matrix"), Templates: c.String("templates"), Date: c.String("date"),
 				Root: c.String("root"), Now: envOf(c).now,
