@@ -41,9 +41,10 @@ type Flake struct {
 
 // flakeOf measures the flakiness of a cell's counting results, newest first,
 // against the policy's flaky_above.
-func flakeOf(history []results.CellResult, flakyAbove float64) Flake {
+func flakeOf(history []*results.CellResult, flakyAbove float64) Flake {
 	type signal struct{ pass, retried bool }
-	var s []signal // oldest first
+	var buf [results.KeepCounting]signal
+	s := buf[:0] // oldest first
 	for i := len(history) - 1; i >= 0; i-- {
 		switch cr := history[i]; cr.Status {
 		case results.Passed, results.Flaky:

@@ -11,8 +11,8 @@ import (
 // first, as fill hands them to flakeOf: P passed, F failed, p flaky (passed
 // after a retry on GitLab), P2 passed on its second attempt, - skipped, b
 // broken, c canceled.
-func seq(s string) []results.CellResult {
-	var out []results.CellResult
+func seq(s string) []*results.CellResult {
+	var out []*results.CellResult
 	for _, w := range strings.Fields(s) {
 		cr := results.CellResult{}
 		switch w {
@@ -33,7 +33,7 @@ func seq(s string) []results.CellResult {
 		case "c":
 			cr.Status = results.Canceled
 		}
-		out = append([]results.CellResult{cr}, out...)
+		out = append([]*results.CellResult{&cr}, out...)
 	}
 	return out
 }

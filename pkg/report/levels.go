@@ -14,25 +14,83 @@ import (
 type builder struct {
 	now      time.Time
 	counting []results.Run // newest first
-	index    []map[string]*results.CellResult
+	// layouts group the counting runs that record the same cells in the
+	// same order (a nightly history is mostly one such group), so that a
+	// cell is looked up once per group rather than once per run: the index
+	// maps a cell id to its position in each of the group's runs.
+	layouts []layout
+	// rows memoizes row: each cell's results, one per counting run.
+	rows map[string][]*results.CellResult
+	// scratch is fill's list of a cell's recorded results, reused from
+	// cell to cell.
+	scratch []*results.CellResult
+}
+
+// layout is a group of counting runs with the same cell ids in the same
+// order, and the position of each cell id (its first, should a run list a
+// cell twice).
+type layout struct {
+	index map[string]int
+	runs  []int // indexes into builder.counting
 }
 
 func newBuilder(now time.Time, counting []results.Run) *builder {
-	b := &builder{now: now, counting: counting, index: make([]map[string]*results.CellResult, len(counting))}
+	b := &builder{now: now, counting: counting, rows: map[string][]*results.CellResult{}}
+runs:
 	for i := range counting {
-		b.index[i] = make(map[string]*results.CellResult, len(counting[i].Cells))
-		for j := range counting[i].Cells {
-			cr := &counting[i].Cells[j]
-			if _, dup := b.index[i][cr.Cell]; !dup {
-				b.index[i][cr.Cell] = cr
+		for g := range b.layouts {
+			if sameCells(counting[b.layouts[g].runs[0]].Cells, counting[i].Cells) {
+				b.layouts[g].runs = append(b.layouts[g].runs, i)
+				continue runs
 			}
 		}
+		index := make(map[string]int, len(counting[i].Cells))
+		for j := range counting[i].Cells {
+			if _, dup := index[counting[i].Cells[j].Cell]; !dup {
+				index[counting[i].Cells[j].Cell] = j
+			}
+		}
+		b.layouts = append(b.layouts, layout{index: index, runs: []int{i}})
 	}
 	return b
 }
 
+// sameCells reports whether a and b record the same cell ids in the same
+// order.
+func sameCells(a, b []results.CellResult) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Cell != b[i].Cell {
+			return false
+		}
+	}
+	return true
+}
+
+// row returns cell id's result in each counting run, newest first: nil
+// where the run did not record it.
+func (b *builder) row(id string) []*results.CellResult {
+	if row, ok := b.rows[id]; ok {
+		return row
+	}
+	row := make([]*results.CellResult, len(b.counting))
+	for _, l := range b.layouts {
+		j, ok := l.index[id]
+		if !ok {
+			continue
+		}
+		for _, i := range l.runs {
+			row[i] = &b.counting[i].Cells[j]
+		}
+	}
+	b.rows[id] = row
+	return row
+}
+
 // cell returns the result of cell id in counting run i, or nil.
-func (b *builder) cell(i int, id string) *results.CellResult { return b.index[i][id] }
+func (b *builder) cell(i int, id string) *results.CellResult { return b.row(id)[i] }
 
 // testCell reports one feature cell.
 func (b *builder) testCell(c *matrix.Cell, p *matrix.Policy) *Cell {
@@ -59,17 +117,16 @@ func (b *builder) otherCell(id, kind, label string, p *matrix.Policy) *Cell {
 // fill sets a cell's status, job, history and flakiness from the counting
 // runs.
 func (b *builder) fill(c *Cell, p *matrix.Policy) {
-	// Sized once: growing them by appends took half of a large report's
+	// Sized once: growing it by appends took half of a large report's
 	// memory (30 runs of 6,660 cells; issue 14).
-	raw := make([]results.CellResult, 0, len(b.counting))
 	c.History = make([]Result, 0, min(HistoryLen, len(b.counting)))
-	for i := range b.counting {
-		run := &b.counting[i]
-		cr := b.cell(i, c.ID)
+	raw := b.scratch[:0]
+	for i, cr := range b.row(c.ID) {
 		if cr == nil {
 			continue
 		}
-		raw = append(raw, *cr)
+		run := &b.counting[i]
+		raw = append(raw, cr)
 		if len(c.History) < HistoryLen {
 			c.History = append(c.History, Result{Run: refOf(run), Status: b.status(c, cr), JobURL: cr.JobURL})
 		}
@@ -79,13 +136,18 @@ func (b *builder) fill(c *Cell, p *matrix.Policy) {
 			c.JobURL = cr.JobURL
 		}
 	}
+	b.scratch = raw
 	if len(raw) == 0 {
 		c.Status = results.NotRun
 		return
 	}
 	c.Flake = flakeOf(raw, p.FlakyAbove)
-	c.Last = b.status(c, &raw[0])
-	if c.Last == results.Passed && (c.Flake.Above || results.Flipping(raw[:min(len(raw), FlakyWindow)])) {
+	c.Last = b.status(c, raw[0])
+	var window [FlakyWindow]results.CellResult
+	for i := range min(len(raw), FlakyWindow) {
+		window[i] = *raw[i]
+	}
+	if c.Last == results.Passed && (c.Flake.Above || results.Flipping(window[:min(len(raw), FlakyWindow)])) {
 		c.Last = results.Flaky
 	}
 	c.Status = c.Last
@@ -179,9 +241,9 @@ func (b *builder) level(d *Distribution, v *Version) {
 	ev := make([]evidence, len(deciding))
 	for i, c := range deciding {
 		ev[i].cell = c
-		for j := range b.counting {
+		for j, cr := range b.row(c.ID) {
 			run := &b.counting[j]
-			if cr := b.cell(j, c.ID); cr != nil && decisive(cr.Status) {
+			if cr != nil && decisive(cr.Status) {
 				ev[i].status, ev[i].reason, ev[i].run = cr.Status, cr.Reason, run
 				break
 			}
@@ -335,12 +397,16 @@ const BrokenBreaksStreak = false
 func (b *builder) streak(deciding []*Cell, required int) (int, []RunOutcome) {
 	green, counting := 0, true
 	var hist []RunOutcome
+	rows := make([][]*results.CellResult, len(deciding))
+	for k, c := range deciding {
+		rows[k] = b.row(c.ID)
+	}
 	for i := range b.counting {
 		run := &b.counting[i]
 		recorded, failed, broken := 0, false, false
 		var notPassed []string
-		for _, c := range deciding {
-			cr := b.cell(i, c.ID)
+		for k, c := range deciding {
+			cr := rows[k][i]
 			if cr == nil {
 				continue
 			}

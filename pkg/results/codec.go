@@ -420,7 +420,7 @@ func (d *decoder) file() (*File, error) {
 		return nil, err
 	}
 	f := &File{Runs: []Run{}}
-	layouts := map[string][]string{}
+	layouts := map[string]*layout{}
 	var wire []runV2
 	seen := map[string]bool{}
 	for d.dec.More() {
@@ -492,7 +492,7 @@ func (d *decoder) file() (*File, error) {
 	return f, nil
 }
 
-func (d *decoder) layouts(into map[string][]string) error {
+func (d *decoder) layouts(into map[string]*layout) error {
 	t, err := d.dec.Token()
 	if err != nil || t == nil {
 		return err
@@ -520,7 +520,7 @@ func (d *decoder) layouts(into map[string][]string) error {
 		if got := layoutKey(ids); got != key {
 			return fmt.Errorf("layouts[%q]: its cells hash to %q: a layout's key names exactly its cells", key, got)
 		}
-		into[key] = ids
+		into[key] = newLayout(ids)
 	}
 	return d.delim('}')
 }
@@ -556,8 +556,50 @@ func runs[T any](d *decoder) ([]T, error) {
 	return out, err
 }
 
+// layout is a list of cell ids as a results file names it, with what
+// every run of it derives from the ids alone: worked out once per file, not
+// once per run (a nightly history is 30 runs of one layout).
+type layout struct {
+	ids   []string
+	kinds []string // KindOf each id
+	// groups are the server-version groups of the ids (group), in order
+	// of first appearance; in is each id's group, an index into groups.
+	groups []string
+	in     []int
+	index  map[string]int // each id's position; built when details need it
+}
+
+func newLayout(ids []string) *layout {
+	l := &layout{ids: ids, kinds: make([]string, len(ids)), in: make([]int, len(ids))}
+	seen := map[string]int{}
+	for i, id := range ids {
+		l.kinds[i] = KindOf(id)
+		g := group(id)
+		k, ok := seen[g]
+		if !ok {
+			k = len(l.groups)
+			seen[g] = k
+			l.groups = append(l.groups, g)
+		}
+		l.in[i] = k
+	}
+	return l
+}
+
+// position returns the position of cell id in the layout.
+func (l *layout) position(id string) (int, bool) {
+	if l.index == nil {
+		l.index = make(map[string]int, len(l.ids))
+		for i, id := range l.ids {
+			l.index[id] = i
+		}
+	}
+	i, ok := l.index[id]
+	return i, ok
+}
+
 // expand turns a run line back into a Run.
-func expand(w *runV2, layouts map[string][]string) (Run, error) {
+func expand(w *runV2, layouts map[string]*layout) (Run, error) {
 	r := Run{
 		Pipeline: w.Pipeline, URL: w.URL, Source: w.Source, Ref: w.Ref, SHA: w.SHA,
 		Counts: w.Counts, MR: w.MR, Local: w.Local, Partial: w.Partial, Incomplete: w.Incomplete,
@@ -576,11 +618,11 @@ func expand(w *runV2, layouts map[string][]string) (Run, error) {
 		}
 		return r, nil
 	}
-	ids, ok := layouts[w.Layout]
+	l, ok := layouts[w.Layout]
 	if !ok {
 		return r, fmt.Errorf("layout %q is not in layouts", w.Layout)
 	}
-	n := len(ids)
+	n := len(l.ids)
 	if len(w.Status) != n {
 		return r, fmt.Errorf("status has %d letters, layout %s has %d cells", len(w.Status), w.Layout, n)
 	}
@@ -594,51 +636,51 @@ func expand(w *runV2, layouts map[string][]string) (Run, error) {
 			return r, err
 		}
 	}
+	servers := make([]string, len(l.groups))
+	if w.Servers != nil {
+		for k, g := range l.groups {
+			servers[k] = w.Servers[g]
+		}
+	}
 	urls := jobURLs(r.ProjectURL(), jobs)
 	r.Cells = make([]CellResult, n)
-	for i, id := range ids {
+	for i, id := range l.ids {
 		st := letterStatus[w.Status[i]]
 		if st == "" {
 			return r, fmt.Errorf("cell %s: unknown status letter %q, want one of %s", id, w.Status[i], letters())
 		}
 		c := &r.Cells[i]
-		c.Cell, c.Kind, c.Status, c.JobID, c.JobURL = id, KindOf(id), st, jobs[i], urls[i]
+		c.Cell, c.Kind, c.Status, c.JobID, c.JobURL = id, l.kinds[i], st, jobs[i], urls[i]
 		if secs != nil {
 			c.Duration = secs[i]
 		}
 		c.Attempts = defaultAttempts(c)
-		if c.JobID != 0 && w.Servers != nil {
-			c.ServerVersion = w.Servers[group(id)]
+		if c.JobID != 0 {
+			c.ServerVersion = servers[l.in[i]]
 		}
 	}
-	if len(w.Details) > 0 {
-		index := make(map[string]int, n)
-		for i, id := range ids {
-			index[id] = i
+	for id, d := range w.Details {
+		i, ok := l.position(id)
+		if !ok {
+			return r, fmt.Errorf("details for cell %s, which is not in layout %s", id, w.Layout)
 		}
-		for id, d := range w.Details {
-			i, ok := index[id]
-			if !ok {
-				return r, fmt.Errorf("details for cell %s, which is not in layout %s", id, w.Layout)
-			}
-			c := &r.Cells[i]
-			if d.Kind != "" {
-				c.Kind = d.Kind
-			}
-			if d.Attempts != nil {
-				c.Attempts = *d.Attempts
-			}
-			c.FailureReason, c.Reason = d.FailureReason, d.Reason
-			if d.ServerVersion != nil {
-				c.ServerVersion = *d.ServerVersion
-			}
-			if d.JobURL != nil {
-				c.JobURL = *d.JobURL
-			}
-			c.Tests = storedTests(d.Tests)
-			if d.Tests != nil && c.Tests == nil {
-				return r, fmt.Errorf("cell %s: test counts without a failed or errored test are not stored", id)
-			}
+		c := &r.Cells[i]
+		if d.Kind != "" {
+			c.Kind = d.Kind
+		}
+		if d.Attempts != nil {
+			c.Attempts = *d.Attempts
+		}
+		c.FailureReason, c.Reason = d.FailureReason, d.Reason
+		if d.ServerVersion != nil {
+			c.ServerVersion = *d.ServerVersion
+		}
+		if d.JobURL != nil {
+			c.JobURL = *d.JobURL
+		}
+		c.Tests = storedTests(d.Tests)
+		if d.Tests != nil && c.Tests == nil {
+			return r, fmt.Errorf("cell %s: test counts without a failed or errored test are not stored", id)
 		}
 	}
 	return r, nil
@@ -684,6 +726,8 @@ func letters() string {
 	return b.String()
 }
 
+var comma = []byte{','}
+
 // column calls each with the n values of a column, a JSON list of numbers
 // (or null), in order.
 func column(name string, raw json.RawMessage, n int, each func(i int, v []byte) error) error {
@@ -693,13 +737,18 @@ func column(name string, raw json.RawMessage, n int, each func(i int, v []byte) 
 	}
 	i := 0
 	if inner := bytes.TrimSpace(s[1 : len(s)-1]); len(inner) > 0 {
-		for v := range bytes.SplitSeq(inner, []byte{','}) {
+		for {
+			v, rest, more := bytes.Cut(inner, comma)
 			if i < n {
 				if err := each(i, bytes.TrimSpace(v)); err != nil {
 					return err
 				}
 			}
 			i++
+			if !more {
+				break
+			}
+			inner = rest
 		}
 	}
 	if i != n {
@@ -708,10 +757,38 @@ func column(name string, raw json.RawMessage, n int, each func(i int, v []byte) 
 	return nil
 }
 
+// smallInt reads v when it is an integer of at most 15 digits, with an
+// optional minus sign: the values of a column but for odd spellings, read
+// without strconv's copy of each. Such a value is exact as a float64 too.
+func smallInt(v []byte) (int64, bool) {
+	neg := len(v) > 0 && v[0] == '-'
+	if neg {
+		v = v[1:]
+	}
+	if len(v) == 0 || len(v) > 15 {
+		return 0, false
+	}
+	var k int64
+	for _, c := range v {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		k = k*10 + int64(c-'0')
+	}
+	if neg {
+		k = -k
+	}
+	return k, true
+}
+
 // parseSeconds reads the seconds column: n durations in whole seconds.
 func parseSeconds(raw json.RawMessage, n int) ([]float64, error) {
 	out := make([]float64, n)
 	return out, column("seconds", raw, n, func(i int, v []byte) error {
+		if k, ok := smallInt(v); ok {
+			out[i] = float64(k)
+			return nil
+		}
 		d, err := strconv.ParseFloat(string(v), 64)
 		if err != nil || d != seconds(d) || math.IsInf(d, 0) {
 			return fmt.Errorf("seconds[%d]: %q is not a whole number of seconds", i, v)
@@ -730,7 +807,11 @@ func parseJobs(raw json.RawMessage, n int) ([]int64, error) {
 		if string(f) == "null" {
 			return nil
 		}
-		step, err := strconv.ParseInt(string(f), 10, 64)
+		step, ok := smallInt(f)
+		var err error
+		if !ok {
+			step, err = strconv.ParseInt(string(f), 10, 64)
+		}
 		if err != nil {
 			return fmt.Errorf("jobs[%d]: %q is not a step between job ids", i, f)
 		}
