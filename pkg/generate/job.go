@@ -151,7 +151,13 @@ type job struct {
 	entry   ManifestJob
 }
 
+// retryNode is the one definition of a generated job's retry keys (cell
+// jobs through the writer, the provide and report jobs as trees): nil when
+// the matrix asks for no retries, so the key is left out.
 func retryNode(r matrix.Retry) *yaml.Node {
+	if r.Max <= 0 {
+		return nil
+	}
 	retry := newMapping()
 	retry.set("max", integer(r.Max))
 	if len(r.When) > 0 {

@@ -397,8 +397,8 @@ func routerFile(m *matrix.Matrix, shards []string, opts Options, report bool) ([
 	artifacts := newMapping()
 	artifacts.set("paths", strs(paths))
 	provide.set("artifacts", artifacts.n)
-	if r := m.Pipeline.Retry; r.Max > 0 {
-		provide.set("retry", retryNode(r))
+	if r := retryNode(m.Pipeline.Retry); r != nil {
+		provide.set("retry", r)
 	}
 	if interruptible(m, false) {
 		provide.set("interruptible", boolean(true))

@@ -115,8 +115,8 @@ func reportJob(m *matrix.Matrix, file string, opts Options) (*reportPart, error)
 	reports.set("junit", str(path.Join(ReportDir, "junit.xml")))
 	art.set("reports", reports.n)
 	j.set("artifacts", art.n)
-	if r := m.Pipeline.Retry; r.Max > 0 {
-		j.set("retry", retryNode(r))
+	if r := retryNode(m.Pipeline.Retry); r != nil {
+		j.set("retry", r)
 	}
 	if interruptible(m, false) {
 		j.set("interruptible", boolean(true))

@@ -2,8 +2,9 @@ package generate
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
+
+	"go.yaml.in/yaml/v3"
 
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
 )
@@ -23,6 +24,9 @@ type writer struct {
 	// start like a number (a minor, 1-35), which the YAML 1.1 and 1.2
 	// checks spend most on.
 	styles map[string]scalarStyle
+	// retryNode is the retry mapping of the matrix retryOf (retry).
+	retryOf   *matrix.Matrix
+	retryNode *yaml.Node
 }
 
 // style returns styleOf(s), from the cache for strings that start with a
@@ -79,9 +83,7 @@ func (w *writer) scalar(s string, at place) {
 		if !ok {
 			var err error
 			if text, err = slowScalar(s, at); err != nil {
-				if w.err == nil {
-					w.err = err
-				}
+				w.fail(err)
 				return
 			}
 			if w.slow == nil {
@@ -114,9 +116,7 @@ func (w *writer) key(ind int, k string) {
 		w.styles[k] = style
 	}
 	if style == styleSlow {
-		if w.err == nil {
-			w.err = fmt.Errorf("encode key %q: not printable ASCII on one line", k)
-		}
+		w.fail(fmt.Errorf("encode key %q: not printable ASCII on one line", k))
 		return
 	}
 	w.buf = appendQuoted(w.buf, k, style)
@@ -160,6 +160,52 @@ func (w *writer) strs(ind int, k string, items []string) {
 		w.item(ind + 2)
 		w.scalar(s, place{item: true, ind: ind + 2})
 	}
+}
+
+// tree writes the entry key: n for the small trees the generator builds
+// once and writes in every job (retryNode): mappings, sequences of
+// strings, and string, integer or boolean scalars, as encode writes them.
+// Any other shape is an error: the writer would not know its bytes.
+func (w *writer) tree(ind int, k string, n *yaml.Node) {
+	switch {
+	case n.Kind == yaml.MappingNode && len(n.Content) > 0:
+		w.mapping(ind, k)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			w.tree(ind+2, n.Content[i].Value, n.Content[i+1])
+		}
+	case n.Kind == yaml.SequenceNode:
+		items := make([]string, len(n.Content))
+		for i, c := range n.Content {
+			if c.Kind != yaml.ScalarNode || c.Tag != "!!str" {
+				w.fail(fmt.Errorf("encode %s: item %d is not a string", k, i))
+				return
+			}
+			items[i] = c.Value
+		}
+		w.strs(ind, k, items)
+	case n.Kind == yaml.ScalarNode && n.Tag == "!!str":
+		w.str(ind, k, n.Value)
+	case n.Kind == yaml.ScalarNode && (n.Tag == "!!int" || n.Tag == "!!bool"):
+		w.literal(ind, k, n.Value)
+	default:
+		w.fail(fmt.Errorf("encode %s: a node of kind %d, tag %q the job writer does not write", k, n.Kind, n.Tag))
+	}
+}
+
+// fail keeps the first error.
+func (w *writer) fail(err error) {
+	if w.err == nil {
+		w.err = err
+	}
+}
+
+// retry returns the matrix's retry mapping (retryNode, nil without
+// retries), built once per matrix: every job carries the same one.
+func (w *writer) retry(m *matrix.Matrix) *yaml.Node {
+	if w.retryOf != m {
+		w.retryOf, w.retryNode = m, retryNode(m.Pipeline.Retry)
+	}
+	return w.retryNode
 }
 
 // item starts a sequence item at column ind: "- ".
@@ -225,12 +271,8 @@ func (w *writer) writeJob(j *job, m *matrix.Matrix) {
 	if j.timeout != "" {
 		w.str(2, "timeout", j.timeout)
 	}
-	if r := m.Pipeline.Retry; r.Max > 0 {
-		w.mapping(2, "retry")
-		w.literal(4, "max", strconv.Itoa(r.Max))
-		if len(r.When) > 0 {
-			w.strs(4, "when", r.When)
-		}
+	if r := w.retry(m); r != nil {
+		w.tree(2, "retry", r)
 	}
 	if j.interruptible(m) {
 		w.literal(2, "interruptible", "true")
