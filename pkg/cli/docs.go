@@ -5,6 +5,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"gitlab.com/supportmatrix/supportmatrix/internal/words"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/program"
 )
 
@@ -46,8 +47,8 @@ func runDocs(c *cli.Context, o program.DocsOptions) error {
 		fmt.Fprintln(w, p.String())
 	}
 	if n := len(r.Gaps); n > 0 {
-		return Invalid(fmt.Errorf("docs check failed: %d %s", n, program.Plural("gap", n)))
+		return Invalid(fmt.Errorf("docs check failed: %d %s", n, words.Plural("gap", n)))
 	}
-	fmt.Fprintf(w, "%s: the program is whole: %d %s with requirements, every one met\n", o.Matrix, r.WithRequirements, program.Plural("distribution", r.WithRequirements))
+	fmt.Fprintf(w, "%s: the program is whole: %d %s with requirements, every one met\n", o.Matrix, r.WithRequirements, words.Plural("distribution", r.WithRequirements))
 	return nil
 }

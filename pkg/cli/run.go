@@ -6,6 +6,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"gitlab.com/supportmatrix/supportmatrix/internal/words"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/program"
 )
 
@@ -66,7 +67,7 @@ func runLocal(c *cli.Context, o program.LocalOptions) error {
 	fmt.Fprintf(w, "local run #%d\ntable: %s\nhistory: %s\nlevel log: %s\n", r.Run.Pipeline, r.Table, r.History, r.LevelLog)
 	if failed, broken, infra := r.Problems(); failed+broken+infra > 0 && c.Bool("strict") {
 		return Invalid(fmt.Errorf("run: %d %s failed, %d broken, %d cluster %s; see %s",
-			failed, program.Plural("cell", failed), broken, infra, program.Plural("problem", infra), r.Table))
+			failed, words.Plural("cell", failed), broken, infra, words.Plural("problem", infra), r.Table))
 	}
 	return nil
 }

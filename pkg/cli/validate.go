@@ -5,6 +5,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"gitlab.com/supportmatrix/supportmatrix/internal/words"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/program"
 )
 
@@ -56,7 +57,7 @@ func runValidate(c *cli.Context, format string, o program.ValidateOptions) error
 	}
 	if n := len(r.Problems.Errors()); n > 0 {
 		if format == "text" {
-			return Invalid(fmt.Errorf("%s: %d %s", o.Matrix, n, program.Plural("problem", n)))
+			return Invalid(fmt.Errorf("%s: %d %s", o.Matrix, n, words.Plural("problem", n)))
 		}
 		return Invalid(ErrSilent)
 	}

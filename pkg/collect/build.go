@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"gitlab.com/supportmatrix/supportmatrix/internal/words"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/ci"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/results"
@@ -491,24 +492,17 @@ func (s Summary) String() string {
 	}
 	cells := "no cells"
 	if len(parts) > 0 {
-		cells = fmt.Sprintf("%d %s: %s", s.Cells, plural("cell", s.Cells), strings.Join(parts, ", "))
+		cells = fmt.Sprintf("%d %s: %s", s.Cells, words.Plural("cell", s.Cells), strings.Join(parts, ", "))
 	}
-	out := fmt.Sprintf("%d %s, %d %s; %s", s.Pipelines, plural("pipeline", s.Pipelines), s.Jobs, plural("job", s.Jobs), cells)
+	out := fmt.Sprintf("%d %s, %d %s; %s", s.Pipelines, words.Plural("pipeline", s.Pipelines), s.Jobs, words.Plural("job", s.Jobs), cells)
 	if len(s.Infra) > 0 {
 		var probs []string
 		for _, i := range s.Infra {
 			probs = append(probs, fmt.Sprintf("%s %s failed: %s", i.Chain, i.Step, i.Reason))
 		}
-		out += fmt.Sprintf("; %d cluster %s: %s", len(s.Infra), plural("problem", len(s.Infra)), strings.Join(probs, "; "))
+		out += fmt.Sprintf("; %d cluster %s: %s", len(s.Infra), words.Plural("problem", len(s.Infra)), strings.Join(probs, "; "))
 	}
 	return out
-}
-
-func plural(word string, n int) string {
-	if n == 1 {
-		return word
-	}
-	return word + "s"
 }
 
 func cmpInt64(a, b int64) int {

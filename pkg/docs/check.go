@@ -33,8 +33,8 @@ import (
 	"strconv"
 	"strings"
 
+	"gitlab.com/supportmatrix/supportmatrix/internal/words"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
-	"gitlab.com/supportmatrix/supportmatrix/pkg/report"
 )
 
 // SettingsHeading is the text of the level-2 heading of a page's tested
@@ -247,7 +247,7 @@ func (a *Audit) Requirement(distID, name string) (met bool, detail string) {
 		if len(missing) > 0 {
 			return false, fmt.Sprintf("docs page %s does not list %s", d.Docs, strings.Join(missing, ", "))
 		}
-		return true, fmt.Sprintf("%d tested %s listed", len(d.Settings), report.Plural("setting", len(d.Settings)))
+		return true, fmt.Sprintf("%d tested %s listed", len(d.Settings), words.Plural("setting", len(d.Settings)))
 	case matrix.RequirePermanentCluster:
 		if d.Cluster.Type != matrix.ClusterPermanent {
 			return false, fmt.Sprintf("the cluster is %s, not permanent", d.Cluster.Type)

@@ -1,8 +1,6 @@
 package docs
 
 import (
-	"gitlab.com/supportmatrix/supportmatrix/internal/markdown"
-
 	"bytes"
 	"fmt"
 	"path"
@@ -10,6 +8,8 @@ import (
 	"slices"
 	"strings"
 
+	"gitlab.com/supportmatrix/supportmatrix/internal/markdown"
+	"gitlab.com/supportmatrix/supportmatrix/internal/words"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/report"
 )
@@ -367,7 +367,7 @@ func (a *Audit) summary(b *bytes.Buffer, rep *report.Report, o Options) {
 					if tg.Tier == d.Tier {
 						goal = "supported"
 					}
-					parts = append(parts, fmt.Sprintf("%d %s to %s", n, report.Plural("step", n), goal))
+					parts = append(parts, fmt.Sprintf("%d %s to %s", n, words.Plural("step", n), goal))
 				}
 			}
 			if len(parts) > 0 {
@@ -411,7 +411,7 @@ func (a *Audit) policy(b *bytes.Buffer) {
 		for _, r := range reqs {
 			fmt.Fprintf(b, "- `%s`: %s;\n", r, requirementText(r))
 		}
-		fmt.Fprintf(b, "- every blocking feature passed in the last %d consecutive counting %s on that minor (a run whose cluster did not come up, was unreachable or ran another minor neither counts nor breaks the streak: it proved nothing);\n", p.GreenRuns, report.Plural("run", p.GreenRuns))
+		fmt.Fprintf(b, "- every blocking feature passed in the last %d consecutive counting %s on that minor (a run whose cluster did not come up, was unreachable or ran another minor neither counts nor breaks the streak: it proved nothing);\n", p.GreenRuns, words.Plural("run", p.GreenRuns))
 		flaky := "the minor stays `qualifying`"
 		if t != matrix.TierOfficial {
 			flaky = "the level's reason names the feature"
@@ -587,7 +587,7 @@ func (a *Audit) certification(b *bytes.Buffer, o Options) {
 			}
 		}
 		p := m.PolicyFor(t)
-		out = append(out, fmt.Sprintf("pass every blocking feature in %d consecutive counting %s on each offered minor, and keep the results at most %s old", p.GreenRuns, report.Plural("run", p.GreenRuns), p.MaxAge.Text))
+		out = append(out, fmt.Sprintf("pass every blocking feature in %d consecutive counting %s on each offered minor, and keep the results at most %s old", p.GreenRuns, words.Plural("run", p.GreenRuns), p.MaxAge.Text))
 		return out
 	}
 	beta := steps(matrix.TierBeta, nil)

@@ -3,6 +3,8 @@ package matrix
 import (
 	"fmt"
 	"strings"
+
+	"gitlab.com/supportmatrix/supportmatrix/internal/words"
 )
 
 // Cell is one (distribution, offered minor, feature) with what the matrix
@@ -165,17 +167,10 @@ func decide(m *Matrix, d *Distribution, v Minor, f *Feature, done map[string]*Ce
 	}
 	if len(gone) > 0 {
 		c.Action = ActionExclude
-		c.Reason = "needs excluded " + plural("feature", len(gone)) + " " + strings.Join(gone, ", ")
+		c.Reason = "needs excluded " + words.Plural("feature", len(gone)) + " " + strings.Join(gone, ", ")
 		c.Link = ""
 	}
 	return c
-}
-
-func plural(word string, n int) string {
-	if n == 1 {
-		return word
-	}
-	return word + "s"
 }
 
 // FirstRule returns the first rule that matches the cell, or nil.

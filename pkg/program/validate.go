@@ -8,10 +8,10 @@ import (
 	"io"
 	"time"
 
+	"gitlab.com/supportmatrix/supportmatrix/internal/words"
 	"gitlab.com/supportmatrix/supportmatrix/jobs"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/kube"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
-	"gitlab.com/supportmatrix/supportmatrix/pkg/report"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/validate"
 )
 
@@ -92,7 +92,7 @@ func (r *ValidateResult) WriteText(w io.Writer) error {
 	warnings := len(r.Problems.Warnings())
 	_, err := fmt.Fprintf(w, "%s: valid: %d distributions, %d minors, %d features, %d cells (%d excluded), %d upgrade and %d skew cells, %d %s\n",
 		r.File, len(m.Distributions), len(m.Kubernetes.Versions), len(m.Features), len(plan.Cells), excluded,
-		len(plan.Upgrades), len(plan.Skews), warnings, Plural("warning", warnings))
+		len(plan.Upgrades), len(plan.Skews), warnings, words.Plural("warning", warnings))
 	return err
 }
 
@@ -105,10 +105,6 @@ func (r *ValidateResult) WriteJSON(w io.Writer) error {
 func (r *ValidateResult) WriteCodeQuality(w io.Writer) error {
 	return writeJSON(w, CodeQuality(r.Problems))
 }
-
-// Plural is word, with an s unless n is 1, for the messages the program
-// and the command line print: report.Plural, the one owner.
-func Plural(word string, n int) string { return report.Plural(word, n) }
 
 // writeJSON writes v indented, with a trailing newline.
 func writeJSON(w io.Writer, v any) error {

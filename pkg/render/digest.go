@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"gitlab.com/supportmatrix/supportmatrix/internal/markdown"
+	"gitlab.com/supportmatrix/supportmatrix/internal/words"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/kube"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/report"
 )
@@ -37,9 +38,9 @@ func Digest(d *report.Digest) []byte {
 		}
 	}
 	fmt.Fprintf(&b, "**%d level %s** · **%d open %s** · **%d flaky %s** above flaky_above · **%d stale** · **%d calendar %s** before %s\n",
-		len(d.Changes)+len(d.Pending), report.Plural("change", len(d.Changes)+len(d.Pending)),
-		len(d.Alerts), report.Plural("alert", len(d.Alerts)), above, report.Plural("cell", above),
-		len(d.Stale), len(d.Calendar), report.Plural("end", len(d.Calendar)), kube.FormatDate(d.Horizon))
+		len(d.Changes)+len(d.Pending), words.Plural("change", len(d.Changes)+len(d.Pending)),
+		len(d.Alerts), words.Plural("alert", len(d.Alerts)), above, words.Plural("cell", above),
+		len(d.Stale), len(d.Calendar), words.Plural("end", len(d.Calendar)), kube.FormatDate(d.Horizon))
 
 	fmt.Fprintf(&b, "\n## Level changes since %s\n\n", report.FormatTime(d.Since))
 	if len(d.Changes)+len(d.Pending) == 0 {

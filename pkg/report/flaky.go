@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 
+	"gitlab.com/supportmatrix/supportmatrix/internal/words"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/results"
 )
 
@@ -69,7 +70,7 @@ func flakeOf(history []*results.CellResult, flakyAbove float64) Flake {
 
 // Text says the flakiness in words: "2 of 8 runs flaky (25%)".
 func (f Flake) Text() string {
-	return fmt.Sprintf("%d of %d %s flaky (%s)", f.Flaky, f.Runs, Plural("run", f.Runs), FormatRate(f.Rate))
+	return fmt.Sprintf("%d of %d %s flaky (%s)", f.Flaky, f.Runs, words.Plural("run", f.Runs), FormatRate(f.Rate))
 }
 
 // FormatRate writes a share as a whole percentage: "25%"; a share above

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"gitlab.com/supportmatrix/supportmatrix/internal/words"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/results"
 )
@@ -305,7 +306,7 @@ func (b *builder) level(d *Distribution, v *Version) {
 		decided(staleRun)
 	case len(never) > 0:
 		v.Level = Untested
-		v.Reason = fmt.Sprintf("blocking %s without a result yet: %s", Plural("feature", len(never)), strings.Join(never, ", "))
+		v.Reason = fmt.Sprintf("blocking %s without a result yet: %s", words.Plural("feature", len(never)), strings.Join(never, ", "))
 	default:
 		b.passingLevel(d, v)
 		v.DecidedBy = v.LastVerified
@@ -345,7 +346,7 @@ func (b *builder) passingLevel(d *Distribution, v *Version) {
 		missing = append(missing, d.Missing()...)
 		if len(missing) == 0 {
 			v.Level = Supported
-			v.Reason = fmt.Sprintf("every blocking feature passed in the last %d counting %s and the policy's requirements hold", v.GreenRuns, Plural("run", v.GreenRuns))
+			v.Reason = fmt.Sprintf("every blocking feature passed in the last %d counting %s and the policy's requirements hold", v.GreenRuns, words.Plural("run", v.GreenRuns))
 			return
 		}
 		v.Level = Qualifying

@@ -570,16 +570,6 @@ func requirements(d *matrix.Distribution, p *matrix.Policy, opts Options) []Requ
 	return out
 }
 
-// Plural is word, with an s unless n is 1: "1 run", "3 runs". One owner
-// for the words the table, the digest, PROGRAM.md and the command line
-// count in.
-func Plural(word string, n int) string {
-	if n == 1 {
-		return word
-	}
-	return word + "s"
-}
-
 func refOf(run *results.Run) RunRef {
 	return RunRef{Pipeline: run.Pipeline, URL: run.URL, Source: run.Source, Ref: run.Ref, Local: run.Local, FinishedAt: run.FinishedAt}
 }
