@@ -14,9 +14,9 @@
 // the last stage: it reports on its own pipeline with the CI job token.
 //
 // Past the matrix's max_jobs (or GitLab's YAML size limit) pipeline.yml
-// becomes a router: a provide-shards job re-publishes the shard files as its
-// artifacts and one trigger job per shard runs shard-N.yml as a grandchild
-// pipeline. Output is byte-for-byte deterministic.
+// becomes a router: a provide-shards job (more, past 5 MiB of shard files)
+// re-publishes the shard files as its artifacts and one trigger job per
+// shard runs shard-N.yml as a grandchild pipeline. Output is byte-for-byte deterministic.
 package generate
 
 import (
@@ -38,7 +38,8 @@ const (
 	PipelineFile = "pipeline.yml"
 	// ManifestFile lists every generated job.
 	ManifestFile = "manifest.json"
-	// ProvideJob is the router's job that re-publishes the shard files.
+	// ProvideJob is the router's job that re-publishes the shard files
+	// (the first, when they need more than one: provideGroups).
 	ProvideJob = "provide-shards"
 )
 
@@ -210,7 +211,11 @@ func Count(plan *matrix.Plan, tmpl Templates, opts Options) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	return jobCount(all, shards), nil
+	provide, err := provideGroups(shards)
+	if err != nil {
+		return 0, err
+	}
+	return jobCount(all, shards, provide), nil
 }
 
 // selectCells returns the ids of the cells that run: every non-excluded

@@ -172,6 +172,7 @@ type encodedChain struct {
 	jobs      []*job
 	text      []byte      // nil when only counted
 	bytes     int         // the length of text
+	high      int         // bytes of text from 144 up (archiveBound)
 	size      int         // deepSize estimate of the jobs
 	templates []*prepared // the templates the jobs extend, in first-use order
 }
@@ -198,6 +199,6 @@ func encodeChain(m *matrix.Matrix, jobs []*job, w *writer, keep bool) (*encodedC
 	if keep {
 		c.text = append([]byte(nil), w.buf...)
 	}
-	c.bytes, c.size = len(w.buf), w.size
+	c.bytes, c.high, c.size = len(w.buf), highBytes(w.buf), w.size
 	return c, nil
 }

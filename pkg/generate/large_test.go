@@ -3,15 +3,20 @@ package generate
 import (
 	"archive/zip"
 	"bytes"
+	"compress/flate"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
+	"gitlab.com/supportmatrix/supportmatrix/internal/benchcpu"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/cicheck"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
 )
@@ -166,29 +171,31 @@ func TestLargeLimits(t *testing.T) {
 	}
 }
 
-// largeExample returns the plan of examples/large (6,660 cells, 7,139
-// jobs) with k copies of each distribution (k = 1: the example itself),
-// each copy's id suffixed "-cN"; rules that name a distribution keep to the
-// original.
-func largeExample(tb testing.TB, k int) *matrix.Plan {
+// largeExample returns the plan of examples/large (40 distributions,
+// 6,660 cells, 7,139 jobs) with dists distributions: the example's, then
+// copies of them in order, each copy's id suffixed "-cN" (dists = 40: the
+// example itself; 49: 8,040 cells). Rules that name a distribution
+// keep to the original.
+func largeExample(tb testing.TB, dists int) *matrix.Plan {
 	tb.Helper()
 	data, err := os.ReadFile(filepath.Join(repo, "examples/large/matrix.yaml"))
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if k > 1 {
-		var doc yaml.Node
-		if err := yaml.Unmarshal(data, &doc); err != nil {
-			tb.Fatal(err)
-		}
-		dists := get(doc.Content[0], "distributions")
-		orig := dists.Content
-		for i := 2; i <= k; i++ {
-			for j := 0; j+1 < len(orig); j += 2 {
-				id := *orig[j]
-				id.Value = fmt.Sprintf("%s-c%d", id.Value, i)
-				dists.Content = append(dists.Content, &id, orig[j+1])
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		tb.Fatal(err)
+	}
+	list := get(doc.Content[0], "distributions")
+	orig := list.Content
+	if n := len(orig) / 2; dists != n {
+		list.Content = nil
+		for i := 0; i < dists; i++ {
+			id := *orig[2*(i%n)]
+			if c := i/n + 1; c > 1 {
+				id.Value = fmt.Sprintf("%s-c%d", id.Value, c)
 			}
+			list.Content = append(list.Content, &id, orig[2*(i%n)+1])
 		}
 		if data, err = yaml.Marshal(&doc); err != nil {
 			tb.Fatal(err)
@@ -201,24 +208,30 @@ func largeExample(tb testing.TB, k int) *matrix.Plan {
 	return matrix.Expand(m)
 }
 
-// BenchmarkGenerate measures generating the large example (examples/large,
-// 6,660 cells) at 1× and 10× (66,600 cells), files and manifest in memory,
-// GitLab's rules checked (issue 14: 8,000 cells in 100 ms and 50 MB,
-// linear to 80,000). The cells metric is per run.
+// BenchmarkGenerate measures generating the large example (examples/large)
+// grown to 8,040 cells (49 distributions) and ten times that (490
+// distributions, about 80,000 cells), files and manifest in memory,
+// GitLab's rules checked: issue 14 asks for 8,000 cells in 100 ms and
+// 50 MB, linear to 80,000. The cells metric is per run.
 func BenchmarkGenerate(b *testing.B) {
-	for _, scale := range []int{1, 10} {
-		b.Run(fmt.Sprintf("large=%dx", scale), func(b *testing.B) {
-			plan := largeExample(b, scale) // b.Loop times only the loop
+	for _, size := range []struct {
+		name  string
+		dists int
+	}{{"8k", 49}, {"80k", 490}} {
+		b.Run("cells="+size.name, func(b *testing.B) {
+			plan := largeExample(b, size.dists) // b.Loop times only the loop
 			set := openTemplates(b, "")
 			b.ReportAllocs()
 			var out *Output
+			cpu := benchcpu.Now()
 			for b.Loop() {
 				var err error
 				if out, err = Generate(plan, set, Options{ArtifactDir: "out"}); err != nil {
 					b.Fatal(err)
 				}
 			}
-			b.ReportMetric(float64(len(out.Manifest.Cells)), "cells")
+			benchcpu.Report(b, cpu)
+			b.ReportMetric(float64(len(plan.Cells)), "cells")
 			b.ReportMetric(float64(len(out.Manifest.Jobs)), "jobs")
 		})
 	}
@@ -261,43 +274,130 @@ func TestYAMLSizeFollowsTarget(t *testing.T) {
 	}
 }
 
-// TestArchiveSizeEstimate compares archiveSize, which holds the router's
-// provide job to GitLab's 5 MiB include:artifact archive limit
-// (lib/gitlab/ci/artifact_file_reader.rb), with a real zip archive of the
-// large example's shard files: the estimate must not be below it.
-func TestArchiveSizeEstimate(t *testing.T) {
+// TestArchiveBound: GitLab reads a trigger:include:artifact file only from
+// a job whose whole archive is at most 5 MiB
+// (lib/gitlab/ci/artifact_file_reader.rb), and the runner may store the
+// files uncompressed: its fastzip archiver, the default, stores them at
+// ARTIFACT_COMPRESSION_LEVEL=fastest (gitlab-runner
+// commands/helpers/archive/fastzip/zip_fastzip_archiver.go, zip.Store),
+// deflates them at the other levels, and its legacy archiver
+// (FF_USE_FASTZIP=false, commands/helpers/archive/ziplegacy) deflates
+// with archive/zip's default. The shard files of 8,040 cells are more
+// than 5 MiB: the router shares them out among provide jobs, and each
+// job's files, zipped stored and at every deflate level, must stay
+// within archiveBound, and archiveBound within the limit.
+func TestArchiveBound(t *testing.T) {
 	if testing.Short() {
-		t.Skip("-short: a 6,000-cell input; the full run checks it")
+		t.Skip("-short: an 8,000-cell input; the full run checks it")
 	}
-	out, err := Generate(largePlan(t, 30), openTemplates(t, ""), Options{ArtifactDir: "out"})
+	out, err := Generate(largeExample(t, 49), openTemplates(t, ""), Options{ArtifactDir: "out"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for _, f := range out.Files[1:] {
-		w, err := zw.CreateHeader(&zip.FileHeader{Name: "out/" + f.Name, Method: zip.Deflate})
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.Write(f.Data)
-	}
-	if err := zw.Close(); err != nil {
+	shards := out.Files[1 : 1+out.Shards]
+	var router map[string]yaml.Node
+	if err := yaml.Unmarshal(out.Files[0].Data, &router); err != nil {
 		t.Fatal(err)
 	}
-	got, real := archiveSize(out.Files[1:]), buf.Len()
-	if bound := archiveBound(out.Files[1:]); bound < got {
-		t.Errorf("archiveBound %d is below archiveSize %d", bound, got)
+	type job struct {
+		Artifacts struct{ Paths []string }
+		Trigger   struct {
+			Include []struct{ Artifact, Job string }
+		}
+	}
+	doc := map[string]job{}
+	for name, n := range router {
+		if n.Kind == yaml.MappingNode && name != "workflow" {
+			var j job
+			if err := n.Decode(&j); err != nil {
+				t.Fatal(err)
+			}
+			doc[name] = j
+		}
+	}
+	groups := map[string][]File{}
+	for _, f := range shards {
+		job := doc[trimExt(f.Name)].Trigger.Include[0].Job
+		if !slices.Contains(doc[job].Artifacts.Paths, "out/"+f.Name) {
+			t.Errorf("%s includes %s from %s, whose artifacts are %v", trimExt(f.Name), f.Name, job, doc[job].Artifacts.Paths)
+		}
+		groups[job] = append(groups[job], f)
+	}
+	if len(groups) < 2 {
+		t.Errorf("%d provide jobs for %d bytes of shard files; want them shared out", len(groups), archiveBound(shards))
+	}
+	for job, files := range groups {
+		bound := archiveBound(files)
+		if bound > cicheck.MaxArtifactArchive {
+			t.Errorf("%s: archiveBound %d is over the %d GitLab reads", job, bound, cicheck.MaxArtifactArchive)
+		}
+		sizes := zipSizes(t, "out/", files)
+		for level, size := range sizes {
+			if size > bound {
+				t.Errorf("%s: %s archive of %d bytes, above archiveBound %d", job, level, size, bound)
+			}
+		}
+		t.Logf("%s: %d shard files, archive %d bytes stored, %d deflated (level 5); archiveBound %d, limit %d", job, len(files), sizes["stored"], sizes["deflate level 5"], bound, cicheck.MaxArtifactArchive)
 	}
 	noise := make([]byte, 3<<20)
 	_, _ = rand.NewChaCha8([32]byte{1}).Read(noise) // ChaCha8.Read never fails
 	for _, files := range [][]File{{{Name: "noise", Data: noise}}, {{Name: "empty"}}, {{Name: "a", Data: bytes.Repeat([]byte("a"), 1<<20)}}, {{Name: "high", Data: bytes.Repeat([]byte{0xff, 0x90, 0x8f}, 1<<18)}}} {
-		if bound, size := archiveBound(files), archiveSize(files); bound < size {
-			t.Errorf("%s: archiveBound %d is below archiveSize %d", files[0].Name, bound, size)
+		bound := archiveBound(files)
+		for level, size := range zipSizes(t, "", files) {
+			if size > bound {
+				t.Errorf("%s: %s archive of %d bytes, above archiveBound %d", files[0].Name, level, size, bound)
+			}
 		}
 	}
-	if got < real || got > real+real/10 {
-		t.Errorf("estimate %d bytes, real zip %d: want at least the real size, at most 10%% more", got, real)
+}
+
+// zipSizes zips the files under dir as a runner would and returns the
+// archive's size by level: stored (fastest) and deflated at each of
+// compress/flate's levels (archive/zip's default among them).
+func zipSizes(t *testing.T, dir string, files []File) map[string]int {
+	t.Helper()
+	sizes := map[string]int{}
+	for level := flate.NoCompression; level <= flate.BestCompression; level++ {
+		var buf bytes.Buffer
+		zw := zip.NewWriter(&buf)
+		method := zip.Deflate
+		if level == flate.NoCompression {
+			method = zip.Store
+		} else {
+			zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) { return flate.NewWriter(w, level) })
+		}
+		for _, f := range files {
+			w, err := zw.CreateHeader(&zip.FileHeader{Name: dir + f.Name, Method: method, Modified: time.Unix(1, 0)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := w.Write(f.Data); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := zw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		name := fmt.Sprintf("deflate level %d", level)
+		if method == zip.Store {
+			name = "stored"
+		}
+		sizes[name] = buf.Len()
 	}
-	t.Logf("%d shard files: zip %d bytes, estimate %d, limit %d", len(out.Files)-1, real, got, cicheck.MaxArtifactArchive)
+	return sizes
+}
+
+// TestProvideGroupRefused: a shard file that alone would make a provide
+// job's archive larger than GitLab reads is refused, naming the job and
+// the limit.
+func TestProvideGroupRefused(t *testing.T) {
+	small := &file{name: "shard-1.yml", bytes: 1 << 20}
+	huge := &file{name: "shard-2.yml", bytes: cicheck.MaxArtifactArchive - 100}
+	if _, err := provideGroups([]*file{small, huge}); err == nil || !strings.Contains(err.Error(), "the provide-shards-2 job's artifacts (shard-2.yml) would make an archive of about") || !strings.Contains(err.Error(), "may upload at most 5242880") {
+		t.Errorf("got %v, want the provide-shards-2 job refused", err)
+	}
+	got, err := provideGroups([]*file{small, small, small, small, small, small})
+	if want := []int{0, 0, 0, 0, 1, 1}; err != nil || !slices.Equal(got, want) {
+		t.Errorf("six 1 MiB shards: groups %v, %v; want %v", got, err, want)
+	}
 }

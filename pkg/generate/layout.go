@@ -1,12 +1,8 @@
 package generate
 
 import (
-	"bytes"
-	"compress/flate"
 	"fmt"
 	"path"
-	"runtime"
-	"sync"
 
 	"go.yaml.in/yaml/v3"
 
@@ -26,6 +22,7 @@ type file struct {
 	jobs      int
 	size      int         // deepSize estimate
 	bytes     int         // exactly the bytes assemble writes
+	high      int         // of those, the bytes from 144 up (archiveBound)
 	report    *reportPart // the self-report job that ends it, or nil
 }
 
@@ -50,7 +47,7 @@ func newFiles(m *matrix.Matrix, opts Options, report bool) (*files, error) {
 
 // file returns a new empty file named name.
 func (fs *files) file(name string) (*file, error) {
-	f := &file{name: name, has: map[*prepared]bool{}, size: deepSizeOfStages(pipelineStages), bytes: len(header) + len(fs.stages)}
+	f := &file{name: name, has: map[*prepared]bool{}, size: deepSizeOfStages(pipelineStages), bytes: len(header) + len(fs.stages), high: highBytes(fs.stages)}
 	if !fs.report {
 		return f, nil
 	}
@@ -63,7 +60,7 @@ func (fs *files) file(name string) (*file, error) {
 		fs.reports[name] = r
 	}
 	f.report = r
-	f.jobs, f.size, f.bytes = 1, f.size+r.size, f.bytes+len(r.text)+1
+	f.jobs, f.size, f.bytes, f.high = 1, f.size+r.size, f.bytes+len(r.text)+1, f.high+r.high
 	return f, nil
 }
 
@@ -88,10 +85,12 @@ func (f *file) add(c *encodedChain) {
 	f.jobs += len(c.jobs)
 	f.size += size
 	f.bytes += bytes
+	f.high += c.high
 	for _, t := range c.templates {
 		if !f.has[t] {
 			f.has[t] = true
 			f.templates = append(f.templates, t)
+			f.high += t.high
 		}
 	}
 }
@@ -145,12 +144,13 @@ func split(fs *files, chains []*encodedChain) (all *file, shards []*file, err er
 }
 
 // jobCount is how many jobs the files of a split hold, the router's
-// provide-shards and trigger jobs included.
-func jobCount(all *file, shards []*file) int {
+// provide jobs (provide: what provideGroups returned) and trigger jobs
+// included.
+func jobCount(all *file, shards []*file, provide []int) int {
 	if shards == nil {
 		return all.jobs
 	}
-	n := 1 + len(shards)
+	n := provide[len(provide)-1] + 1 + len(shards)
 	for _, s := range shards {
 		n += s.jobs
 	}
@@ -185,7 +185,11 @@ func layout(m *matrix.Matrix, chains []*encodedChain, opts Options, report bool)
 	if err != nil {
 		return nil, nil, err
 	}
-	out.Manifest.Jobs = make([]ManifestJob, 0, jobCount(all, shards))
+	provide, err := provideGroups(shards)
+	if err != nil {
+		return nil, nil, err
+	}
+	out.Manifest.Jobs = make([]ManifestJob, 0, jobCount(all, shards, provide))
 	if shards == nil {
 		if err := emit(all); err != nil {
 			return nil, nil, err
@@ -196,7 +200,7 @@ func layout(m *matrix.Matrix, chains []*encodedChain, opts Options, report bool)
 	for i, s := range shards {
 		names[i] = s.name
 	}
-	router, routerJobs, err := routerFile(m, names, opts, report)
+	router, routerJobs, err := routerFile(m, names, provide, opts, report)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -208,80 +212,93 @@ func layout(m *matrix.Matrix, chains []*encodedChain, opts Options, report bool)
 		}
 	}
 	out.Shards = len(shards)
-	shardFiles := append([]File(nil), out.Files[1:]...)
-	laid := append([]*file{nil}, shards...) // the router is text only
-	if archiveBound(shardFiles) <= cicheck.MaxArtifactArchive {
-		return out, laid, nil // no need to compress the files to know they fit
-	}
-	if size := archiveSize(shardFiles); size > cicheck.MaxArtifactArchive {
-		return nil, nil, fmt.Errorf("generate: the %s job's artifacts (%d shard files) would make an archive of about %d bytes; a job providing trigger:include:artifact may upload at most %d (lib/gitlab/ci/artifact_file_reader.rb): run fewer cells in one pipeline (--only, or the changed profile)",
-			ProvideJob, len(shards), size, cicheck.MaxArtifactArchive)
-	}
-	return out, laid, nil
+	return out, append([]*file{nil}, shards...), nil // the router is text only
 }
 
-// archiveSize is about the size of the zip archive a runner uploads for the
-// files: each deflated, plus the zip headers. GitLab refuses to read an
-// include:artifact file from a job whose whole archive is over
+// provideGroups shares the shard files out among the router's provide
+// jobs, in order: provide[i] is the group (0, 1, ...) whose job
+// re-publishes shards[i]. GitLab reads a trigger:include:artifact file only
+// from a job whose whole artifacts archive is at most
 // cicheck.MaxArtifactArchive (lib/gitlab/ci/artifact_file_reader.rb checks
-// job_artifacts_archive.size).
-func archiveSize(files []File) int {
-	// The files are compressed apart, as a zip archive does, on every
-	// core: past 5 MiB of shard text this is most of generate's work.
-	sizes := make([]int, len(files))
-	next := make(chan int, len(files))
-	for i := range files {
-		next <- i
+// job_artifacts_archive.size), and the archive may hold the files
+// uncompressed: with ARTIFACT_COMPRESSION_LEVEL=fastest, which the runner's
+// documentation recommends for speed, the runner's default (fastzip)
+// archiver stores them (gitlab-runner
+// commands/helpers/archive/fastzip/zip_fastzip_archiver.go: zip.Store;
+// commands/helpers/archiver.go GetCompressionLevel). So each group is held
+// to archiveBound, which no level exceeds, and no file is compressed here.
+// Nil for a layout without shards.
+func provideGroups(shards []*file) ([]int, error) {
+	if shards == nil {
+		return nil, nil
 	}
-	close(next)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(files)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var buf bytes.Buffer
-			w, _ := flate.NewWriter(&buf, flate.DefaultCompression)
-			for i := range next {
-				buf.Reset()
-				w.Reset(&buf)
-				_, _ = w.Write(files[i].Data) // into a bytes.Buffer: cannot fail
-				_ = w.Close()
-				sizes[i] = buf.Len()
-			}
-		}()
+	provide := make([]int, len(shards))
+	group, size := 0, emptyArchive
+	for i, s := range shards {
+		b := fileBound(s.name, s.bytes, s.high)
+		if size > emptyArchive && size+b > cicheck.MaxArtifactArchive {
+			group, size = group+1, emptyArchive
+		}
+		if size+b > cicheck.MaxArtifactArchive {
+			return nil, fmt.Errorf("generate: the %s job's artifacts (%s) would make an archive of about %d bytes; a job providing trigger:include:artifact may upload at most %d (lib/gitlab/ci/artifact_file_reader.rb): run fewer cells in one pipeline (--only, or the changed profile)",
+				provideJob(group), s.name, size+b, cicheck.MaxArtifactArchive)
+		}
+		provide[i] = group
+		size += b
 	}
-	wg.Wait()
-	total := 22 // end of central directory
-	for i, f := range files {
-		// local header, data descriptor and central directory entry, each
-		// with the name, its directory and extra fields: 512 bytes is more
-		// than a runner's zip writer spends (TestArchiveSizeEstimate)
-		total += sizes[i] + 512 + 2*len(f.Name)
+	return provide, nil
+}
+
+// provideJob names the router's provide job of group g: ProvideJob, then
+// provide-shards-2, provide-shards-3...
+func provideJob(g int) string {
+	if g == 0 {
+		return ProvideJob
+	}
+	return fmt.Sprintf("%s-%d", ProvideJob, g+1)
+}
+
+// emptyArchive is the zip archive's end of central directory record.
+const emptyArchive = 22
+
+// archiveBound is at least the size of any zip archive a runner makes of
+// the files, whatever its archiver and compression level (fileBound); it
+// needs no compression.
+func archiveBound(files []File) int {
+	total := emptyArchive
+	for _, f := range files {
+		total += fileBound(f.Name, len(f.Data), highBytes(f.Data))
 	}
 	return total
 }
 
-// archiveBound is at least archiveSize(files), without compressing them.
-// Each deflate block is written in the smallest of the stored, fixed and
-// dynamic encodings (compress/flate huffman_bit_writer.go writeBlock), and
-// the fixed codes (RFC 1951 3.2.6) spend 8 bits on a literal byte below
-// 144, 9 on the others, and at most 31 on a match of at least 4 bytes
-// (deflate.go minMatchLength): no block is larger than its input, plus an
-// eighth of a byte per byte from 144 up, plus its header and end marker;
-// this counts 8 bytes of those for every KiB, far more blocks than the
-// compressor writes.
-func archiveBound(files []File) int {
-	total := 22
-	for _, f := range files {
-		n, high := len(f.Data), 0
-		for _, c := range f.Data {
-			if c >= 144 {
-				high++
-			}
+// fileBound is at least what a file of n bytes, high of them from 144 up,
+// adds to a runner's zip archive of it, at any level. Stored (the fastest
+// level), a file adds its bytes. Deflated, each block is written in the
+// smallest of the stored, fixed and dynamic encodings (compress/flate
+// huffman_bit_writer.go writeBlock; fastzip stores a file that deflates
+// larger), and the fixed codes (RFC 1951 3.2.6) spend 8 bits on a literal
+// byte below 144, 9 on the others, and at most 31 on a match of at least 4
+// bytes (deflate.go minMatchLength): no block is larger than its input,
+// plus an eighth of a byte per byte from 144 up, plus its header and end
+// marker; this counts 8 bytes of those for every KiB, far more blocks than
+// a compressor writes. Then the local header, data descriptor and central
+// directory entry, each with the name, its directory and extra fields: 512
+// bytes is more than a runner's zip writer spends (TestArchiveBound).
+func fileBound(name string, n, high int) int {
+	return n + (high+7)/8 + 8*(n/1024+2) + 512 + 2*len(name)
+}
+
+// highBytes counts the bytes from 144 up, which a fixed deflate code
+// spends 9 bits on (fileBound).
+func highBytes(b []byte) int {
+	n := 0
+	for _, c := range b {
+		if c >= 144 {
+			n++
 		}
-		total += n + (high+7)/8 + 8*(n/1024+2) + 512 + 2*len(f.Name)
 	}
-	return total
+	return n
 }
 
 // assemble concatenates the header, the stages, the hidden templates and
@@ -356,18 +373,20 @@ func entries(dst []ManifestJob, chains []*encodedChain, file string) []ManifestJ
 	return dst
 }
 
-// routerFile writes the router pipeline: the provide-shards job fetches the
+// routerFile writes the router pipeline: the provide-shards job (one per
+// group of provideGroups: provide-shards, provide-shards-2...) fetches the
 // shard files from the parent pipeline's generate job (needs:pipeline, with
 // PARENT_PIPELINE_ID passed by the parent's trigger job) and re-publishes
 // them as its own artifacts, because trigger:include:artifact must name a
-// job of the same pipeline; then one trigger job per shard.
+// job of the same pipeline; then one trigger job per shard, which needs
+// and includes from its group's provide job.
 //
 // With report set, each trigger job passes the pipeline that holds the
 // manifest on to its shard (ManifestPipelineVariable), for the shard's
 // report job: GitLab expands a trigger job's variables in the trigger job,
 // where PARENT_PIPELINE_ID is the router's pipeline variable, and passes
 // the values down (lib/gitlab/ci/variables/downstream/generator.rb).
-func routerFile(m *matrix.Matrix, shards []string, opts Options, report bool) ([]byte, []ManifestJob, error) {
+func routerFile(m *matrix.Matrix, shards []string, provide []int, opts Options, report bool) ([]byte, []ManifestJob, error) {
 	if !cicheck.Inside(opts.ArtifactDir) {
 		return nil, nil, fmt.Errorf("generate: the output directory %q is not inside the project directory, but the router's artifacts:paths name the shard files through it and the runner archives only paths inside the project (gitlab-runner commands/helpers/file_archiver.go): give --out a relative path inside the project", opts.ArtifactDir)
 	}
@@ -375,12 +394,57 @@ func routerFile(m *matrix.Matrix, shards []string, opts Options, report bool) ([
 	if err != nil {
 		return nil, nil, err
 	}
-	paths := make([]string, len(shards))
+	all := make([]string, len(shards))
 	for i, s := range shards {
-		paths[i] = path.Join(opts.ArtifactDir, s)
+		all[i] = path.Join(opts.ArtifactDir, s)
 	}
 	doc := newMapping()
+	groups := provide[len(provide)-1] + 1
+	jobs := make([]ManifestJob, 0, groups+len(shards))
+	for g := range groups {
+		var paths []string
+		for i, p := range all {
+			if provide[i] == g {
+				paths = append(paths, p)
+			}
+		}
+		name := provideJob(g)
+		doc.set(name, provideNode(m, paths, opts))
+		jobs = append(jobs, ManifestJob{Name: name, File: PipelineFile, Kind: KindPrepare})
+	}
 
+	for i, s := range shards {
+		name := trimExt(s)
+		t := newMapping()
+		t.set("stage", str(stageShards))
+		t.set("needs", strs([]string{provideJob(provide[i])}))
+		inc := newMapping()
+		inc.set("artifact", str(all[i]))
+		inc.set("job", str(provideJob(provide[i])))
+		trig := newMapping()
+		trig.set("include", seq(inc.n))
+		trig.set("strategy", str(m.Pipeline.Strategy))
+		t.set("trigger", trig.n)
+		if report {
+			vars := newMapping()
+			vars.set(ManifestPipelineVariable, str("$PARENT_PIPELINE_ID"))
+			t.set("variables", vars.n)
+		}
+		doc.set(name, t.n)
+		jobs = append(jobs, ManifestJob{Name: name, File: PipelineFile, Kind: KindTrigger, Target: s})
+	}
+	body, err := encode(doc.n)
+	if err != nil {
+		return nil, nil, fmt.Errorf("encode router: %w", err)
+	}
+	out := append([]byte(header), stages...)
+	out = append(out, '\n')
+	return append(out, body...), jobs, nil
+}
+
+// provideNode is a provide job: it fetches the shard files from the parent
+// pipeline's generate job and re-publishes the paths as its artifacts.
+func provideNode(m *matrix.Matrix, paths []string, opts Options) *yaml.Node {
 	provide := newMapping()
 	provide.set("stage", str(stagePrepare))
 	parent := newMapping()
@@ -403,36 +467,7 @@ func routerFile(m *matrix.Matrix, shards []string, opts Options, report bool) ([
 	if interruptible(m, false) {
 		provide.set("interruptible", boolean(true))
 	}
-	doc.set(ProvideJob, provide.n)
-	jobs := []ManifestJob{{Name: ProvideJob, File: PipelineFile, Kind: KindPrepare}}
-
-	for i, s := range shards {
-		name := trimExt(s)
-		t := newMapping()
-		t.set("stage", str(stageShards))
-		t.set("needs", strs([]string{ProvideJob}))
-		inc := newMapping()
-		inc.set("artifact", str(paths[i]))
-		inc.set("job", str(ProvideJob))
-		trig := newMapping()
-		trig.set("include", seq(inc.n))
-		trig.set("strategy", str(m.Pipeline.Strategy))
-		t.set("trigger", trig.n)
-		if report {
-			vars := newMapping()
-			vars.set(ManifestPipelineVariable, str("$PARENT_PIPELINE_ID"))
-			t.set("variables", vars.n)
-		}
-		doc.set(name, t.n)
-		jobs = append(jobs, ManifestJob{Name: name, File: PipelineFile, Kind: KindTrigger, Target: s})
-	}
-	body, err := encode(doc.n)
-	if err != nil {
-		return nil, nil, fmt.Errorf("encode router: %w", err)
-	}
-	out := append([]byte(header), stages...)
-	out = append(out, '\n')
-	return append(out, body...), jobs, nil
+	return provide.n
 }
 
 func trimExt(name string) string { return name[:len(name)-len(path.Ext(name))] }

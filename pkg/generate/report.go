@@ -71,6 +71,7 @@ var reportScript = []string{
 // mapping entry), its tree (for pkg/cicheck) and its deepSize estimate.
 type reportPart struct {
 	text []byte
+	high int        // bytes of text from 144 up (archiveBound)
 	tree *yaml.Node // a mapping of the one entry
 	size int
 }
@@ -131,7 +132,7 @@ func reportJob(m *matrix.Matrix, file string, opts Options) (*reportPart, error)
 	if err != nil {
 		return nil, fmt.Errorf("encode the report job of %s: %w", file, err)
 	}
-	return &reportPart{text: out, tree: doc.n, size: deepSize(doc.n)}, nil
+	return &reportPart{text: out, high: highBytes(out), tree: doc.n, size: deepSize(doc.n)}, nil
 }
 
 // reportImage is the image of the report job: Options.ReportImage, else

@@ -38,6 +38,7 @@ type prepared struct {
 	key  string     // the hidden job's name
 	body *yaml.Node // the template body with what the generator enforces
 	text []byte     // the hidden job, encoded as a top-level mapping entry
+	high int        // bytes of text from 144 up (archiveBound)
 	size int        // deepSize of the hidden job
 }
 
@@ -112,7 +113,7 @@ func (c *templateCache) prepare(rel string, r role) (*prepared, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.text = text
+	p.text, p.high = text, highBytes(text)
 	p.size = deepSize(hidden.n)
 	return p, nil
 }

@@ -2,9 +2,9 @@ package render
 
 import (
 	"sync"
-	"syscall"
 	"testing"
 
+	"gitlab.com/supportmatrix/supportmatrix/internal/benchcpu"
 	"gitlab.com/supportmatrix/supportmatrix/internal/historytest"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/report"
@@ -69,23 +69,12 @@ func benchRender(b *testing.B, runs int) {
 	m, data := largeHistory(b, runs)
 	var html []byte
 	b.ResetTimer()
-	cpu := cpuTime()
+	cpu := benchcpu.Now()
 	for i := 0; i < b.N; i++ {
 		_, _, html = renderAll(b, m, data)
 	}
 	b.StopTimer()
-	// CPU time per op, beside ns/op: on a loaded machine wall time mostly
-	// measures the other processes.
-	b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
+	benchcpu.Report(b, cpu)
 	b.ReportMetric(float64(len(data)), "history-bytes")
 	b.ReportMetric(float64(len(html)), "html-bytes")
-}
-
-// cpuTime is the process's user and system CPU time so far, in ns.
-func cpuTime() int64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return ru.Utime.Nano() + ru.Stime.Nano()
 }
