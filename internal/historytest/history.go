@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"time"
 
+	"gitlab.com/supportmatrix/supportmatrix/pkg/cellid"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/results"
 )
@@ -83,13 +84,13 @@ func Run(plan *matrix.Plan, i int) results.Run {
 		r.Cells = append(r.Cells, c)
 	}
 	for _, c := range plan.Cells {
-		cell(c.ID, "test", c.Chain(), c.Kubernetes.String(), c.Excluded(), c.Reason)
+		cell(c.ID, cellid.KindTest, c.Chain(), c.Kubernetes.String(), c.Excluded(), c.Reason)
 	}
 	for _, u := range plan.Upgrades {
-		cell(u.ID, "upgrade", u.ID, u.To.String(), false, "")
+		cell(u.ID, cellid.KindUpgrade, u.ID, u.To.String(), false, "")
 	}
 	for _, s := range plan.Skews {
-		cell(s.ID, "skew", s.ID, s.ControlPlane.String(), false, "")
+		cell(s.ID, cellid.KindSkew, s.ID, s.ControlPlane.String(), false, "")
 	}
 	return r
 }

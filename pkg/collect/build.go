@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"gitlab.com/supportmatrix/supportmatrix/internal/words"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/cellid"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/ci"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/results"
@@ -186,10 +187,10 @@ func chainOf(mj *ManifestJob) string {
 		if mj.Cell != "" {
 			return mj.Cell
 		}
-		return mj.Distribution + "/" + mj.From + "->" + mj.To
+		return cellid.Upgrade(mj.Distribution, mj.From, mj.To)
 	}
 	if mj.Distribution != "" && mj.Kubernetes != "" {
-		return mj.Distribution + "/" + mj.Kubernetes
+		return cellid.Chain(mj.Distribution, mj.Kubernetes)
 	}
 	return mj.Cell
 }
@@ -308,7 +309,7 @@ func buildCells(in buildInput) (cells []results.CellResult, infra []results.Infr
 		}
 		status, reason, running := jobStatus(mj, mt.attempts)
 		incomplete = incomplete || running
-		cr := results.CellResult{Cell: mj.Cell, Kind: cellKind(mj), Status: status, Reason: reason}
+		cr := results.CellResult{Cell: mj.Cell, Kind: cellid.KindOf(mj.Cell), Status: status, Reason: reason}
 		// A cell whose cluster never came up (or whose own upgrade job
 		// failed) is broken: it proved nothing, and it is not the
 		// product's failure. The cell links the cluster job that failed.
@@ -370,7 +371,7 @@ func buildCells(in buildInput) (cells []results.CellResult, infra []results.Infr
 				cells = append(cells, *byCell[c.ID])
 				seen[c.ID] = true
 			case c.Excluded() && (!partial || touched[c.Distribution.ID+"/"+c.Kubernetes.String()]):
-				cells = append(cells, results.CellResult{Cell: c.ID, Kind: KindTest, Status: results.Excluded, Reason: c.Reason})
+				cells = append(cells, results.CellResult{Cell: c.ID, Kind: cellid.KindTest, Status: results.Excluded, Reason: c.Reason})
 				seen[c.ID] = true
 			}
 		}
@@ -403,19 +404,6 @@ func buildCells(in buildInput) (cells []results.CellResult, infra []results.Infr
 		}
 	}
 	return cells, infra, partial, incomplete
-}
-
-// cellKind is the kind of the cell a manifest job proves: an upgrade cell
-// (its jobs carry from and to), a skew cell (its jobs carry nodes), or a
-// feature cell.
-func cellKind(mj *ManifestJob) string {
-	switch {
-	case mj.Kind == KindUpgrade || mj.From != "":
-		return KindUpgrade
-	case mj.Kind == KindSkew || mj.Nodes != "":
-		return KindSkew
-	}
-	return KindTest
 }
 
 // combine folds another job of the same cell into c: the worst status and

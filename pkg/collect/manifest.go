@@ -44,15 +44,14 @@ type (
 // ManifestSchema identifies the manifest format generate writes.
 const ManifestSchema = generate.ManifestSchema
 
-// Job kinds in the manifest, and KindSkew, the results kind of a skew cell
-// (whose jobs the manifest lists as test jobs carrying nodes).
+// Job kinds in the manifest (a cell's kind in the results is
+// cellid.KindOf its id).
 const (
 	KindTest    = generate.KindTest
 	KindUpgrade = generate.KindUpgrade
 	KindPrepare = generate.KindPrepare
 	KindCleanup = generate.KindCleanup
 	KindTrigger = generate.KindTrigger
-	KindSkew    = "skew"
 )
 
 // ReadManifest loads and checks a manifest file.

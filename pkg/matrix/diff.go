@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+
+	"gitlab.com/supportmatrix/supportmatrix/pkg/cellid"
 )
 
 // TemplateHash returns a digest of a template file's bytes by its path
@@ -162,7 +164,7 @@ func (d Diff) Scope(head *Plan) []string {
 	dependents := map[string][]string{}
 	for _, c := range head.Cells {
 		for _, n := range c.Feature.Needs {
-			need := CellID(c.Distribution.ID, c.Kubernetes, n)
+			need := cellid.Feature(c.Distribution.ID, c.Kubernetes.String(), n)
 			dependents[need] = append(dependents[need], c.ID)
 		}
 	}
@@ -217,7 +219,7 @@ func (p *Plan) Closure(ids []string) map[string]bool {
 			return // an upgrade or skew cell: it needs no other cell
 		}
 		for _, n := range c.Feature.Needs {
-			add(CellID(c.Distribution.ID, c.Kubernetes, n))
+			add(cellid.Feature(c.Distribution.ID, c.Kubernetes.String(), n))
 		}
 	}
 	for _, id := range ids {

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"gitlab.com/supportmatrix/supportmatrix/internal/words"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/cellid"
 )
 
 // Cell is one (distribution, offered minor, feature) with what the matrix
@@ -24,7 +25,7 @@ type Cell struct {
 func (c *Cell) Excluded() bool { return c.Action == ActionExclude }
 
 // Chain returns the id of the cell's distribution × minor chain ("gke/1.35").
-func (c *Cell) Chain() string { return c.Distribution.ID + "/" + c.Kubernetes.String() }
+func (c *Cell) Chain() string { return cellid.Chain(c.Distribution.ID, c.Kubernetes.String()) }
 
 // UpgradeCell is one (distribution, from-minor, to-minor) for adjacent offered
 // minors of an ephemeral distribution.
@@ -54,21 +55,6 @@ type Plan struct {
 	Skews    []*SkewCell
 }
 
-// CellID builds a feature cell id.
-func CellID(dist string, m Minor, feature string) string {
-	return dist + "/" + m.String() + "/" + feature
-}
-
-// UpgradeID builds an upgrade cell id.
-func UpgradeID(dist string, from, to Minor) string {
-	return dist + "/" + from.String() + "->" + to.String()
-}
-
-// SkewID builds a skew cell id.
-func SkewID(dist string, cp, nodes Minor) string {
-	return dist + "/" + cp.String() + "/nodes-" + nodes.String()
-}
-
 // Expand turns a validated matrix into its cells. The result follows file
 // order everywhere; it does not depend on map iteration.
 func Expand(m *Matrix) *Plan {
@@ -88,7 +74,7 @@ func Expand(m *Matrix) *Plan {
 		if upgradesApply(m, d) {
 			for i := 0; i+1 < len(offered); i++ {
 				p.Upgrades = append(p.Upgrades, &UpgradeCell{
-					ID:           UpgradeID(d.ID, offered[i], offered[i+1]),
+					ID:           cellid.Upgrade(d.ID, offered[i].String(), offered[i+1].String()),
 					Distribution: d,
 					From:         offered[i],
 					To:           offered[i+1],
@@ -101,7 +87,7 @@ func Expand(m *Matrix) *Plan {
 				for k := 1; k <= d.Skew.MaxBehind && v.Minor-k >= 0; k++ {
 					nodes := NewMinor(v.Major, v.Minor-k)
 					p.Skews = append(p.Skews, &SkewCell{
-						ID:           SkewID(d.ID, v, nodes),
+						ID:           cellid.Skew(d.ID, v.String(), nodes.String()),
 						Distribution: d,
 						ControlPlane: v,
 						Nodes:        nodes,
@@ -144,7 +130,7 @@ func (m *Matrix) featuresByID(ids []string) []*Feature {
 // and the exclusion of needed features. done holds the cells of the features
 // this one needs (needsOrder puts them first).
 func decide(m *Matrix, d *Distribution, v Minor, f *Feature, done map[string]*Cell) *Cell {
-	c := &Cell{ID: CellID(d.ID, v, f.ID), Distribution: d, Kubernetes: v, Feature: f, Action: ActionRun}
+	c := &Cell{ID: cellid.Feature(d.ID, v.String(), f.ID), Distribution: d, Kubernetes: v, Feature: f, Action: ActionRun}
 	if !f.Kubernetes.Allows(v) {
 		c.Action = ActionExclude
 		c.Reason = fmt.Sprintf("feature %s needs Kubernetes %s", f.ID, f.Kubernetes.Text)

@@ -1,14 +1,14 @@
 package program
 
 import (
-	"gitlab.com/supportmatrix/supportmatrix/internal/markdown"
-
 	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
 
+	"gitlab.com/supportmatrix/supportmatrix/internal/markdown"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/cellid"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/cicheck"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
 )
@@ -115,10 +115,10 @@ func (r *PlanResult) WriteText(w io.Writer) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", c.ID, c.Action, c.Reason)
 	}
 	for _, u := range r.Plan.Upgrades {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", u.ID, "upgrade", "verify: "+featureList(u.Verify))
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", u.ID, cellid.KindUpgrade, "verify: "+featureList(u.Verify))
 	}
 	for _, s := range r.Plan.Skews {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", s.ID, "skew", "verify: "+featureList(s.Verify))
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", s.ID, cellid.KindSkew, "verify: "+featureList(s.Verify))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -217,7 +217,7 @@ func (r *PlanResult) Markdown() []byte {
 		for _, f := range p.Matrix.Features {
 			fmt.Fprintf(&b, "| %s |", markdown.Text(f.Name))
 			for _, v := range chain.minors {
-				c := chain.cells[matrix.CellID(d.ID, v, f.ID)]
+				c := chain.cells[cellid.Feature(d.ID, v.String(), f.ID)]
 				fmt.Fprintf(&b, " %s |", actionMark[c.Action])
 			}
 			b.WriteString("\n")
@@ -227,7 +227,7 @@ func (r *PlanResult) Markdown() []byte {
 		seen := map[string]bool{}
 		for _, v := range chain.minors {
 			for _, f := range p.Matrix.Features {
-				c := chain.cells[matrix.CellID(d.ID, v, f.ID)]
+				c := chain.cells[cellid.Feature(d.ID, v.String(), f.ID)]
 				if c.Reason == "" {
 					continue
 				}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"gitlab.com/supportmatrix/supportmatrix/internal/words"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/cellid"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/results"
 )
@@ -96,7 +97,7 @@ func (b *builder) cell(i int, id string) *results.CellResult { return b.row(id)[
 // testCell reports one feature cell.
 func (b *builder) testCell(c *matrix.Cell, p *matrix.Policy) *Cell {
 	out := &Cell{
-		ID: c.ID, Kind: "test", Feature: c.Feature, Label: c.Feature.ID,
+		ID: c.ID, Kind: cellid.KindTest, Feature: c.Feature, Label: c.Feature.ID,
 		Deciding: c.Feature.Blocking && c.Action == matrix.ActionRun,
 		Action:   c.Action, Reason: c.Reason, Link: c.Link,
 	}

@@ -79,6 +79,7 @@ import (
 	"fmt"
 	"time"
 
+	"gitlab.com/supportmatrix/supportmatrix/pkg/cellid"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/kube"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/results"
@@ -539,14 +540,14 @@ func Build(m *matrix.Matrix, f *results.File, opts Options) *Report {
 		}
 		for _, u := range plan.Upgrades {
 			if u.Distribution == d {
-				c := b.otherCell(u.ID, "upgrade", u.From.String()+" -> "+u.To.String(), rd.Policy)
+				c := b.otherCell(u.ID, cellid.KindUpgrade, u.From.String()+" -> "+u.To.String(), rd.Policy)
 				c.Infra = b.infra(u.ID, []*Cell{c})
 				rd.Upgrades = append(rd.Upgrades, c)
 			}
 		}
 		for _, s := range plan.Skews {
 			if s.Distribution == d {
-				c := b.otherCell(s.ID, "skew", "control plane "+s.ControlPlane.String()+", nodes "+s.Nodes.String(), rd.Policy)
+				c := b.otherCell(s.ID, cellid.KindSkew, "control plane "+s.ControlPlane.String()+", nodes "+s.Nodes.String(), rd.Policy)
 				c.Infra = b.infra(s.ID, []*Cell{c})
 				rd.Skews = append(rd.Skews, c)
 			}

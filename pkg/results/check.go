@@ -4,10 +4,9 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-)
 
-// kinds lists every cell kind a results file may hold.
-var kinds = []string{"test", "upgrade", "skew"}
+	"gitlab.com/supportmatrix/supportmatrix/pkg/cellid"
+)
 
 // Known reports whether s is a status SPEC defines. A results file with
 // any other status ("totally-passed") is refused, never re-emitted.
@@ -19,7 +18,7 @@ func (f *File) check(name string) error {
 	for i := range f.Runs {
 		r := &f.Runs[i]
 		for j, c := range r.Cells {
-			if c.Cell != "" && c.Status.Known() && slices.Contains(kinds, c.Kind) {
+			if c.Cell != "" && c.Status.Known() && slices.Contains(cellid.Kinds, c.Kind) {
 				continue
 			}
 			where := fmt.Sprintf("results %s: runs[%d] (pipeline %d): cells[%d]", name, i, r.Pipeline, j)
@@ -28,8 +27,8 @@ func (f *File) check(name string) error {
 				return fmt.Errorf("%s: no cell id", where)
 			case !c.Status.Known():
 				return fmt.Errorf("%s (%s): unknown status %q, want one of %s", where, c.Cell, c.Status, joinStatuses())
-			case !slices.Contains(kinds, c.Kind):
-				return fmt.Errorf("%s (%s): unknown kind %q, want one of %s", where, c.Cell, c.Kind, strings.Join(kinds, ", "))
+			case !slices.Contains(cellid.Kinds, c.Kind):
+				return fmt.Errorf("%s (%s): unknown kind %q, want one of %s", where, c.Cell, c.Kind, strings.Join(cellid.Kinds, ", "))
 			}
 		}
 	}

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"gitlab.com/supportmatrix/supportmatrix/pkg/cellid"
 )
 
 // The on-disk format (schema supportmatrix/results/v2) is built for a file
@@ -123,49 +125,6 @@ func (r *Run) JobURL(id int64) string {
 		return ""
 	}
 	return p + "/-/jobs/" + strconv.FormatInt(id, 10)
-}
-
-// KindOf derives a cell's kind from its id, as matrix builds the ids
-// (matrix.CellID, UpgradeID, SkewID): "d/1.34->1.35" is an upgrade,
-// "d/1.35/nodes-1.32" a skew, anything else a test cell.
-func KindOf(cell string) string {
-	if strings.Contains(cell, "->") {
-		return "upgrade"
-	}
-	if g := group(cell); len(g) < len(cell) {
-		rest := cell[len(g)+1:]
-		if m, ok := strings.CutPrefix(rest, "nodes-"); ok && isMinor(m) && strings.Count(g, "/") == 1 {
-			return "skew"
-		}
-	}
-	return "test"
-}
-
-// isMinor reports whether s reads as a Kubernetes minor, "1.32".
-func isMinor(s string) bool {
-	major, minor, ok := strings.Cut(s, ".")
-	return ok && digits(major) && digits(minor)
-}
-
-func digits(s string) bool {
-	for _, c := range []byte(s) {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return s != ""
-}
-
-// group is the cell's server-version group: its id up to the second slash.
-func group(cell string) string {
-	i := strings.IndexByte(cell, '/')
-	if i < 0 {
-		return cell
-	}
-	if j := strings.IndexByte(cell[i+1:], '/'); j >= 0 {
-		return cell[:i+1+j]
-	}
-	return cell
 }
 
 func defaultAttempts(c *CellResult) int {
@@ -323,7 +282,7 @@ func encodeRun(r *Run) (runV2, []string, error) {
 	for i := range r.Cells {
 		c := &r.Cells[i]
 		var d detail
-		if c.Kind != KindOf(c.Cell) {
+		if c.Kind != cellid.KindOf(c.Cell) {
 			d.Kind = c.Kind
 		}
 		if c.Attempts != defaultAttempts(c) {
@@ -332,7 +291,7 @@ func encodeRun(r *Run) (runV2, []string, error) {
 		d.FailureReason, d.Reason = c.FailureReason, c.Reason
 		def := ""
 		if c.JobID != 0 {
-			def = w.Servers[group(c.Cell)]
+			def = w.Servers[cellid.Group(c.Cell)]
 		}
 		if c.ServerVersion != def {
 			d.ServerVersion = &c.ServerVersion
@@ -361,7 +320,7 @@ func serverDefaults(cells []CellResult) map[string]string {
 		if c.JobID == 0 || c.ServerVersion == "" {
 			continue
 		}
-		g := group(c.Cell)
+		g := cellid.Group(c.Cell)
 		if count[g] == nil {
 			count[g] = map[string]int{}
 		}
@@ -561,8 +520,8 @@ func runs[T any](d *decoder) ([]T, error) {
 // once per run (a nightly history is 30 runs of one layout).
 type layout struct {
 	ids   []string
-	kinds []string // KindOf each id
-	// groups are the server-version groups of the ids (group), in order
+	kinds []string // cellid.KindOf each id
+	// groups are the server-version groups of the ids (cellid.Group), in order
 	// of first appearance; in is each id's group, an index into groups.
 	groups []string
 	in     []int
@@ -573,8 +532,8 @@ func newLayout(ids []string) *layout {
 	l := &layout{ids: ids, kinds: make([]string, len(ids)), in: make([]int, len(ids))}
 	seen := map[string]int{}
 	for i, id := range ids {
-		l.kinds[i] = KindOf(id)
-		g := group(id)
+		l.kinds[i] = cellid.KindOf(id)
+		g := cellid.Group(id)
 		k, ok := seen[g]
 		if !ok {
 			k = len(l.groups)

@@ -160,22 +160,6 @@ func TestDerivedFieldsKeptWhenOdd(t *testing.T) {
 	}
 }
 
-func TestKindOf(t *testing.T) {
-	for _, tt := range []struct{ id, want string }{
-		{"gke/1.35/runner", "test"},
-		{"k3s/1.34->1.35", "upgrade"},
-		{"kind/1.35/nodes-1.32", "skew"},
-		{"kind/1.35/nodes-x", "test"},
-		{"kind/1.35/nodes-1.32x", "test"},
-		{"kind/1.35/a/nodes-1.32", "test"},
-		{"plain", "test"},
-	} {
-		if got := KindOf(tt.id); got != tt.want {
-			t.Errorf("KindOf(%q) = %q, want %q", tt.id, got, tt.want)
-		}
-	}
-}
-
 // TestMarshalRefusesTwice: a run holding a cell twice cannot be written
 // (its details are keyed by cell id), so Update leaves the file alone.
 func TestMarshalRefusesTwice(t *testing.T) {
