@@ -19,3 +19,20 @@ func TestPlural(t *testing.T) {
 		}
 	}
 }
+
+func TestOneOf(t *testing.T) {
+	tests := []struct {
+		in   []string
+		want string
+	}{
+		{nil, ""},
+		{[]string{"a"}, "a"},
+		{[]string{"a", "b"}, "a or b"},
+		{[]string{"a", "b", "c"}, "a, b or c"},
+	}
+	for _, tt := range tests {
+		if got := OneOf(tt.in); got != tt.want {
+			t.Errorf("OneOf(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -260,7 +260,7 @@ func (d *decoder) scalarText(n *yaml.Node, path string) (string, bool) {
 	return n.Value, true
 }
 
-func (d *decoder) integer(n *yaml.Node, path string, min, max int) (int, bool) {
+func (d *decoder) integer(n *yaml.Node, path string, r Range) (int, bool) {
 	n = d.resolve(n)
 	if n == nil {
 		return 0, false
@@ -270,8 +270,8 @@ func (d *decoder) integer(n *yaml.Node, path string, min, max int) (int, bool) {
 		return 0, false
 	}
 	v, err := strconv.Atoi(n.Value)
-	if err != nil || v < min || v > max {
-		d.errorf(n, path, "range", "must be between %d and %d, not %s", min, max, n.Value)
+	if err != nil || v < r.Min || v > r.Max {
+		d.errorf(n, path, "range", "must be between %d and %d, not %s", r.Min, r.Max, n.Value)
 		return 0, false
 	}
 	return v, true

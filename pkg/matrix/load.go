@@ -14,6 +14,7 @@ import (
 	version "github.com/hashicorp/go-version"
 	"go.yaml.in/yaml/v3"
 
+	"gitlab.com/supportmatrix/supportmatrix/internal/words"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/cicheck"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/diag"
 )
@@ -252,7 +253,7 @@ func (d *decoder) distributions(n *yaml.Node, m *Matrix) {
 			case "name":
 				dist.Name, _ = d.nonEmpty(f.Value, fp)
 			case "tier":
-				t, _ := d.enum(f.Value, fp, tierNames()...)
+				t, _ := d.enum(f.Value, fp, names(Tiers)...)
 				dist.Tier = Tier(t)
 			case "kubernetes":
 				dist.Kubernetes = d.constraint(f.Value, fp)
@@ -294,7 +295,7 @@ func (d *decoder) distributions(n *yaml.Node, m *Matrix) {
 			d.errorf(p.KeyN, path+".name", "required", "missing name (the distribution's name in the table)")
 		}
 		if dist.Tier == "" && !hasKey(fields, "tier") {
-			d.errorf(p.KeyN, path+".tier", "required", "missing tier: official, beta, community or deprecated")
+			d.errorf(p.KeyN, path+".tier", "required", "missing tier: %s", words.OneOf(names(Tiers)))
 		}
 		if !hasKey(fields, "cluster") {
 			d.errorf(p.KeyN, path+".cluster", "required", "missing cluster: {type: permanent, context: ...} or {type: ephemeral, provision: ..., teardown: ...}")
@@ -322,7 +323,7 @@ func (d *decoder) cluster(n *yaml.Node, path string, c *Cluster) {
 		fp := path + "." + f.Key
 		switch f.Key {
 		case "type":
-			t, _ := d.enum(f.Value, fp, "permanent", "ephemeral")
+			t, _ := d.enum(f.Value, fp, names(ClusterTypes)...)
 			c.Type = ClusterType(t)
 		case "context":
 			c.Context, _ = d.line(f.Value, fp)
@@ -338,7 +339,7 @@ func (d *decoder) cluster(n *yaml.Node, path string, c *Cluster) {
 	switch c.Type {
 	case "":
 		if nodes["type"] == nil {
-			d.errorf(n, path+".type", "required", "missing type: permanent or ephemeral")
+			d.errorf(n, path+".type", "required", "missing type: %s", words.OneOf(names(ClusterTypes)))
 		}
 	case ClusterPermanent:
 		if nodes["context"] == nil {
@@ -397,12 +398,12 @@ func (d *decoder) variables(n *yaml.Node, path string, dist *Distribution) {
 }
 
 func (d *decoder) skew(n *yaml.Node, path string) *Skew {
-	s := &Skew{MaxBehind: 3, Pos: d.pos(d.resolve(n))}
+	s := &Skew{MaxBehind: MaxBehindRange.Max, Pos: d.pos(d.resolve(n))}
 	fields, _ := d.mapping(n, path, "max_behind", "verify")
 	for _, f := range fields {
 		switch f.Key {
 		case "max_behind":
-			s.MaxBehind, _ = d.integer(f.Value, path+".max_behind", 1, 3)
+			s.MaxBehind, _ = d.integer(f.Value, path+".max_behind", MaxBehindRange)
 		case "verify":
 			s.Verify, _ = d.ids(f.Value, path+".verify")
 		}
@@ -484,7 +485,7 @@ func (d *decoder) rules(n *yaml.Node, m *Matrix) {
 					}
 				}
 			case "action":
-				a, _ := d.enum(f.Value, fp, "exclude", "allow_failure", "manual")
+				a, _ := d.enum(f.Value, fp, names(RuleActions)...)
 				r.Action = Action(a)
 				r.ActionPos = d.pos(d.resolve(f.Value))
 			case "reason":
@@ -503,13 +504,13 @@ func (d *decoder) rules(n *yaml.Node, m *Matrix) {
 }
 
 func (d *decoder) upgrades(n *yaml.Node, m *Matrix) {
-	u := &Upgrades{Path: "adjacent", Pos: d.pos(d.resolve(n))}
+	u := &Upgrades{Path: UpgradeAdjacent, Pos: d.pos(d.resolve(n))}
 	fields, _ := d.mapping(n, "upgrades", "path", "verify", "distributions")
 	for _, f := range fields {
 		fp := "upgrades." + f.Key
 		switch f.Key {
 		case "path":
-			u.Path, _ = d.enum(f.Value, fp, "adjacent")
+			u.Path, _ = d.enum(f.Value, fp, UpgradeAdjacent)
 		case "verify":
 			u.Verify, _ = d.ids(f.Value, fp)
 		case "distributions":
@@ -519,26 +520,20 @@ func (d *decoder) upgrades(n *yaml.Node, m *Matrix) {
 	m.Upgrades = u
 }
 
-// pipelineSources are the values of $CI_PIPELINE_SOURCE.
-var pipelineSources = []string{"api", "chat", "external", "external_pull_request_event", "merge_request_event", "ondemand_dast_scan", "ondemand_dast_validation", "parent_pipeline", "pipeline", "push", "schedule", "security_orchestration_policy", "trigger", "web", "webide"}
-
 func (d *decoder) profiles(n *yaml.Node, m *Matrix) {
 	pairs, _ := d.mapping(n, "profiles")
 	for _, p := range pairs {
 		path := "profiles." + p.Key
-		if !contains(pipelineSources, p.Key) {
-			d.errorf(p.KeyN, path, "enum", "%q is not a $CI_PIPELINE_SOURCE; use one of %s", p.Key, strings.Join(pipelineSources, ", "))
+		if !contains(PipelineSources, p.Key) {
+			d.errorf(p.KeyN, path, "enum", "%q is not a $CI_PIPELINE_SOURCE; use one of %s", p.Key, strings.Join(PipelineSources, ", "))
 			continue
 		}
-		mode, ok := d.enum(p.Value, path, ProfileAll, ProfileChanged)
+		mode, ok := d.enum(p.Value, path, ProfileModes...)
 		if ok {
 			m.Profiles = append(m.Profiles, Profile{Source: p.Key, Mode: mode, Pos: d.pos(p.KeyN)})
 		}
 	}
 }
-
-// retryWhen are the values GitLab accepts in retry:when.
-var retryWhen = []string{"always", "unknown_failure", "script_failure", "api_failure", "stuck_or_timeout_failure", "runner_system_failure", "runner_unsupported", "stale_schedule", "job_execution_timeout", "archived_failure", "unmet_prerequisites", "scheduler_failure", "data_integrity_failure"}
 
 func (d *decoder) pipeline(n *yaml.Node, m *Matrix) {
 	pl := &m.Pipeline
@@ -554,18 +549,18 @@ func (d *decoder) pipeline(n *yaml.Node, m *Matrix) {
 			pl.GitLab, _ = d.gitlabVersion(f.Value, fp)
 			pl.GitLabPos = d.pos(f.Value)
 		case "strategy":
-			pl.Strategy, _ = d.enum(f.Value, fp, "mirror", "depend")
+			pl.Strategy, _ = d.enum(f.Value, fp, Strategies...)
 			pl.StrategyPos = d.pos(f.Value)
 		case "retry":
 			rs, _ := d.mapping(f.Value, fp, "max", "when")
 			for _, r := range rs {
 				switch r.Key {
 				case "max":
-					pl.Retry.Max, _ = d.integer(r.Value, fp+".max", 0, 2)
+					pl.Retry.Max, _ = d.integer(r.Value, fp+".max", RetryMaxRange)
 				case "when":
 					items, _ := d.seq(r.Value, fp+".when")
 					for i, it := range items {
-						if w, ok := d.enum(it, fmt.Sprintf("%s.when[%d]", fp, i), retryWhen...); ok {
+						if w, ok := d.enum(it, fmt.Sprintf("%s.when[%d]", fp, i), RetryWhen...); ok {
 							pl.Retry.When = append(pl.Retry.When, w)
 						}
 					}
@@ -578,12 +573,12 @@ func (d *decoder) pipeline(n *yaml.Node, m *Matrix) {
 			for _, l := range ls {
 				switch l.Key {
 				case "max_jobs":
-					pl.Limits.MaxJobs, _ = d.integer(l.Value, fp+".max_jobs", MinMaxJobs, 100000)
+					pl.Limits.MaxJobs, _ = d.integer(l.Value, fp+".max_jobs", MaxJobsRange)
 					pl.Limits.MaxJobsPos = d.pos(d.resolve(l.Value))
 				case "max_needs":
 					// A feature job needs at least its chain's prepare job
 					// and an upgrade chain's upgrade job.
-					pl.Limits.MaxNeeds, _ = d.integer(l.Value, fp+".max_needs", MinMaxNeeds, DefaultMaxNeeds)
+					pl.Limits.MaxNeeds, _ = d.integer(l.Value, fp+".max_needs", MaxNeedsRange)
 					pl.Limits.MaxNeedsPos = d.pos(d.resolve(l.Value))
 				}
 			}
@@ -602,7 +597,7 @@ const (
 	// DefaultMaxNeeds is GitLab's own limit of one job's needs
 	// (cicheck.MaxNeeds, the plan limit ci_needs_size_limit).
 	DefaultMaxNeeds = cicheck.MaxNeeds
-	DefaultStrategy = "mirror" // when pipeline.gitlab allows it; depend before GitLab 18.2
+	DefaultStrategy = StrategyMirror // when pipeline.gitlab allows it; depend before GitLab 18.2
 	// MinMaxJobs is the smallest pipeline.limits.max_jobs: a chain of
 	// prepare, a few features and cleanup must fit in one pipeline.
 	MinMaxJobs = 10
@@ -622,7 +617,7 @@ func (d *decoder) defaults(m *Matrix, got map[string]*yaml.Node) {
 	if m.Pipeline.Strategy == "" {
 		m.Pipeline.Strategy = DefaultStrategy
 		if !m.Pipeline.GitLab.AtLeast(cicheck.MirrorStrategy) {
-			m.Pipeline.Strategy = "depend"
+			m.Pipeline.Strategy = StrategyDepend
 		}
 	}
 	if m.Pipeline.Pos.File == "" {

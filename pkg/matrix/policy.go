@@ -18,9 +18,11 @@ import (
 // To add a policy key:
 //  1. a field on Policy;
 //  2. its default in DefaultPolicy (per tier where tiers differ);
-//  3. an entry in policyKeys that decodes it (its range checked there);
+//  3. an entry in policyKeys that decodes it (its range, a Range in
+//     format.go, checked there);
 //  4. the property, with a description, in matrix/schema.json under
-//     $defs.policy, and its row in docs/matrix-reference.md
+//     $defs.policy (its range written in by schemaValues in
+//     schemagen_test.go), and its row in docs/matrix-reference.md
 //     (TestReferenceDocumentsSchema says exactly what to add; a default
 //     there is compared with the loader's through loaderDefaults in
 //     reference_test.go).
@@ -85,13 +87,13 @@ var policyKeys = []policyKey{
 		items, _ := d.seq(n, path)
 		p.Requires = []string{}
 		for i, it := range items {
-			if r, ok := d.enum(it, fmt.Sprintf("%s[%d]", path, i), RequireDocs, RequireSettings, RequirePermanentCluster); ok {
+			if r, ok := d.enum(it, fmt.Sprintf("%s[%d]", path, i), Requirements...); ok {
 				p.Requires = append(p.Requires, r)
 			}
 		}
 	}},
 	{"green_runs", func(d *decoder, n *yaml.Node, path string, p *Policy) {
-		if v, ok := d.integer(n, path, 1, MaxGreenRuns); ok {
+		if v, ok := d.integer(n, path, GreenRunsRange); ok {
 			p.GreenRuns = v
 		}
 	}},
@@ -108,7 +110,7 @@ var policyKeys = []policyKey{
 	{"alert_after", func(d *decoder, n *yaml.Node, path string, p *Policy) {
 		// A failure streak is counted over the counting runs the history
 		// keeps, like green_runs.
-		if v, ok := d.integer(n, path, 0, MaxGreenRuns); ok {
+		if v, ok := d.integer(n, path, AlertAfterRange); ok {
 			p.AlertAfter = v
 		}
 	}},
@@ -138,8 +140,8 @@ func (d *decoder) policy(n *yaml.Node, m *Matrix) {
 	pairs, _ := d.mapping(n, "policy")
 	for _, p := range pairs {
 		path := "policy." + p.Key
-		if !contains(tierNames(), p.Key) {
-			d.errorf(p.KeyN, path, "enum", "%q is not a tier; use %s", p.Key, strings.Join(tierNames(), ", "))
+		if !contains(names(Tiers), p.Key) {
+			d.errorf(p.KeyN, path, "enum", "%q is not a tier; use %s", p.Key, strings.Join(names(Tiers), ", "))
 			continue
 		}
 		pol := DefaultPolicy(Tier(p.Key))
@@ -173,14 +175,6 @@ func policyDefaults(m *Matrix) {
 // Written reports whether the matrix file writes this policy (else it is
 // DefaultPolicy).
 func (p *Policy) Written() bool { return p.Pos.Line > 0 }
-
-func tierNames() []string {
-	out := make([]string, len(Tiers))
-	for i, t := range Tiers {
-		out[i] = string(t)
-	}
-	return out
-}
 
 func (m *Matrix) declaredPolicy(t Tier) *Policy {
 	for _, p := range m.Policy {

@@ -109,6 +109,7 @@ func schemaKeys(t *testing.T) map[string]string {
 // refRow is one row of the reference's key tables.
 type refRow struct {
 	keys     []string // the backticked keys of the first cell
+	typ      string   // the Type cell
 	defaults []string // the backticked values of the Default cell
 	line     int
 }
@@ -153,7 +154,7 @@ func readReference(t *testing.T) ([]refRow, map[int]string) {
 			if len(cells) <= defaultCol || strings.HasPrefix(strings.TrimSpace(cells[1]), "---") {
 				continue
 			}
-			r := refRow{line: n}
+			r := refRow{line: n, typ: strings.TrimSpace(strings.ReplaceAll(cells[2], "\x00", "|"))}
 			for _, m := range tick.FindAllStringSubmatch(cells[1], -1) {
 				r.keys = append(r.keys, m[1])
 			}
@@ -355,6 +356,71 @@ func collectKeys(path string, v any, out map[string]bool) {
 	case []any:
 		for _, c := range v {
 			collectKeys(path+"[]", c, out)
+		}
+	}
+}
+
+// referenceTypes gives, per key with an enumeration or a range, the Type
+// cell the reference must write: the loader's values (format.go), as
+// `a` \| `b` for a choice, "list of `a`, `b`" for a list of choices,
+// "min to max" for a range.
+var referenceTypes = map[string]string{
+	"distributions.*.tier":            choice(tierNames()),
+	"distributions.*.cluster.type":    choice([]string{string(matrix.ClusterPermanent), string(matrix.ClusterEphemeral)}),
+	"distributions.*.skew.max_behind": span(matrix.MaxBehindRange),
+	"rules[].action":                  choice(actionNames()),
+	"upgrades.path":                   choice([]string{matrix.UpgradeAdjacent}),
+	"profiles.*":                      choice(matrix.ProfileModes),
+	"policy.*":                        "mapping, one of `" + strings.Join(tierNames(), "`, `") + "`",
+	"policy.*.requires":               "list of `" + strings.Join(matrix.Requirements, "`, `") + "`",
+	"policy.*.green_runs":             span(matrix.GreenRunsRange),
+	"policy.*.alert_after":            span(matrix.AlertAfterRange),
+	"pipeline.strategy":               choice(matrix.Strategies),
+	"pipeline.retry.max":              span(matrix.RetryMaxRange),
+	"pipeline.limits.max_jobs":        span(matrix.MaxJobsRange),
+	"pipeline.limits.max_needs":       span(matrix.MaxNeedsRange),
+}
+
+func choice(values []string) string { return "`" + strings.Join(values, "` | `") + "`" }
+
+func span(r matrix.Range) string { return fmt.Sprintf("%d to %d", r.Min, r.Max) }
+
+func tierNames() []string {
+	var out []string
+	for _, t := range matrix.Tiers {
+		out = append(out, string(t))
+	}
+	return out
+}
+
+func actionNames() []string {
+	var out []string
+	for _, a := range matrix.RuleActions {
+		out = append(out, string(a))
+	}
+	return out
+}
+
+// TestReferenceTypes: the reference's Type cell of each key with an
+// enumeration or a range writes the loader's values (referenceTypes).
+func TestReferenceTypes(t *testing.T) {
+	rows, _ := readReference(t)
+	seen := map[string]bool{}
+	for _, r := range rows {
+		for _, k := range r.keys {
+			want, ok := referenceTypes[k]
+			if !ok {
+				continue
+			}
+			seen[k] = true
+			if r.typ != want {
+				t.Errorf("%s:%d: `%s` has the type %q, but the loader takes %q: write that in its Type cell", referencePath, r.line, k, r.typ, want)
+			}
+		}
+	}
+	for k := range referenceTypes {
+		if !seen[k] {
+			t.Errorf("referenceTypes has %q, which %s does not document", k, referencePath)
 		}
 	}
 }

@@ -4,7 +4,7 @@ import "strings"
 
 // ReservedVariablePrefixes and ReservedVariableNames are the CI variable
 // names a distribution may not set: the one definition the loader, the
-// generator and matrix/schema.json (checked by a test) follow. Names are
+// generator and matrix/schema.json (generated from them) follow. Names are
 // compared in upper case. The generator sets SM_* and KUBE_CONTEXT for
 // every job; CI_*, GITLAB_*, FF_*, GIT_*, RUNNER_* and DOCKER_* steer GitLab
 // and the runner (CI_DEBUG_TRACE prints every variable, masked secrets

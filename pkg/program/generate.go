@@ -3,8 +3,10 @@ package program
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"strings"
 
+	"gitlab.com/supportmatrix/supportmatrix/internal/words"
 	"gitlab.com/supportmatrix/supportmatrix/jobs"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/generate"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
@@ -56,8 +58,8 @@ func Generate(ctx context.Context, o GenerateOptions) (*GenerateResult, error) {
 			profile = m.ProfileFor(o.Source)
 		}
 	}
-	if profile != matrix.ProfileAll && profile != matrix.ProfileChanged {
-		return nil, usagef("--profile %q: use all or changed", profile)
+	if !slices.Contains(matrix.ProfileModes, profile) {
+		return nil, usagef("--profile %q: use %s", profile, words.OneOf(matrix.ProfileModes))
 	}
 	if profile == matrix.ProfileChanged && o.Base == "" {
 		return nil, usagef("the changed profile compares with a base: give --base REF|FILE (in a merge-request pipeline $CI_MERGE_REQUEST_DIFF_BASE_SHA), or --profile all")
