@@ -23,7 +23,7 @@ import (
 //
 //	go test ./pkg/generate -run XXX -bench Makespan -benchtime 1x
 func BenchmarkMakespan(b *testing.B) {
-	bin, err := localci.Lookup()
+	bin, err := localci.LookupIn(os.Getenv, "")
 	if err != nil {
 		b.Skipf("gitlab-ci-local not installed: %v", err)
 	}

@@ -34,15 +34,12 @@ var ErrNotFound = errors.New("gitlab-ci-local not found")
 // binRel is where `npm install --prefix DIR` puts the executable.
 var binRel = filepath.Join("node_modules", ".bin", "gitlab-ci-local")
 
-// Lookup is LookupIn with the process's environment and working
-// directory, for tests and tools that have no other.
-func Lookup() (string, error) { return LookupIn(os.Getenv, "") }
-
 // LookupIn returns the path of an installed gitlab-ci-local without
-// installing one: $SUPPORTMATRIX_GITLAB_CI_LOCAL (read with getenv), then
-// .tools/node_modules/.bin in dir ("" is the working directory) or one of
-// its parents (where `make tools` installs it), then the user cache
-// directory (where Install puts it), then PATH.
+// installing one: $SUPPORTMATRIX_GITLAB_CI_LOCAL, then .tools/node_modules/.bin
+// in dir ("" is the working directory) or one of its parents (where `make
+// tools` installs it), then the user cache directory (where Install puts
+// it), then $PATH. The variables are read with getenv, never from the
+// process: a caller (a test) may give any environment.
 func LookupIn(getenv func(string) string, dir string) (string, error) {
 	if p := getenv(EnvBinary); p != "" {
 		if !isExecutable(p) {
@@ -65,10 +62,26 @@ func LookupIn(getenv func(string) string, dir string) (string, error) {
 			return p, nil
 		}
 	}
-	if p, err := exec.LookPath("gitlab-ci-local"); err == nil {
+	if p, ok := lookPath(getenv, "gitlab-ci-local"); ok {
 		return p, nil
 	}
 	return "", ErrNotFound
+}
+
+// lookPath finds the executable name in the directories of getenv("PATH"),
+// as exec.LookPath does in the process's PATH; like it since Go 1.19, it
+// passes over relative directories (an empty entry is the working
+// directory), so a checked-out file never runs by accident.
+func lookPath(getenv func(string) string, name string) (string, bool) {
+	for _, dir := range filepath.SplitList(getenv("PATH")) {
+		if !filepath.IsAbs(dir) {
+			continue
+		}
+		if p := filepath.Join(dir, name); isExecutable(p) {
+			return p, true
+		}
+	}
+	return "", false
 }
 
 // Find returns the path of gitlab-ci-local like LookupIn, and installs it

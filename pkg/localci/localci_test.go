@@ -21,7 +21,7 @@ func requireTools(t *testing.T) string {
 	if testing.Short() {
 		t.Skip("-short: not running gitlab-ci-local")
 	}
-	bin, err := Lookup()
+	bin, err := LookupIn(os.Getenv, "")
 	if err == nil {
 		_, err = exec.LookPath("rsync")
 	}

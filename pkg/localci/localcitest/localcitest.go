@@ -15,14 +15,14 @@ import (
 	"gitlab.com/supportmatrix/supportmatrix/pkg/localci"
 )
 
-// Binary returns the gitlab-ci-local executable (localci.Lookup) after
-// checking that rsync, which it needs, is there too.
+// Binary returns the gitlab-ci-local executable (localci.LookupIn, in the
+// test process's environment) after checking that rsync, which it needs, is there too.
 func Binary(t testing.TB) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("-short: not running gitlab-ci-local")
 	}
-	bin, err := localci.Lookup()
+	bin, err := localci.LookupIn(os.Getenv, "")
 	if err == nil {
 		_, err = exec.LookPath("rsync")
 	}
