@@ -87,12 +87,13 @@ bench: ## benchmarks: loading, generating (1x, 10x), plan vs validate, collectin
 FUZZERS = \
 	./pkg/matrix:FuzzParse \
 	./pkg/results:FuzzParse \
+	./pkg/results:FuzzParseRun \
 	./pkg/collect:FuzzParseManifest \
 	./pkg/collect:FuzzParseJUnit \
 	./pkg/docs:FuzzParsePage \
 	./pkg/localci:FuzzScanEvents
 
-fuzz: ## fuzz every parser (matrix, results, manifest, JUnit, docs pages, gitlab-ci-local output) for FUZZTIME executions each (300000x)
+fuzz: ## fuzz every parser (matrix, results and its run lines, manifest, JUnit, docs pages, gitlab-ci-local output) for FUZZTIME executions each (300000x)
 	@for pf in $(FUZZERS); do p=$${pf%%:*}; f=$${pf#*:}; \
 		echo "== $$p $$f ($(FUZZTIME))"; \
 		$(GO) test $$p -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) || exit 1; done

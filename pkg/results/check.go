@@ -12,24 +12,25 @@ import (
 // any other status ("totally-passed") is refused, never re-emitted.
 func (s Status) Known() bool { return slices.Contains(Statuses, s) }
 
-// check refuses cells a results file must not hold: no cell id, an unknown
-// kind or status. name is the file's name for the message.
-func (f *File) check(name string) error {
-	for i := range f.Runs {
-		r := &f.Runs[i]
-		for j, c := range r.Cells {
-			if c.Cell != "" && c.Status.Known() && slices.Contains(cellid.Kinds, c.Kind) {
-				continue
-			}
-			where := fmt.Sprintf("results %s: runs[%d] (pipeline %d): cells[%d]", name, i, r.Pipeline, j)
-			switch {
-			case c.Cell == "":
-				return fmt.Errorf("%s: no cell id", where)
-			case !c.Status.Known():
-				return fmt.Errorf("%s (%s): unknown status %q, want one of %s", where, c.Cell, c.Status, joinStatuses())
-			case !slices.Contains(cellid.Kinds, c.Kind):
-				return fmt.Errorf("%s (%s): unknown kind %q, want one of %s", where, c.Cell, c.Kind, strings.Join(cellid.Kinds, ", "))
-			}
+// checkRun refuses a run a results file must not hold: no pipeline id, a
+// cell with no id, an unknown kind or status. i is the run's place in the
+// file, for the message.
+func checkRun(i int, r *Run) error {
+	if r.Pipeline == 0 {
+		return fmt.Errorf("runs[%d]: no pipeline id", i)
+	}
+	for j, c := range r.Cells {
+		if c.Cell != "" && c.Status.Known() && slices.Contains(cellid.Kinds, c.Kind) {
+			continue
+		}
+		where := fmt.Sprintf("runs[%d] (pipeline %d): cells[%d]", i, r.Pipeline, j)
+		switch {
+		case c.Cell == "":
+			return fmt.Errorf("%s: no cell id", where)
+		case !c.Status.Known():
+			return fmt.Errorf("%s (%s): unknown status %q, want one of %s", where, c.Cell, c.Status, joinStatuses())
+		case !slices.Contains(cellid.Kinds, c.Kind):
+			return fmt.Errorf("%s (%s): unknown kind %q, want one of %s", where, c.Cell, c.Kind, strings.Join(cellid.Kinds, ", "))
 		}
 	}
 	return nil

@@ -345,19 +345,43 @@ func serverDefaults(cells []CellResult) map[string]string {
 // decoder reads a results file as a stream of tokens: the runs one at a
 // time, never the whole file at once.
 type decoder struct {
-	name string
-	dec  *json.Decoder
+	name  string
+	dec   *json.Decoder
+	lines *lineReader
+	// strs interns the strings of the v2 run lines (parseRun).
+	strs map[string]string
 }
 
-// decode reads a results file of either schema from r.
+// readV2 is a v2 run read: expanded, or its line until the layouts are read.
+type readV2 struct {
+	run  Run
+	line *runLine
+}
+
+// read is a run as read, with the line it starts on.
+type read[T any] struct {
+	run  T
+	line int
+}
+
+// decode reads a results file of either schema from r. Its errors name the
+// line they are about: the run's, for what is wrong in a run.
 func decode(name string, r io.Reader) (*File, error) {
-	d := &decoder{name: name, dec: json.NewDecoder(bufio.NewReaderSize(r, 1<<16))}
+	lines := &lineReader{r: r}
+	d := &decoder{name: name, dec: json.NewDecoder(bufio.NewReaderSize(lines, 1<<16)), lines: lines, strs: map[string]string{}}
 	d.dec.DisallowUnknownFields()
 	f, err := d.file()
 	if errors.Is(err, io.EOF) {
 		err = io.ErrUnexpectedEOF // the file ended inside the object
 	}
 	if err != nil {
+		if le := (*lineError)(nil); !errors.As(err, &le) {
+			off := d.dec.InputOffset()
+			if se := (*json.SyntaxError)(nil); errors.As(err, &se) {
+				off = se.Offset
+			}
+			err = &lineError{line: lines.line(off), err: err}
+		}
 		return nil, fmt.Errorf("results %s: %w", name, err)
 	}
 	return f, nil
@@ -380,7 +404,12 @@ func (d *decoder) file() (*File, error) {
 	}
 	f := &File{Runs: []Run{}}
 	layouts := map[string]*layout{}
-	var wire []runV2
+	var v1 []read[Run]
+	// v2 runs are expanded as they are read, but for those read before
+	// the layouts (Marshal writes the layouts first).
+	var v2 []read[readV2]
+	var tmp scratch
+	var reuse runLine
 	seen := map[string]bool{}
 	for d.dec.More() {
 		t, err := d.dec.Token()
@@ -412,15 +441,34 @@ func (d *decoder) file() (*File, error) {
 			}
 		case "runs":
 			if f.Schema == SchemaV1 {
-				if f.Runs, err = runs[Run](d); err != nil {
-					return nil, err
-				}
-				for i := range f.Runs {
-					if id := twice(f.Runs[i].Cells); id != "" {
-						return nil, fmt.Errorf("runs[%d] (pipeline %d): cell %s is listed twice in the run", i, f.Runs[i].Pipeline, id)
+				v1, err = runs(d, func(i int, text []byte) (Run, error) {
+					var r Run
+					if err := strictJSON(text, &r); err != nil {
+						return r, fmt.Errorf("runs[%d]: %w", i, err)
 					}
+					return r, nil
+				})
+				break
+			}
+			v2, err = runs(d, func(i int, text []byte) (readV2, error) {
+				w, err := parseRun(text, d.strs, &reuse)
+				if err != nil {
+					return readV2{}, fmt.Errorf("runs[%d]: %w", i, err)
 				}
-			} else if wire, err = runs[runV2](d); err != nil {
+				if !seen["layouts"] {
+					// The text and lists are reused for the next run.
+					w.Jobs, w.Seconds = bytes.Clone(w.Jobs), bytes.Clone(w.Seconds)
+					w.servers, w.details = slices.Clone(w.servers), slices.Clone(w.details)
+					return readV2{line: &w}, nil
+				}
+				reuse = w
+				r, err := expand(&w, layouts, &tmp)
+				if err != nil {
+					return readV2{}, fmt.Errorf("runs[%d] (pipeline %d): %w", i, w.Pipeline, err)
+				}
+				return readV2{run: r}, nil
+			})
+			if err != nil {
 				return nil, err
 			}
 		default:
@@ -436,17 +484,29 @@ func (d *decoder) file() (*File, error) {
 	if f.Schema == "" {
 		return nil, fmt.Errorf("no schema, want %q", Schema)
 	}
-	if f.Schema == Schema {
-		f.Runs = make([]Run, len(wire))
-		for i := range wire {
-			r, err := expand(&wire[i], layouts)
-			if err != nil {
-				return nil, fmt.Errorf("runs[%d] (pipeline %d): %w", i, wire[i].Pipeline, err)
-			}
-			f.Runs[i] = r
+	var lines []int // each run's
+	for i, w := range v1 {
+		if id := twice(w.run.Cells); id != "" {
+			return nil, &lineError{w.line, fmt.Errorf("runs[%d] (pipeline %d): cell %s is listed twice in the run", i, w.run.Pipeline, id)}
 		}
-		// The file read is the file written: Marshal writes Schema.
+		f.Runs, lines = append(f.Runs, w.run), append(lines, w.line)
 	}
+	for i, w := range v2 {
+		if w.run.line != nil {
+			r, err := expand(w.run.line, layouts, &tmp)
+			if err != nil {
+				return nil, &lineError{w.line, fmt.Errorf("runs[%d] (pipeline %d): %w", i, w.run.line.Pipeline, err)}
+			}
+			w.run.run = r
+		}
+		f.Runs, lines = append(f.Runs, w.run.run), append(lines, w.line)
+	}
+	for i := range f.Runs {
+		if err := checkRun(i, &f.Runs[i]); err != nil {
+			return nil, &lineError{lines[i], err}
+		}
+	}
+	// The file read is the file written: Marshal writes Schema.
 	f.Schema = Schema
 	return f, nil
 }
@@ -501,15 +561,22 @@ func (d *decoder) list(each func(i int) error) error {
 	return d.delim(']')
 }
 
-// runs decodes the runs list one run at a time.
-func runs[T any](d *decoder) ([]T, error) {
-	out := []T{}
+// runs reads the runs list one run at a time: each run's JSON text, checked
+// well-formed by the json.Decoder, is handed to parse with its index; the
+// text is only good until parse returns.
+func runs[T any](d *decoder, parse func(i int, text []byte) (T, error)) ([]read[T], error) {
+	out := []read[T]{}
+	var text json.RawMessage
 	err := d.list(func(i int) error {
-		var r T
-		if err := d.dec.Decode(&r); err != nil {
+		if err := d.dec.Decode(&text); err != nil {
 			return fmt.Errorf("runs[%d]: %w", i, err)
 		}
-		out = append(out, r)
+		line := d.lines.line(d.dec.InputOffset() - int64(len(text)))
+		r, err := parse(i, text)
+		if err != nil {
+			return &lineError{line, err}
+		}
+		out = append(out, read[T]{r, line})
 		return nil
 	})
 	return out, err
@@ -522,22 +589,23 @@ type layout struct {
 	ids   []string
 	kinds []string // cellid.KindOf each id
 	// groups are the server-version groups of the ids (cellid.Group), in order
-	// of first appearance; in is each id's group, an index into groups.
-	groups []string
-	in     []int
-	index  map[string]int // each id's position; built when details need it
+	// of first appearance, and their positions there; in is each id's
+	// group, an index into groups.
+	groups  []string
+	groupAt map[string]int
+	in      []int
+	index   map[string]int // each id's position; built when details need it
 }
 
 func newLayout(ids []string) *layout {
-	l := &layout{ids: ids, kinds: make([]string, len(ids)), in: make([]int, len(ids))}
-	seen := map[string]int{}
+	l := &layout{ids: ids, kinds: make([]string, len(ids)), in: make([]int, len(ids)), groupAt: map[string]int{}}
 	for i, id := range ids {
 		l.kinds[i] = cellid.KindOf(id)
 		g := cellid.Group(id)
-		k, ok := seen[g]
+		k, ok := l.groupAt[g]
 		if !ok {
 			k = len(l.groups)
-			seen[g] = k
+			l.groupAt[g] = k
 			l.groups = append(l.groups, g)
 		}
 		l.in[i] = k
@@ -557,8 +625,15 @@ func (l *layout) position(id string) (int, bool) {
 	return i, ok
 }
 
+// scratch is what expand needs only while it works, kept from run to run.
+type scratch struct {
+	jobs    []int64
+	seconds []float64
+	servers []string
+}
+
 // expand turns a run line back into a Run.
-func expand(w *runV2, layouts map[string]*layout) (Run, error) {
+func expand(w *runLine, layouts map[string]*layout, tmp *scratch) (Run, error) {
 	r := Run{
 		Pipeline: w.Pipeline, URL: w.URL, Source: w.Source, Ref: w.Ref, SHA: w.SHA,
 		Counts: w.Counts, MR: w.MR, Local: w.Local, Partial: w.Partial, Incomplete: w.Incomplete,
@@ -572,7 +647,7 @@ func expand(w *runV2, layouts map[string]*layout) (Run, error) {
 		r.Infra = append(r.Infra, in)
 	}
 	if w.Layout == "" {
-		if w.Status != "" || len(w.Jobs) > 0 || w.Seconds != nil || w.Servers != nil || w.Details != nil {
+		if w.Status != "" || len(w.Jobs) > 0 || w.Seconds != nil || w.hasServers || w.hasDetails {
 			return r, errors.New("cell columns without a layout")
 		}
 		return r, nil
@@ -585,20 +660,24 @@ func expand(w *runV2, layouts map[string]*layout) (Run, error) {
 	if len(w.Status) != n {
 		return r, fmt.Errorf("status has %d letters, layout %s has %d cells", len(w.Status), w.Layout, n)
 	}
-	jobs, err := parseJobs(w.Jobs, n)
+	jobs, err := parseJobs(w.Jobs, tmp.jobs[:0], n)
+	tmp.jobs = jobs
 	if err != nil {
 		return r, err
 	}
 	var secs []float64
 	if w.Seconds != nil {
-		if secs, err = parseSeconds(w.Seconds, n); err != nil {
+		secs, err = parseSeconds(w.Seconds, tmp.seconds[:0], n)
+		tmp.seconds = secs
+		if err != nil {
 			return r, err
 		}
 	}
-	servers := make([]string, len(l.groups))
-	if w.Servers != nil {
-		for k, g := range l.groups {
-			servers[k] = w.Servers[g]
+	servers := append(tmp.servers[:0], make([]string, len(l.groups))...)
+	tmp.servers = servers
+	for _, s := range w.servers {
+		if k, ok := l.groupAt[s.key]; ok {
+			servers[k] = s.val
 		}
 	}
 	urls := jobURLs(r.ProjectURL(), jobs)
@@ -618,7 +697,8 @@ func expand(w *runV2, layouts map[string]*layout) (Run, error) {
 			c.ServerVersion = servers[l.in[i]]
 		}
 	}
-	for id, d := range w.Details {
+	for _, kd := range w.details {
+		id, d := kd.key, kd.val
 		i, ok := l.position(id)
 		if !ok {
 			return r, fmt.Errorf("details for cell %s, which is not in layout %s", id, w.Layout)
@@ -646,32 +726,46 @@ func expand(w *runV2, layouts map[string]*layout) (Run, error) {
 }
 
 // jobURLs rebuilds the job URLs of a run's cells as Run.JobURL does, cut
-// from one string: a full history holds hundreds of thousands of them.
+// from one string of the exact size: a full history holds hundreds of
+// thousands of them.
 func jobURLs(project string, jobs []int64) []string {
 	out := make([]string, len(jobs))
 	if project == "" {
 		return out
 	}
 	prefix := project + "/-/jobs/"
+	size := 0
+	for _, id := range jobs {
+		if id != 0 {
+			size += len(prefix) + decimals(id)
+		}
+	}
 	var b strings.Builder
-	b.Grow(len(jobs) * (len(prefix) + 11))
-	ends := make([]int, len(jobs))
+	b.Grow(size)
 	var num [20]byte
-	for i, id := range jobs {
+	for _, id := range jobs {
 		if id != 0 {
 			b.WriteString(prefix)
 			b.Write(strconv.AppendInt(num[:0], id, 10))
 		}
-		ends[i] = b.Len()
 	}
 	all, start := b.String(), 0
-	for i, end := range ends {
-		if end > start {
-			out[i] = all[start:end]
+	for i, id := range jobs {
+		if id != 0 {
+			end := start + len(prefix) + decimals(id)
+			out[i], start = all[start:end], end
 		}
-		start = end
 	}
 	return out
+}
+
+// decimals is the number of digits of a positive id in base 10.
+func decimals(id int64) int {
+	n := 1
+	for ; id >= 10; id /= 10 {
+		n++
+	}
+	return n
 }
 
 func letters() string {
@@ -740,9 +834,10 @@ func smallInt(v []byte) (int64, bool) {
 	return k, true
 }
 
-// parseSeconds reads the seconds column: n durations in whole seconds.
-func parseSeconds(raw json.RawMessage, n int) ([]float64, error) {
-	out := make([]float64, n)
+// parseSeconds reads the seconds column: n durations in whole seconds,
+// into out's array when it is large enough.
+func parseSeconds(raw json.RawMessage, out []float64, n int) ([]float64, error) {
+	out = append(out[:0], make([]float64, n)...)
 	return out, column("seconds", raw, n, func(i int, v []byte) error {
 		if k, ok := smallInt(v); ok {
 			out[i] = float64(k)
@@ -758,9 +853,10 @@ func parseSeconds(raw json.RawMessage, n int) ([]float64, error) {
 }
 
 // parseJobs reads the jobs column: n values, each a step from the previous
-// cell's job id (the first from 0), or null for a cell without a job.
-func parseJobs(raw json.RawMessage, n int) ([]int64, error) {
-	out := make([]int64, n)
+// cell's job id (the first from 0), or null for a cell without a job; into
+// out's array when it is large enough.
+func parseJobs(raw json.RawMessage, out []int64, n int) ([]int64, error) {
+	out = append(out[:0], make([]int64, n)...)
 	var prev int64
 	return out, column("jobs", raw, n, func(i int, f []byte) error {
 		if string(f) == "null" {
