@@ -46,6 +46,9 @@ func Plain(s string) bool {
 	if !strings.ContainsRune("+-.:0123456789", rune(s[0])) {
 		return true // every pattern below starts with a sign, a dot, a colon or a digit
 	}
+	if s[0] == '.' && len(s) > 1 && !strings.ContainsRune("0123456789_.eEiInN", rune(s[1])) {
+		return true // after a leading dot only the float (.5, ._, .e3), .inf and .nan patterns go on: hidden job keys (.features/deploy)
+	}
 	if !strings.ContainsAny(s, "0123456789") && strings.Trim(s, "+-.") == "" {
 		return true // ".", "-.": strings for Psych (/\A[-+]?\.\Z/) and yaml.v2
 	}

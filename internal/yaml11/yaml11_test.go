@@ -1,6 +1,7 @@
 package yaml11
 
 import (
+	"strings"
 	"testing"
 
 	yaml2 "go.yaml.in/yaml/v2"
@@ -66,6 +67,28 @@ func TestPlain(t *testing.T) {
 	} {
 		if got := Plain(tc.s); got != tc.plain {
 			t.Errorf("Plain(%q) = %v, want %v (%s)", tc.s, got, tc.plain, tc.why)
+		}
+	}
+}
+
+// TestLeadingDot: Plain passes a string that starts with a dot without
+// trying the patterns when the next byte is none of "0-9 _ . e E i I n N";
+// no pattern may match such a string.
+func TestLeadingDot(t *testing.T) {
+	for c := byte(' '); c <= '~'; c++ {
+		if strings.IndexByte("0123456789_.eEiInN", c) >= 0 {
+			continue
+		}
+		for _, rest := range []string{"", "5", "nf", "an", "features/deploy", "e5", "_", ":30", "0-01-01 1:00:00"} {
+			s := "." + string(c) + rest
+			for _, re := range nonString {
+				if re.MatchString(s) {
+					t.Errorf("%q matches %s, but Plain passes it after the dot", s, re)
+				}
+			}
+			if !Plain(s) {
+				t.Errorf("Plain(%q) = false", s)
+			}
 		}
 	}
 }

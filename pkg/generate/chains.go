@@ -30,6 +30,8 @@ type builder struct {
 	nothing bool
 	order   []*matrix.Feature                  // features in needs order
 	cells   map[string]map[string]*matrix.Cell // chain id -> feature id -> cell
+	// featureTemplates are the features' templates, prepared (tc.get).
+	featureTemplates map[*matrix.Feature]*prepared
 }
 
 // jobName names a job of a chain: "gke 1.35: deploy",
@@ -283,10 +285,18 @@ func (b *builder) prepareJob(c *chain, entry ManifestJob) (*job, error) {
 // featureJob adds a feature's job: it needs the chain's base jobs and the
 // jobs of the features it needs.
 func (b *builder) featureJob(c *chain, cellID string, f *matrix.Feature, action matrix.Action, entry ManifestJob, base []*job, byFeature map[string]*job) (*job, error) {
-	j, err := b.templateJob(c, "features/"+f.Template+".yml", roleFeature, f.ID, stageTest, f.TemplatePos, "features."+f.ID+".template")
-	if err != nil {
-		return nil, err
+	p := b.featureTemplates[f]
+	if p == nil {
+		var err error
+		if p, err = b.tc.get("features/"+f.Template+".yml", roleFeature); err != nil {
+			return nil, fmt.Errorf("%s: features.%s.template: %w", f.TemplatePos, f.ID, err)
+		}
+		if b.featureTemplates == nil {
+			b.featureTemplates = make(map[*matrix.Feature]*prepared)
+		}
+		b.featureTemplates[f] = p
 	}
+	j := c.add(p, roleFeature, f.ID, stageTest)
 	j.vars = c.vars(cellID, f.ID)
 	for _, p := range base {
 		j.needs = append(j.needs, need{job: p, artifacts: true})
@@ -436,6 +446,11 @@ func (b *builder) templateJob(c *chain, rel string, r role, step, stage string, 
 	if err != nil {
 		return nil, fmt.Errorf("%s: %s: %w", at, elem, err)
 	}
+	return c.add(p, r, step, stage), nil
+}
+
+// add adds a job that extends the prepared template to the chain.
+func (c *chain) add(p *prepared, r role, step, stage string) *job {
 	j := &job{
 		name:    jobName(c.label, step),
 		stage:   stage,
@@ -445,7 +460,7 @@ func (b *builder) templateJob(c *chain, rel string, r role, step, stage string, 
 		cluster: r == roleCluster,
 	}
 	c.jobs = append(c.jobs, j)
-	return j, nil
+	return j
 }
 
 // nothingToRun is the single job of a pipeline with no cell to run (a

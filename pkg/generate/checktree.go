@@ -20,6 +20,7 @@ type checkTrees struct {
 	preamble *yaml.Node
 	keys     map[string]*yaml.Node // key scalars, shared by every job
 	names    map[*job]*yaml.Node   // job name scalars, shared by the jobs that need them
+	after    map[*job]*yaml.Node   // {job: name, artifacts: false} needs, shared likewise
 	falseN   *yaml.Node
 	trueN    *yaml.Node
 }
@@ -30,6 +31,7 @@ func newCheckTrees(m *matrix.Matrix) *checkTrees {
 		preamble: preamble(pipelineStages),
 		keys:     map[string]*yaml.Node{},
 		names:    map[*job]*yaml.Node{},
+		after:    map[*job]*yaml.Node{},
 		falseN:   boolean(false),
 		trueN:    boolean(true),
 	}
@@ -49,6 +51,16 @@ func (t *checkTrees) name(j *job) *yaml.Node {
 	if n == nil {
 		n = str(j.name)
 		t.names[j] = n
+	}
+	return n
+}
+
+// needAfter returns the need {job: name, artifacts: false} on j.
+func (t *checkTrees) needAfter(j *job) *yaml.Node {
+	n := t.after[j]
+	if n == nil {
+		n = &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{t.key("job"), t.name(j), t.key("artifacts"), t.falseN}}
+		t.after[j] = n
 	}
 	return n
 }
@@ -86,7 +98,7 @@ func (t *checkTrees) job(j *job) *yaml.Node {
 				needs.Content[i] = t.name(nd.job)
 				continue
 			}
-			needs.Content[i] = &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{t.key("job"), t.name(nd.job), t.key("artifacts"), t.falseN}}
+			needs.Content[i] = t.needAfter(nd.job)
 		}
 		set("needs", needs)
 	}

@@ -9,7 +9,7 @@ import (
 // thousands of jobs. TestManifestMatchesJSON compares both on every
 // example and keeps the field list here in step with ManifestJob's.
 func encodeManifest(m *Manifest) ([]byte, error) {
-	dst := make([]byte, 0, 64+512*len(m.Jobs)+64*len(m.Cells))
+	dst := make([]byte, 0, manifestSize(m))
 	dst = append(dst, "{\n  \"schema\": "...)
 	dst = appendJSONString(dst, m.Schema)
 	dst = append(dst, ",\n  \"jobs\": "...)
@@ -19,6 +19,25 @@ func encodeManifest(m *Manifest) ([]byte, error) {
 		return appendJSONString(append(dst, "\n    "...), m.Cells[i])
 	})
 	return append(dst, "\n}\n"...), nil
+}
+
+// manifestSize is the length of encodeManifest's output when no string
+// needs an escape, so that the output is allocated once.
+func manifestSize(m *Manifest) int {
+	n := 64 + len(m.Schema)
+	for i := range m.Jobs {
+		j := &m.Jobs[i]
+		n += 16 // "\n    {", "\n    }" and the comma
+		for _, v := range [...]string{j.Name, j.File, j.Kind, j.Cell, j.Distribution, j.Kubernetes, j.From, j.To, j.Nodes, j.Feature, j.Action, j.Target, j.Suite} {
+			if v != "" {
+				n += 28 + len(v) // the line, the longest field name, the quotes
+			}
+		}
+	}
+	for _, c := range m.Cells {
+		n += 8 + len(c)
+	}
+	return n
 }
 
 // appendList writes a list of the manifest: null, [] or its items, each

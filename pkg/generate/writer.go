@@ -24,9 +24,35 @@ type writer struct {
 	// start like a number (a minor, 1-35), which the YAML 1.1 and 1.2
 	// checks spend most on.
 	styles map[string]scalarStyle
-	// retryNode is the retry mapping of the matrix retryOf (retry).
+	// retryNode is the retry mapping of the matrix retryOf (retry), and
+	// retryText what writing it in a job wrote (and added to size).
 	retryOf   *matrix.Matrix
 	retryNode *yaml.Node
+	retryText *written
+	// tails caches the variables a chain's jobs share (varsTail).
+	tails map[tailKey]*written
+}
+
+// written is what the writer wrote for a part that repeats, and the size
+// it counted: writing the part again appends the same bytes.
+type written struct {
+	text []byte
+	size int
+}
+
+// since returns what the writer wrote since it had written n bytes and
+// counted size, or nil after an error.
+func (w *writer) since(n, size int) *written {
+	if w.err != nil {
+		return nil
+	}
+	return &written{text: append([]byte(nil), w.buf[n:]...), size: w.size - size}
+}
+
+// again appends a part written before.
+func (w *writer) again(p *written) {
+	w.buf = append(w.buf, p.text...)
+	w.size += p.size
 }
 
 // style returns styleOf(s), from the cache for strings that start with a
@@ -104,11 +130,17 @@ func (w *writer) scalar(s string, at place) {
 // key starts a mapping entry at column ind: "key:". Keys are ids, names and
 // keywords: printable ASCII on one line, never longer than 128 bytes, so
 // the emitter writes them as simple keys in the style of any other scalar.
+// Keys inside a job repeat (keywords, variable names): their style is
+// cached; a job's name (ind 0) is written once and is not.
 func (w *writer) key(ind int, k string) {
 	w.size += 2*sizeSlot + scalarSize(k)
 	w.indent(ind)
-	style, ok := w.styles[k] // keys repeat: keywords, variable names
-	if !ok {
+	var style scalarStyle
+	if ind == 0 {
+		style = styleOf(k)
+	} else if st, ok := w.styles[k]; ok {
+		style = st
+	} else {
 		style = styleOf(k)
 		if w.styles == nil {
 			w.styles = make(map[string]scalarStyle)
@@ -203,7 +235,7 @@ func (w *writer) fail(err error) {
 // retries), built once per matrix: every job carries the same one.
 func (w *writer) retry(m *matrix.Matrix) *yaml.Node {
 	if w.retryOf != m {
-		w.retryOf, w.retryNode = m, retryNode(m.Pipeline.Retry)
+		w.retryOf, w.retryNode, w.retryText = m, retryNode(m.Pipeline.Retry), nil
 	}
 	return w.retryNode
 }
@@ -248,13 +280,15 @@ func (w *writer) writeJob(j *job, m *matrix.Matrix) {
 	}
 	if n := j.vars.len(); n > 0 {
 		w.mapping(2, "variables")
-		for i := 0; i < n; i++ {
+		head := 1 // SM_CELL, then SM_FEATURE: never shadowed
+		if j.vars.feature != "" {
+			head = 2
+		}
+		for i := 0; i < head; i++ {
 			v := j.vars.at(i)
-			if shadowed(&j.vars, i, v.key) {
-				continue // the generator's SM_* variables come first and win
-			}
 			w.str(4, v.key, v.value)
 		}
+		w.varsTail(&j.vars, head, n)
 	}
 	if j.tmpl == nil {
 		if j.image != "" {
@@ -272,7 +306,13 @@ func (w *writer) writeJob(j *job, m *matrix.Matrix) {
 		w.str(2, "timeout", j.timeout)
 	}
 	if r := w.retry(m); r != nil {
-		w.tree(2, "retry", r)
+		if w.retryText != nil {
+			w.again(w.retryText)
+		} else {
+			n, size := len(w.buf), w.size
+			w.tree(2, "retry", r)
+			w.retryText = w.since(n, size)
+		}
 	}
 	if j.interruptible(m) {
 		w.literal(2, "interruptible", "true")
@@ -282,6 +322,44 @@ func (w *writer) writeJob(j *job, m *matrix.Matrix) {
 	}
 	if j.allowFailure {
 		w.literal(2, "allow_failure", "true")
+	}
+}
+
+// tailKey names the chain's variables of a job (jobVars.sm and dist, as
+// slices the chain's jobs share), and whether SM_FEATURE comes before them.
+type tailKey struct {
+	sm, dist       *kv
+	nsm, ndist     int
+	featureShadows bool
+}
+
+// varsTail writes the job's variables from the head-th on, the chain's:
+// the same bytes for every job of the chain, written once.
+func (w *writer) varsTail(v *jobVars, head, n int) {
+	k := tailKey{nsm: len(v.sm), ndist: len(v.dist), featureShadows: v.feature != ""}
+	if len(v.sm) > 0 {
+		k.sm = &v.sm[0]
+	}
+	if len(v.dist) > 0 {
+		k.dist = &v.dist[0]
+	}
+	if t := w.tails[k]; t != nil {
+		w.again(t)
+		return
+	}
+	start, size := len(w.buf), w.size
+	for i := head; i < n; i++ {
+		kv := v.at(i)
+		if shadowed(v, i, kv.key) {
+			continue // the generator's SM_* variables come first and win
+		}
+		w.str(4, kv.key, kv.value)
+	}
+	if t := w.since(start, size); t != nil {
+		if w.tails == nil {
+			w.tails = make(map[tailKey]*written)
+		}
+		w.tails[k] = t
 	}
 }
 
