@@ -157,7 +157,7 @@ func newRunTable(r *report.Report) *runTable {
 				for _, h := range f.History {
 					if k := (runKey{h.Run.Pipeline, h.Run.Local}); !seen[k] {
 						seen[k] = true
-						t.runs = append(t.runs, h.Run)
+						t.runs = append(t.runs, *h.Run)
 					}
 				}
 			}
@@ -195,23 +195,31 @@ func (t *runTable) hist(history []report.Result) *histView {
 		return nil
 	}
 	n := len(history)
-	letters := make([]byte, 0, n)
-	idx := make([]string, 0, n)
-	jobs := map[string]string{}
+	var buf [report.HistoryLen]byte
+	letters := buf[:0]
+	var jobs map[string]string
 	newest := true
 	for i := n - 1; i >= 0; i-- {
 		h := history[i]
 		letters = append(letters, results.StatusLetters[h.Status])
-		k := t.index[runKey{h.Run.Pipeline, h.Run.Local}]
-		newest = newest && k == len(t.runs)-n+(n-1-i)
-		idx = append(idx, strconv.Itoa(k))
+		newest = newest && t.index[runKey{h.Run.Pipeline, h.Run.Local}] == len(t.runs)-n+(n-1-i)
 		if h.Status != results.Passed && linkable(h.JobURL) {
+			if jobs == nil {
+				jobs = map[string]string{}
+			}
 			jobs[strconv.Itoa(n-1-i)] = h.JobURL
 		}
 	}
 	v := &histView{H: string(letters)}
 	if !newest {
-		v.R = strings.Join(idx, " ")
+		var idx []byte // the runs' indexes, space-separated
+		for i := n - 1; i >= 0; i-- {
+			if len(idx) > 0 {
+				idx = append(idx, ' ')
+			}
+			idx = strconv.AppendInt(idx, int64(t.index[runKey{history[i].Run.Pipeline, history[i].Run.Local}]), 10)
+		}
+		v.R = string(idx)
 	}
 	if len(jobs) > 0 {
 		j, _ := json.Marshal(jobs) // a map of strings: cannot fail

@@ -26,6 +26,8 @@ type builder struct {
 	// scratch is fill's list of a cell's recorded results, reused from
 	// cell to cell.
 	scratch []*results.CellResult
+	// refs names each counting run, once for every cell's history.
+	refs []RunRef
 }
 
 // layout is a group of counting runs with the same cell ids in the same
@@ -37,7 +39,10 @@ type layout struct {
 }
 
 func newBuilder(now time.Time, counting []results.Run) *builder {
-	b := &builder{now: now, counting: counting, rows: map[string][]*results.CellResult{}}
+	b := &builder{now: now, counting: counting, rows: map[string][]*results.CellResult{}, refs: make([]RunRef, len(counting))}
+	for i := range counting {
+		b.refs[i] = refOf(&counting[i])
+	}
 runs:
 	for i := range counting {
 		for g := range b.layouts {
@@ -127,14 +132,12 @@ func (b *builder) fill(c *Cell, p *matrix.Policy) {
 		if cr == nil {
 			continue
 		}
-		run := &b.counting[i]
 		raw = append(raw, cr)
 		if len(c.History) < HistoryLen {
-			c.History = append(c.History, Result{Run: refOf(run), Status: b.status(c, cr), JobURL: cr.JobURL})
+			c.History = append(c.History, Result{Run: &b.refs[i], Status: b.status(c, cr), JobURL: cr.JobURL})
 		}
 		if c.Run == nil {
-			ref := refOf(run)
-			c.Run = &ref
+			c.Run = &b.refs[i]
 			c.JobURL = cr.JobURL
 		}
 	}

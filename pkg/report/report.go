@@ -445,7 +445,9 @@ type Cell struct {
 
 // Result is a cell's result in one counting run.
 type Result struct {
-	Run    RunRef
+	// Run is shared by every result of the same run: a full history of
+	// the large example holds 66,600 of them (issue 14).
+	Run    *RunRef
 	Status results.Status
 	JobURL string
 }
