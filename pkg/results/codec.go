@@ -680,7 +680,6 @@ func expand(w *runLine, layouts map[string]*layout, tmp *scratch) (Run, error) {
 			servers[k] = s.val
 		}
 	}
-	urls := jobURLs(r.ProjectURL(), jobs)
 	r.Cells = make([]CellResult, n)
 	for i, id := range l.ids {
 		st := letterStatus[w.Status[i]]
@@ -688,7 +687,7 @@ func expand(w *runLine, layouts map[string]*layout, tmp *scratch) (Run, error) {
 			return r, fmt.Errorf("cell %s: unknown status letter %q, want one of %s", id, w.Status[i], letters())
 		}
 		c := &r.Cells[i]
-		c.Cell, c.Kind, c.Status, c.JobID, c.JobURL = id, l.kinds[i], st, jobs[i], urls[i]
+		c.Cell, c.Kind, c.Status, c.JobID = id, l.kinds[i], st, jobs[i]
 		if secs != nil {
 			c.Duration = secs[i]
 		}
@@ -697,6 +696,7 @@ func expand(w *runLine, layouts map[string]*layout, tmp *scratch) (Run, error) {
 			c.ServerVersion = servers[l.in[i]]
 		}
 	}
+	setJobURLs(r.ProjectURL(), r.Cells)
 	for _, kd := range w.details {
 		id, d := kd.key, kd.val
 		i, ok := l.position(id)
@@ -725,38 +725,36 @@ func expand(w *runLine, layouts map[string]*layout, tmp *scratch) (Run, error) {
 	return r, nil
 }
 
-// jobURLs rebuilds the job URLs of a run's cells as Run.JobURL does, cut
-// from one string of the exact size: a full history holds hundreds of
+// setJobURLs sets the job URLs of a run's cells as Run.JobURL builds them,
+// cut from one string of the exact size: a full history holds hundreds of
 // thousands of them.
-func jobURLs(project string, jobs []int64) []string {
-	out := make([]string, len(jobs))
+func setJobURLs(project string, cells []CellResult) {
 	if project == "" {
-		return out
+		return
 	}
 	prefix := project + "/-/jobs/"
 	size := 0
-	for _, id := range jobs {
-		if id != 0 {
+	for i := range cells {
+		if id := cells[i].JobID; id != 0 {
 			size += len(prefix) + decimals(id)
 		}
 	}
 	var b strings.Builder
 	b.Grow(size)
 	var num [20]byte
-	for _, id := range jobs {
-		if id != 0 {
+	for i := range cells {
+		if id := cells[i].JobID; id != 0 {
 			b.WriteString(prefix)
 			b.Write(strconv.AppendInt(num[:0], id, 10))
 		}
 	}
 	all, start := b.String(), 0
-	for i, id := range jobs {
-		if id != 0 {
+	for i := range cells {
+		if id := cells[i].JobID; id != 0 {
 			end := start + len(prefix) + decimals(id)
-			out[i], start = all[start:end], end
+			cells[i].JobURL, start = all[start:end], end
 		}
 	}
-	return out
 }
 
 // decimals is the number of digits of a positive id in base 10.

@@ -372,9 +372,12 @@ func (p *lineParser) servers(out []keyed[string]) ([]keyed[string], bool, error)
 		return out, false, nil
 	}
 	err := p.object("servers", func(g string) error {
-		v, err := p.str("servers[" + strconv.Quote(g) + "]")
+		v, err := p.str("server")
 		out = append(out, keyed[string]{g, v})
-		return err
+		if err != nil {
+			return fmt.Errorf("servers[%q]: %w", g, err)
+		}
+		return nil
 	})
 	return out, true, err
 }
@@ -399,8 +402,7 @@ func (p *lineParser) detail(id string) (detail, error) {
 	if p.null() {
 		return d, nil
 	}
-	what := "details[" + strconv.Quote(id) + "]"
-	err := p.object(what, func(key string) error {
+	err := p.object("detail", func(key string) error {
 		var err error
 		switch key {
 		case "kind":
@@ -425,12 +427,12 @@ func (p *lineParser) detail(id string) (detail, error) {
 		default:
 			err = fmt.Errorf("json: unknown field %q", key)
 		}
-		if err != nil {
-			return fmt.Errorf("%s: %w", what, err)
-		}
-		return nil
+		return err
 	})
-	return d, err
+	if err != nil {
+		return d, fmt.Errorf("details[%q]: %w", id, err)
+	}
+	return d, nil
 }
 
 // optional reads a string that may be absent: null is nil.
