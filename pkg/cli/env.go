@@ -4,7 +4,6 @@ import (
 	"embed"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -104,33 +103,28 @@ func bindEnv(cmd *cli.Command) {
 }
 
 // locateRepository points --matrix and --results, when neither the command
-// line nor the environment gave them, at the repository root found from
-// the working directory (program.FindRoot), so that a command run from a
-// subdirectory reads the same files as one run at the top. Found in the
-// working directory itself, the relative defaults stay as they are.
+// line nor the environment gave them, at the repository root
+// (program.AtRoot). collect does without a matrix, and says so; a run's
+// render formats read none.
 func locateRepository(c *cli.Context, cmd *cli.Command) error {
 	// Every command with --matrix has a default; c.String is "" without one.
 	if c.String("matrix") == "" || c.IsSet("matrix") {
 		return nil
 	}
-	env := envOf(c)
-	root, err := program.FindRoot(env.Dir)
-	switch {
-	case err != nil && cmd.Name == "collect":
-		return nil // collect does without a matrix, and says so
-	case err != nil && cmd.Name == "render" && program.RunFormat(c.String("format")):
-		return nil // a run's formats read no matrix
-	case err != nil:
-		return Invalid(err)
-	}
-	if cwd, _ := filepath.Abs("."); env.Dir == "" && root == cwd {
-		return nil
-	}
+	var names, paths []string
 	for _, name := range []string{"matrix", "results"} {
 		if c.String(name) != "" && !c.IsSet(name) {
-			if err := c.Set(name, filepath.Join(root, c.String(name))); err != nil {
-				return err
-			}
+			names, paths = append(names, name), append(paths, c.String(name))
+		}
+	}
+	optional := cmd.Name == "collect" || (cmd.Name == "render" && program.RunFormat(c.String("format")))
+	paths, err := program.AtRoot(envOf(c).Dir, optional, paths...)
+	if err != nil {
+		return Invalid(err)
+	}
+	for i, name := range names {
+		if err := c.Set(name, paths[i]); err != nil {
+			return err
 		}
 	}
 	return nil

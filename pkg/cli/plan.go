@@ -1,10 +1,9 @@
 package cli
 
 import (
-	"fmt"
-
 	"github.com/urfave/cli/v2"
 
+	"gitlab.com/supportmatrix/supportmatrix/internal/words"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/program"
 )
 
@@ -18,7 +17,7 @@ func planCommand() *cli.Command {
 			matrixFlag(),
 			templatesFlag(),
 			&cli.StringFlag{Name: "base", Usage: "compare with a git `REF` or another matrix FILE", EnvVars: []string{"SUPPORTMATRIX_BASE"}},
-			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "text", Usage: "`FORMAT`: text, json or markdown", EnvVars: []string{"SUPPORTMATRIX_PLAN_FORMAT"}},
+			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: program.PlanFormats[0], Usage: "`FORMAT`: " + words.OneOf(program.PlanFormats), EnvVars: []string{"SUPPORTMATRIX_PLAN_FORMAT"}},
 		},
 		Action: func(c *cli.Context) error {
 			o := program.PlanOptions{Matrix: c.String("matrix"), Templates: c.String("templates"), Base: c.String("base")}
@@ -28,19 +27,12 @@ func planCommand() *cli.Command {
 }
 
 func runPlan(c *cli.Context, o program.PlanOptions, format string) error {
-	if format != "text" && format != "json" && format != "markdown" {
-		return Usage(fmt.Errorf("--format %q: use text, json or markdown", format))
+	if err := program.CheckFormat(format, program.PlanFormats); err != nil {
+		return err
 	}
 	r, err := program.Plan(c.Context, o)
 	if err != nil {
 		return err
 	}
-	switch format {
-	case "json":
-		return r.WriteJSON(c.App.Writer)
-	case "markdown":
-		_, err := c.App.Writer.Write(r.Markdown())
-		return err
-	}
-	return r.WriteText(c.App.Writer)
+	return r.Write(c.App.Writer, format)
 }

@@ -1,9 +1,6 @@
 package cli
 
 import (
-	"fmt"
-	"io"
-
 	"github.com/urfave/cli/v2"
 
 	"gitlab.com/supportmatrix/supportmatrix/pkg/alert"
@@ -59,55 +56,5 @@ func runPublish(c *cli.Context, o program.PublishOptions) error {
 	if err != nil {
 		return err
 	}
-	w := c.App.Writer
-	if r.Skipped != "" {
-		fmt.Fprintf(w, "publish: skipped the note on !%d: %s\n", o.MR, r.Skipped)
-		return nil
-	}
-	defer issueLines(w, r)
-	if r.Commit != nil {
-		for _, ch := range r.Commit.LevelChanges {
-			from := string(ch.From)
-			if from == "" {
-				from = "(first entry)"
-			}
-			fmt.Fprintf(w, "publish: %s: %s -> %s (%s)\n", ch.Cell, from, ch.To, ch.Reason)
-		}
-	}
-	switch {
-	case r.Note != nil && r.Note.Created:
-		fmt.Fprintf(w, "publish: noted plan and results on !%d\n", o.MR)
-	case r.Note != nil && r.Note.Updated:
-		fmt.Fprintf(w, "publish: updated the note on !%d\n", o.MR)
-	case r.Note != nil:
-		fmt.Fprintf(w, "publish: the note on !%d already says this\n", o.MR)
-	case r.Commit == nil:
-	case !r.Commit.Committed:
-		fmt.Fprintf(w, "publish: %s already shows this run; nothing committed\n", r.Branch)
-	case r.Commit.MergeRequest != nil:
-		fmt.Fprintf(w, "publish: levels dropped (%d); committed to %s and opened merge request !%d: %s\n", len(r.Commit.Downgrades), r.Commit.Branch, r.Commit.MergeRequest.IID, r.Commit.MergeRequest.WebURL)
-	default:
-		fmt.Fprintf(w, "publish: committed %d files to %s: %s\n", len(r.Commit.Changed), r.Commit.Branch, r.Commit.Commit.WebURL)
-	}
-	return nil
-}
-
-// issueLines says what publish did to the alert and digest issues, after
-// the table's line.
-func issueLines(w io.Writer, r *program.PublishResult) {
-	if r.IssuesSkipped != "" {
-		fmt.Fprintf(w, "publish: skipped the alert and digest issues: %s\n", r.IssuesSkipped)
-	}
-	if a := r.Alerts; a != nil {
-		fmt.Fprintf(w, "publish: alerts: %d opened, %d updated, %d closed\n", a.Count("opened"), a.Count("updated"), a.Count("closed")+a.Count("closed as a duplicate"))
-	}
-	if d := r.Digest; d != nil {
-		switch {
-		case len(d.Actions) == 0:
-			fmt.Fprintln(w, "publish: the digest issue already says this")
-		default:
-			last := d.Actions[len(d.Actions)-1]
-			fmt.Fprintf(w, "publish: digest issue #%d %s: %s\n", last.IID, last.What, last.URL)
-		}
-	}
+	return r.WriteText(c.App.Writer, o.MR)
 }

@@ -6,7 +6,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"gitlab.com/supportmatrix/supportmatrix/internal/words"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/program"
 )
 
@@ -45,29 +44,14 @@ func runLocal(c *cli.Context, o program.LocalOptions) error {
 	if err != nil {
 		return err
 	}
-	w := c.App.Writer
 	for _, msg := range r.Warnings {
 		fmt.Fprintf(c.App.ErrWriter, "run: warning: %s\n", msg)
 	}
-	fmt.Fprintf(w, "%s\n", r.Summary)
-	for _, d := range r.Report.Distributions {
-		fmt.Fprintf(w, "%-12s", d.ID)
-		for _, v := range d.Versions {
-			fmt.Fprintf(w, "  %s %-10s", v.Kubernetes, v.Level)
-		}
-		fmt.Fprintln(w)
+	if err := r.WriteText(c.App.Writer); err != nil {
+		return err
 	}
-	for _, e := range r.LevelChanges {
-		from := string(e.From)
-		if from == "" {
-			from = "(first)"
-		}
-		fmt.Fprintf(w, "level %s: %s -> %s (%s)\n", e.Cell, from, e.To, e.Reason)
-	}
-	fmt.Fprintf(w, "local run #%d\ntable: %s\nhistory: %s\nlevel log: %s\n", r.Run.Pipeline, r.Table, r.History, r.LevelLog)
-	if failed, broken, infra := r.Problems(); failed+broken+infra > 0 && c.Bool("strict") {
-		return Invalid(fmt.Errorf("run: %d %s failed, %d broken, %d cluster %s; see %s",
-			failed, words.Plural("cell", failed), broken, infra, words.Plural("problem", infra), r.Table))
+	if err := r.Failure(); err != nil && c.Bool("strict") {
+		return Invalid(err)
 	}
 	return nil
 }

@@ -18,7 +18,7 @@ func validateCommand() *cli.Command {
 		Flags: []cli.Flag{
 			matrixFlag(),
 			templatesFlag(),
-			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "text", Usage: "`FORMAT` of the report: text, json or codequality", EnvVars: []string{"SUPPORTMATRIX_VALIDATE_FORMAT"}},
+			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: program.ValidateFormats[0], Usage: "`FORMAT` of the report: " + words.OneOf(program.ValidateFormats), EnvVars: []string{"SUPPORTMATRIX_VALIDATE_FORMAT"}},
 			&cli.StringFlag{Name: "date", Usage: "the `YYYY-MM-DD` that stands in for today in the Kubernetes calendar checks (default: today)", EnvVars: []string{"SUPPORTMATRIX_DATE"}},
 			rootFlag(),
 		},
@@ -37,22 +37,14 @@ func rootFlag() *cli.StringFlag {
 }
 
 func runValidate(c *cli.Context, format string, o program.ValidateOptions) error {
-	if format != "text" && format != "json" && format != "codequality" {
-		return Usage(fmt.Errorf("--format %q: use text, json or codequality", format))
+	if err := program.CheckFormat(format, program.ValidateFormats); err != nil {
+		return err
 	}
 	r, err := program.Validate(o)
 	if err != nil {
 		return err
 	}
-	switch w := c.App.Writer; format {
-	case "json":
-		err = r.WriteJSON(w)
-	case "codequality":
-		err = r.WriteCodeQuality(w)
-	default:
-		err = r.WriteText(w)
-	}
-	if err != nil {
+	if err := r.Write(c.App.Writer, format); err != nil {
 		return err
 	}
 	if n := len(r.Problems.Errors()); n > 0 {

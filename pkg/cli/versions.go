@@ -5,6 +5,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"gitlab.com/supportmatrix/supportmatrix/internal/words"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/kube"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/program"
 )
@@ -20,7 +21,7 @@ func versionsCommand() *cli.Command {
 			&cli.BoolFlag{Name: "check", Usage: "exit 1 when the matrix or a distribution's range drifts from the upstream or vendor calendar", EnvVars: []string{"SUPPORTMATRIX_VERSIONS_CHECK"}},
 			&cli.BoolFlag{Name: "sync", Usage: "rewrite the matrix file's minors: kubernetes.versions (gaps filled), each distribution's range and release names from its lifecycle", EnvVars: []string{"SUPPORTMATRIX_VERSIONS_SYNC"}},
 			&cli.StringFlag{Name: "date", Usage: "the `YYYY-MM-DD` that stands in for today", EnvVars: []string{"SUPPORTMATRIX_DATE"}},
-			&cli.StringFlag{Name: "format", Usage: "output `FORMAT`: text or json", Value: "text", EnvVars: []string{"SUPPORTMATRIX_VERSIONS_FORMAT"}},
+			&cli.StringFlag{Name: "format", Usage: "output `FORMAT`: " + words.OneOf(program.VersionsFormats), Value: program.VersionsFormats[0], EnvVars: []string{"SUPPORTMATRIX_VERSIONS_FORMAT"}},
 			&cli.StringFlag{Name: "catalog", Usage: "read the release catalog from `FILE` instead of the embedded one (with --refresh: write it there)", EnvVars: []string{"SUPPORTMATRIX_CATALOG"}},
 			&cli.BoolFlag{Name: "refresh", Usage: "fetch the release cycles from --url into --catalog (and the vendors' from --endoflife into --lifecycles) first", EnvVars: []string{"SUPPORTMATRIX_CATALOG_REFRESH"}},
 			&cli.StringFlag{Name: "url", Usage: "the endoflife.date-shaped `URL` --refresh fetches", Value: kube.DefaultSource, EnvVars: []string{"SUPPORTMATRIX_CATALOG_URL"}},
@@ -39,19 +40,14 @@ func versionsCommand() *cli.Command {
 }
 
 func runVersions(c *cli.Context, format string, check bool, o program.VersionsOptions) error {
-	if format != "text" && format != "json" {
-		return Usage(fmt.Errorf("--format %q: want text or json", format))
+	if err := program.CheckFormat(format, program.VersionsFormats); err != nil {
+		return err
 	}
 	report, err := program.Versions(c.Context, o)
 	if err != nil {
 		return err
 	}
-	if format == "json" {
-		err = report.WriteJSON(c.App.Writer)
-	} else {
-		err = report.WriteText(c.App.Writer)
-	}
-	if err != nil {
+	if err := program.WriteVersions(c.App.Writer, report, format); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
 	if failing := report.Failing(); check && len(failing) > 0 {

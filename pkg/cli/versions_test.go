@@ -240,7 +240,7 @@ func TestVersionsUsage(t *testing.T) {
 		want string
 	}{
 		{[]string{"--date", "22.11.2026"}, "want YYYY-MM-DD"},
-		{[]string{"--format", "yaml"}, "want text or json"},
+		{[]string{"--format", "yaml"}, "use text or json"},
 		{[]string{"--refresh"}, "--refresh needs --catalog"},
 		{[]string{"extra"}, "takes no arguments"},
 	} {

@@ -47,12 +47,8 @@ type RenderOptions struct {
 // program document (PROGRAM.md) next to it. A failure never truncates an
 // existing table.
 func Render(o RenderOptions) ([]byte, error) {
-	known := false
-	for _, f := range RenderFormats {
-		known = known || o.Format == f
-	}
-	if !known {
-		return nil, usagef("render: --format %q: use markdown, json, html, badges, digest, openmetrics, run or junit", o.Format)
+	if err := CheckFormat(o.Format, RenderFormats); err != nil {
+		return nil, fmt.Errorf("render: %w", err)
 	}
 	if o.Format != "digest" && (o.Since != "" || o.LevelLog != "") {
 		return nil, usagef("render: --since and --levels-log are for --format digest")

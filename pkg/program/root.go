@@ -33,3 +33,27 @@ func FindRoot(dir string) (string, error) {
 		}
 	}
 }
+
+// AtRoot returns paths, relative to the repository root as the commands'
+// defaults are, under the root FindRoot finds from dir, so that a command
+// run from a subdirectory reads the files one run at the top reads. Run
+// from the root itself (dir "" is the working directory) they stay as
+// given. With optional (a command that does without the matrix), finding
+// no root leaves them as given instead of failing.
+func AtRoot(dir string, optional bool, paths ...string) ([]string, error) {
+	root, err := FindRoot(dir)
+	switch {
+	case err != nil && optional:
+		return paths, nil
+	case err != nil:
+		return nil, err
+	}
+	if cwd, _ := filepath.Abs("."); dir == "" && root == cwd {
+		return paths, nil
+	}
+	out := make([]string, len(paths))
+	for i, p := range paths {
+		out[i] = filepath.Join(root, p)
+	}
+	return out, nil
+}
