@@ -82,21 +82,5 @@ func runCollect(c *cli.Context, o program.CollectOptions) error {
 	if err != nil {
 		return err
 	}
-	if r.Skipped {
-		fmt.Fprintf(c.App.Writer, "collect: skipped: pipeline %d's cells ran in child pipelines, and a CI job token cannot list trigger jobs before GitLab 19.2; each child pipeline reports on itself (its \"supportmatrix report\" job), or set SUPPORTMATRIX_TOKEN (read_api) to collect here; %s left unchanged\n", o.Pipeline, o.Results)
-		return nil
-	}
-	for _, n := range r.Summary.Notes {
-		fmt.Fprintf(c.App.ErrWriter, "supportmatrix: note: %s\n", n)
-	}
-	what := fmt.Sprintf("pipeline %d", r.Run.Pipeline)
-	if r.Run.Local {
-		what = fmt.Sprintf("local run %d", r.Run.Pipeline)
-	}
-	kind := "preview"
-	if r.Run.Counts {
-		kind = "counting"
-	}
-	fmt.Fprintf(c.App.Writer, "collected %s (%s run): %s -> %s\n", what, kind, r.Summary, o.Results)
-	return nil
+	return r.WriteText(c.App.Writer, o)
 }

@@ -131,6 +131,9 @@ func Collect(ctx context.Context, o CollectOptions) (*CollectResult, error) {
 	if _, err := results.Update(o.Results, r.Run); err != nil {
 		return nil, fmt.Errorf("collect: %w", err)
 	}
+	for _, n := range r.Summary.Notes {
+		fmt.Fprintf(log, "supportmatrix: note: %s\n", n)
+	}
 	return &r, nil
 }
 

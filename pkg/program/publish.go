@@ -11,6 +11,7 @@ import (
 
 	"gitlab.com/supportmatrix/supportmatrix/pkg/alert"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/docs"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/generate"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/gitlab"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/publish"
@@ -78,6 +79,10 @@ type PublishResult struct {
 	Alerts, Digest *alert.Outcome
 	IssuesSkipped  string
 }
+
+// reportJobs says where a merge request's plan and results are when
+// publish cannot note them.
+var reportJobs = fmt.Sprintf("each child pipeline's %q job (artifacts and test report)", generate.ReportJob)
 
 // Publish commits the table and the history through the API, or notes
 // the plan and results on the merge request; and keeps the alert issues
@@ -158,7 +163,7 @@ func Publish(ctx context.Context, o PublishOptions) (*PublishResult, error) {
 		if tok.Job {
 			has = "only a CI job token"
 		}
-		return &PublishResult{Skipped: "writing a note needs a token with the api scope in SUPPORTMATRIX_TOKEN, and this pipeline has " + has + "; the plan and results are in each child pipeline's \"supportmatrix report\" job (artifacts and test report)"}, nil
+		return &PublishResult{Skipped: "writing a note needs a token with the api scope in SUPPORTMATRIX_TOKEN, and this pipeline has " + has + "; the plan and results are in " + reportJobs}, nil
 	}
 	if tok.Value == "" {
 		return nil, errors.New("publish: no GitLab token: set SUPPORTMATRIX_TOKEN to a project access token with the api scope")
@@ -192,7 +197,7 @@ func Publish(ctx context.Context, o PublishOptions) (*PublishResult, error) {
 		}
 		out, err := publish.Note(ctx, client, o.MR, publish.NoteBody(plan, &this.Runs[0]))
 		if fork && (errors.Is(err, gitlab.ErrUnauthorized) || errors.Is(err, gitlab.ErrForbidden) || errors.Is(err, gitlab.ErrNotFound)) {
-			return &PublishResult{Skipped: fmt.Sprintf("this merge request comes from a fork (project %s into %s), and the token in %s may not write on the target project; the plan and results are in each child pipeline's \"supportmatrix report\" job (artifacts and test report)", o.MRSourceProject, o.MRProject, tok.Variable)}, nil
+			return &PublishResult{Skipped: fmt.Sprintf("this merge request comes from a fork (project %s into %s), and the token in %s may not write on the target project; the plan and results are in %s", o.MRSourceProject, o.MRProject, tok.Variable, reportJobs)}, nil
 		}
 		if err != nil {
 			return nil, fail(err)
