@@ -443,7 +443,7 @@ func (c *checker) trigger(j *job) {
 	if t == nil {
 		return
 	}
-	if s := get(t, "strategy"); s != nil && s.Value == "mirror" && !c.opts.GitLab.AtLeast(MirrorStrategy) {
+	if s := get(t, "strategy"); s != nil && s.Value == StrategyMirror && !c.opts.GitLab.AtLeast(MirrorStrategy) {
 		c.add(s, j.name, RuleKeyword, "trigger:strategy: mirror needs GitLab %s; before it the whole file is invalid on the target GitLab %s (lib/gitlab/ci/config/entry/trigger.rb): use depend, or raise pipeline.gitlab", MirrorStrategy, c.opts.GitLab)
 	}
 	for _, inc := range items(get(t, "include")) {

@@ -74,6 +74,14 @@ var (
 	TriggerJobs = Version{19, 2}
 )
 
+// The values of trigger:strategy (lib/gitlab/ci/config/entry/trigger.rb):
+// depend waits for the downstream pipeline, mirror (MirrorStrategy and
+// later) copies its status. The matrix's pipeline.strategy takes them as is.
+const (
+	StrategyDepend = "depend"
+	StrategyMirror = "mirror"
+)
+
 // Limits GitLab enforces on every version this tool targets.
 const (
 	// MaxArtifactArchive bounds the whole artifacts archive of a job that

@@ -1,5 +1,7 @@
 package matrix
 
+import "gitlab.com/supportmatrix/supportmatrix/pkg/cicheck"
+
 // The enumerations and numeric ranges of the matrix format, each defined
 // once here. The loader refuses a value outside them, naming the file,
 // line and the allowed values; matrix/schema.json's enum, const, minimum
@@ -50,15 +52,9 @@ var ProfileModes = []string{ProfileAll, ProfileChanged}
 // profiles (the sources of app/models/concerns/enums/ci/pipeline.rb).
 var PipelineSources = []string{"api", "chat", "external", "external_pull_request_event", "merge_request_event", "ondemand_dast_scan", "ondemand_dast_validation", "parent_pipeline", "pipeline", "push", "schedule", "security_orchestration_policy", "trigger", "web", "webide"}
 
-// The trigger strategies: mirror copies the child pipeline's status
-// (GitLab 18.2 and later), depend waits for it.
-const (
-	StrategyMirror = "mirror"
-	StrategyDepend = "depend"
-)
-
-// Strategies lists the trigger strategies.
-var Strategies = []string{StrategyMirror, StrategyDepend}
+// Strategies lists the values of pipeline.strategy: GitLab's
+// trigger:strategy values, which the generator writes as they are.
+var Strategies = []string{cicheck.StrategyMirror, cicheck.StrategyDepend}
 
 // RetryWhen are the values GitLab accepts in retry:when: "always" and
 // the failure reasons of lib/gitlab/ci/status/build/failed.rb

@@ -597,7 +597,7 @@ const (
 	// DefaultMaxNeeds is GitLab's own limit of one job's needs
 	// (cicheck.MaxNeeds, the plan limit ci_needs_size_limit).
 	DefaultMaxNeeds = cicheck.MaxNeeds
-	DefaultStrategy = StrategyMirror // when pipeline.gitlab allows it; depend before GitLab 18.2
+	DefaultStrategy = cicheck.StrategyMirror // when pipeline.gitlab allows it; depend before GitLab 18.2
 	// MinMaxJobs is the smallest pipeline.limits.max_jobs: a chain of
 	// prepare, a few features and cleanup must fit in one pipeline.
 	MinMaxJobs = 10
@@ -617,7 +617,7 @@ func (d *decoder) defaults(m *Matrix, got map[string]*yaml.Node) {
 	if m.Pipeline.Strategy == "" {
 		m.Pipeline.Strategy = DefaultStrategy
 		if !m.Pipeline.GitLab.AtLeast(cicheck.MirrorStrategy) {
-			m.Pipeline.Strategy = StrategyDepend
+			m.Pipeline.Strategy = cicheck.StrategyDepend
 		}
 	}
 	if m.Pipeline.Pos.File == "" {

@@ -61,7 +61,7 @@ func (d *decoder) validate(m *Matrix) {
 		}
 	}
 
-	if pl := m.Pipeline; pl.Strategy == StrategyMirror && !pl.GitLab.AtLeast(cicheck.MirrorStrategy) && pl.StrategyPos.Line > 0 {
+	if pl := m.Pipeline; pl.Strategy == cicheck.StrategyMirror && !pl.GitLab.AtLeast(cicheck.MirrorStrategy) && pl.StrategyPos.Line > 0 {
 		d.probs.Addf(Error, pl.StrategyPos, "pipeline.strategy", "gitlab-version", "strategy: mirror needs GitLab %s, and pipeline.gitlab targets %s: on older GitLab the whole child pipeline file is invalid (lib/gitlab/ci/config/entry/trigger.rb); use depend, or raise pipeline.gitlab", cicheck.MirrorStrategy, pl.GitLab)
 	}
 

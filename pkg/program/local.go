@@ -29,6 +29,13 @@ const (
 	LocalLevelLog    = report.LogFile // the local table's level changes
 )
 
+// The defaults of `run --local`: its working directory and how many jobs
+// run at once.
+const (
+	DefaultLocalOut         = "out/local"
+	DefaultLocalConcurrency = 4
+)
+
 // LocalOptions are what `run --local` reads.
 type LocalOptions struct {
 	Matrix      string
