@@ -4,7 +4,8 @@
 GO        ?= go
 BIN       := bin/supportmatrix
 GCL       := .tools/node_modules/.bin/gitlab-ci-local
-GCL_VER   := 4.70.1
+# gitlab-ci-local's release: its one definition is localci.Version.
+GCL_VER   := $(shell sed -n 's/^const Version = "\([0-9.]*\)"$$/\1/p' pkg/localci/find.go)
 FUZZTIME  ?= 300000x
 TOOL      := $(GO) tool -modfile=tools/go.mod
 
@@ -141,6 +142,7 @@ refresh-versions: ## refresh the embedded Kubernetes calendar and vendor lifecyc
 tools: $(GCL) ## install gitlab-ci-local into .tools (git-ignored)
 
 $(GCL):
+	@test -n "$(GCL_VER)" || { echo "make: no const Version in pkg/localci/find.go"; exit 1; }
 	npm install --prefix .tools --no-audit --no-fund gitlab-ci-local@$(GCL_VER)
 
 clean: ## remove build, run and release outputs
