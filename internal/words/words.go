@@ -15,13 +15,18 @@ func Plural(word string, n int) string {
 }
 
 // OneOf lists the choices for a sentence: "a", "a or b", "a, b or c".
-func OneOf(choices []string) string {
-	switch n := len(choices); n {
+func OneOf(choices []string) string { return list(choices, " or ") }
+
+// All lists the items for a sentence: "a", "a and b", "a, b and c".
+func All(items []string) string { return list(items, " and ") }
+
+func list(items []string, last string) string {
+	switch n := len(items); n {
 	case 0:
 		return ""
 	case 1:
-		return choices[0]
+		return items[0]
 	default:
-		return strings.Join(choices[:n-1], ", ") + " or " + choices[n-1]
+		return strings.Join(items[:n-1], ", ") + last + items[n-1]
 	}
 }

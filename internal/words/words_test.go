@@ -36,3 +36,12 @@ func TestOneOf(t *testing.T) {
 		}
 	}
 }
+
+func TestAll(t *testing.T) {
+	if got := All([]string{"a", "b", "c"}); got != "a, b and c" {
+		t.Errorf("All = %q", got)
+	}
+	if got := All([]string{"a"}); got != "a" {
+		t.Errorf("All = %q", got)
+	}
+}

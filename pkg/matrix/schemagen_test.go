@@ -13,6 +13,7 @@ import (
 
 	"gitlab.com/supportmatrix/supportmatrix/internal/golden"
 	"gitlab.com/supportmatrix/supportmatrix/internal/words"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/cicheck"
 )
 
 // schemaPath is matrix/schema.json seen from this package's directory.
@@ -27,9 +28,10 @@ type refs struct {
 
 // schemaValues are the places of matrix/schema.json whose values the
 // loader owns, by JSON pointer, and those values: the enums, consts,
-// ranges and patterns of format.go, decode.go, load.go and variables.go.
+// ranges and patterns of format.go, decode.go, load.go and variables.go,
+// and the descriptions that state them (schemaDescriptions).
 // TestSchemaGenerated writes them into the schema; everything else in it
-// (structure, descriptions) is written by hand.
+// (structure, the other descriptions) is written by hand.
 func schemaValues() map[string]any {
 	v := map[string]any{
 		"/properties/schema/const":                                           Schema,
@@ -52,6 +54,9 @@ func schemaValues() map[string]any {
 		"/$defs/pipeline/properties/strategy/enum":                           Strategies,
 		"/$defs/pipeline/properties/retry/properties/when/items/enum":        RetryWhen,
 	}
+	for ptr, d := range schemaDescriptions() {
+		v[ptr+"/description"] = d
+	}
 	for ptr, r := range map[string]Range{
 		"/$defs/distribution/properties/skew/properties/max_behind": MaxBehindRange,
 		"/$defs/policy/properties/green_runs":                       GreenRunsRange,
@@ -63,6 +68,58 @@ func schemaValues() map[string]any {
 		v[ptr+"/minimum"], v[ptr+"/maximum"] = r.Min, r.Max
 	}
 	return v
+}
+
+// schemaDescriptions are the editor help of the keys whose text states a
+// loader's default or range, or a GitLab version cicheck owns, by the
+// JSON pointer of the key: written from the values, so the help cannot
+// drift from them.
+func schemaDescriptions() map[string]string {
+	mb, gr, aa, rm, mj, mn := MaxBehindRange, GreenRunsRange, AlertAfterRange, RetryMaxRange, MaxJobsRange, MaxNeedsRange
+	large := cicheck.MaxYAMLSize(cicheck.LargeYAML) / (1 << 20)
+	return map[string]string{
+		"/$defs/kubernetes/properties/adopt_within":                 fmt.Sprintf("How long after an upstream release the matrix may lack the new minor before `versions --check` fails (default %s).", DefaultAdoptWithin.Text),
+		"/$defs/distribution/properties/skew/properties/max_behind": fmt.Sprintf("How many minors the nodes may lag the control plane: %d to %d, the upstream kubelet skew policy (default %d).", mb.Min, mb.Max, mb.Max),
+		"/$defs/policy/properties/requires": "docs: a docs page covering each feature and setting. settings: tested settings listed. permanent-cluster: tested on a permanent cluster. Default: " +
+			perTier(func(p Policy) string { return "[" + strings.Join(p.Requires, ", ") + "]" }) + "; [] requires nothing.",
+		"/$defs/policy/properties/green_runs": fmt.Sprintf("Consecutive counting runs with every blocking feature passing (default %s; %d to %d, at most the counting runs the history keeps).",
+			perTier(func(p Policy) string { return strconv.Itoa(p.GreenRuns) }), gr.Min, gr.Max),
+		"/$defs/policy/properties/max_age": fmt.Sprintf("Results older than this are stale (default %s).", perTier(func(p Policy) string { return p.MaxAge.Text })),
+		"/$defs/policy/properties/flaky_above": fmt.Sprintf("The flake rate above which a cell reads flaky even when its newest run passed: the share of its counting runs in the history that passed only after a retry or were a one-run excursion between pass and fail. A blocking flaky cell keeps an official distribution x minor qualifying. A share between 0 and 1 (default %s).",
+			perTier(func(p Policy) string { return fmt.Sprintf("%g, %g %%", p.FlakyAbove, 100*p.FlakyAbove) })),
+		"/$defs/policy/properties/alert_after": fmt.Sprintf("publish --alerts opens an issue for a distribution x minor after this many consecutive failed counting runs of a blocking feature, or consecutive runs whose cluster did not come up (default %s; %d: never; at most %d).",
+			perTier(func(p Policy) string { return strconv.Itoa(p.AlertAfter) }), aa.Min, aa.Max),
+		"/$defs/pipeline/properties/gitlab": fmt.Sprintf("The oldest GitLab the generated files must run on, such as \"%s\" (the default). The tool derives what the files may use: strategy %s needs %s; shards stay under %d MB of YAML before %s, %d MB since.",
+			cicheck.DefaultGitLab, cicheck.StrategyMirror, cicheck.MirrorStrategy, cicheck.MaxYAMLSize(cicheck.DefaultGitLab)/(1<<20), cicheck.LargeYAML, large),
+		"/$defs/pipeline/properties/strategy": fmt.Sprintf("How the trigger job follows the child pipeline: %s copies its status exactly (needs gitlab >= %s), %s waits for it. Default: %s when gitlab allows it, else %s.",
+			cicheck.StrategyMirror, cicheck.MirrorStrategy, cicheck.StrategyDepend, DefaultStrategy, cicheck.StrategyDepend),
+		"/$defs/pipeline/properties/retry/properties/max":        fmt.Sprintf("Retries after a failure: %d to %d, as GitLab's retry:max allows.", rm.Min, rm.Max),
+		"/$defs/pipeline/properties/limits/properties/max_jobs":  fmt.Sprintf("Jobs per pipeline before the child pipeline is split into shards (default %d, GitLab.com Free's limit of jobs in active pipelines; %d to %d).", DefaultMaxJobs, mj.Min, mj.Max),
+		"/$defs/pipeline/properties/limits/properties/max_needs": fmt.Sprintf("Entries in one job's needs (default and GitLab's limit: %d; at least %d, the prepare and upgrade jobs a verify job needs).", DefaultMaxNeeds, mn.Min),
+	}
+}
+
+// perTier says a policy default tier by tier, in tier order: "3 for
+// official, 1 for beta, community and deprecated", or the one value when
+// every tier has it.
+func perTier(value func(p Policy) string) string {
+	var values []string
+	tiers := map[string][]string{}
+	for _, t := range Tiers {
+		v := value(DefaultPolicy(t))
+		if tiers[v] == nil {
+			values = append(values, v)
+		}
+		tiers[v] = append(tiers[v], string(t))
+	}
+	if len(values) == 1 {
+		return values[0]
+	}
+	parts := make([]string, len(values))
+	for i, v := range values {
+		parts[i] = v + " for " + words.All(tiers[v])
+	}
+	return strings.Join(parts, ", ")
 }
 
 // variablesDescription is the editor help of distributions.*.variables,
