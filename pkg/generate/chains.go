@@ -32,6 +32,8 @@ type builder struct {
 	cells   map[string]map[string]*matrix.Cell // chain id -> feature id -> cell
 	// featureTemplates are the features' templates, prepared (tc.get).
 	featureTemplates map[*matrix.Feature]*prepared
+	// jobs hands out new jobs from a block (newJob).
+	jobs []job
 }
 
 // jobName names a job of a chain: "gke 1.35: deploy",
@@ -136,7 +138,7 @@ func minorVars(v matrix.Minor) []kv {
 // cellChain lays out the selected cells of one distribution × minor.
 func (b *builder) cellChain(d *matrix.Distribution, v matrix.Minor) error {
 	cells := b.cellsOf(d, v)
-	var features []*matrix.Cell
+	features := make([]*matrix.Cell, 0, len(b.order))
 	for _, f := range b.order {
 		if c := cells[f.ID]; c != nil && !c.Excluded() && b.run[c.ID] {
 			features = append(features, c)
@@ -158,10 +160,11 @@ func (b *builder) cellChain(d *matrix.Distribution, v matrix.Minor) error {
 	if err != nil {
 		return err
 	}
-	byFeature := make(map[string]*job)
+	byFeature := make(map[string]*job, len(features))
+	base := []*job{prepare}
 	for _, cell := range features {
 		entry := ManifestJob{Kind: KindTest, Cell: cell.ID, Distribution: d.ID, Kubernetes: v.String(), Feature: cell.Feature.ID}
-		j, err := b.featureJob(c, cell.ID, cell.Feature, cell.Action, entry, []*job{prepare}, byFeature)
+		j, err := b.featureJob(c, cell.ID, cell.Feature, cell.Action, entry, base, byFeature)
 		if err != nil {
 			return err
 		}
@@ -296,8 +299,11 @@ func (b *builder) featureJob(c *chain, cellID string, f *matrix.Feature, action 
 		}
 		b.featureTemplates[f] = p
 	}
-	j := c.add(p, roleFeature, f.ID, stageTest)
+	j := b.add(c, p, roleFeature, f.ID, stageTest)
 	j.vars = c.vars(cellID, f.ID)
+	if n := len(base) + len(f.Needs); n > 0 {
+		j.needs = make([]need, 0, n) // nil stays nil: no needs key
+	}
 	for _, p := range base {
 		j.needs = append(j.needs, need{job: p, artifacts: true})
 	}
@@ -446,12 +452,13 @@ func (b *builder) templateJob(c *chain, rel string, r role, step, stage string, 
 	if err != nil {
 		return nil, fmt.Errorf("%s: %s: %w", at, elem, err)
 	}
-	return c.add(p, r, step, stage), nil
+	return b.add(c, p, r, step, stage), nil
 }
 
 // add adds a job that extends the prepared template to the chain.
-func (c *chain) add(p *prepared, r role, step, stage string) *job {
-	j := &job{
+func (b *builder) add(c *chain, p *prepared, r role, step, stage string) *job {
+	j := b.newJob()
+	*j = job{
 		name:    jobName(c.label, step),
 		stage:   stage,
 		vars:    c.vars(c.id, ""),
@@ -460,6 +467,17 @@ func (c *chain) add(p *prepared, r role, step, stage string) *job {
 		cluster: r == roleCluster,
 	}
 	c.jobs = append(c.jobs, j)
+	return j
+}
+
+// newJob returns a zero job from a block of them: one allocation for
+// hundreds of jobs.
+func (b *builder) newJob() *job {
+	if len(b.jobs) == 0 {
+		b.jobs = make([]job, 256)
+	}
+	j := &b.jobs[0]
+	b.jobs = b.jobs[1:]
 	return j
 }
 

@@ -19,22 +19,52 @@ type checkTrees struct {
 	m        *matrix.Matrix
 	preamble *yaml.Node
 	keys     map[string]*yaml.Node // key scalars, shared by every job
-	names    map[*job]*yaml.Node   // job name scalars, shared by the jobs that need them
-	after    map[*job]*yaml.Node   // {job: name, artifacts: false} needs, shared likewise
 	falseN   *yaml.Node
 	trueN    *yaml.Node
+	// extends, needs, script, interruptible, when: the keys of job
+	// trees, looked up once.
+	kExtends, kNeeds, kScript, kInterruptible, kWhen *yaml.Node
+	nodes                                            nodeBlocks
+}
+
+// nodeBlocks hands out nodes and Content slots from blocks: the trees of
+// thousands of jobs cost a few allocations, not several per job.
+type nodeBlocks struct {
+	free  []yaml.Node
+	slots []*yaml.Node
+}
+
+// node returns a new node of the kind.
+func (b *nodeBlocks) node(kind yaml.Kind) *yaml.Node {
+	if len(b.free) == 0 {
+		b.free = make([]yaml.Node, 1024)
+	}
+	n := &b.free[0]
+	b.free = b.free[1:]
+	n.Kind = kind
+	return n
+}
+
+// content returns an empty Content slice with room for n nodes.
+func (b *nodeBlocks) content(n int) []*yaml.Node {
+	if len(b.slots) < n {
+		b.slots = make([]*yaml.Node, max(n, 8192))
+	}
+	c := b.slots[:0:n]
+	b.slots = b.slots[n:]
+	return c
 }
 
 func newCheckTrees(m *matrix.Matrix) *checkTrees {
-	return &checkTrees{
+	t := &checkTrees{
 		m:        m,
 		preamble: preamble(pipelineStages),
 		keys:     map[string]*yaml.Node{},
-		names:    map[*job]*yaml.Node{},
-		after:    map[*job]*yaml.Node{},
 		falseN:   boolean(false),
 		trueN:    boolean(true),
 	}
+	t.kExtends, t.kNeeds, t.kScript, t.kInterruptible, t.kWhen = t.key("extends"), t.key("needs"), t.key("script"), t.key("interruptible"), t.key("when")
+	return t
 }
 
 func (t *checkTrees) key(k string) *yaml.Node {
@@ -46,23 +76,21 @@ func (t *checkTrees) key(k string) *yaml.Node {
 	return n
 }
 
+// name returns the job's name scalar, shared by the jobs that need it.
 func (t *checkTrees) name(j *job) *yaml.Node {
-	n := t.names[j]
-	if n == nil {
-		n = str(j.name)
-		t.names[j] = n
+	if j.nameNode == nil {
+		j.nameNode = str(j.name)
 	}
-	return n
+	return j.nameNode
 }
 
-// needAfter returns the need {job: name, artifacts: false} on j.
+// needAfter returns the need {job: name, artifacts: false} on j, shared
+// likewise.
 func (t *checkTrees) needAfter(j *job) *yaml.Node {
-	n := t.after[j]
-	if n == nil {
-		n = &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{t.key("job"), t.name(j), t.key("artifacts"), t.falseN}}
-		t.after[j] = n
+	if j.afterNode == nil {
+		j.afterNode = &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{t.key("job"), t.name(j), t.key("artifacts"), t.falseN}}
 	}
-	return n
+	return j.afterNode
 }
 
 // file returns the tree of a laid-out file.
@@ -86,30 +114,34 @@ func (t *checkTrees) file(f *file) *yaml.Node {
 // job returns the keys of the job that a rule reads (cicheck.ReadsJobKey),
 // as the writer writes them.
 func (t *checkTrees) job(j *job) *yaml.Node {
-	n := &yaml.Node{Kind: yaml.MappingNode, Content: make([]*yaml.Node, 0, 8)}
-	set := func(k string, v *yaml.Node) { n.Content = append(n.Content, t.key(k), v) }
+	n := t.nodes.node(yaml.MappingNode)
+	n.Content = t.nodes.content(10)
 	if j.tmpl != nil {
-		set("extends", t.key(j.tmpl.key))
+		if j.tmpl.keyNode == nil {
+			j.tmpl.keyNode = t.key(j.tmpl.key)
+		}
+		n.Content = append(n.Content, t.kExtends, j.tmpl.keyNode)
 	}
 	if j.needs != nil {
-		needs := &yaml.Node{Kind: yaml.SequenceNode, Content: make([]*yaml.Node, len(j.needs))}
-		for i, nd := range j.needs {
+		needs := t.nodes.node(yaml.SequenceNode)
+		needs.Content = t.nodes.content(len(j.needs))
+		for _, nd := range j.needs {
 			if nd.artifacts {
-				needs.Content[i] = t.name(nd.job)
+				needs.Content = append(needs.Content, t.name(nd.job))
 				continue
 			}
-			needs.Content[i] = t.needAfter(nd.job)
+			needs.Content = append(needs.Content, t.needAfter(nd.job))
 		}
-		set("needs", needs)
+		n.Content = append(n.Content, t.kNeeds, needs)
 	}
 	if j.tmpl == nil {
-		set("script", strs(j.script))
+		n.Content = append(n.Content, t.kScript, strs(j.script))
 	}
 	if j.interruptible(t.m) {
-		set("interruptible", t.trueN)
+		n.Content = append(n.Content, t.kInterruptible, t.trueN)
 	}
 	if j.when != "" {
-		set("when", t.key(j.when))
+		n.Content = append(n.Content, t.kWhen, t.key(j.when))
 	}
 	return n
 }

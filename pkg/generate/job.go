@@ -149,6 +149,10 @@ type job struct {
 	// a teardown): never interruptible, whatever pipeline.interruptible says.
 	cluster bool
 	entry   ManifestJob
+	// nameNode and afterNode are the job's name scalar and its
+	// {job: name, artifacts: false} need in the check trees (checkTrees),
+	// built once and shared by the jobs that need it.
+	nameNode, afterNode *yaml.Node
 }
 
 // retryNode is the one definition of a generated job's retry keys (cell

@@ -40,6 +40,8 @@ type prepared struct {
 	text []byte     // the hidden job, encoded as a top-level mapping entry
 	high int        // bytes of text from 144 up (archiveBound)
 	size int        // deepSize of the hidden job
+	// keyNode is key's scalar in the check trees (checkTrees.job).
+	keyNode *yaml.Node
 }
 
 // templateCache prepares each template once per Generate call.

@@ -138,6 +138,8 @@ func (w *writer) key(ind int, k string) {
 	var style scalarStyle
 	if ind == 0 {
 		style = styleOf(k)
+	} else if keyword(k) {
+		style = stylePlain
 	} else if st, ok := w.styles[k]; ok {
 		style = st
 	} else {
@@ -153,6 +155,19 @@ func (w *writer) key(ind int, k string) {
 	}
 	w.buf = appendQuoted(w.buf, k, style)
 	w.buf = append(w.buf, ':')
+}
+
+// keyword reports whether k is one of the keys writeJob writes in every
+// job, which are plain scalars (TestKeywordsPlain): a switch costs less
+// than the styles map.
+func keyword(k string) bool {
+	switch k {
+	case "extends", "stage", "needs", "variables", "image", "script", "tags",
+		"resource_group", "timeout", "interruptible", "when", "allow_failure",
+		"artifacts", "SM_CELL", "SM_FEATURE":
+		return true
+	}
+	return false
 }
 
 // str writes the entry key: s.

@@ -162,3 +162,19 @@ func FuzzScalar(f *testing.F) {
 		checkScalar(t, s, place{item: item, ind: ind})
 	})
 }
+
+// TestKeywordsPlain: the keys writeJob writes without a style lookup
+// (keyword) are plain scalars for encode too, and nothing else is a
+// keyword.
+func TestKeywordsPlain(t *testing.T) {
+	for _, k := range []string{"extends", "stage", "needs", "variables", "image", "script", "tags", "resource_group", "timeout", "interruptible", "when", "allow_failure", "artifacts", "SM_CELL", "SM_FEATURE"} {
+		if !keyword(k) || styleOf(k) != stylePlain {
+			t.Errorf("%q: keyword %v, style %v; want a plain keyword", k, keyword(k), styleOf(k))
+		}
+	}
+	for _, k := range []string{"on", "1.35", "extends ", "Stage", "SM_DISTRIBUTION"} {
+		if keyword(k) {
+			t.Errorf("%q is a keyword", k)
+		}
+	}
+}
