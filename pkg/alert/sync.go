@@ -54,8 +54,18 @@ type Action struct {
 	Key  string // gke/1.35, or "digest"
 	IID  int64
 	URL  string
-	What string // opened, updated, noted, closed, duplicate
+	What string // one of the actions below
 }
+
+// What Sync does to an issue (Action.What), in the words its log and
+// publish's report use.
+const (
+	Opened    = "opened"
+	Updated   = "updated"
+	Noted     = "noted"
+	Closed    = "closed"
+	Duplicate = "closed as a duplicate"
+)
 
 // Outcome lists what Sync did, in order.
 type Outcome struct {
@@ -120,7 +130,7 @@ func (t *tracker) keepOldest(ctx context.Context, key string, issues []gitlab.Is
 		if _, err := t.api.CreateIssueNote(ctx, dup.IID, fmt.Sprintf("Closed as a duplicate of #%d, which a concurrent publish opened first.", keep.IID)); err != nil {
 			return nil, err
 		}
-		t.out.add(t.opts.Log, key, closed, "closed as a duplicate")
+		t.out.add(t.opts.Log, key, closed, Duplicate)
 	}
 	return &keep, nil
 }
@@ -137,7 +147,7 @@ func (t *tracker) create(ctx context.Context, kind, key, title, description stri
 	if err != nil {
 		return nil, err
 	}
-	t.out.add(t.opts.Log, key, is, "opened")
+	t.out.add(t.opts.Log, key, is, Opened)
 	if !slices.Contains(is.Labels, t.opts.Label) {
 		// GitLab dropped the label (the token may not use it): nothing
 		// could find the issue again, and every run would open another.
@@ -204,7 +214,7 @@ func Sync(ctx context.Context, api API, alerts []Alert, opts Options) (*Outcome,
 			if _, err := api.CreateIssueNote(ctx, is.IID, fmt.Sprintf("Closing: `%s` is no longer a cell of the matrix.", key)); err != nil {
 				return t.out, err
 			}
-			t.out.add(opts.Log, key, closed, "closed")
+			t.out.add(opts.Log, key, closed, Closed)
 		}
 	}
 	return t.out, nil
@@ -228,7 +238,7 @@ func (t *tracker) one(ctx context.Context, a *Alert, cur *gitlab.Issue) error {
 		if _, err := t.api.CreateIssueNote(ctx, cur.IID, closeNote(a)); err != nil {
 			return err
 		}
-		t.out.add(t.opts.Log, a.Key, closed, "closed")
+		t.out.add(t.opts.Log, a.Key, closed, Closed)
 		return nil
 	case cur.Description == desc:
 		return nil // a re-run of the same publish
@@ -238,7 +248,7 @@ func (t *tracker) one(ctx context.Context, a *Alert, cur *gitlab.Issue) error {
 	if err != nil {
 		return err
 	}
-	t.out.add(t.opts.Log, a.Key, updated, "updated")
+	t.out.add(t.opts.Log, a.Key, updated, Updated)
 	if !hadState {
 		return nil
 	}
@@ -246,7 +256,7 @@ func (t *tracker) one(ctx context.Context, a *Alert, cur *gitlab.Issue) error {
 		if _, err := t.api.CreateIssueNote(ctx, cur.IID, note); err != nil {
 			return err
 		}
-		t.out.add(t.opts.Log, a.Key, updated, "noted")
+		t.out.add(t.opts.Log, a.Key, updated, Noted)
 	}
 	return nil
 }
@@ -286,6 +296,6 @@ func Digest(ctx context.Context, api API, body string, opts Options) (*Outcome, 
 	if err != nil {
 		return t.out, err
 	}
-	t.out.add(opts.Log, digestKey, updated, "updated")
+	t.out.add(opts.Log, digestKey, updated, Updated)
 	return t.out, nil
 }

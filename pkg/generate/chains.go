@@ -3,6 +3,7 @@ package generate
 import (
 	"fmt"
 
+	"gitlab.com/supportmatrix/supportmatrix/jobs"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/results"
 )
@@ -205,7 +206,7 @@ func (b *builder) upgradeChain(u *matrix.UpgradeCell) error {
 		return err
 	}
 	c.sm = append([]kv{{"SM_DISTRIBUTION", d.ID}}, append(minorVars(u.To), fromTo...)...)
-	up, err := b.templateJob(c, "upgrade.yml", roleCluster, stepUpgrade, stageUpgrade, b.m.Upgrades.Pos, "upgrades")
+	up, err := b.templateJob(c, jobs.UpgradePath, roleCluster, stepUpgrade, stageUpgrade, b.m.Upgrades.Pos, "upgrades")
 	if err != nil {
 		return err
 	}
@@ -269,10 +270,10 @@ func (b *builder) verify(c *chain, v matrix.Minor, verify []*matrix.Feature, ent
 // prepareJob adds the chain's first job: provision (ephemeral) or connect
 // (permanent).
 func (b *builder) prepareJob(c *chain, entry ManifestJob) (*job, error) {
-	rel, step := "clusters/connect.yml", stepConnect
+	rel, step := jobs.ConnectPath, stepConnect
 	at, elem := c.d.Cluster.Pos, "distributions."+c.d.ID+".cluster"
 	if c.d.Cluster.Type == matrix.ClusterEphemeral {
-		rel, step = "clusters/"+c.d.Cluster.Provision+".yml", stepProvision
+		rel, step = jobs.ClusterPath(c.d.Cluster.Provision), stepProvision
 		at, elem = c.d.Cluster.ProvisionPos, elem+".provision"
 	}
 	j, err := b.templateJob(c, rel, roleCluster, step, stagePrepare, at, elem)
@@ -291,7 +292,7 @@ func (b *builder) featureJob(c *chain, cellID string, f *matrix.Feature, action 
 	p := b.featureTemplates[f]
 	if p == nil {
 		var err error
-		if p, err = b.tc.get("features/"+f.Template+".yml", roleFeature); err != nil {
+		if p, err = b.tc.get(jobs.FeaturePath(f.Template), roleFeature); err != nil {
 			return nil, fmt.Errorf("%s: features.%s.template: %w", f.TemplatePos, f.ID, err)
 		}
 		if b.featureTemplates == nil {
@@ -430,7 +431,7 @@ func (b *builder) cleanup(c *chain, prepare *job, entry ManifestJob) error {
 		}
 		sinks = joins
 	}
-	t, err := b.templateJob(c, "clusters/"+c.d.Cluster.Teardown+".yml", roleCluster, stepTeardown, stageCleanup, c.d.Cluster.TeardownPos, "distributions."+c.d.ID+".cluster.teardown")
+	t, err := b.templateJob(c, jobs.ClusterPath(c.d.Cluster.Teardown), roleCluster, stepTeardown, stageCleanup, c.d.Cluster.TeardownPos, "distributions."+c.d.ID+".cluster.teardown")
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"gitlab.com/supportmatrix/supportmatrix/jobs"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/cellid"
 )
 
@@ -89,7 +90,7 @@ func Fingerprints(p *Plan, t TemplateHash) map[string]string {
 		var b strings.Builder
 		b.WriteString(pipe)
 		distributionText(&b, u.Distribution, t)
-		fmt.Fprintf(&b, "upgrade=%s %s\n", t("upgrade.yml"), p.Matrix.Upgrades.Path)
+		fmt.Fprintf(&b, "upgrade=%s %s\n", t(jobs.UpgradePath), p.Matrix.Upgrades.Path)
 		for _, f := range u.Verify {
 			featureText(&b, f, t)
 		}
@@ -116,9 +117,9 @@ func distributionText(b *strings.Builder, d *Distribution, t TemplateHash) {
 	fmt.Fprintf(b, "cluster=%s %q %q %q\n", c.Type, c.Context, c.Provision, c.Teardown)
 	switch c.Type {
 	case ClusterPermanent:
-		fmt.Fprintf(b, "connect=%s\n", t("clusters/connect.yml"))
+		fmt.Fprintf(b, "connect=%s\n", t(jobs.ConnectPath))
 	case ClusterEphemeral:
-		fmt.Fprintf(b, "provision=%s teardown=%s\n", t("clusters/"+c.Provision+".yml"), t("clusters/"+c.Teardown+".yml"))
+		fmt.Fprintf(b, "provision=%s teardown=%s\n", t(jobs.ClusterPath(c.Provision)), t(jobs.ClusterPath(c.Teardown)))
 	}
 	fmt.Fprintf(b, "tags=%q\n", d.Tags)
 	for _, v := range d.Variables {
@@ -140,7 +141,7 @@ func featureText(b *strings.Builder, f *Feature, t TemplateHash) {
 	if f.Timeout != nil {
 		timeout = f.Timeout.Text
 	}
-	fmt.Fprintf(b, "feature=%s template=%s kubernetes=%q needs=%q timeout=%q\n", f.ID, t("features/"+f.Template+".yml"), constraint, f.Needs, timeout)
+	fmt.Fprintf(b, "feature=%s template=%s kubernetes=%q needs=%q timeout=%q\n", f.ID, t(jobs.FeaturePath(f.Template)), constraint, f.Needs, timeout)
 }
 
 func digest(s string) string {

@@ -3,6 +3,8 @@ package program
 import (
 	"fmt"
 	"io"
+
+	"gitlab.com/supportmatrix/supportmatrix/pkg/alert"
 )
 
 // WriteText writes what `publish` prints: the level changes a commit
@@ -48,7 +50,7 @@ func (r *PublishResult) writeIssues(w io.Writer) error {
 		fmt.Fprintf(w, "publish: skipped the alert and digest issues: %s\n", r.IssuesSkipped)
 	}
 	if a := r.Alerts; a != nil {
-		fmt.Fprintf(w, "publish: alerts: %d opened, %d updated, %d closed\n", a.Count("opened"), a.Count("updated"), a.Count("closed")+a.Count("closed as a duplicate"))
+		fmt.Fprintf(w, "publish: alerts: %d opened, %d updated, %d closed\n", a.Count(alert.Opened), a.Count(alert.Updated), a.Count(alert.Closed)+a.Count(alert.Duplicate))
 	}
 	if d := r.Digest; d != nil {
 		switch {
