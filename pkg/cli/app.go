@@ -13,6 +13,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"gitlab.com/supportmatrix/supportmatrix/internal/buildinfo"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/generate"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/program"
 )
 
@@ -159,7 +160,7 @@ func matrixFlag() *cli.StringFlag {
 		Aliases: []string{"m"},
 		Usage:   "the matrix `FILE`",
 		Value:   program.DefaultMatrix,
-		EnvVars: []string{"SUPPORTMATRIX_MATRIX"},
+		EnvVars: []string{generate.MatrixVariable},
 	}
 }
 

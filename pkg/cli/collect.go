@@ -5,6 +5,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"gitlab.com/supportmatrix/supportmatrix/pkg/generate"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/gitlab"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/program"
 )
@@ -18,11 +19,11 @@ func collectCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.Int64Flag{Name: "pipeline", Usage: "the parent pipeline `ID` to collect", EnvVars: []string{"SUPPORTMATRIX_PIPELINE", "CI_PIPELINE_ID"}},
 			&cli.StringFlag{Name: "local-dir", Usage: "collect the gitlab-ci-local run in `DIR` instead of a GitLab pipeline", EnvVars: []string{"SUPPORTMATRIX_LOCAL_DIR"}},
-			&cli.StringFlag{Name: "manifest", Usage: "the manifest `FILE` generate wrote", EnvVars: []string{"SUPPORTMATRIX_MANIFEST"}},
-			&cli.StringFlag{Name: "manifest-job", Usage: "fetch --manifest (and the files beside it) from the artifacts of `JOB` of --manifest-pipeline first", EnvVars: []string{"SUPPORTMATRIX_MANIFEST_JOB"}},
-			&cli.Int64Flag{Name: "manifest-pipeline", Usage: "the pipeline `ID` that ran --manifest-job (in a child pipeline $PARENT_PIPELINE_ID)", EnvVars: []string{"SUPPORTMATRIX_MANIFEST_PIPELINE"}},
-			&cli.StringFlag{Name: "file", Usage: "record only the cells of the generated `FILE` the pipeline runs (pipeline.yml, shard-N.yml)", EnvVars: []string{"SUPPORTMATRIX_FILE"}},
-			&cli.StringFlag{Name: "results", Usage: "the results `FILE` to merge the run into", Value: program.DefaultResults, EnvVars: []string{"SUPPORTMATRIX_RESULTS"}},
+			&cli.StringFlag{Name: "manifest", Usage: "the manifest `FILE` generate wrote", EnvVars: []string{generate.ManifestVariable}},
+			&cli.StringFlag{Name: "manifest-job", Usage: "fetch --manifest (and the files beside it) from the artifacts of `JOB` of --manifest-pipeline first", EnvVars: []string{generate.ManifestJobVariable}},
+			&cli.Int64Flag{Name: "manifest-pipeline", Usage: "the pipeline `ID` that ran --manifest-job (in a child pipeline $PARENT_PIPELINE_ID)", EnvVars: []string{generate.ManifestPipelineVariable}},
+			&cli.StringFlag{Name: "file", Usage: "record only the cells of the generated `FILE` the pipeline runs (pipeline.yml, shard-N.yml)", EnvVars: []string{generate.FileVariable}},
+			&cli.StringFlag{Name: "results", Usage: "the results `FILE` to merge the run into", Value: program.DefaultResults, EnvVars: []string{generate.ResultsVariable}},
 			matrixFlag(),
 			&cli.StringFlag{Name: "default-branch", Usage: "the project's default `BRANCH`: only schedule and web runs on it count", EnvVars: []string{"CI_DEFAULT_BRANCH"}},
 			&cli.IntFlag{Name: "mr", Usage: "the merge request `IID` of a preview run", EnvVars: []string{"CI_MERGE_REQUEST_IID"}},

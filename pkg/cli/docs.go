@@ -6,6 +6,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"gitlab.com/supportmatrix/supportmatrix/internal/words"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/generate"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/program"
 )
 
@@ -18,7 +19,7 @@ func docsCommand() *cli.Command {
 		Flags: []cli.Flag{
 			matrixFlag(),
 			&cli.StringFlag{Name: "root", Usage: "the repository root `DIR` that docs paths are relative to (default: the parent of the matrix file's matrix/ directory, else the nearest directory with .git, else the current directory)", EnvVars: []string{"SUPPORTMATRIX_ROOT"}},
-			&cli.StringFlag{Name: "results", Usage: "the run history `FILE`, for green runs and freshness", Value: program.DefaultResults, EnvVars: []string{"SUPPORTMATRIX_RESULTS"}},
+			&cli.StringFlag{Name: "results", Usage: "the run history `FILE`, for green runs and freshness", Value: program.DefaultResults, EnvVars: []string{generate.ResultsVariable}},
 			&cli.BoolFlag{Name: "check", Usage: "report every documentation gap of official and beta distributions; exit 1 on any", EnvVars: []string{"SUPPORTMATRIX_DOCS_CHECK"}},
 			&cli.StringFlag{Name: "explain", Usage: "print the checklist and the steps to official support of the distribution `ID`", EnvVars: []string{"SUPPORTMATRIX_DOCS_EXPLAIN"}},
 			&cli.BoolFlag{Name: "program", Usage: "write the program document (PROGRAM.md)", EnvVars: []string{"SUPPORTMATRIX_DOCS_PROGRAM"}},

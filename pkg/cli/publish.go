@@ -4,6 +4,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"gitlab.com/supportmatrix/supportmatrix/pkg/alert"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/generate"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/program"
 )
 
@@ -17,7 +18,7 @@ func publishCommand() *cli.Command {
 			&cli.BoolFlag{Name: "commit", Usage: "commit table and history to the default branch", EnvVars: []string{"SUPPORTMATRIX_PUBLISH_COMMIT"}},
 			&cli.BoolFlag{Name: "mr-note", Usage: "write the plan and results as a note on the merge request", EnvVars: []string{"SUPPORTMATRIX_PUBLISH_MR_NOTE"}},
 			matrixFlag(),
-			&cli.StringFlag{Name: "results", Value: program.DefaultResults, Usage: "the results `FILE` collect wrote", EnvVars: []string{"SUPPORTMATRIX_RESULTS"}},
+			&cli.StringFlag{Name: "results", Value: program.DefaultResults, Usage: "the results `FILE` collect wrote", EnvVars: []string{generate.ResultsVariable}},
 			&cli.StringFlag{Name: "results-path", Value: program.DefaultResults, Usage: "the run history's `PATH` in the repository", EnvVars: []string{"SUPPORTMATRIX_RESULTS_PATH"}},
 			&cli.Int64Flag{Name: "pipeline", Usage: "publish only this pipeline's `ID` from the results file (default: every run in it)", EnvVars: []string{"SUPPORTMATRIX_PIPELINE", "CI_PIPELINE_ID"}},
 			rootFlag(),

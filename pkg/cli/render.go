@@ -3,6 +3,7 @@ package cli
 import (
 	"github.com/urfave/cli/v2"
 
+	"gitlab.com/supportmatrix/supportmatrix/pkg/generate"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/program"
 )
 
@@ -14,7 +15,7 @@ func renderCommand() *cli.Command {
 		Description: helpText("render"),
 		Flags: []cli.Flag{
 			matrixFlag(),
-			&cli.StringFlag{Name: "results", Aliases: []string{"r"}, Value: program.DefaultResults, Usage: "the run history `FILE` (must exist, except the default before the first collect)", EnvVars: []string{"SUPPORTMATRIX_RESULTS"}},
+			&cli.StringFlag{Name: "results", Aliases: []string{"r"}, Value: program.DefaultResults, Usage: "the run history `FILE` (must exist, except the default before the first collect)", EnvVars: []string{generate.ResultsVariable}},
 			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "markdown", Usage: "`FORMAT`: markdown, json, html, badges, digest or openmetrics; run or junit (the newest run, for a merge request)", EnvVars: []string{"SUPPORTMATRIX_RENDER_FORMAT"}},
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "write to `FILE` (a directory for badges) instead of standard output", EnvVars: []string{"SUPPORTMATRIX_RENDER_OUT"}},
 			&cli.StringFlag{Name: "plan", Usage: "with --format run: a `FILE` with plan's Markdown to put before the results", EnvVars: []string{"SUPPORTMATRIX_RENDER_PLAN"}},

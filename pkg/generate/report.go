@@ -48,6 +48,17 @@ const (
 	ManifestPipelineVariable = "SUPPORTMATRIX_MANIFEST_PIPELINE"
 )
 
+// The other variables the report job sets for its commands: the
+// environment variables of collect's and render's flags (pkg/cli reads
+// its flags from them by these names).
+const (
+	ManifestVariable    = "SUPPORTMATRIX_MANIFEST"
+	ManifestJobVariable = "SUPPORTMATRIX_MANIFEST_JOB"
+	FileVariable        = "SUPPORTMATRIX_FILE"
+	MatrixVariable      = "SUPPORTMATRIX_MATRIX"
+	ResultsVariable     = "SUPPORTMATRIX_RESULTS"
+)
+
 // stageReport is the last stage of a generated file. The report job has no
 // needs, so GitLab schedules it by stage: it starts once every job of the
 // earlier stages has finished, failed or skipped ones included with
@@ -82,18 +93,18 @@ func reportJob(m *matrix.Matrix, file string, opts Options) (*reportPart, error)
 	j.set("stage", str(stageReport))
 	vars := newMapping()
 	manifest := path.Join(opts.ArtifactDir, ManifestFile)
-	vars.set("SUPPORTMATRIX_MANIFEST", str(manifest))
-	vars.set("SUPPORTMATRIX_MANIFEST_JOB", str(opts.GenerateJob))
+	vars.set(ManifestVariable, str(manifest))
+	vars.set(ManifestJobVariable, str(opts.GenerateJob))
 	if file == PipelineFile {
 		// A shard gets it from its router's trigger job instead, as a
 		// pipeline variable (which a job variable would not override).
 		vars.set(ManifestPipelineVariable, str("$PARENT_PIPELINE_ID"))
 	}
-	vars.set("SUPPORTMATRIX_FILE", str(file))
+	vars.set(FileVariable, str(file))
 	if opts.MatrixFile != "" && cicheck.Inside(opts.MatrixFile) {
-		vars.set("SUPPORTMATRIX_MATRIX", str(path.Clean(opts.MatrixFile)))
+		vars.set(MatrixVariable, str(path.Clean(opts.MatrixFile)))
 	}
-	vars.set("SUPPORTMATRIX_RESULTS", str(path.Join(ReportDir, "results.json")))
+	vars.set(ResultsVariable, str(path.Join(ReportDir, "results.json")))
 	vars.set("SM_PLAN", str(path.Join(opts.ArtifactDir, "plan.md")))
 	vars.set("SM_REPORT_DIR", str(ReportDir))
 	j.set("variables", vars.n)
