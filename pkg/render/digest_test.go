@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -79,42 +80,63 @@ func nightly() []results.Run {
 
 // digestFixture builds the fixture's report at digestNow and its level
 // log as `publish --commit` would have kept it: appended after each run
-// but the last (collected, not yet published).
+// but the last (collected, not yet published). The report and alerts are
+// built afresh for each caller; the log's bytes come from digestLog.
 func digestFixture(t *testing.T) (*report.Report, []report.LogEntry, []report.DigestAlert) {
 	t.Helper()
-	m, err := matrix.Load("testdata/digest/matrix.yaml")
+	m, err := matrix.Load(digestMatrix)
 	if err != nil {
 		t.Fatal(err)
 	}
-	runs := nightly()
-	// As `supportmatrix render` and `publish` build it: requirements judged
-	// by the docs audit of testdata/digest/repo.
-	build := func(f *results.File, now time.Time) *report.Report {
-		r, _ := docs.BuildReport(m, f, "testdata/digest/repo", report.Options{Now: now})
-		return r
-	}
-	var log []byte
-	for i := range runs[:len(runs)-1] {
-		f := results.New()
-		for _, r := range runs[:i+1] {
-			f.Merge(r)
-		}
-		log, _, err = report.UpdateLog(report.LogFile, log, build(f, runs[i].FinishedAt))
-		if err != nil {
-			t.Fatal(err)
-		}
+	log, err := digestLog()
+	if err != nil {
+		t.Fatal(err)
 	}
 	entries, err := report.ParseLog(report.LogFile, log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	f := results.New()
-	for _, r := range runs {
+	for _, r := range nightly() {
 		f.Merge(r)
 	}
-	r := build(f, digestNow)
+	r := buildDigestReport(m, f, digestNow)
 	return r, entries, alert.ForDigest(alert.Evaluate(m, f, r, digestNow))
 }
+
+// digestMatrix is the digest fixture's matrix.
+const digestMatrix = "testdata/digest/matrix.yaml"
+
+// buildDigestReport builds a report of the digest fixture as `supportmatrix
+// render` and `publish` build it: requirements judged by the docs audit of
+// testdata/digest/repo.
+func buildDigestReport(m *matrix.Matrix, f *results.File, now time.Time) *report.Report {
+	r, _ := docs.BuildReport(m, f, "testdata/digest/repo", report.Options{Now: now})
+	return r
+}
+
+// digestLog is the digest fixture's level log, one report per run but the
+// last, built once per test binary: thirteen reports are most of the
+// fixture's cost, and five tests read it. Callers get the bytes, which
+// nobody writes, and parse them themselves.
+var digestLog = sync.OnceValues(func() ([]byte, error) {
+	m, err := matrix.Load(digestMatrix)
+	if err != nil {
+		return nil, err
+	}
+	runs := nightly()
+	var log []byte
+	for i := range runs[:len(runs)-1] {
+		f := results.New()
+		for _, r := range runs[:i+1] {
+			f.Merge(r)
+		}
+		if log, _, err = report.UpdateLog(report.LogFile, log, buildDigestReport(m, f, runs[i].FinishedAt)); err != nil {
+			return nil, err
+		}
+	}
+	return log, nil
+})
 
 func TestDigestGolden(t *testing.T) {
 	r, log, alerts := digestFixture(t)
