@@ -17,6 +17,7 @@ import (
 const secret = "glpat-SECRET-do-not-print-42"
 
 func TestNewValidates(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		cfg  gitlab.Config
@@ -39,6 +40,7 @@ func TestNewValidates(t *testing.T) {
 // TestErrorsDoNotLeakToken: neither a 401, nor a transport error, nor the
 // progress output may contain the token.
 func TestErrorsDoNotLeakToken(t *testing.T) {
+	t.Parallel()
 	t.Run("401", func(t *testing.T) {
 		fake := gitlabtest.New(t)
 		addTree(fake)
@@ -118,6 +120,7 @@ func assertNoSecret(t *testing.T, s string) {
 // TestBackoffSchedule: exponential from MinBackoff, doubling, capped by
 // MaxBackoff, with jitter added on top.
 func TestBackoffSchedule(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		mutate func(*gitlab.Config)
@@ -170,6 +173,7 @@ func TestBackoffSchedule(t *testing.T) {
 }
 
 func TestRetryAfterHTTPDate(t *testing.T) {
+	t.Parallel()
 	fake := gitlabtest.New(t)
 	fake.Inject(gitlabtest.Fault{Status: 429, Times: 1, RetryAfter: now.Add(90 * time.Second).Format(http.TimeFormat)})
 	c, sleeps, _ := newClient(t, fake, nil)
@@ -182,6 +186,7 @@ func TestRetryAfterHTTPDate(t *testing.T) {
 }
 
 func TestContextCancelStopsRetrying(t *testing.T) {
+	t.Parallel()
 	fake := gitlabtest.New(t)
 	fake.Inject(gitlabtest.Fault{Status: 503, Times: -1})
 	ctx, cancel := context.WithCancel(context.Background())

@@ -58,6 +58,7 @@ func hostileClient(t *testing.T, base string, mutate func(*gitlab.Config)) *gitl
 // with direct_download), so the redirect is followed, without the token. A
 // redirect within the API's own origin keeps it.
 func TestRedirectNeverCarriesToken(t *testing.T) {
+	t.Parallel()
 	for _, job := range []bool{false, true} {
 		t.Run(fmt.Sprintf("job token %v", job), func(t *testing.T) {
 			var mu sync.Mutex
@@ -110,6 +111,7 @@ func TestRedirectNeverCarriesToken(t *testing.T) {
 // TestRedirectDowngradeDropsToken: https -> http on the same host name is
 // another origin; the token is not sent in clear.
 func TestRedirectDowngradeDropsToken(t *testing.T) {
+	t.Parallel()
 	var got atomic.Value
 	plain, _ := hostile(t, func(w http.ResponseWriter, r *http.Request) {
 		got.Store(r.Header.Get("PRIVATE-TOKEN"))
@@ -145,6 +147,7 @@ func pagesServer(t *testing.T, headers func(page int) map[string]string) (*httpt
 // value once panicked (makeslice), 50 million exhausted memory, and 1,000
 // pages sent 1,004 requests. A list longer than MaxPages is refused at once.
 func TestAnnouncedPagesAreBounded(t *testing.T) {
+	t.Parallel()
 	for _, total := range []string{"9223372036854775807", "50000000", "1000"} {
 		t.Run(total, func(t *testing.T) {
 			srv, n := pagesServer(t, func(page int) map[string]string {
@@ -165,6 +168,7 @@ func TestAnnouncedPagesAreBounded(t *testing.T) {
 // TestEndlessNextPageChain: without totals, an X-Next-Page chain that never
 // ends stops at MaxPages.
 func TestEndlessNextPageChain(t *testing.T) {
+	t.Parallel()
 	srv, n := pagesServer(t, func(page int) map[string]string {
 		return map[string]string{"X-Next-Page": strconv.Itoa(page + 1)}
 	})
@@ -181,6 +185,7 @@ func TestEndlessNextPageChain(t *testing.T) {
 // TestBodyIsBounded: a body over MaxBodyBytes is refused, announced or
 // streamed, and not retried.
 func TestBodyIsBounded(t *testing.T) {
+	t.Parallel()
 	const limit = 1 << 20
 	big := strings.Repeat("x", 4*limit)
 	for name, h := range map[string]http.HandlerFunc{
@@ -214,6 +219,7 @@ func TestBodyIsBounded(t *testing.T) {
 // an idempotent read: retried, and on success nothing is lost; when it
 // persists, ErrUnavailable (exit 3), never "invalid input".
 func TestBodyCutShortIsRetried(t *testing.T) {
+	t.Parallel()
 	const whole = `{"id": 1, "default_branch": "main"}`
 	cut := func(w http.ResponseWriter) {
 		w.Header().Set("Content-Length", strconv.Itoa(len(whole)))
@@ -278,6 +284,7 @@ func TestBodyCutShortIsRetried(t *testing.T) {
 // TestRunDeadline: a hanging API fails when the run's context ends, as the
 // API failing (ErrUnavailable: exit 3), still recognisable as a deadline.
 func TestRunDeadline(t *testing.T) {
+	t.Parallel()
 	release := make(chan struct{})
 	srv, _ := hostile(t, func(w http.ResponseWriter, r *http.Request) {
 		select {
@@ -302,6 +309,7 @@ func TestRunDeadline(t *testing.T) {
 // JSON-escaped is masked, and a URL's userinfo is never printed, even when
 // the URL does not parse.
 func TestTokenInOtherSpellings(t *testing.T) {
+	t.Parallel()
 	const tok = "glpat-a/b+c d"
 	echoes := []string{
 		url.QueryEscape(tok),

@@ -15,6 +15,7 @@ import (
 // lib/api/notes.rb through the real client: create with a label, list by
 // label, state and search, edit, close, reopen, comment.
 func TestIssueFlow(t *testing.T) {
+	t.Parallel()
 	fake := gitlabtest.New(t)
 	c, _, _ := newClient(t, fake, nil)
 	ctx := context.Background()
@@ -88,6 +89,7 @@ func TestIssueFlow(t *testing.T) {
 
 // TestIssueErrors: GitLab's refusals reach the caller as our sentinels.
 func TestIssueErrors(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	t.Run("job token", func(t *testing.T) {
 		// No issue or label route is job_token_allowed (lib/api/issues.rb,

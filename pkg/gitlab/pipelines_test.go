@@ -26,6 +26,7 @@ func budget(ps []ci.Pipeline) int64 {
 }
 
 func TestPipelineTreeNestedShards(t *testing.T) {
+	t.Parallel()
 	fake := gitlabtest.New(t)
 	addTree(fake)
 	c, sleeps, progress := newClient(t, fake, nil)
@@ -82,6 +83,7 @@ func TestPipelineTreeNestedShards(t *testing.T) {
 // TestPipelineTreeDeterministic: the concurrency changes the timing, never
 // the result.
 func TestPipelineTreeDeterministic(t *testing.T) {
+	t.Parallel()
 	fake := gitlabtest.New(t)
 	addTree(fake)
 	var first string
@@ -101,6 +103,7 @@ func TestPipelineTreeDeterministic(t *testing.T) {
 }
 
 func TestPipelineTreeRetriedJobs(t *testing.T) {
+	t.Parallel()
 	fake := gitlabtest.New(t)
 	addTree(fake)
 	c, _, _ := newClient(t, fake, nil)
@@ -152,6 +155,7 @@ func TestPipelineTreeRetriedJobs(t *testing.T) {
 // TestPipelineTreeWithoutTotals pages through X-Next-Page alone, as on
 // GitLab.com past 10,000 records, and must give the same tree.
 func TestPipelineTreeWithoutTotals(t *testing.T) {
+	t.Parallel()
 	withTotals := gitlabtest.New(t)
 	addTree(withTotals)
 	c1, _, _ := newClient(t, withTotals, nil)
@@ -179,6 +183,7 @@ func TestPipelineTreeWithoutTotals(t *testing.T) {
 // TestPipelineTreeFaults injects transient faults: the tree must be
 // identical to a clean run, and the waits those GitLab asked for.
 func TestPipelineTreeFaults(t *testing.T) {
+	t.Parallel()
 	clean := gitlabtest.New(t)
 	addTree(clean)
 	cc, _, _ := newClient(t, clean, nil)
@@ -262,6 +267,7 @@ func TestPipelineTreeFaults(t *testing.T) {
 }
 
 func TestPipelineTreePermanentOutage(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		fault gitlabtest.Fault
@@ -297,6 +303,7 @@ func TestPipelineTreePermanentOutage(t *testing.T) {
 }
 
 func TestPipelineTreeNotFound(t *testing.T) {
+	t.Parallel()
 	fake := gitlabtest.New(t)
 	addTree(fake)
 	c, _, _ := newClient(t, fake, nil)
@@ -317,6 +324,7 @@ func TestPipelineTreeNotFound(t *testing.T) {
 }
 
 func TestPipelineTreeBoundedConcurrency(t *testing.T) {
+	t.Parallel()
 	fake := gitlabtest.New(t)
 	addTree(fake)
 	fake.SetLatency(2 * time.Millisecond)
@@ -330,6 +338,7 @@ func TestPipelineTreeBoundedConcurrency(t *testing.T) {
 }
 
 func TestPipelineTreeJobToken(t *testing.T) {
+	t.Parallel()
 	fake := gitlabtest.New(t)
 	addTree(fake)
 	fake.SetToken("job-token-abc", true)
@@ -345,6 +354,7 @@ func TestPipelineTreeJobToken(t *testing.T) {
 }
 
 func TestTestReport(t *testing.T) {
+	t.Parallel()
 	fake := gitlabtest.New(t)
 	addTree(fake)
 	fake.SetTestReport(shard1ID, []gitlabtest.TestSuite{
@@ -379,6 +389,7 @@ func TestTestReport(t *testing.T) {
 }
 
 func TestTestReportForbidden(t *testing.T) {
+	t.Parallel()
 	fake := gitlabtest.New(t)
 	addTree(fake)
 	fake.Inject(gitlabtest.Fault{Path: "/test_report", Status: 403, Times: -1})
@@ -404,6 +415,7 @@ func TestTestReportForbidden(t *testing.T) {
 // come back at once (issue #14). A little slack covers a connection that
 // returns to the pool just after the next request dialled.
 func TestConnectionsKeptPerConcurrency(t *testing.T) {
+	t.Parallel()
 	const concurrency = 8
 	fake := gitlabtest.New(t)
 	addTree(fake)

@@ -13,6 +13,7 @@ import (
 )
 
 func TestDefaultBranch(t *testing.T) {
+	t.Parallel()
 	fake := gitlabtest.New(t)
 	c, _, _ := newClient(t, fake, nil)
 	got, err := c.DefaultBranch(context.Background())
@@ -22,6 +23,7 @@ func TestDefaultBranch(t *testing.T) {
 }
 
 func TestGetFile(t *testing.T) {
+	t.Parallel()
 	fake := gitlabtest.New(t)
 	commit := fake.SetFile("main", "matrix/SUPPORT.md", []byte("# Support\n"))
 	c, _, _ := newClient(t, fake, nil)
@@ -50,6 +52,7 @@ func TestGetFile(t *testing.T) {
 }
 
 func TestCreateCommit(t *testing.T) {
+	t.Parallel()
 	fake := gitlabtest.New(t)
 	first := fake.SetFile("main", "matrix/SUPPORT.md", []byte("v1\n"))
 	c, _, _ := newClient(t, fake, nil)
@@ -125,6 +128,7 @@ func TestCreateCommit(t *testing.T) {
 // it must be sent once and reported as ErrUnavailable. A 429 came before any
 // processing and is retried.
 func TestPostNotRetried(t *testing.T) {
+	t.Parallel()
 	commitReq := gitlab.CommitRequest{Branch: "main", Message: "Update",
 		Actions: []gitlab.FileAction{{Action: gitlab.ActionCreate, Path: "matrix/SUPPORT.md", Content: []byte("x")}}}
 	tests := []struct {
@@ -218,6 +222,7 @@ func TestPostNotRetried(t *testing.T) {
 }
 
 func TestMergeRequestFlow(t *testing.T) {
+	t.Parallel()
 	fake := gitlabtest.New(t)
 	fake.SetFile("main", "README.md", []byte("hi"))
 	c, _, _ := newClient(t, fake, nil)
@@ -251,6 +256,7 @@ func TestMergeRequestFlow(t *testing.T) {
 }
 
 func TestMergeRequestNotes(t *testing.T) {
+	t.Parallel()
 	fake := gitlabtest.New(t)
 	fake.AddMergeRequest(gitlabtest.MergeRequest{IID: 7, Title: "Add EKS", SourceBranch: "eks", TargetBranch: "main"})
 	// 150 notes: two pages.
