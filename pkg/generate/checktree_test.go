@@ -16,6 +16,7 @@ import (
 // and of every job the keys a rule reads (cicheck.ReadsJobKey), in the
 // same order with the same values.
 func TestCheckTreesMatchFiles(t *testing.T) {
+	t.Parallel()
 	for name, plan := range testPlans(t) {
 		t.Run(name, func(t *testing.T) {
 			b := testBuild(t, name, plan)

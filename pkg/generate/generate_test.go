@@ -45,6 +45,7 @@ var examples = []struct {
 }
 
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	for _, ex := range examples {
 		t.Run(ex.name, func(t *testing.T) {
 			plan := load(t, filepath.Join(repo, ex.matrix))
@@ -81,6 +82,7 @@ func TestGolden(t *testing.T) {
 // commands/helpers/file_archiver.go): an absolute or ../ directory is
 // refused, never copied into the pipeline.
 func TestRouterArtifactDir(t *testing.T) {
+	t.Parallel()
 	for dir, ok := range map[string]bool{
 		"out": true, "./ci/out/": true, ".": true,
 		"../out": false, "/builds/out": false, "out/../../x": false,
@@ -107,6 +109,7 @@ func TestRouterArtifactDir(t *testing.T) {
 // jobs on one cluster at once (GitLab runs one job of a resource group at a
 // time across the project's pipelines, app/models/ci/resource_group.rb).
 func TestPermanentClusterSerialised(t *testing.T) {
+	t.Parallel()
 	plan := load(t, filepath.Join(repo, "matrix/matrix.yaml"))
 	out, err := Generate(plan, openTemplates(t, ""), Options{})
 	if err != nil {
@@ -137,6 +140,7 @@ func TestPermanentClusterSerialised(t *testing.T) {
 // TestCountMatchesGenerate: Count gives the number of jobs Generate
 // writes, for every cell and for a few, in one file and in shards.
 func TestCountMatchesGenerate(t *testing.T) {
+	t.Parallel()
 	for name, plan := range testPlans(t) {
 		tmpl := openTemplates(t, "")
 		if name == "local" {

@@ -121,6 +121,7 @@ func parseNeeds(t testing.TB, data []byte) map[string][]string {
 // TestLargeLimits generates the 6,000-cell example and checks GitLab's
 // limits on every file: names, needs, jobs per pipeline, size.
 func TestLargeLimits(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("-short: a 6,000-cell input; the full run checks it")
 	}
@@ -242,6 +243,7 @@ func BenchmarkGenerate(b *testing.B) {
 // for the matrix's pipeline.gitlab, so a program for 17.0 is cut into more
 // shards, each under 1 MB parsed.
 func TestYAMLSizeFollowsTarget(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("-short: a 6,000-cell input; the full run checks it")
 	}
@@ -287,6 +289,7 @@ func TestYAMLSizeFollowsTarget(t *testing.T) {
 // job's files, zipped stored and at every deflate level, must stay
 // within archiveBound, and archiveBound within the limit.
 func TestArchiveBound(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("-short: an 8,000-cell input; the full run checks it")
 	}
@@ -391,6 +394,7 @@ func zipSizes(t *testing.T, dir string, files []File) map[string]int {
 // job's archive larger than GitLab reads is refused, naming the job and
 // the limit.
 func TestProvideGroupRefused(t *testing.T) {
+	t.Parallel()
 	small := &file{name: "shard-1.yml", bytes: 1 << 20}
 	huge := &file{name: "shard-2.yml", bytes: cicheck.MaxArtifactArchive - 100}
 	if _, err := provideGroups([]*file{small, huge}); err == nil || !strings.Contains(err.Error(), "the provide-shards-2 job's artifacts (shard-2.yml) would make an archive of about") || !strings.Contains(err.Error(), "may upload at most 5242880") {

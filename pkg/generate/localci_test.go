@@ -40,6 +40,7 @@ func writeOut(t *testing.T, plan *matrix.Plan, tdir string, opts Options, dir st
 // TestSchema validates every generated file of every example, shards
 // included, against GitLab's CI schema through gitlab-ci-local.
 func TestSchema(t *testing.T) {
+	t.Parallel()
 	bin := ciLocal(t)
 	for _, ex := range examples {
 		t.Run(ex.name, func(t *testing.T) {
@@ -64,6 +65,7 @@ func TestSchema(t *testing.T) {
 
 // TestSchemaSharded validates a router and its shards.
 func TestSchemaSharded(t *testing.T) {
+	t.Parallel()
 	bin := ciLocal(t)
 	dir := t.TempDir()
 	plan := load(t, filepath.Join(repo, "examples/local/matrix.yaml"))
@@ -123,6 +125,7 @@ func checkOrder(t *testing.T, out *Output, res *localci.Result, triggerers func(
 // needs order; the failing deploy of sim-a 1.36 skips only the jobs that
 // need it, the teardown still runs, and every other chain passes.
 func TestRunLocal(t *testing.T) {
+	t.Parallel()
 	bin := ciLocal(t)
 	dir := t.TempDir()
 	out := writeOut(t, localPlan(t), filepath.Join(repo, "examples/local/templates"), Options{NoReport: true}, dir)
@@ -257,6 +260,7 @@ support-matrix:
 // (localcitest.GitLab), on a private project, with the built supportmatrix
 // on the jobs' PATH. Its artifacts hold the shard's table (checkReports).
 func TestRunMergeRequest(t *testing.T) {
+	t.Parallel()
 	bin := ciLocal(t)
 	sm := localcitest.Supportmatrix(t)
 	dir := t.TempDir()

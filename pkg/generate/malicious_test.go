@@ -27,6 +27,7 @@ var allowedJobKeys = map[string]bool{
 // and YAML injections: no value reaches a script line or adds a job key, and
 // the variables arrive exactly as written.
 func TestMaliciousValues(t *testing.T) {
+	t.Parallel()
 	plan := maliciousPlan(t)
 	out, err := Generate(plan, openTemplates(t, ""), Options{})
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 // json.MarshalIndent writes, on every example, the large one and the
 // hostile one, and on manifests with empty and missing lists.
 func TestManifestMatchesJSON(t *testing.T) {
+	t.Parallel()
 	if n := reflect.TypeOf(ManifestJob{}).NumField(); n != manifestJobFields {
 		t.Fatalf("ManifestJob has %d fields, appendManifestJob writes %d: add the new ones to it", n, manifestJobFields)
 	}

@@ -14,6 +14,7 @@ import (
 // tree the provide and report jobs carry (retryNode), byte for byte and in
 // its size estimate, and that no retries leave the key out of both.
 func TestWriterTree(t *testing.T) {
+	t.Parallel()
 	for _, r := range []matrix.Retry{
 		{Max: 2, When: []string{"runner_system_failure", "stuck_or_timeout_failure"}},
 		{Max: 1},
@@ -49,6 +50,7 @@ func TestWriterTree(t *testing.T) {
 // TestWriterTreeRefuses: a shape the writer does not know is an error,
 // never bytes that differ from encode's.
 func TestWriterTreeRefuses(t *testing.T) {
+	t.Parallel()
 	w := &writer{}
 	w.tree(2, "retry", seq(newMapping().n))
 	if w.err == nil || !strings.Contains(w.err.Error(), "not a string") {

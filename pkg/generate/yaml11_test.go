@@ -43,6 +43,7 @@ func readsBackUnderYAML11(t *testing.T, name string, data []byte) {
 // 1.1 reads as booleans, numbers or null when plain (on, yes, y, 0x1F,
 // 1:30, ~, ...), and every example: each string reaches GitLab as written.
 func TestYAML11Strings(t *testing.T) {
+	t.Parallel()
 	plan := load(t, filepath.Join("testdata", "yaml11.yaml"))
 	out, err := Generate(plan, openTemplates(t, ""), Options{ArtifactDir: "out"})
 	if err != nil {

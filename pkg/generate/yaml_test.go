@@ -40,6 +40,7 @@ func canonical(n *yaml.Node) *yaml.Node {
 // scalar styles forgotten, and encoded again. The deepSize estimate the
 // writer kept must be the one of the tree read back.
 func TestWriterMatchesYAML(t *testing.T) {
+	t.Parallel()
 	for name, plan := range testPlans(t) {
 		t.Run(name, func(t *testing.T) {
 			b := testBuild(t, name, plan)
@@ -126,6 +127,7 @@ var hostileScalars = []string{
 // the same place: as a mapping value and as a sequence item, at the
 // columns the generator uses.
 func TestScalarStyle(t *testing.T) {
+	t.Parallel()
 	for _, s := range hostileScalars {
 		for _, at := range []place{{ind: 0}, {ind: 2}, {ind: 4}, {ind: 6}, {item: true, ind: 2}, {item: true, ind: 4}} {
 			checkScalar(t, s, at)

@@ -71,6 +71,7 @@ setTimeout(function () {
 // person sees: each distribution's row with its tier and the level label of
 // every minor, release names, and level cells painted in their colours.
 func TestHTMLInChromium(t *testing.T) {
+	t.Parallel()
 	bin := chromium(t)
 	dir := t.TempDir()
 	page := strings.Replace(string(HTML(fixture(t))), "</body>", probe+"</body>", 1)

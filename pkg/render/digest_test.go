@@ -139,6 +139,7 @@ var digestLog = sync.OnceValues(func() ([]byte, error) {
 })
 
 func TestDigestGolden(t *testing.T) {
+	t.Parallel()
 	r, log, alerts := digestFixture(t)
 	d := report.BuildDigest(r, log, time.Time{}, alerts)
 	golden.Assert(t, "digest.md.golden", Digest(d))
@@ -150,6 +151,7 @@ func TestDigestGolden(t *testing.T) {
 // TestDigestContent pins what the fixture is meant to show, so that a
 // golden refresh cannot silently lose it.
 func TestDigestContent(t *testing.T) {
+	t.Parallel()
 	r, log, alerts := digestFixture(t)
 	d := report.BuildDigest(r, log, time.Time{}, alerts)
 	var changes []string
@@ -204,6 +206,7 @@ func TestDigestContent(t *testing.T) {
 // and no day to read the calendar on; the digest says so and lists
 // nothing, rather than dates in year 0.
 func TestDigestWithoutTime(t *testing.T) {
+	t.Parallel()
 	m, err := matrix.Load("testdata/digest/matrix.yaml")
 	if err != nil {
 		t.Fatal(err)

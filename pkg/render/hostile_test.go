@@ -48,6 +48,7 @@ rules:
 // checks that none holds raw HTML from them, an image, a link to anything
 // but http(s), or a table row with more cells than its header.
 func TestMarkdownOutputsNeutraliseHostileValues(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	file := filepath.Join(dir, "matrix", "matrix.yaml")
 	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {

@@ -48,6 +48,7 @@ func renderAll(tb testing.TB, m *matrix.Matrix, data []byte) (md, js, html []byt
 // TestLargeHTMLSize checks the HTML page of the large example with a full
 // history against MaxLargeHTML.
 func TestLargeHTMLSize(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("renders 30 runs of 6,660 cells")
 	}

@@ -17,6 +17,7 @@ import (
 )
 
 func TestOpenMetricsGolden(t *testing.T) {
+	t.Parallel()
 	r, _, _ := digestFixture(t)
 	golden.Assert(t, "metrics.golden", OpenMetrics(r))
 	golden.Assert(t, "support.metrics.golden", OpenMetrics(fixture(t)))
@@ -26,6 +27,7 @@ func TestOpenMetricsGolden(t *testing.T) {
 // parser (github.com/prometheus/common/expfmt, what node_exporter's textfile
 // collector uses) and checks the numbers against the report.
 func TestOpenMetricsParses(t *testing.T) {
+	t.Parallel()
 	r, _, _ := digestFixture(t)
 	out := OpenMetrics(r)
 	p := expfmt.NewTextParser(model.LegacyValidation)
@@ -95,6 +97,7 @@ func TestOpenMetricsParses(t *testing.T) {
 // samples together; sample names exactly the family's (a gauge has no
 // suffix); valid names; no label set twice in a family.
 func TestOpenMetricsStrict(t *testing.T) {
+	t.Parallel()
 	r, _, _ := digestFixture(t)
 	m, err := matrix.Load("testdata/digest/matrix.yaml")
 	if err != nil {
@@ -197,6 +200,7 @@ func lintOpenMetrics(data []byte) error {
 // TestOpenMetricsEscaping: a label value with a backslash, a double quote
 // and a line feed reads back as written.
 func TestOpenMetricsEscaping(t *testing.T) {
+	t.Parallel()
 	hostile := "a\\b\"c\nd"
 	var w metricsWriter
 	w.family("x", "gauge", "Help with a \\ backslash\nand a line feed.")

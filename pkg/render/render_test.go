@@ -37,6 +37,7 @@ func fixture(t *testing.T) *report.Report {
 }
 
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	r := fixture(t)
 	golden.Assert(t, "support.md.golden", Markdown(r))
 	golden.Assert(t, "support.json.golden", JSON(r))
@@ -49,6 +50,7 @@ func TestGolden(t *testing.T) {
 // TestFixtureLevels pins the levels the goldens show, so a golden refresh
 // cannot silently change what the fixture is meant to exercise.
 func TestFixtureLevels(t *testing.T) {
+	t.Parallel()
 	r := fixture(t)
 	want := map[string][]report.Level{
 		"gke":       {report.Supported, report.Supported, report.Supported},
@@ -66,6 +68,7 @@ func TestFixtureLevels(t *testing.T) {
 }
 
 func TestJSONShape(t *testing.T) {
+	t.Parallel()
 	var doc struct {
 		Schema        string `json:"schema"`
 		Distributions []struct {
@@ -115,6 +118,7 @@ func TestJSONShape(t *testing.T) {
 }
 
 func TestDeterministic(t *testing.T) {
+	t.Parallel()
 	a, b := fixture(t), fixture(t)
 	for name, fn := range map[string]func(*report.Report) []byte{"markdown": Markdown, "json": JSON, "html": HTML} {
 		if !bytes.Equal(fn(a), fn(b)) {
@@ -124,6 +128,7 @@ func TestDeterministic(t *testing.T) {
 }
 
 func TestHTMLSelfContained(t *testing.T) {
+	t.Parallel()
 	page := string(HTML(fixture(t)))
 	for _, bad := range []string{"<script src", "<link", "@import", "url(http", "src=\"http", "<img", "<iframe", "fetch(", "XMLHttpRequest"} {
 		if strings.Contains(page, bad) {
@@ -184,6 +189,7 @@ func scriptLinks(t *testing.T, page string) []string {
 }
 
 func TestUnsafeLinksAreText(t *testing.T) {
+	t.Parallel()
 	r := fixture(t)
 	r.Distributions[0].Versions[0].Cells[0].JobURL = "javascript:alert(1)"
 	r.LastRun.URL = "file:///etc/passwd"
@@ -202,6 +208,7 @@ func TestUnsafeLinksAreText(t *testing.T) {
 }
 
 func TestBadge(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		label, message string
 		level          report.Level
@@ -233,6 +240,7 @@ func TestBadge(t *testing.T) {
 }
 
 func TestAnchors(t *testing.T) {
+	t.Parallel()
 	a := newAnchors()
 	tests := []struct{ heading, want string }{
 		{"Google Kubernetes Engine", "google-kubernetes-engine"},
