@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -81,10 +82,18 @@ func matrixFiles(t *testing.T) []string {
 // --check). A file that a later stage refuses must be refused by validate
 // (plan, generate) or carry the same finding as a warning (docs, versions).
 func TestNothingPassesValidateAndFailsLater(t *testing.T) {
-	refusedLater := 0
+	t.Parallel()
+	var refusedLater atomic.Int64
+	// Cleanup runs once every file's subtest, parallel ones included, ended.
+	t.Cleanup(func() {
+		if n := refusedLater.Load(); n < 30 {
+			t.Errorf("only %d refusals by later stages: the walk lost its fixtures", n)
+		}
+	})
 	for _, file := range matrixFiles(t) {
 		name, _ := filepath.Rel(repoRoot, file)
 		t.Run(filepath.ToSlash(name), func(t *testing.T) {
+			t.Parallel()
 			if testing.Short() && strings.HasPrefix(filepath.ToSlash(name), "examples/large/") {
 				t.Skip("-short: 6,660 cells through every stage; the full run walks it")
 			}
@@ -102,7 +111,7 @@ func TestNothingPassesValidateAndFailsLater(t *testing.T) {
 
 			m, err := matrix.Parse(file, data)
 			if err != nil {
-				refusedLater++
+				refusedLater.Add(1)
 				if !gateRefused {
 					t.Fatalf("load refuses what validate accepts:\n%v", err)
 				}
@@ -111,7 +120,7 @@ func TestNothingPassesValidateAndFailsLater(t *testing.T) {
 			// plan counts jobs with Generate on every cell; generate
 			// --profile all writes them.
 			if _, err := generate.Generate(matrix.Expand(m), set, generate.Options{}); err != nil {
-				refusedLater++
+				refusedLater.Add(1)
 				// The generator names the matrix line, and the template
 				// set names its file once.
 				if !strings.HasPrefix(err.Error(), file+":") {
@@ -133,15 +142,12 @@ func TestNothingPassesValidateAndFailsLater(t *testing.T) {
 				}
 			}
 			for _, p := range later {
-				refusedLater++
+				refusedLater.Add(1)
 				if !said[p.String()] {
 					t.Errorf("a later check finds what validate does not say:\n  %s", p)
 				}
 			}
 		})
-	}
-	if refusedLater < 30 {
-		t.Errorf("only %d refusals by later stages: the walk lost its fixtures", refusedLater)
 	}
 }
 
@@ -166,6 +172,7 @@ func matchWant(got, want []string) bool {
 }
 
 func TestGateFixtures(t *testing.T) {
+	t.Parallel()
 	files, _ := filepath.Glob("testdata/invalid-*.yaml")
 	if len(files) == 0 {
 		t.Fatal("no fixtures")
