@@ -105,6 +105,7 @@ var structural = map[string]string{
 // and one run per template: command substitution in both modes and bash's
 // arithmetic bait, taken in turn.
 func TestHostileValues(t *testing.T) {
+	t.Parallel()
 	set := mustOpen(t, "")
 	rels, err := set.List()
 	if err != nil {

@@ -28,6 +28,7 @@ var defaultsWant = []string{
 }
 
 func TestDefaultsParse(t *testing.T) {
+	t.Parallel()
 	set, err := jobs.Open("")
 	if err != nil {
 		t.Fatal(err)
@@ -91,6 +92,7 @@ func TestDefaultsParse(t *testing.T) {
 }
 
 func TestParseRejects(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, body string
 		want       []string
@@ -124,6 +126,7 @@ func TestParseRejects(t *testing.T) {
 }
 
 func TestOverride(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	write := func(rel, body string) {
 		t.Helper()
@@ -220,6 +223,7 @@ func jobsPipeline(t *testing.T, set *jobs.Set, rels []string, extra func(rel str
 // TestDefaultsSchema validates every default template, as a job with the keys
 // the generator adds, against GitLab's CI schema, without running it.
 func TestDefaultsSchema(t *testing.T) {
+	t.Parallel()
 	bin := requireTools(t)
 	set := mustOpen(t, "")
 	dir := t.TempDir()
@@ -242,6 +246,7 @@ func TestDefaultsSchema(t *testing.T) {
 // gitlab-ci-local: a chain provision -> features -> upgrade -> teardown, with
 // one feature failing through SIM_FAIL.
 func TestSimulatedTemplatesRun(t *testing.T) {
+	t.Parallel()
 	bin := requireTools(t)
 	set := mustOpen(t, "../examples/local/templates")
 	dir := t.TempDir()

@@ -141,6 +141,7 @@ func readReport(t *testing.T, dir, name string) (junitReport, map[string]string)
 // error, and a job terminated mid-step all leave a valid report that the
 // collector reads, with the server version where the collector looks for it.
 func TestLibrary(t *testing.T) {
+	t.Parallel()
 	versionCase := jobs.MetaClassname + "/" + jobs.ServerVersionCase + " v1.35.2"
 	tests := []struct {
 		name, steps string
@@ -166,6 +167,7 @@ func TestLibrary(t *testing.T) {
 	for _, shell := range shs {
 		for _, tt := range tests {
 			t.Run(filepath.Base(shell)+"/"+tt.name, func(t *testing.T) {
+				t.Parallel() // each runs in its own directory and process group
 				dir := t.TempDir()
 				var start func(*exec.Cmd)
 				if tt.kill {
@@ -207,6 +209,7 @@ func TestLibrary(t *testing.T) {
 // TestWithLibrary puts the library first in before_script, keeps a
 // template's own before_script after it, and leaves everything else alone.
 func TestWithLibrary(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, body string
 		keys       string   // the job's keys, in order
@@ -255,6 +258,7 @@ func TestWithLibrary(t *testing.T) {
 // collect reads by; the library's file holds placeholders for them, never
 // the words, and Library writes every placeholder in on the same lines.
 func TestLibraryCaseNamesFromGo(t *testing.T) {
+	t.Parallel()
 	src, lib := jobs.LibrarySource(), jobs.Library()
 	for i, line := range strings.Split(src, "\n") {
 		if strings.HasPrefix(strings.TrimSpace(line), "#") {
