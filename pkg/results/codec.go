@@ -1,7 +1,6 @@
 package results
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -342,12 +341,10 @@ func serverDefaults(cells []CellResult) map[string]string {
 	return out
 }
 
-// decoder reads a results file as a stream of tokens: the runs one at a
-// time, never the whole file at once.
+// decoder reads a results file as a stream: the runs one at a time, never
+// the whole file at once.
 type decoder struct {
-	name  string
-	dec   *json.Decoder
-	lines *lineReader
+	s *stream
 	// strs interns the strings of the v2 run lines (parseRun).
 	strs map[string]string
 }
@@ -367,56 +364,41 @@ type read[T any] struct {
 // decode reads a results file of either schema from r. Its errors name the
 // line they are about: the run's, for what is wrong in a run.
 func decode(name string, r io.Reader) (*File, error) {
-	lines := &lineReader{r: r}
-	d := &decoder{name: name, dec: json.NewDecoder(bufio.NewReaderSize(lines, 1<<16)), lines: lines, strs: map[string]string{}}
-	d.dec.DisallowUnknownFields()
+	d := &decoder{s: &stream{r: r}, strs: map[string]string{}}
 	f, err := d.file()
-	if errors.Is(err, io.EOF) {
-		err = io.ErrUnexpectedEOF // the file ended inside the object
-	}
 	if err != nil {
 		if le := (*lineError)(nil); !errors.As(err, &le) {
-			off := d.dec.InputOffset()
-			if se := (*json.SyntaxError)(nil); errors.As(err, &se) {
-				off = se.Offset
-			}
-			err = &lineError{line: lines.line(off), err: err}
+			err = &lineError{line: d.s.line(), err: err}
 		}
 		return nil, fmt.Errorf("results %s: %w", name, err)
 	}
 	return f, nil
 }
 
-func (d *decoder) delim(want json.Delim) error {
-	t, err := d.dec.Token()
-	if err != nil {
-		return err
-	}
-	if t != want {
-		return fmt.Errorf("at byte %d: found %v, want %q", d.dec.InputOffset(), t, want)
-	}
-	return nil
-}
-
 func (d *decoder) file() (*File, error) {
-	if err := d.delim('{'); err != nil {
+	s := d.s
+	if err := s.expect('{', "an object"); err != nil {
 		return nil, err
 	}
 	f := &File{Runs: []Run{}}
 	layouts := map[string]*layout{}
 	var v1 []read[Run]
-	// v2 runs are expanded as they are read, but for those read before
-	// the layouts (Marshal writes the layouts first).
 	var v2 []read[readV2]
-	var tmp scratch
-	var reuse runLine
 	seen := map[string]bool{}
-	for d.dec.More() {
-		t, err := d.dec.Token()
+	for first := true; ; first = false {
+		if s.peek() == '}' {
+			s.i++
+			break
+		}
+		if !first {
+			if err := s.expect(',', "a comma or the end of the object"); err != nil {
+				return nil, err
+			}
+		}
+		key, err := d.key()
 		if err != nil {
 			return nil, err
 		}
-		key, _ := t.(string)
 		if seen[key] {
 			return nil, fmt.Errorf("field %q twice", key)
 		}
@@ -426,8 +408,12 @@ func (d *decoder) file() (*File, error) {
 		}
 		switch key {
 		case "schema":
-			if err := d.dec.Decode(&f.Schema); err != nil {
+			text, err := s.value()
+			if err != nil {
 				return nil, err
+			}
+			if err := json.Unmarshal(text, &f.Schema); err != nil {
+				return nil, fmt.Errorf("schema: %w", err)
 			}
 			if f.Schema != Schema && f.Schema != SchemaV1 {
 				return nil, fmt.Errorf("schema %q, want %q (or %q, which is migrated)", f.Schema, Schema, SchemaV1)
@@ -436,7 +422,11 @@ func (d *decoder) file() (*File, error) {
 			if f.Schema != Schema {
 				return nil, fmt.Errorf("json: unknown field %q", key)
 			}
-			if err := d.layouts(layouts); err != nil {
+			text, err := s.value()
+			if err != nil {
+				return nil, err
+			}
+			if err := readLayouts(text, layouts); err != nil {
 				return nil, err
 			}
 		case "runs":
@@ -448,26 +438,9 @@ func (d *decoder) file() (*File, error) {
 					}
 					return r, nil
 				})
-				break
+			} else {
+				v2, err = runs(d, d.v2(seen, layouts))
 			}
-			v2, err = runs(d, func(i int, text []byte) (readV2, error) {
-				w, err := parseRun(text, d.strs, &reuse)
-				if err != nil {
-					return readV2{}, fmt.Errorf("runs[%d]: %w", i, err)
-				}
-				if !seen["layouts"] {
-					// The text and lists are reused for the next run.
-					w.Jobs, w.Seconds = bytes.Clone(w.Jobs), bytes.Clone(w.Seconds)
-					w.servers, w.details = slices.Clone(w.servers), slices.Clone(w.details)
-					return readV2{line: &w}, nil
-				}
-				reuse = w
-				r, err := expand(&w, layouts, &tmp)
-				if err != nil {
-					return readV2{}, fmt.Errorf("runs[%d] (pipeline %d): %w", i, w.Pipeline, err)
-				}
-				return readV2{run: r}, nil
-			})
 			if err != nil {
 				return nil, err
 			}
@@ -475,11 +448,11 @@ func (d *decoder) file() (*File, error) {
 			return nil, fmt.Errorf("json: unknown field %q", key)
 		}
 	}
-	if err := d.delim('}'); err != nil {
-		return nil, err
-	}
-	if _, err := d.dec.Token(); !errors.Is(err, io.EOF) {
+	if !s.atEnd() {
 		return nil, errors.New("trailing data after the JSON object")
+	}
+	if s.err != io.EOF {
+		return nil, s.err
 	}
 	if f.Schema == "" {
 		return nil, fmt.Errorf("no schema, want %q", Schema)
@@ -493,7 +466,7 @@ func (d *decoder) file() (*File, error) {
 	}
 	for i, w := range v2 {
 		if w.run.line != nil {
-			r, err := expand(w.run.line, layouts, &tmp)
+			r, err := expand(w.run.line, layouts, &scratch{})
 			if err != nil {
 				return nil, &lineError{w.line, fmt.Errorf("runs[%d] (pipeline %d): %w", i, w.run.line.Pipeline, err)}
 			}
@@ -511,22 +484,68 @@ func (d *decoder) file() (*File, error) {
 	return f, nil
 }
 
-func (d *decoder) layouts(into map[string]*layout) error {
-	t, err := d.dec.Token()
+// v2 returns the parser of v2 runs: each is expanded as it is read, but
+// for those read before the layouts (Marshal writes the layouts first).
+func (d *decoder) v2(seen map[string]bool, layouts map[string]*layout) func(i int, text []byte) (readV2, error) {
+	var tmp scratch
+	var reuse runLine
+	return func(i int, text []byte) (readV2, error) {
+		w, err := parseRun(text, d.strs, &reuse)
+		if err != nil {
+			return readV2{}, fmt.Errorf("runs[%d]: %w", i, err)
+		}
+		if !seen["layouts"] {
+			// The text and lists are reused for the next run.
+			w.jobs, w.seconds = slices.Clone(w.jobs), slices.Clone(w.seconds)
+			w.servers, w.details = slices.Clone(w.servers), slices.Clone(w.details)
+			return readV2{line: &w}, nil
+		}
+		reuse = w
+		r, err := expand(&w, layouts, &tmp)
+		if err != nil {
+			return readV2{}, fmt.Errorf("runs[%d] (pipeline %d): %w", i, w.Pipeline, err)
+		}
+		return readV2{run: r}, nil
+	}
+}
+
+// key reads an object's field name and the colon after it.
+func (d *decoder) key() (string, error) {
+	if c := d.s.peek(); c != '"' {
+		if d.s.atEnd() {
+			return "", d.s.ended()
+		}
+		return "", fmt.Errorf("found %q, want a field name", c)
+	}
+	text, err := d.s.value()
+	if err != nil {
+		return "", err
+	}
+	key, err := (&lineParser{s: text, strs: d.strs}).rawString()
+	if err != nil {
+		return "", err
+	}
+	return key, d.s.expect(':', "a colon after "+strconv.Quote(key))
+}
+
+// readLayouts reads the layouts field's text into into.
+func readLayouts(text []byte, into map[string]*layout) error {
+	dec := json.NewDecoder(bytes.NewReader(text))
+	t, err := dec.Token()
 	if err != nil || t == nil {
 		return err
 	}
 	if t != json.Delim('{') {
 		return fmt.Errorf("layouts: found %v, want an object", t)
 	}
-	for d.dec.More() {
-		t, err := d.dec.Token()
+	for dec.More() {
+		t, err := dec.Token()
 		if err != nil {
 			return err
 		}
 		key, _ := t.(string)
 		var ids []string
-		if err := d.dec.Decode(&ids); err != nil {
+		if err := dec.Decode(&ids); err != nil {
 			return fmt.Errorf("layouts[%q]: %w", key, err)
 		}
 		seen := make(map[string]bool, len(ids))
@@ -541,37 +560,23 @@ func (d *decoder) layouts(into map[string]*layout) error {
 		}
 		into[key] = newLayout(ids)
 	}
-	return d.delim('}')
+	_, err = dec.Token() // the closing brace: the text is one value
+	return err
 }
 
-// list walks a JSON array (or null), decoding each element with each.
-func (d *decoder) list(each func(i int) error) error {
-	t, err := d.dec.Token()
-	if err != nil || t == nil {
-		return err
-	}
-	if t != json.Delim('[') {
-		return fmt.Errorf("runs: found %v, want a list", t)
-	}
-	for i := 0; d.dec.More(); i++ {
-		if err := each(i); err != nil {
-			return err
-		}
-	}
-	return d.delim(']')
-}
-
-// runs reads the runs list one run at a time: each run's JSON text, checked
-// well-formed by the json.Decoder, is handed to parse with its index; the
-// text is only good until parse returns.
+// runs reads the runs list one run at a time: each run's text is handed
+// to parse with its index, good only until parse returns.
 func runs[T any](d *decoder, parse func(i int, text []byte) (T, error)) ([]read[T], error) {
 	out := []read[T]{}
-	var text json.RawMessage
-	err := d.list(func(i int) error {
-		if err := d.dec.Decode(&text); err != nil {
-			return fmt.Errorf("runs[%d]: %w", i, err)
+	err := d.s.list("runs", func(i int) error {
+		if d.s.atEnd() {
+			return fmt.Errorf("runs[%d]: %w", i, d.s.ended())
 		}
-		line := d.lines.line(d.dec.InputOffset() - int64(len(text)))
+		line := d.s.line()
+		text, err := d.s.value()
+		if err != nil {
+			return &lineError{line, fmt.Errorf("runs[%d]: %w", i, err)}
+		}
 		r, err := parse(i, text)
 		if err != nil {
 			return &lineError{line, err}
@@ -627,8 +632,6 @@ func (l *layout) position(id string) (int, bool) {
 
 // scratch is what expand needs only while it works, kept from run to run.
 type scratch struct {
-	jobs    []int64
-	seconds []float64
 	servers []string
 }
 
@@ -647,7 +650,7 @@ func expand(w *runLine, layouts map[string]*layout, tmp *scratch) (Run, error) {
 		r.Infra = append(r.Infra, in)
 	}
 	if w.Layout == "" {
-		if w.Status != "" || len(w.Jobs) > 0 || w.Seconds != nil || w.hasServers || w.hasDetails {
+		if w.Status != "" || w.hasJobs || w.hasSeconds || w.hasServers || w.hasDetails {
 			return r, errors.New("cell columns without a layout")
 		}
 		return r, nil
@@ -660,18 +663,17 @@ func expand(w *runLine, layouts map[string]*layout, tmp *scratch) (Run, error) {
 	if len(w.Status) != n {
 		return r, fmt.Errorf("status has %d letters, layout %s has %d cells", len(w.Status), w.Layout, n)
 	}
-	jobs, err := parseJobs(w.Jobs, tmp.jobs[:0], n)
-	tmp.jobs = jobs
-	if err != nil {
-		return r, err
+	if !w.hasJobs {
+		return r, errors.New("jobs: want a list")
 	}
-	var secs []float64
-	if w.Seconds != nil {
-		secs, err = parseSeconds(w.Seconds, tmp.seconds[:0], n)
-		tmp.seconds = secs
-		if err != nil {
-			return r, err
-		}
+	jobs, secs := w.jobs, w.seconds
+	if len(jobs) != n {
+		return r, fmt.Errorf("jobs has %d values, the layout has %d cells", len(jobs), n)
+	}
+	if !w.hasSeconds {
+		secs = nil
+	} else if len(secs) != n {
+		return r, fmt.Errorf("seconds has %d values, the layout has %d cells", len(secs), n)
 	}
 	servers := append(tmp.servers[:0], make([]string, len(l.groups))...)
 	tmp.servers = servers
@@ -779,31 +781,25 @@ func letters() string {
 
 var comma = []byte{','}
 
-// column calls each with the n values of a column, a JSON list of numbers
+// column calls each with the values of a column, a JSON list of numbers
 // (or null), in order.
-func column(name string, raw json.RawMessage, n int, each func(i int, v []byte) error) error {
-	s := bytes.TrimSpace(raw)
+func column(name string, raw []byte, each func(i int, v []byte) error) error {
+	s := trimSpace(raw)
 	if len(s) < 2 || s[0] != '[' || s[len(s)-1] != ']' {
 		return fmt.Errorf("%s: want a list", name)
 	}
-	i := 0
-	if inner := bytes.TrimSpace(s[1 : len(s)-1]); len(inner) > 0 {
-		for {
-			v, rest, more := bytes.Cut(inner, comma)
-			if i < n {
-				if err := each(i, bytes.TrimSpace(v)); err != nil {
-					return err
-				}
-			}
-			i++
-			if !more {
-				break
-			}
-			inner = rest
+	inner := trimSpace(s[1 : len(s)-1])
+	for i := 0; len(inner) > 0; i++ {
+		v, rest, more := bytes.Cut(inner, comma)
+		if v = trimSpace(v); !jsonNumber(v) && string(v) != "null" {
+			return fmt.Errorf("%s[%d]: %q is not a JSON number", name, i, v)
 		}
-	}
-	if i != n {
-		return fmt.Errorf("%s has %d values, the layout has %d cells", name, i, n)
+		if err := each(i, v); err != nil {
+			return err
+		}
+		if inner = rest; more && len(inner) == 0 {
+			return fmt.Errorf("%s[%d]: nothing after the comma", name, i+1)
+		}
 	}
 	return nil
 }
@@ -832,32 +828,32 @@ func smallInt(v []byte) (int64, bool) {
 	return k, true
 }
 
-// parseSeconds reads the seconds column: n durations in whole seconds,
-// into out's array when it is large enough.
-func parseSeconds(raw json.RawMessage, out []float64, n int) ([]float64, error) {
-	out = append(out[:0], make([]float64, n)...)
-	return out, column("seconds", raw, n, func(i int, v []byte) error {
+// parseSeconds reads the seconds column: durations in whole seconds,
+// appended to out.
+func parseSeconds(raw []byte, out []float64) ([]float64, error) {
+	err := column("seconds", raw, func(i int, v []byte) error {
 		if k, ok := smallInt(v); ok {
-			out[i] = float64(k)
+			out = append(out, float64(k))
 			return nil
 		}
 		d, err := strconv.ParseFloat(string(v), 64)
 		if err != nil || d != seconds(d) || math.IsInf(d, 0) {
 			return fmt.Errorf("seconds[%d]: %q is not a whole number of seconds", i, v)
 		}
-		out[i] = d
+		out = append(out, d)
 		return nil
 	})
+	return out, err
 }
 
-// parseJobs reads the jobs column: n values, each a step from the previous
-// cell's job id (the first from 0), or null for a cell without a job; into
-// out's array when it is large enough.
-func parseJobs(raw json.RawMessage, out []int64, n int) ([]int64, error) {
-	out = append(out[:0], make([]int64, n)...)
+// parseJobs reads the jobs column: values each a step from the previous
+// cell's job id (the first from 0), or null for a cell without a job (0);
+// appended to out.
+func parseJobs(raw []byte, out []int64) ([]int64, error) {
 	var prev int64
-	return out, column("jobs", raw, n, func(i int, f []byte) error {
+	err := column("jobs", raw, func(i int, f []byte) error {
 		if string(f) == "null" {
+			out = append(out, 0)
 			return nil
 		}
 		step, ok := smallInt(f)
@@ -872,7 +868,8 @@ func parseJobs(raw json.RawMessage, out []int64, n int) ([]int64, error) {
 		if (step > 0 && id < prev) || (step < 0 && id > prev) || id <= 0 {
 			return fmt.Errorf("jobs[%d]: step %d gives job id %d, not a positive id", i, step, id)
 		}
-		out[i], prev = id, id
+		out, prev = append(out, id), id
 		return nil
 	})
+	return out, err
 }

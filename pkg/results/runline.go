@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
 	"strconv"
 )
 
@@ -24,11 +23,15 @@ import (
 // lists in the file's order rather than maps, each applied to its cells
 // once (a later entry for the same key wins, as in a map).
 type runLine struct {
-	runV2 // but Servers and Details
-	// servers and details are the fields' entries; hasServers and
-	// hasDetails tell whether the fields were there (and not null).
+	runV2 // but Jobs, Seconds, Servers and Details
+	// jobs and seconds are the columns read (job ids, not steps);
+	// servers and details the fields' entries. The has fields tell
+	// whether the fields were there (and, but for the columns, not null).
+	jobs                   []int64
+	seconds                []float64
 	servers                []keyed[string]
 	details                []keyed[detail]
+	hasJobs, hasSeconds    bool
 	hasServers, hasDetails bool
 }
 
@@ -43,7 +46,7 @@ type keyed[T any] struct {
 // The run's servers and details are appended to reuse's, emptied.
 func parseRun(text []byte, strs map[string]string, reuse *runLine) (runLine, error) {
 	p := &lineParser{s: text, strs: strs}
-	w := runLine{servers: reuse.servers[:0], details: reuse.details[:0]}
+	w := runLine{jobs: reuse.jobs[:0], seconds: reuse.seconds[:0], servers: reuse.servers[:0], details: reuse.details[:0]}
 	seen := map[string]bool{}
 	err := p.object("run", func(key string) error {
 		if seen[key] {
@@ -85,11 +88,17 @@ func parseRun(text []byte, strs map[string]string, reuse *runLine) (runLine, err
 		case "status":
 			w.Status, err = p.str(key)
 		case "jobs":
-			// As json.RawMessage holds them: null too, which the
-			// column's reader refuses.
-			w.Jobs, err = p.value()
+			var v []byte
+			if v, err = p.value(); err == nil {
+				w.jobs, err = parseJobs(v, w.jobs)
+				w.hasJobs = true
+			}
 		case "seconds":
-			w.Seconds, err = p.value()
+			var v []byte
+			if v, err = p.value(); err == nil {
+				w.seconds, err = parseSeconds(v, w.seconds)
+				w.hasSeconds = true
+			}
 		case "servers":
 			w.servers, w.hasServers, err = p.servers(w.servers)
 		case "details":
@@ -101,6 +110,9 @@ func parseRun(text []byte, strs map[string]string, reuse *runLine) (runLine, err
 		}
 		return err
 	})
+	if p.space(); err == nil && p.i < len(p.s) {
+		err = errors.New("data after the run")
+	}
 	return w, err
 }
 
@@ -170,50 +182,54 @@ func (p *lineParser) kind() string {
 // value returns the next value's text and moves past it.
 func (p *lineParser) value() ([]byte, error) {
 	p.space()
-	start := p.i
 	if p.i >= len(p.s) {
 		return nil, io.ErrUnexpectedEOF
 	}
-	switch p.s[p.i] {
+	end, complete := valueEnd(p.s, p.i)
+	if !complete && !literal(p.s[p.i]) {
+		return nil, io.ErrUnexpectedEOF
+	}
+	text := p.s[p.i:end]
+	p.i = end
+	return text, nil
+}
+
+// valueEnd finds the end of the value starting at s[i]: a string, an
+// object or a list by its closing byte, anything else by the first byte
+// that cannot be in it. complete is false when s ends first. It only finds
+// the end; whether the value is well-formed is for its reader to say.
+func valueEnd(s []byte, i int) (end int, complete bool) {
+	switch s[i] {
 	case '"':
-		end, _, err := stringEnd(p.s, p.i)
-		if err != nil {
-			return nil, err
-		}
-		p.i = end
+		end, _, err := stringEnd(s, i)
+		return end, err == nil
 	case '{', '[':
 		depth := 0
-		for p.i < len(p.s) {
-			switch p.s[p.i] {
+		for j := i; j < len(s); j++ {
+			switch s[j] {
 			case '"':
-				end, _, err := stringEnd(p.s, p.i)
+				end, _, err := stringEnd(s, j)
 				if err != nil {
-					return nil, err
+					return len(s), false
 				}
-				p.i = end
-				continue
+				j = end - 1
 			case '{', '[':
 				depth++
 			case '}', ']':
-				depth--
-				if depth == 0 {
-					p.i++
-					return p.s[start:p.i], nil
+				if depth--; depth == 0 {
+					return j + 1, true
 				}
 			}
-			p.i++
 		}
-		return nil, io.ErrUnexpectedEOF
-	default: // a number, true, false or null
-		for p.i < len(p.s) {
-			switch p.s[p.i] {
-			case ',', '}', ']', ' ', '\t', '\r', '\n':
-				return p.s[start:p.i], nil
-			}
-			p.i++
+		return len(s), false
+	}
+	for j := i; j < len(s); j++ {
+		switch s[j] {
+		case ',', '}', ']', ':', '"', '{', '[', ' ', '\t', '\r', '\n':
+			return j, true
 		}
 	}
-	return p.s[start:p.i], nil
+	return len(s), false
 }
 
 // stringEnd returns the position past the string starting with the quote
@@ -310,6 +326,9 @@ func (p *lineParser) int(key string, bits int) (int64, error) {
 	v, err := p.value()
 	if err != nil {
 		return 0, err
+	}
+	if !jsonNumber(v) {
+		return 0, fmt.Errorf("%s: %s is not a JSON number", key, v)
 	}
 	n, err := strconv.ParseInt(string(v), 10, bits)
 	if err != nil {
@@ -485,29 +504,57 @@ type lineError struct {
 func (e *lineError) Error() string { return fmt.Sprintf("line %d: %v", e.line, e.err) }
 func (e *lineError) Unwrap() error { return e.err }
 
-// lineReader passes a reader through, noting where its lines end, so that
-// an error can name the line of a byte offset.
-type lineReader struct {
-	r    io.Reader
-	read int64
-	ends []int64 // offsets of the newlines read
-}
-
-func (l *lineReader) Read(b []byte) (int, error) {
-	n, err := l.r.Read(b)
-	for i, chunk := 0, b[:n]; ; {
-		j := bytes.IndexByte(chunk[i:], '\n')
-		if j < 0 {
-			break
-		}
-		l.ends = append(l.ends, l.read+int64(i+j))
-		i += j + 1
+// jsonNumber reports whether v is a number as JSON spells it (RFC 8259,
+// section 6): -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?.
+func jsonNumber(v []byte) bool {
+	i := 0
+	if i < len(v) && v[i] == '-' {
+		i++
 	}
-	l.read += int64(n)
-	return n, err
+	switch {
+	case i < len(v) && v[i] == '0':
+		i++
+	case i < len(v) && v[i] >= '1' && v[i] <= '9':
+		i = skipDigits(v, i)
+	default:
+		return false
+	}
+	if i < len(v) && v[i] == '.' {
+		j := skipDigits(v, i+1)
+		if j == i+1 {
+			return false
+		}
+		i = j
+	}
+	if i < len(v) && (v[i] == 'e' || v[i] == 'E') {
+		i++
+		if i < len(v) && (v[i] == '+' || v[i] == '-') {
+			i++
+		}
+		j := skipDigits(v, i)
+		if j == i {
+			return false
+		}
+		i = j
+	}
+	return i == len(v)
 }
 
-// line is the line (from 1) of byte offset off.
-func (l *lineReader) line(off int64) int {
-	return 1 + sort.Search(len(l.ends), func(i int) bool { return l.ends[i] >= off })
+func skipDigits(v []byte, i int) int {
+	for i < len(v) && v[i] >= '0' && v[i] <= '9' {
+		i++
+	}
+	return i
+}
+
+// trimSpace drops JSON's white space (space, tab, CR, LF) around v.
+func trimSpace(v []byte) []byte {
+	isSpace := func(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
+	for len(v) > 0 && isSpace(v[0]) {
+		v = v[1:]
+	}
+	for len(v) > 0 && isSpace(v[len(v)-1]) {
+		v = v[:len(v)-1]
+	}
+	return v
 }

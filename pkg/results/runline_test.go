@@ -3,12 +3,15 @@ package results
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"io"
 	"maps"
 	"os"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"unsafe"
 )
 
@@ -68,6 +71,34 @@ func runLines(t testing.TB) [][]byte {
 		`[]`,
 		`null`,
 		`"run"`,
+		// not JSON: nothing checks it before parseRun
+		`{"pipeline": 01}`,
+		`{"pipeline": -}`,
+		`{"pipeline": 1.}`,
+		`{"pipeline": 1,}`,
+		`{"pipeline" 1}`,
+		`{"pipeline": 1} x`,
+		`{"pipeline": 1}}`,
+		`{"pipeline": 1`,
+		`{"counts": tru}`,
+		`{"counts": truex}`,
+		`{"url": nul}`,
+		"{\"url\": \"a\x01\"}",
+		`{"url": "a\x"}`,
+		`{"url": "a}`,
+		`{"jobs": [1,,2]}`,
+		`{"jobs": [01]}`,
+		`{"jobs": [1 2]}`,
+		`{"jobs": [1e]}`,
+		`{"jobs": [1}`,
+		"{\"jobs\": [\v1]}",
+		`{"seconds": [+1]}`,
+		`{"seconds": [0x10]}`,
+		`{"seconds": [Inf]}`,
+		`{"servers": {"a": "b",}}`,
+		`{"details": {"a": {"tests": {"failed": 01}}}}`,
+		`{"infra": [}`,
+		`{"created_at": "2026-05-01T00:00:00Z"x}`,
 	} {
 		out = append(out, []byte(s))
 	}
@@ -78,6 +109,9 @@ func runLines(t testing.TB) [][]byte {
 // unknown fields refused, and parseRun's result made comparable.
 func asJSON(text []byte) (runV2, error) {
 	var w runV2
+	if !json.Valid(text) {
+		return w, errors.New("not JSON")
+	}
 	err := strictJSON(text, &w)
 	return w, err
 }
@@ -105,6 +139,16 @@ func comparable(l runLine) runV2 {
 func sameAsJSON(t *testing.T, text []byte) {
 	t.Helper()
 	want, jerr := asJSON(text)
+	// encoding/json holds the columns as their text: read it as the v2
+	// reader did before parseRun read them.
+	var jobs []int64
+	var secs []float64
+	if jerr == nil && want.Jobs != nil {
+		jobs, jerr = parseJobs(want.Jobs, nil)
+	}
+	if jerr == nil && want.Seconds != nil {
+		secs, jerr = parseSeconds(want.Seconds, nil)
+	}
 	got, err := parseRun(text, map[string]string{}, &runLine{})
 	switch {
 	case jerr != nil && err != nil:
@@ -116,7 +160,10 @@ func sameAsJSON(t *testing.T, text []byte) {
 	case err != nil:
 		t.Fatalf("%s: encoding/json reads it, parseRun refuses it: %v", text, err)
 	}
-	// A RawMessage of encoding/json is the value's text as it was.
+	if got.hasJobs != (want.Jobs != nil) || !slices.Equal(got.jobs, jobs) || got.hasSeconds != (want.Seconds != nil) || !slices.Equal(got.seconds, secs) {
+		t.Fatalf("%s: columns\nparseRun      %v %v %v %v\nencoding/json %s %s", text, got.hasJobs, got.jobs, got.hasSeconds, got.seconds, want.Jobs, want.Seconds)
+	}
+	want.Jobs, want.Seconds = nil, nil
 	if g := comparable(got); !reflect.DeepEqual(g, want) {
 		t.Fatalf("%s:\nparseRun      %+v\nencoding/json %+v", text, g, want)
 	}
@@ -158,15 +205,76 @@ func TestParseRunInterns(t *testing.T) {
 }
 
 // FuzzParseRun: parseRun reads any well-formed run text as encoding/json
-// does (TestParseRunAsJSON's rule), and never panics on any other.
+// does (TestParseRunAsJSON's rule), and refuses any other: nothing checks
+// the text before it.
 func FuzzParseRun(f *testing.F) {
 	for _, text := range runLines(f) {
 		f.Add(text)
 	}
 	f.Fuzz(func(t *testing.T, text []byte) {
 		if !json.Valid(text) {
-			return // the json.Decoder refuses it before parseRun sees it
+			if w, err := parseRun(text, map[string]string{}, &runLine{}); err == nil {
+				t.Fatalf("%q is not JSON, parseRun reads %+v", text, w)
+			}
+			return
 		}
 		sameAsJSON(t, text)
 	})
+}
+
+// TestDecodeReaders: the stream reads the same file from a reader that
+// hands out a byte at a time, or half of what is asked, or its last bytes
+// with io.EOF; a reader's own error is the error, naming the file.
+func TestDecodeReaders(t *testing.T) {
+	for _, name := range []string{"testdata/results.golden", "testdata/collected.v2.golden", "testdata/v1/collected.json"} {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := Parse(name, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for how, r := range map[string]io.Reader{
+			"one byte": iotest.OneByteReader(bytes.NewReader(data)),
+			"half":     iotest.HalfReader(bytes.NewReader(data)),
+			"data+EOF": iotest.DataErrReader(bytes.NewReader(data)),
+		} {
+			got, err := Decode(name, r)
+			if err != nil {
+				t.Fatalf("%s, %s: %v", name, how, err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("%s, %s: read differently", name, how)
+			}
+		}
+		broken := errors.New("disk on fire")
+		_, err = Decode(name, io.MultiReader(bytes.NewReader(data[:len(data)/2]), iotest.ErrReader(broken)))
+		if !errors.Is(err, broken) || !strings.Contains(err.Error(), name) {
+			t.Fatalf("%s: a read error gave %v", name, err)
+		}
+	}
+}
+
+// TestErrorLines: an error names the line of the run, or of the byte where
+// the file went wrong.
+func TestErrorLines(t *testing.T) {
+	key := layoutKey([]string{"a/1.35/x"})
+	run := `{"pipeline": 7, "source": "web", "counts": true, "test_report": false, "created_at": "2026-05-01T00:00:00Z", "finished_at": "2026-05-01T00:00:00Z", "layout": "` + key + `", `
+	for _, tt := range []struct{ data, want string }{
+		{"{\n  \"schema\": \"supportmatrix/results/v2\",\n  \"layouts\": {\"" + key + "\": [\"a/1.35/x\"]},\n  \"runs\": [\n    " +
+			run + `"status": "P", "jobs": [1]},` + "\n    " + run + `"status": "Z", "jobs": [1]}` + "\n  ]\n}\n",
+			"line 6: runs[1] (pipeline 7): cell a/1.35/x: unknown status letter 'Z'"},
+		{"{\n  \"schema\": \"supportmatrix/results/v2\",\n  \"runs\": [\n    {\"pipeline\": 7, \"url\": 3}\n  ]\n}\n", "line 4: runs[0]: url: want a string"},
+		{"{\n  \"schema\": \"supportmatrix/results/v2\",\n  \"runs\": []\n}\n\nx", "line 6: trailing data"},
+		{"{\n  \"schema\": \"supportmatrix/results/v2\",\n  \"runs\": [\n", "line 4: runs[0]: unexpected EOF"},
+		{"{\n  \"schema\": \"supportmatrix/results/v2\"\n  \"runs\": []}", `line 3: found '"', want a comma`},
+		// A v1 run refused is an error, not the runs before it.
+		{"{\"schema\": \"supportmatrix/results/v1\", \"runs\": [\n{\"pipeline\": 7},\n{\"pipeline\": 8, \"bogus\": 1}]}", `line 3: runs[1]: json: unknown field "bogus"`},
+	} {
+		_, err := Parse("r.json", []byte(tt.data))
+		if err == nil || !strings.Contains(err.Error(), "results r.json: "+tt.want) {
+			t.Errorf("error %v, want %q", err, tt.want)
+		}
+	}
 }
