@@ -43,9 +43,10 @@ func Parse(name string, data []byte) (*File, error) {
 	return Decode(name, bytes.NewReader(data))
 }
 
-// Decode reads a results file from r strictly: unknown fields, another
-// schema, an unknown status or kind and a cell listed twice in a run are
-// errors naming name.
+// Decode reads a results file from r strictly, one run at a time: what is
+// not JSON, unknown fields (and fields spelt in another case or given
+// twice), another schema, an unknown status or kind and a cell listed
+// twice in a run are errors naming name and the line.
 func Decode(name string, r io.Reader) (*File, error) {
 	f, err := decode(name, r)
 	if err != nil {
