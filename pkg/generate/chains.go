@@ -138,7 +138,9 @@ func minorVars(v matrix.Minor) []kv {
 
 // cellChain lays out the selected cells of one distribution × minor.
 func (b *builder) cellChain(d *matrix.Distribution, v matrix.Minor) error {
-	cells := b.cellsOf(d, v)
+	vs := v.String() // formatted once: every job of the chain names it
+	id := d.ID + "/" + vs
+	cells := b.cells[id]
 	features := make([]*matrix.Cell, 0, len(b.order))
 	for _, f := range b.order {
 		if c := cells[f.ID]; c != nil && !c.Excluded() && b.run[c.ID] {
@@ -152,26 +154,28 @@ func (b *builder) cellChain(d *matrix.Distribution, v matrix.Minor) error {
 	if d.Cluster.Type == matrix.ClusterPermanent {
 		vars = append(vars, kv{"KUBE_CONTEXT", d.Cluster.ContextFor(v)})
 	}
-	c, err := b.newChain(d, d.ID+" "+v.String(), d.ID+"/"+v.String(), vars...)
+	c, err := b.newChain(d, d.ID+" "+vs, id, vars...)
 	if err != nil {
 		return err
 	}
-	chainEntry := ManifestJob{Cell: c.id, Distribution: d.ID, Kubernetes: v.String(), Action: string(matrix.ActionRun)}
+	chainEntry := ManifestJob{Cell: c.id, Distribution: d.ID, Kubernetes: vs, Action: string(matrix.ActionRun)}
 	prepare, err := b.prepareJob(c, chainEntry)
 	if err != nil {
 		return err
 	}
 	byFeature := make(map[string]*job, len(features))
 	base := []*job{prepare}
+	var group string
+	if d.Cluster.Type == matrix.ClusterPermanent {
+		group = clusterResourceGroup(c.id)
+	}
 	for _, cell := range features {
-		entry := ManifestJob{Kind: KindTest, Cell: cell.ID, Distribution: d.ID, Kubernetes: v.String(), Feature: cell.Feature.ID}
+		entry := ManifestJob{Kind: KindTest, Cell: cell.ID, Distribution: d.ID, Kubernetes: vs, Feature: cell.Feature.ID}
 		j, err := b.featureJob(c, cell.ID, cell.Feature, cell.Action, entry, base, byFeature)
 		if err != nil {
 			return err
 		}
-		if d.Cluster.Type == matrix.ClusterPermanent {
-			j.resourceGroup = clusterResourceGroup(c.id)
-		}
+		j.resourceGroup = group
 		byFeature[cell.Feature.ID] = j
 	}
 	return b.cleanup(c, prepare, chainEntry)
@@ -308,22 +312,28 @@ func (b *builder) featureJob(c *chain, cellID string, f *matrix.Feature, action 
 	for _, p := range base {
 		j.needs = append(j.needs, need{job: p, artifacts: true})
 	}
+	// Within max_needs (nearly always) the needs go straight to the job;
+	// past it they are reduced first.
+	within := len(base)+len(f.Needs) <= b.m.Pipeline.Limits.MaxNeeds
 	var featureNeeds []*job
 	for _, n := range f.Needs {
 		dep := byFeature[n]
 		if dep == nil {
 			return nil, fmt.Errorf("%s: features.%s.needs: in %s, %s needs %s, which is not in the chain", f.NeedsPos, f.ID, c.label, f.ID, n)
 		}
+		if within {
+			j.needs = append(j.needs, need{job: dep})
+			continue
+		}
 		featureNeeds = append(featureNeeds, dep)
 	}
-	if len(base)+len(featureNeeds) > b.m.Pipeline.Limits.MaxNeeds {
-		featureNeeds = reduce(featureNeeds)
-	}
-	if len(base)+len(featureNeeds) > b.m.Pipeline.Limits.MaxNeeds {
-		return nil, fmt.Errorf("%s: features.%s.needs: job %q would need %d jobs, more than pipeline.limits.max_needs %d", f.NeedsPos, f.ID, j.name, len(base)+len(featureNeeds), b.m.Pipeline.Limits.MaxNeeds)
-	}
-	for _, dep := range featureNeeds {
-		j.needs = append(j.needs, need{job: dep})
+	if !within {
+		if featureNeeds = reduce(featureNeeds); len(base)+len(featureNeeds) > b.m.Pipeline.Limits.MaxNeeds {
+			return nil, fmt.Errorf("%s: features.%s.needs: job %q would need %d jobs, more than pipeline.limits.max_needs %d", f.NeedsPos, f.ID, j.name, len(base)+len(featureNeeds), b.m.Pipeline.Limits.MaxNeeds)
+		}
+		for _, dep := range featureNeeds {
+			j.needs = append(j.needs, need{job: dep})
+		}
 	}
 	if f.Timeout != nil {
 		j.timeout = f.Timeout.Text
