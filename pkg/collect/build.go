@@ -263,7 +263,7 @@ func infraReason(ir *results.InfraResult) string {
 	}
 	switch ir.Step {
 	case results.StepProvision:
-		return "cluster did not come up"
+		return results.ReasonNoCluster
 	case results.StepConnect:
 		return "cluster could not be reached, or failed its checks"
 	case results.StepUpgrade:

@@ -267,7 +267,7 @@ func newView(r *report.Report) view {
 		for _, ver := range d.Versions {
 			g := gridView{Minor: ver.Kubernetes.String(), Class: levelClass(ver.Level), Label: string(ver.Level), Release: ver.ReleaseName, Vendor: vendorShort(ver.Vendor), Reason: line(ver.Reason)}
 			if ver.GreenRunsRequired > 0 {
-				g.Green = fmt.Sprintf("%d of %d green runs", ver.GreenRuns, ver.GreenRunsRequired)
+				g.Green = ver.GreenText()
 			}
 			if ver.DecidedBy != nil {
 				g.Decided = runText(ver.DecidedBy)

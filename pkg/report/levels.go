@@ -276,7 +276,7 @@ func (b *builder) level(d *Distribution, v *Version) {
 				failedRun = e.run
 			}
 		case e.status == results.Broken:
-			why := fmt.Sprintf("%s in %s", orText(e.reason, "cluster did not come up"), pipelineName(e.run))
+			why := fmt.Sprintf("%s in %s", orText(e.reason, results.ReasonNoCluster), pipelineName(e.run))
 			if !slices.Contains(brokenFresh, why) {
 				brokenFresh = append(brokenFresh, why)
 			}
@@ -342,7 +342,7 @@ func (b *builder) passingLevel(d *Distribution, v *Version) {
 	case matrix.TierOfficial:
 		var missing []string
 		if v.GreenRuns < v.GreenRunsRequired {
-			missing = append(missing, fmt.Sprintf("%d of %d green runs", v.GreenRuns, v.GreenRunsRequired))
+			missing = append(missing, v.GreenText())
 		}
 		// FlakyKeepsQualifying: a blocking cell flaky above flaky_above
 		// is not a clean pass, and support is not promised on it.
@@ -496,4 +496,11 @@ func FormatTime(t time.Time) string {
 		return "-"
 	}
 	return t.UTC().Format("2006-01-02 15:04 UTC")
+}
+
+// GreenText says the version's green streak against the official policy's
+// requirement: "2 of 3 green runs". The level's reason and the HTML page
+// say it so.
+func (v *Version) GreenText() string {
+	return fmt.Sprintf("%d of %d green runs", v.GreenRuns, v.GreenRunsRequired)
 }

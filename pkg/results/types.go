@@ -40,6 +40,11 @@ const (
 	StepTeardown  = "teardown"  // an ephemeral cluster is deleted
 )
 
+// ReasonNoCluster is the reason of the cells whose cluster did not come up
+// (a failed provision job), and the one the table gives a broken cell that
+// recorded none.
+const ReasonNoCluster = "cluster did not come up"
+
 // File is the whole results file.
 type File struct {
 	Schema string `json:"schema"`
