@@ -123,6 +123,11 @@ func locateRepository(c *cli.Context, cmd *cli.Command) error {
 		return Invalid(err)
 	}
 	for i, name := range names {
+		// Set only what moved: a set --matrix is a named one, which
+		// collect must load.
+		if paths[i] == c.String(name) {
+			continue
+		}
 		if err := c.Set(name, paths[i]); err != nil {
 			return err
 		}
