@@ -10,6 +10,7 @@ import (
 	"gitlab.com/supportmatrix/supportmatrix/internal/words"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/cellid"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/ci"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/generate"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/results"
 )
@@ -122,7 +123,7 @@ func pipelineFiles(m *Manifest, pipelines []ci.Pipeline) map[int64]string {
 		case targets[p.BridgeName] != "":
 			files[p.ID] = targets[p.BridgeName]
 		default:
-			files[p.ID] = "pipeline.yml"
+			files[p.ID] = generate.PipelineFile
 		}
 	}
 	return files

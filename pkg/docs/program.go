@@ -292,7 +292,7 @@ func Program(a *Audit, rep *report.Report, opts Options) []byte {
 	fmt.Fprintf(&b, "This document states what our support program promises and what each distribution still needs to reach official support. "+
 		"It is generated from [`%s`](%s) (the program), the pages under `%s/` (checked as %s describes) and the collected pipeline results; "+
 		"the support table itself is [SUPPORT.md](%s).\n\n",
-		o.Matrix, o.link(o.Matrix), a.PagesDir(), o.conventionLink(a), o.link(path.Join(o.Dir, "SUPPORT.md")))
+		o.Matrix, o.link(o.Matrix), a.PagesDir(), o.conventionLink(a), o.link(path.Join(o.Dir, report.TableFile)))
 
 	a.summary(&b, rep, o)
 

@@ -8,6 +8,7 @@ import (
 
 	"gitlab.com/supportmatrix/supportmatrix/pkg/cicheck"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/results"
 )
 
 // The self-report job ends every generated file that holds cells
@@ -104,7 +105,7 @@ func reportJob(m *matrix.Matrix, file string, opts Options) (*reportPart, error)
 	if opts.MatrixFile != "" && cicheck.Inside(opts.MatrixFile) {
 		vars.set(MatrixVariable, str(path.Clean(opts.MatrixFile)))
 	}
-	vars.set(ResultsVariable, str(path.Join(ReportDir, "results.json")))
+	vars.set(ResultsVariable, str(path.Join(ReportDir, results.FileName)))
 	vars.set("SM_PLAN", str(path.Join(opts.ArtifactDir, "plan.md")))
 	vars.set("SM_REPORT_DIR", str(ReportDir))
 	j.set("variables", vars.n)

@@ -23,10 +23,10 @@ import (
 
 // The files of a local run, under LocalOptions.Out.
 const (
-	LocalPipelineDir = "out"          // the generated pipeline
-	LocalResults     = "results.json" // the local run history
-	LocalTable       = "SUPPORT.md"   // the table rendered from it
-	LocalLevelLog    = report.LogFile // the local table's level changes
+	LocalPipelineDir = "out"            // the generated pipeline
+	LocalResults     = results.FileName // the local run history
+	LocalTable       = report.TableFile // the table rendered from it
+	LocalLevelLog    = report.LogFile   // the local table's level changes
 )
 
 // The defaults of `run --local`: its working directory and how many jobs

@@ -22,9 +22,9 @@ import (
 
 // Default paths of the program's files in the repository.
 const (
-	DefaultResults = "matrix/results.json"
-	DefaultSupport = "matrix/SUPPORT.md"
-	DefaultProgram = "matrix/PROGRAM.md"
+	DefaultResults = "matrix/" + results.FileName
+	DefaultSupport = "matrix/" + report.TableFile
+	DefaultProgram = "matrix/" + docs.ProgramFile
 	// DefaultLevelsLog is the append-only log of level changes, named
 	// report.LogFile, next to the table.
 	DefaultLevelsLog = "matrix/" + report.LogFile

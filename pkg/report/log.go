@@ -15,6 +15,10 @@ import (
 // decided it, long after the bounded run history dropped them.
 const LogFile = "levels.log"
 
+// TableFile is the support table's name (matrix/SUPPORT.md; SUPPORT.md in
+// a local run's directory), which PROGRAM.md links beside itself.
+const TableFile = "SUPPORT.md"
+
 // LogEntry is one level change of a distribution × minor.
 type LogEntry struct {
 	// Cell is the distribution × minor: gke/1.35.

@@ -19,6 +19,10 @@ const (
 	KeepPreviews = 10
 )
 
+// FileName is the run history's name: matrix/results.json, results.json
+// in a local run's directory and in a report job's artifacts.
+const FileName = "results.json"
+
 // New returns an empty history.
 func New() *File { return &File{Schema: Schema, Runs: []Run{}} }
 
