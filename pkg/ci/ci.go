@@ -173,3 +173,15 @@ type ArtifactFile struct {
 	// Data is its content.
 	Data []byte
 }
+
+// The environment variables a GitLab token is read from, in SPEC's order
+// (TokenVariables): supportmatrix's own, a project or personal token, then
+// the job token GitLab gives every CI job.
+const (
+	TokenVariable       = "SUPPORTMATRIX_TOKEN"
+	GitLabTokenVariable = "GITLAB_TOKEN"
+	JobTokenVariable    = "CI_JOB_TOKEN"
+)
+
+// TokenVariables lists them in the order they are read: the first set wins.
+var TokenVariables = []string{TokenVariable, GitLabTokenVariable, JobTokenVariable}

@@ -6,6 +6,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"gitlab.com/supportmatrix/supportmatrix/pkg/ci"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/cicheck"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/results"
@@ -69,12 +70,12 @@ const (
 const stageReport = "report"
 
 // reportScript is the job's script. It holds no matrix value: everything it
-// reads comes through the job's variables. The project and personal tokens
-// are emptied for the command, so collect uses CI_JOB_TOKEN (pkg/program
-// TokenFrom reads SUPPORTMATRIX_TOKEN, GITLAB_TOKEN, then CI_JOB_TOKEN) and
-// the report is the same on every GitLab, with or without secrets.
+// reads comes through the job's variables. The tokens read before the job
+// token (ci.TokenVariables: SUPPORTMATRIX_TOKEN, GITLAB_TOKEN) are emptied
+// for the command, so collect uses CI_JOB_TOKEN and the report is the same
+// on every GitLab, with or without secrets.
 var reportScript = []string{
-	`SUPPORTMATRIX_TOKEN= GITLAB_TOKEN= supportmatrix collect --pipeline "$CI_PIPELINE_ID"`,
+	ci.TokenVariable + `= ` + ci.GitLabTokenVariable + `= supportmatrix collect --pipeline "$CI_PIPELINE_ID"`,
 	`if [ -f "$SM_PLAN" ]; then set -- --plan "$SM_PLAN"; fi; supportmatrix render --format run "$@" --out "$SM_REPORT_DIR/results.md"`,
 	`supportmatrix render --format junit --out "$SM_REPORT_DIR/junit.xml"`,
 }

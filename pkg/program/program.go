@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"time"
 
+	"gitlab.com/supportmatrix/supportmatrix/pkg/ci"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/gitlab"
 )
 
@@ -50,15 +51,15 @@ type Token struct {
 }
 
 // TokenFrom reads the token from SUPPORTMATRIX_TOKEN, then GITLAB_TOKEN,
-// then CI_JOB_TOKEN (SPEC's order). An empty Value means none is set; its
+// then CI_JOB_TOKEN (SPEC's order, ci.TokenVariables). An empty Value means none is set; its
 // Variable is then SUPPORTMATRIX_TOKEN, the one to set.
 func TokenFrom(getenv func(string) string) Token {
-	for _, v := range []string{"SUPPORTMATRIX_TOKEN", "GITLAB_TOKEN", "CI_JOB_TOKEN"} {
+	for _, v := range ci.TokenVariables {
 		if t := getenv(v); t != "" {
-			return Token{Value: t, Variable: v, Job: v == "CI_JOB_TOKEN"}
+			return Token{Value: t, Variable: v, Job: v == ci.JobTokenVariable}
 		}
 	}
-	return Token{Variable: "SUPPORTMATRIX_TOKEN"}
+	return Token{Variable: ci.TokenVariable}
 }
 
 // GitLabOptions reach the GitLab API.

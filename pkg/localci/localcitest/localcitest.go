@@ -9,9 +9,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"gitlab.com/supportmatrix/supportmatrix/pkg/ci"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/localci"
 )
 
@@ -57,7 +59,7 @@ func Env(binDir string) []string {
 		switch {
 		case k == "PATH":
 			kv = "PATH=" + binDir + string(os.PathListSeparator) + strings.TrimPrefix(kv, "PATH=")
-		case k == "SUPPORTMATRIX_TOKEN" || k == "GITLAB_TOKEN" || k == "CI_JOB_TOKEN" || strings.HasPrefix(k, "SUPPORTMATRIX_"):
+		case slices.Contains(ci.TokenVariables, k) || strings.HasPrefix(k, "SUPPORTMATRIX_"):
 			continue
 		}
 		env = append(env, kv)
