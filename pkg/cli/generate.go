@@ -26,6 +26,7 @@ func generateCommand() *cli.Command {
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "the output `DIR` (required)", EnvVars: []string{"SUPPORTMATRIX_GENERATE_OUT"}},
 			&cli.BoolFlag{Name: "no-report", Usage: "leave out the self-report job that ends each child pipeline", EnvVars: []string{"SUPPORTMATRIX_NO_REPORT"}},
 			&cli.StringFlag{Name: "report-image", Usage: "the self-report job's `IMAGE`, with supportmatrix on PATH (default: the matrix's pipeline.image)", EnvVars: []string{"SUPPORTMATRIX_REPORT_IMAGE"}},
+			&cli.StringFlag{Name: "artifact-compression", Usage: "the runner's `LEVEL` for the generate job's artifacts; at fastest they are stored uncompressed, and generate refuses files over GitLab's 5 MiB include:artifact limit", EnvVars: []string{"ARTIFACT_COMPRESSION_LEVEL"}},
 			&cli.StringFlag{Name: "generate-job", Usage: "the parent pipeline's `JOB` that runs generate, whose artifacts hold the shards", Value: generate.DefaultGenerateJob, EnvVars: []string{"CI_JOB_NAME"}},
 		},
 		Action: func(c *cli.Context) error {
@@ -34,6 +35,7 @@ func generateCommand() *cli.Command {
 				Profile: c.String("profile"), Source: c.String("pipeline-source"), Only: c.String("only"),
 				Out: c.String("out"), WorkDir: envOf(c).Dir, GenerateJob: c.String("generate-job"),
 				NoReport: c.Bool("no-report"), ReportImage: c.String("report-image"),
+				ArtifactCompression: c.String("artifact-compression"),
 			})
 		},
 	}

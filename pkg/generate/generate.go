@@ -90,7 +90,18 @@ type Options struct {
 	// which the report job's collect reads for the excluded cells
 	// (SUPPORTMATRIX_MATRIX); "" leaves collect's default.
 	MatrixFile string
+	// ArtifactCompression is the runner's ARTIFACT_COMPRESSION_LEVEL in the
+	// parent's generate job, which uploads every file Generate writes as its
+	// artifacts ("" is the runner's default): at "fastest" the archive
+	// holds them uncompressed (GenerateJobArchive).
+	ArtifactCompression string
 }
+
+// StoredCompression is the ARTIFACT_COMPRESSION_LEVEL at which the
+// runner's default (fastzip) archiver stores files uncompressed (gitlab-runner
+// commands/helpers/archiver.go GetCompressionLevel,
+// commands/helpers/archive/fastzip/zip_fastzip_archiver.go: zip.Store).
+const StoredCompression = "fastest"
 
 // File is one generated file, named relative to the output directory.
 type File struct {
@@ -132,7 +143,32 @@ func Generate(plan *matrix.Plan, tmpl Templates, opts Options) (*Output, error) 
 		return nil, fmt.Errorf("encode manifest: %w", err)
 	}
 	out.Files = append(out.Files, File{Name: ManifestFile, Data: data})
+	if err := checkGenerateJobArchive(out.Files, opts); err != nil {
+		return nil, err
+	}
 	return out, nil
+}
+
+// checkGenerateJobArchive refuses files the parent's generate job could not
+// provide: its trigger job includes PipelineFile from the job's artifacts,
+// which GitLab reads only from an archive of at most
+// cicheck.MaxArtifactArchive (lib/gitlab/ci/artifact_file_reader.rb), and
+// the archive holds every file Generate writes. At the runner's
+// StoredCompression level they go in uncompressed, so past 5 MiB of files
+// the trigger would fail; at any other level they deflate to a small part
+// of that (TestArchiveBound). The component's generate job sets a
+// compressing level itself; a project or group CI/CD variable still wins
+// over a job's (doc/ci/variables/_index.md, precedence), so this is where a
+// stored archive is caught, before the pipeline starts.
+func checkGenerateJobArchive(files []File, opts Options) error {
+	if opts.ArtifactCompression != StoredCompression {
+		return nil
+	}
+	if size := archiveBound(files); size > cicheck.MaxArtifactArchive {
+		return fmt.Errorf("generate: ARTIFACT_COMPRESSION_LEVEL=%s makes the runner store the %s job's artifacts uncompressed, about %d bytes for these %d files; GitLab includes %s only from a job whose archive is at most %d bytes (lib/gitlab/ci/artifact_file_reader.rb): set ARTIFACT_COMPRESSION_LEVEL to fast or above for that job, or run fewer cells (--only, or the changed profile)",
+			StoredCompression, opts.GenerateJob, size, len(files), PipelineFile, cicheck.MaxArtifactArchive)
+	}
+	return nil
 }
 
 // started is a Generate or Count run with its chains written (or measured).

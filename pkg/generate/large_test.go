@@ -342,6 +342,17 @@ func TestArchiveBound(t *testing.T) {
 		}
 		t.Logf("%s: %d shard files, archive %d bytes stored, %d deflated (level 5); archiveBound %d, limit %d", job, len(files), sizes["stored"], sizes["deflate level 5"], bound, cicheck.MaxArtifactArchive)
 	}
+	// The parent's generate job uploads all of it: over 5 MiB stored at
+	// 8,040 cells, so at ARTIFACT_COMPRESSION_LEVEL=fastest GitLab would
+	// not include pipeline.yml from it; at every compressing level the
+	// archive is far below the limit.
+	all := zipSizes(t, "out/", out.Files)
+	if all["stored"] <= cicheck.MaxArtifactArchive || all["deflate level 1"] > cicheck.MaxArtifactArchive/4 {
+		t.Errorf("the generate job's archive: %d bytes stored, %d at deflate level 1; want over %d stored and far under it deflated", all["stored"], all["deflate level 1"], cicheck.MaxArtifactArchive)
+	}
+	if _, err := Generate(largeExample(t, 49), openTemplates(t, ""), Options{ArtifactDir: "out", ArtifactCompression: StoredCompression}); err == nil || !strings.Contains(err.Error(), "ARTIFACT_COMPRESSION_LEVEL=fastest") {
+		t.Errorf("8,040 cells with the generate job's artifacts stored: %v; want refused", err)
+	}
 	noise := make([]byte, 3<<20)
 	_, _ = rand.NewChaCha8([32]byte{1}).Read(noise) // ChaCha8.Read never fails
 	for _, files := range [][]File{{{Name: "noise", Data: noise}}, {{Name: "empty"}}, {{Name: "a", Data: bytes.Repeat([]byte("a"), 1<<20)}}, {{Name: "high", Data: bytes.Repeat([]byte{0xff, 0x90, 0x8f}, 1<<18)}}} {
@@ -388,6 +399,31 @@ func zipSizes(t *testing.T, dir string, files []File) map[string]int {
 		sizes[name] = buf.Len()
 	}
 	return sizes
+}
+
+// TestGenerateJobArchive: at ARTIFACT_COMPRESSION_LEVEL=fastest the runner
+// stores the generate job's artifacts uncompressed (gitlab-runner
+// commands/helpers/archive/fastzip/zip_fastzip_archiver.go), and GitLab
+// includes a file only from an archive of at most 5 MiB
+// (lib/gitlab/ci/artifact_file_reader.rb): files over that are refused at
+// that level only, naming the variable, the job and the limit.
+func TestGenerateJobArchive(t *testing.T) {
+	t.Parallel()
+	files := []File{{Name: PipelineFile, Data: []byte("stages: [test]\n")}, {Name: ManifestFile, Data: bytes.Repeat([]byte("x"), 3<<20)}, {Name: "shard-1.yml", Data: bytes.Repeat([]byte("y"), 3<<20)}}
+	for _, level := range []string{"", "default", "fast", "slowest"} {
+		if err := checkGenerateJobArchive(files, Options{ArtifactCompression: level, GenerateJob: "sm-generate"}); err != nil {
+			t.Errorf("level %q: %v; a compressing level makes 6 MiB of text far smaller", level, err)
+		}
+	}
+	err := checkGenerateJobArchive(files, Options{ArtifactCompression: StoredCompression, GenerateJob: "sm-generate"})
+	for _, want := range []string{"ARTIFACT_COMPRESSION_LEVEL=fastest", "the sm-generate job's artifacts", "3 files", "at most 5242880", "fast or above"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("6 MiB stored: %v; want it refused, saying %q", err, want)
+		}
+	}
+	if err := checkGenerateJobArchive(files[:2], Options{ArtifactCompression: StoredCompression}); err != nil {
+		t.Errorf("3 MiB stored: %v; it fits", err)
+	}
 }
 
 // TestProvideGroupRefused: a shard file that alone would make a provide

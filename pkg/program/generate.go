@@ -29,6 +29,9 @@ type GenerateOptions struct {
 	// ReportImage is its image (default the matrix's pipeline.image).
 	NoReport    bool
 	ReportImage string
+	// ArtifactCompression is the runner's $ARTIFACT_COMPRESSION_LEVEL in
+	// the generate job (generate.Options).
+	ArtifactCompression string
 }
 
 // GenerateResult says what Generate wrote.
@@ -72,6 +75,7 @@ func Generate(ctx context.Context, o GenerateOptions) (*GenerateResult, error) {
 	opts := generate.Options{
 		ArtifactDir: artifactDir(o.WorkDir, o.Out), GenerateJob: o.GenerateJob,
 		NoReport: o.NoReport, ReportImage: o.ReportImage, MatrixFile: artifactDir(o.WorkDir, o.Matrix),
+		ArtifactCompression: o.ArtifactCompression,
 	}
 	if opts.Only, err = selectors(o.Only); err != nil {
 		return nil, err
