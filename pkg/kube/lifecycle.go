@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
@@ -140,6 +141,12 @@ func DefaultLifecycles() *Lifecycles {
 	}
 	return l
 }
+
+// sharedLifecycles is the embedded catalog parsed once, for the readers that
+// never change it (a Catalog without Lifecycles of its own, which every
+// check and window asks): parsing it per call was a tenth of the CLI's
+// work. DefaultLifecycles still hands each caller a catalog of its own.
+var sharedLifecycles = sync.OnceValue(DefaultLifecycles)
 
 // Product returns the product with the id, or nil.
 func (l *Lifecycles) Product(id string) *Product {

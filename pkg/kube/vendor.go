@@ -46,12 +46,12 @@ const (
 )
 
 // lifecycles returns the vendor catalog the upstream catalog is held
-// together with: c.Lifecycles, or the embedded one.
+// together with: c.Lifecycles, or the embedded one (shared: read only).
 func (c *Catalog) lifecycles() *Lifecycles {
 	if c.Lifecycles != nil {
 		return c.Lifecycles
 	}
-	return DefaultLifecycles()
+	return sharedLifecycles()
 }
 
 // LifecyclesChecked is the day the vendor lifecycles were last checked
