@@ -65,34 +65,50 @@ func envOf(c *cli.Context) Env {
 // os.LookupEnv, so they are taken off the flags (and shown in the usage
 // text as urfave/cli would), and set from env in the command's Before
 // when the command line did not give the flag. An empty variable is unset.
+//
+// Each flag's names are read once, here: urfave/cli trims every name with
+// a regular expression on each Names call, and its IsSet calls Names on
+// every flag of the command for a flag the command line did not give.
 func bindEnv(cmd *cli.Command) {
-	vars := map[string][]string{}
+	type bound struct {
+		name string   // the flag's first name
+		vars []string // its environment variables, in order
+	}
+	var flags []bound
+	primary := map[string]string{} // every name and alias -> the first name
 	for _, f := range cmd.Flags {
-		names := takeEnvVars(f)
-		if len(names) > 0 {
-			vars[f.Names()[0]] = names
+		names := f.Names()
+		for _, n := range names {
+			primary[n] = names[0]
+		}
+		if vars := takeEnvVars(f); len(vars) > 0 {
+			flags = append(flags, bound{names[0], vars})
 		}
 	}
 	before := cmd.Before
 	cmd.Before = func(c *cli.Context) error {
+		given := map[string]bool{} // by first name: the flags the command line set
+		for _, n := range c.LocalFlagNames() {
+			given[primary[n]] = true
+		}
 		env := envOf(c)
-		for _, f := range cmd.Flags {
-			name := f.Names()[0]
-			if c.IsSet(name) {
+		for _, f := range flags {
+			if given[f.name] {
 				continue
 			}
-			for _, v := range vars[name] {
+			for _, v := range f.vars {
 				val := env.getenv(v)
 				if val == "" {
 					continue
 				}
-				if err := c.Set(name, val); err != nil {
-					return Usage(fmt.Errorf("$%s=%q for --%s: %w", v, val, name, err))
+				if err := c.Set(f.name, val); err != nil {
+					return Usage(fmt.Errorf("$%s=%q for --%s: %w", v, val, f.name, err))
 				}
+				given[f.name] = true
 				break
 			}
 		}
-		if err := locateRepository(c, cmd); err != nil {
+		if err := locateRepository(c, cmd, given); err != nil {
 			return err
 		}
 		if before != nil {
@@ -103,17 +119,17 @@ func bindEnv(cmd *cli.Command) {
 }
 
 // locateRepository points --matrix and --results, when neither the command
-// line nor the environment gave them, at the repository root
-// (program.AtRoot). collect does without a matrix, and says so; a run's
-// render formats read none.
-func locateRepository(c *cli.Context, cmd *cli.Command) error {
+// line nor the environment gave them (given, by first name), at the
+// repository root (program.AtRoot). collect does without a matrix, and
+// says so; a run's render formats read none.
+func locateRepository(c *cli.Context, cmd *cli.Command, given map[string]bool) error {
 	// Every command with --matrix has a default; c.String is "" without one.
-	if c.String("matrix") == "" || c.IsSet("matrix") {
+	if c.String("matrix") == "" || given["matrix"] {
 		return nil
 	}
 	var names, paths []string
 	for _, name := range []string{"matrix", "results"} {
-		if c.String(name) != "" && !c.IsSet(name) {
+		if c.String(name) != "" && !given[name] {
 			names, paths = append(names, name), append(paths, c.String(name))
 		}
 	}
