@@ -237,7 +237,7 @@ func TestDefaultsSchema(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, ".gitlab-ci.yml"), pipeline, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := localci.Validate(context.Background(), bin, dir); err != nil {
+	if err := localci.Validate(context.Background(), bin, localcitest.Env(), dir); err != nil {
 		t.Fatalf("GitLab's schema rejects a default template: %v", err)
 	}
 }

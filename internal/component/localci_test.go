@@ -43,7 +43,7 @@ func TestReadmeSnippetRuns(t *testing.T) {
 			// gitlab-ci-local includes the component with its inputs; the
 			// run reads the jobs of the file it runs, so it runs that
 			// expansion (localci.Preview).
-			expanded, err := localci.Preview(context.Background(), bin, proj, ".gitlab-ci.yml")
+			expanded, err := localci.Preview(context.Background(), bin, localcitest.Env(smDir), proj, ".gitlab-ci.yml")
 			if err != nil {
 				t.Fatal(err)
 			}

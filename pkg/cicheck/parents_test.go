@@ -63,7 +63,7 @@ func parentYAML(t *testing.T, file string) []byte {
 	}
 	bin := localcitest.Binary(t)
 	expanded, err := component.Expand(repo, t.TempDir(), data, func(dir, f string) ([]byte, error) {
-		return localci.Preview(context.Background(), bin, dir, f)
+		return localci.Preview(context.Background(), bin, localcitest.Env(), dir, f)
 	})
 	if err != nil {
 		t.Fatalf("GitLab's schema refuses %s: %v", file, err)

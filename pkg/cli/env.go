@@ -22,8 +22,11 @@ type Env struct {
 	// Getenv returns an environment variable's value, "" when unset. Nil
 	// is an empty environment.
 	Getenv func(string) string
-	// Environ is the environment `run --local` hands to gitlab-ci-local
-	// and its jobs (KEY=value); nil is the process's.
+	// Environ is the environment (KEY=value) of what `run --local` starts:
+	// gitlab-ci-local is looked for in it ($SUPPORTMATRIX_GITLAB_CI_LOCAL,
+	// PATH, the user cache directory) and runs in it with git, rsync and
+	// its jobs (program.LocalOptions.Env). Nil is an empty environment;
+	// main passes the process's.
 	Environ []string
 	// Dir is the working directory the matrix is looked for from; "" is
 	// the process's.

@@ -15,9 +15,13 @@ import (
 func runIn(t *testing.T, vars map[string]string, args ...string) (int, string, string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
+	environ := make([]string, 0, len(vars))
+	for k, v := range vars {
+		environ = append(environ, k+"="+v)
+	}
 	env := Env{
 		Stdout: &stdout, Stderr: &stderr,
-		Getenv: func(k string) string { return vars[k] },
+		Getenv: func(k string) string { return vars[k] }, Environ: environ,
 		GitLab: func(c *gitlab.Config) { c.Sleep = func(time.Duration) {} },
 	}
 	code := Run(context.Background(), append([]string{"supportmatrix"}, args...), env)

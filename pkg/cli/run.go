@@ -30,7 +30,7 @@ func runCommand() *cli.Command {
 			return runLocal(c, program.LocalOptions{
 				Matrix: c.String("matrix"), Templates: c.String("templates"), Only: c.String("only"),
 				Out: c.String("out"), Concurrency: c.Int("concurrency"), Root: c.String("root"),
-				Getenv: env.getenv, Env: env.Environ, Dir: env.Dir, Now: env.now, Log: env.Stderr,
+				Env: env.Environ, Dir: env.Dir, Now: env.now, Log: env.Stderr,
 			})
 		},
 	}

@@ -17,7 +17,15 @@ func TestRunLocalLoop(t *testing.T) {
 	t.Parallel()
 	bin := localcitest.Binary(t)
 	out := t.TempDir()
-	env := map[string]string{localci.EnvBinary: bin}
+	// The test process's environment (gitlab-ci-local finds node, git
+	// and rsync in its PATH, the jobs a shell) and the binary.
+	env := map[string]string{}
+	for _, kv := range localcitest.Env() {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			env[k] = v
+		}
+	}
+	env[localci.EnvBinary] = bin
 	code, stdout, stderr := runIn(t, env, "run", "--local", "--matrix", "../../examples/local/matrix.yaml",
 		"--templates", "../../examples/local/templates", "--only", "sim-b/*/*", "--out", out, "--concurrency", "2", "--strict")
 	// sim-b's terminal fails on purpose (SIM_FAIL), so --strict exits 1.

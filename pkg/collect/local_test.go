@@ -184,7 +184,7 @@ func TestLocalWithGitLabCILocal(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	res, err := localci.Run(context.Background(), localci.Options{Binary: bin, Dir: dir, File: "pipeline.yml", Concurrency: 2, Output: &out})
+	res, err := localci.Run(context.Background(), localci.Options{Binary: bin, Env: localcitest.Env(), Dir: dir, File: "pipeline.yml", Concurrency: 2, Output: &out})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}

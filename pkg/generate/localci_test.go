@@ -56,7 +56,7 @@ func TestSchema(t *testing.T) {
 					files = append(files, filepath.Join("out", f.Name))
 				}
 			}
-			if err := localci.Validate(context.Background(), bin, dir, files...); err != nil {
+			if err := localci.Validate(context.Background(), bin, localcitest.Env(), dir, files...); err != nil {
 				t.Fatalf("GitLab's schema refuses the generated pipeline: %v", err)
 			}
 		})
@@ -80,7 +80,7 @@ func TestSchemaSharded(t *testing.T) {
 			files = append(files, filepath.Join("out", f.Name))
 		}
 	}
-	if err := localci.Validate(context.Background(), bin, dir, files...); err != nil {
+	if err := localci.Validate(context.Background(), bin, localcitest.Env(), dir, files...); err != nil {
 		t.Fatalf("GitLab's schema refuses the sharded pipeline: %v", err)
 	}
 }
@@ -129,7 +129,7 @@ func TestRunLocal(t *testing.T) {
 	bin := ciLocal(t)
 	dir := t.TempDir()
 	out := writeOut(t, localPlan(t), filepath.Join(repo, "examples/local/templates"), Options{NoReport: true}, dir)
-	res, err := localci.Run(context.Background(), localci.Options{Binary: bin, Dir: dir, File: "out/pipeline.yml", Concurrency: 4})
+	res, err := localci.Run(context.Background(), localci.Options{Binary: bin, Env: localcitest.Env(), Dir: dir, File: "out/pipeline.yml", Concurrency: 4})
 	if err != nil {
 		t.Fatalf("run: %v", err)
 	}

@@ -109,7 +109,7 @@ func runFile(b *testing.B, bin string, data []byte, concurrency int) (time.Durat
 		b.Fatal(err)
 	}
 	start := time.Now()
-	res, err := localci.Run(context.Background(), localci.Options{Binary: bin, Dir: dir, Concurrency: concurrency})
+	res, err := localci.Run(context.Background(), localci.Options{Binary: bin, Env: os.Environ(), Dir: dir, Concurrency: concurrency})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 )
 
@@ -37,9 +38,9 @@ var binRel = filepath.Join("node_modules", ".bin", "gitlab-ci-local")
 // LookupIn returns the path of an installed gitlab-ci-local without
 // installing one: $SUPPORTMATRIX_GITLAB_CI_LOCAL, then .tools/node_modules/.bin
 // in dir ("" is the working directory) or one of its parents (where `make
-// tools` installs it), then the user cache directory (where Install puts
-// it), then $PATH. The variables are read with getenv, never from the
-// process: a caller (a test) may give any environment.
+// tools` installs it), then the user cache directory (CacheDir, where Find
+// installs it), then $PATH. The variables are read with getenv, never from
+// the process: a caller (a test) may give any environment.
 func LookupIn(getenv func(string) string, dir string) (string, error) {
 	if p := getenv(EnvBinary); p != "" {
 		if !isExecutable(p) {
@@ -57,7 +58,7 @@ func LookupIn(getenv func(string) string, dir string) (string, error) {
 			}
 		}
 	}
-	if cache, err := CacheDir(); err == nil {
+	if cache, err := CacheDir(getenv); err == nil {
 		if p := filepath.Join(cache, binRel); isExecutable(p) {
 			return p, nil
 		}
@@ -85,39 +86,67 @@ func lookPath(getenv func(string) string, name string) (string, bool) {
 }
 
 // Find returns the path of gitlab-ci-local like LookupIn, and installs it
-// into the user cache directory with npm when it is found nowhere; progress
-// of the installation goes to log (which may be nil).
-func Find(ctx context.Context, getenv func(string) string, dir string, log io.Writer) (string, error) {
+// into CacheDir with npm when it is found nowhere; progress of the
+// installation goes to log (which may be nil). env (KEY=value) is the
+// whole environment: LookupIn's and CacheDir's variables are read from it,
+// and npm runs with it.
+func Find(ctx context.Context, env []string, dir string, log io.Writer) (string, error) {
+	getenv := getenvIn(env)
 	if p, err := LookupIn(getenv, dir); err == nil || !errors.Is(err, ErrNotFound) {
 		return p, err
 	}
-	cache, err := CacheDir()
+	cache, err := CacheDir(getenv)
 	if err != nil {
 		return "", fmt.Errorf("find gitlab-ci-local: %w", err)
 	}
-	return Install(ctx, cache, log)
+	return Install(ctx, env, cache, log)
 }
 
 // CacheDir is where Find installs gitlab-ci-local: supportmatrix/ under the
-// user cache directory (~/.cache on Linux).
-func CacheDir() (string, error) {
-	dir, err := os.UserCacheDir()
-	if err != nil {
-		return "", fmt.Errorf("user cache directory: %w", err)
+// user cache directory, which it finds as os.UserCacheDir does (Go's
+// src/os/file.go), but in the variables getenv gives rather than the
+// process's: $XDG_CACHE_HOME, else $HOME/.cache (~/.cache on Linux);
+// $HOME/Library/Caches on macOS; %LocalAppData% on Windows.
+func CacheDir(getenv func(string) string) (string, error) {
+	var dir string
+	switch runtime.GOOS {
+	case "windows":
+		if dir = getenv("LocalAppData"); dir == "" {
+			return "", errors.New("user cache directory: %LocalAppData% is not defined")
+		}
+	case "darwin", "ios":
+		home := getenv("HOME")
+		if home == "" {
+			return "", errors.New("user cache directory: $HOME is not defined")
+		}
+		dir = filepath.Join(home, "Library", "Caches")
+	default:
+		dir = getenv("XDG_CACHE_HOME")
+		switch {
+		case dir == "" && getenv("HOME") == "":
+			return "", errors.New("user cache directory: neither $XDG_CACHE_HOME nor $HOME are defined")
+		case dir == "":
+			dir = filepath.Join(getenv("HOME"), ".cache")
+		case !filepath.IsAbs(dir):
+			return "", fmt.Errorf("user cache directory: $XDG_CACHE_HOME=%s is relative", dir)
+		}
 	}
 	return filepath.Join(dir, "supportmatrix"), nil
 }
 
 // Install runs `npm install --prefix dir gitlab-ci-local@Version` and returns
 // the installed executable; npm's output goes to log (which may be nil).
-func Install(ctx context.Context, dir string, log io.Writer) (string, error) {
-	npm, err := exec.LookPath("npm")
-	if err != nil {
-		return "", fmt.Errorf("install gitlab-ci-local %s: npm not found: install Node.js 20 or later "+
+// npm and node are looked for in the PATH of env (KEY=value), and npm runs
+// with env.
+func Install(ctx context.Context, env []string, dir string, log io.Writer) (string, error) {
+	getenv := getenvIn(env)
+	npm, ok := lookPath(getenv, "npm")
+	if !ok {
+		return "", fmt.Errorf("install gitlab-ci-local %s: npm not found in $PATH: install Node.js 20 or later "+
 			"(it brings npm), or point %s at a gitlab-ci-local executable: %w", Version, EnvBinary, ErrNotFound)
 	}
-	if _, err := exec.LookPath("node"); err != nil {
-		return "", fmt.Errorf("install gitlab-ci-local %s: node not found: install Node.js 20 or later: %w", Version, ErrNotFound)
+	if _, ok := lookPath(getenv, "node"); !ok {
+		return "", fmt.Errorf("install gitlab-ci-local %s: node not found in $PATH: install Node.js 20 or later: %w", Version, ErrNotFound)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("install gitlab-ci-local: %w", err)
@@ -127,6 +156,7 @@ func Install(ctx context.Context, dir string, log io.Writer) (string, error) {
 	}
 	var out strings.Builder
 	cmd := exec.CommandContext(ctx, npm, "install", "--no-audit", "--no-fund", "--prefix", dir, "gitlab-ci-local@"+Version)
+	cmd.Env = cleanEnv(env)
 	cmd.Stdout = io.MultiWriter(log, &out)
 	cmd.Stderr = cmd.Stdout
 	if err := cmd.Run(); err != nil {
@@ -137,6 +167,19 @@ func Install(ctx context.Context, dir string, log io.Writer) (string, error) {
 		return "", fmt.Errorf("install gitlab-ci-local %s: npm succeeded but %s is missing", Version, p)
 	}
 	return p, nil
+}
+
+// getenvIn returns a getenv over env (KEY=value): the last value of a key
+// wins, as os/exec gives a command the last of duplicate keys (dedupEnv).
+func getenvIn(env []string) func(string) string {
+	return func(key string) string {
+		for i := len(env) - 1; i >= 0; i-- {
+			if k, v, ok := strings.Cut(env[i], "="); ok && k == key {
+				return v
+			}
+		}
+		return ""
+	}
 }
 
 func isExecutable(p string) bool {

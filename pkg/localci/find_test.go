@@ -1,8 +1,11 @@
 package localci
 
 import (
+	"context"
+	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -54,5 +57,117 @@ func TestLookPath(t *testing.T) {
 	}
 	if got, ok := lookPath(env(nil), "gitlab-ci-local"); ok {
 		t.Errorf("lookPath without PATH found %q", got)
+	}
+}
+
+// TestCacheDir: the user cache directory comes from the variables getenv
+// gives, by os.UserCacheDir's rules for Linux and the other Unix systems.
+func TestCacheDir(t *testing.T) {
+	t.Parallel()
+	if runtime.GOOS == "windows" || runtime.GOOS == "darwin" || runtime.GOOS == "ios" {
+		t.Skipf("the cases are the Unix rules; %s has its own", runtime.GOOS)
+	}
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string // "" for an error
+	}{
+		{"XDG_CACHE_HOME", map[string]string{"XDG_CACHE_HOME": "/xdg", "HOME": "/home/u"}, "/xdg/supportmatrix"},
+		{"HOME", map[string]string{"HOME": "/home/u"}, "/home/u/.cache/supportmatrix"},
+		{"relative XDG_CACHE_HOME", map[string]string{"XDG_CACHE_HOME": "cache", "HOME": "/home/u"}, ""},
+		{"neither", nil, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := CacheDir(env(tt.env))
+			switch {
+			case tt.want == "" && err == nil:
+				t.Errorf("CacheDir = %q, want an error", got)
+			case tt.want != "" && (err != nil || got != tt.want):
+				t.Errorf("CacheDir = %q, %v; want %q", got, err, tt.want)
+			}
+		})
+	}
+}
+
+// fakeNPM writes an npm into a new directory that does what `npm install
+// --prefix DIR` does for gitlab-ci-local (puts an executable in
+// DIR/node_modules/.bin) and records its arguments and $MARK in DIR/npm.log,
+// and a node beside it; it returns the directory.
+func fakeNPM(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	script := `#!/bin/sh
+prefix=
+while [ $# -gt 0 ]; do
+	if [ "$1" = --prefix ]; then prefix=$2; fi
+	last=$1
+	shift
+done
+/bin/mkdir -p "$prefix/node_modules/.bin" || exit 1
+printf '#!/bin/sh\n' >"$prefix/node_modules/.bin/gitlab-ci-local"
+/bin/chmod +x "$prefix/node_modules/.bin/gitlab-ci-local"
+printf '%s %s\n' "$last" "$MARK" >"$prefix/npm.log"
+echo installed
+`
+	if err := os.WriteFile(filepath.Join(dir, "npm"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	executable(t, dir, "node")
+	return dir
+}
+
+// TestFindInstalls: with gitlab-ci-local nowhere, Find installs it with the
+// npm of the environment's PATH, running it in that environment, into the
+// cache directory of that environment; then LookupIn finds it there.
+// Without npm or node in the PATH given it says what is missing.
+func TestFindInstalls(t *testing.T) {
+	t.Parallel()
+	if runtime.GOOS == "windows" {
+		t.Skip("the fake npm is a shell script")
+	}
+	cache := t.TempDir()
+	npmDir := fakeNPM(t)
+	vars := []string{"PATH=" + npmDir, "XDG_CACHE_HOME=" + cache, "HOME=" + t.TempDir(), "MARK=from-env"}
+	getenv := getenvIn(vars)
+	want, err := CacheDir(getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = filepath.Join(want, binRel)
+	var log strings.Builder
+	got, err := Find(context.Background(), vars, t.TempDir(), &log)
+	if err != nil || got != want {
+		t.Fatalf("Find = %q, %v; want %q installed\n%s", got, err, want, log.String())
+	}
+	if !strings.Contains(log.String(), "installed") {
+		t.Errorf("npm's output did not reach the log: %q", log.String())
+	}
+	data, err := os.ReadFile(filepath.Join(filepath.Dir(filepath.Dir(filepath.Dir(want))), "npm.log"))
+	if err != nil || string(data) != "gitlab-ci-local@"+Version+" from-env\n" {
+		t.Errorf("npm.log = %q, %v: want npm given gitlab-ci-local@%s and the environment's MARK", data, err, Version)
+	}
+	if again, err := LookupIn(getenv, t.TempDir()); err != nil || again != want {
+		t.Errorf("LookupIn after the install = %q, %v; want the cache's %q", again, err, want)
+	}
+
+	onlyNPM := t.TempDir()
+	if err := os.Rename(filepath.Join(fakeNPM(t), "npm"), filepath.Join(onlyNPM, "npm")); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name, path, want string
+	}{
+		{"no npm", t.TempDir(), "npm not found"},
+		{"no node", onlyNPM, "node not found"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := Find(context.Background(), []string{"PATH=" + tt.path, "XDG_CACHE_HOME=" + t.TempDir(), "HOME=" + t.TempDir()}, t.TempDir(), nil)
+			if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Find = %v, want ErrNotFound saying %s", err, tt.want)
+			}
+		})
 	}
 }

@@ -23,7 +23,7 @@ func requireTools(t *testing.T) string {
 	}
 	bin, err := LookupIn(os.Getenv, "")
 	if err == nil {
-		_, err = exec.LookPath("rsync")
+		err = CheckRsync(toolEnv())
 	}
 	if err != nil {
 		if os.Getenv("SUPPORTMATRIX_REQUIRE_TOOLS") == "1" {
@@ -33,6 +33,11 @@ func requireTools(t *testing.T) string {
 	}
 	return bin
 }
+
+// toolEnv is the environment the tests run gitlab-ci-local with: the test
+// process's, which no test changes (none calls t.Setenv), so that they run
+// in parallel.
+func toolEnv() []string { return os.Environ() }
 
 // copyDir copies a testdata directory into a fresh temporary directory.
 func copyDir(t *testing.T, src string) string {
@@ -63,7 +68,7 @@ func TestRunParentChildGrandchild(t *testing.T) {
 	bin := requireTools(t)
 	dir := copyDir(t, "testdata/pipeline")
 	var progress, output bytes.Buffer
-	res, err := Run(context.Background(), Options{Binary: bin, Dir: dir, Concurrency: 2, Progress: &progress, Output: &output})
+	res, err := Run(context.Background(), Options{Binary: bin, Env: toolEnv(), Dir: dir, Concurrency: 2, Progress: &progress, Output: &output})
 	if err != nil {
 		t.Fatalf("Run: %v\n%s", err, output.String())
 	}
@@ -183,7 +188,7 @@ func TestRunInvalidPipeline(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, ".gitlab-ci.yml"), []byte("job:\n  script: [echo]\n  retry: 7\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err := Run(context.Background(), Options{Binary: bin, Dir: dir})
+	_, err := Run(context.Background(), Options{Binary: bin, Env: toolEnv(), Dir: dir})
 	if err == nil || !strings.Contains(err.Error(), "retry") {
 		t.Fatalf("Run = %v, want an error naming retry", err)
 	}
@@ -202,10 +207,10 @@ func TestValidate(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := Validate(context.Background(), bin, dir, "good.yml"); err != nil {
+	if err := Validate(context.Background(), bin, toolEnv(), dir, "good.yml"); err != nil {
 		t.Errorf("Validate(good.yml) = %v", err)
 	}
-	err := Validate(context.Background(), bin, dir, "good.yml", "bad.yml")
+	err := Validate(context.Background(), bin, toolEnv(), dir, "good.yml", "bad.yml")
 	if err == nil || !strings.Contains(err.Error(), "bad.yml") || !strings.Contains(err.Error(), "retry") || strings.Contains(err.Error(), "fatal:") {
 		t.Errorf("Validate(bad.yml) = %v, want the retry problem without git noise", err)
 	}
@@ -313,6 +318,7 @@ func TestScanEventsLongLine(t *testing.T) {
 // `git add -A` there records the output directory's files, not an embedded
 // repository (mode 160000) that hides them.
 func TestRunLeavesNoNestedRepository(t *testing.T) {
+	t.Parallel()
 	bin := requireTools(t)
 	outer := t.TempDir()
 	gitIn := func(args ...string) string {
@@ -331,7 +337,7 @@ func TestRunLeavesNoNestedRepository(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, ".gitlab-ci.yml"), []byte("job:\n  script: [echo done]\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	res, err := Run(context.Background(), Options{Binary: bin, Dir: dir})
+	res, err := Run(context.Background(), Options{Binary: bin, Env: toolEnv(), Dir: dir})
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
@@ -351,13 +357,74 @@ func TestRunLeavesNoNestedRepository(t *testing.T) {
 	}
 }
 
+// TestCheckRsync: rsync is looked for in the PATH of the environment given,
+// not the process's (which has it wherever the tools tests run), and its
+// absence is one line saying how to install it.
 func TestCheckRsync(t *testing.T) {
-	t.Setenv("PATH", t.TempDir())
-	err := CheckRsync()
-	if err == nil {
-		t.Fatal("CheckRsync found rsync on an empty PATH")
+	t.Parallel()
+	withRsync := t.TempDir()
+	executable(t, withRsync, "rsync")
+	tests := []struct {
+		name  string
+		env   []string
+		found bool
+	}{
+		{"empty PATH", []string{"PATH=" + t.TempDir()}, false},
+		{"no environment", nil, false},
+		{"relative entry", []string{"PATH=."}, false},
+		{"in PATH", []string{"PATH=" + t.TempDir() + string(os.PathListSeparator) + withRsync}, true},
+		{"last PATH wins", []string{"PATH=" + withRsync, "PATH=" + t.TempDir()}, false},
 	}
-	if msg := err.Error(); strings.Contains(msg, "\n") || !strings.Contains(msg, "apt-get install rsync") || !strings.Contains(msg, "brew install rsync") {
-		t.Fatalf("CheckRsync = %q, want one line saying how to install rsync", msg)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			err := CheckRsync(tt.env)
+			if tt.found {
+				if err != nil {
+					t.Fatalf("CheckRsync(%q) = %v, want rsync found", tt.env, err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("CheckRsync(%q) found rsync", tt.env)
+			}
+			if msg := err.Error(); strings.Contains(msg, "\n") || !strings.Contains(msg, "apt-get install rsync") || !strings.Contains(msg, "brew install rsync") {
+				t.Fatalf("CheckRsync = %q, want one line saying how to install rsync", msg)
+			}
+		})
+	}
+}
+
+// TestRunLooksInItsEnvironment: Run looks for rsync and git in the PATH of
+// Options.Env, never the process's, and says which one it lacks before it
+// starts gitlab-ci-local (here a script that would fail the test).
+func TestRunLooksInItsEnvironment(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, ".gitlab-ci.yml"), []byte("job:\n  script: [true]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(t.TempDir(), "gitlab-ci-local")
+	if err := os.WriteFile(bin, []byte("#!/bin/sh\nexit 99\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	onlyRsync := t.TempDir()
+	executable(t, onlyRsync, "rsync")
+	for _, tt := range []struct {
+		name string
+		env  []string
+		want string
+	}{
+		{"no environment", nil, "needs rsync"},
+		{"no rsync", []string{"PATH=" + t.TempDir()}, "needs rsync"},
+		{"no git", []string{"PATH=" + onlyRsync}, "needs git"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := Run(context.Background(), Options{Binary: bin, Env: tt.env, Dir: dir})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Run with %q = %v, want an error saying it %s", tt.env, err, tt.want)
+			}
+		})
 	}
 }

@@ -77,10 +77,10 @@ func TestNoBinaryNoLookup(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, runErr := Run(context.Background(), Options{Dir: dir})
-	_, previewErr := Preview(context.Background(), "", dir, ".gitlab-ci.yml")
+	_, previewErr := Preview(context.Background(), "", nil, dir, ".gitlab-ci.yml")
 	for name, err := range map[string]error{
 		"Run":      runErr,
-		"Validate": Validate(context.Background(), "", dir),
+		"Validate": Validate(context.Background(), "", nil, dir),
 		"Preview":  previewErr,
 	} {
 		if !errors.Is(err, ErrNotFound) {

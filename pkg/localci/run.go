@@ -29,8 +29,10 @@ type Options struct {
 	// Binary is the gitlab-ci-local executable (Find, LookupIn). Required:
 	// Run reads nothing of the process's environment to find one.
 	Binary string
-	// Env is the environment of gitlab-ci-local and its jobs (GCL_*
-	// variables dropped); nil is the process's.
+	// Env is the environment (KEY=value) of gitlab-ci-local, its jobs and
+	// git, GCL_* variables dropped; its PATH is where git and rsync are
+	// looked for. Run reads nothing of the process's environment: nil is
+	// an empty one, in which neither is found.
 	Env []string
 	// Dir is a scratch working directory holding the pipeline file. Run
 	// makes it a git repository of its own (gitlab-ci-local copies the
@@ -160,14 +162,15 @@ func Run(ctx context.Context, opts Options) (res *Result, err error) {
 	if bin == "" {
 		return nil, fmt.Errorf("run pipeline: %w: no executable given", ErrNotFound)
 	}
-	if err := CheckRsync(); err != nil {
+	env := cleanEnv(opts.Env)
+	if err := CheckRsync(env); err != nil {
 		return nil, fmt.Errorf("run pipeline: %w", err)
 	}
 	stateDir := filepath.Join(dir, StateDirName)
 	if err := os.RemoveAll(stateDir); err != nil {
 		return nil, fmt.Errorf("run pipeline: clear %s: %w", stateDir, err)
 	}
-	created, err := ensureRepo(ctx, dir)
+	created, err := ensureRepo(ctx, dir, env)
 	if created {
 		// The repository is gitlab-ci-local's scratch: left behind under the
 		// user's own repository, it would make their `git add -A` record the
@@ -207,11 +210,7 @@ func Run(ctx context.Context, opts Options) (res *Result, err error) {
 	}
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Dir = dir
-	env := opts.Env
-	if env == nil {
-		env = os.Environ()
-	}
-	cmd.Env = cleanEnv(env)
+	cmd.Env = env
 	setProcessGroup(cmd)
 	pr, pw := io.Pipe()
 	// One pipe for both streams keeps the order in which gitlab-ci-local
@@ -265,36 +264,44 @@ func Run(ctx context.Context, opts Options) (res *Result, err error) {
 // ensureRepo makes dir the top of a git repository with every file staged:
 // with --shell-isolation, gitlab-ci-local copies only tracked files into the
 // jobs' build directories. It reports whether it created the repository,
-// which Run then removes when the run is over.
-func ensureRepo(ctx context.Context, dir string) (created bool, err error) {
-	if _, err := exec.LookPath("git"); err != nil {
-		return false, fmt.Errorf("gitlab-ci-local needs git: %w", err)
+// which Run then removes when the run is over. git is looked for in the
+// PATH of env and runs with env.
+func ensureRepo(ctx context.Context, dir string, env []string) (created bool, err error) {
+	git, ok := lookPath(getenvIn(env), "git")
+	if !ok {
+		return false, errors.New("gitlab-ci-local needs git, which is not in $PATH")
 	}
-	top, err := exec.CommandContext(ctx, "git", "-C", dir, "rev-parse", "--show-toplevel").Output()
+	gitCmd := func(args ...string) *exec.Cmd {
+		cmd := exec.CommandContext(ctx, git, append([]string{"-C", dir}, args...)...)
+		cmd.Env = env
+		return cmd
+	}
+	top, err := gitCmd("rev-parse", "--show-toplevel").Output()
 	if err == nil {
 		if resolved, rerr := filepath.EvalSymlinks(dir); rerr == nil && strings.TrimSpace(string(top)) == resolved {
 			return false, nil
 		}
 	}
 	for _, args := range [][]string{{"init", "-q"}, {"add", "-A"}} {
-		cmd := exec.CommandContext(ctx, "git", append([]string{"-C", dir}, args...)...)
-		if out, err := cmd.CombinedOutput(); err != nil {
+		if out, err := gitCmd(args...).CombinedOutput(); err != nil {
 			return true, fmt.Errorf("git %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(string(out)))
 		}
 	}
 	return true, nil
 }
 
-// CheckRsync says, in one line, how to get rsync when it is missing:
-// gitlab-ci-local copies each job's files with it.
-func CheckRsync() error {
-	if _, err := exec.LookPath("rsync"); err != nil {
-		return fmt.Errorf("gitlab-ci-local needs rsync, which is not installed: install it with your package manager (apt-get install rsync, dnf install rsync, brew install rsync)")
+// CheckRsync says, in one line, how to get rsync when it is not in the PATH
+// of env (KEY=value), the environment gitlab-ci-local will run with: it
+// copies each job's files with rsync.
+func CheckRsync(env []string) error {
+	if _, ok := lookPath(getenvIn(env), "rsync"); !ok {
+		return errors.New("gitlab-ci-local needs rsync, which is not installed: install it with your package manager (apt-get install rsync, dnf install rsync, brew install rsync)")
 	}
 	return nil
 }
 
 // cleanEnv drops GCL_* variables, which gitlab-ci-local reads as options.
+// The copy is never nil: a nil exec.Cmd.Env is the process's environment.
 func cleanEnv(env []string) []string {
 	out := make([]string, 0, len(env))
 	for _, kv := range env {

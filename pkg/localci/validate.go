@@ -18,8 +18,9 @@ const validateStateDir = ".gitlab-ci-local-validate"
 // gitlab-ci-local does before it runs anything (`--preview`), without
 // running a job. files are relative to dir; none means .gitlab-ci.yml. The
 // error lists every schema violation gitlab-ci-local reported. bin is the
-// gitlab-ci-local executable (Find, LookupIn).
-func Validate(ctx context.Context, bin, dir string, files ...string) error {
+// gitlab-ci-local executable (Find, LookupIn); env (KEY=value) is its
+// environment, whose PATH finds node and git (Options.Env).
+func Validate(ctx context.Context, bin string, env []string, dir string, files ...string) error {
 	if bin == "" {
 		return fmt.Errorf("validate pipeline: %w: no executable given", ErrNotFound)
 	}
@@ -33,7 +34,7 @@ func Validate(ctx context.Context, bin, dir string, files ...string) error {
 	defer os.RemoveAll(filepath.Join(abs, validateStateDir))
 	var errs []error
 	for _, f := range files {
-		_, stderr, err := preview(ctx, bin, abs, f)
+		_, stderr, err := preview(ctx, bin, env, abs, f)
 		if ctx.Err() != nil {
 			return fmt.Errorf("validate %s: %w", f, ctx.Err())
 		}
@@ -52,14 +53,16 @@ func Validate(ctx context.Context, bin, dir string, files ...string) error {
 // inputs interpolated, extends and !reference resolved, hidden jobs dropped,
 // CI variables left as they are. Run reads the jobs of the file it is given,
 // not of the files it includes: give it the preview of a file that includes
-// jobs. bin is the gitlab-ci-local executable (Find, LookupIn).
-func Preview(ctx context.Context, bin, dir, file string) ([]byte, error) {
+// jobs. bin is the gitlab-ci-local executable (Find, LookupIn); env
+// (KEY=value) is its environment, whose PATH finds node and git
+// (Options.Env).
+func Preview(ctx context.Context, bin string, env []string, dir, file string) ([]byte, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("preview pipeline: %w", err)
 	}
 	defer os.RemoveAll(filepath.Join(abs, validateStateDir))
-	out, stderr, err := preview(ctx, bin, abs, file)
+	out, stderr, err := preview(ctx, bin, env, abs, file)
 	var exitErr *exec.ExitError
 	switch {
 	case ctx.Err() != nil:
@@ -72,15 +75,16 @@ func Preview(ctx context.Context, bin, dir, file string) ([]byte, error) {
 	return out, nil
 }
 
-// preview runs gitlab-ci-local --preview on file in the directory abs.
-func preview(ctx context.Context, bin, abs, file string) (stdout []byte, stderr string, err error) {
+// preview runs gitlab-ci-local --preview on file in the directory abs,
+// with the environment env.
+func preview(ctx context.Context, bin string, env []string, abs, file string) (stdout []byte, stderr string, err error) {
 	if bin == "" {
 		return nil, "", fmt.Errorf("%w: no executable given", ErrNotFound)
 	}
 	cmd := exec.CommandContext(ctx, bin, "--preview", "--file", file, "--state-dir", validateStateDir,
 		"--home", abs, "--no-color", "--ignore-predefined-vars", "CI_PIPELINE_SOURCE")
 	cmd.Dir = abs
-	cmd.Env = cleanEnv(os.Environ())
+	cmd.Env = cleanEnv(env)
 	var out, errBuf bytes.Buffer
 	cmd.Stdout = &out
 	cmd.Stderr = &errBuf

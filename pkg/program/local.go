@@ -44,11 +44,15 @@ type LocalOptions struct {
 	Out         string // the working directory: pipeline, history, table
 	Concurrency int
 	Root        string
-	// Getenv and Dir are where gitlab-ci-local is looked for
-	// (localci.Find); Env is its jobs' environment (nil: the process's).
-	Getenv func(string) string
-	Dir    string
-	Env    []string
+	// Env (KEY=value) is the whole environment of the run, nothing being
+	// read from the process's: where gitlab-ci-local is looked for
+	// ($SUPPORTMATRIX_GITLAB_CI_LOCAL, the user cache directory, PATH;
+	// localci.Find) and installed, and the environment it, git, rsync and
+	// the jobs run with. Nil is an empty one, in which rsync is not found.
+	Env []string
+	// Dir is where the search for .tools/ starts (localci.LookupIn): ""
+	// is the working directory.
+	Dir string
 	// Now reads the clock once, when the run finished.
 	Now func() time.Time
 	// Log receives progress: what was generated, each job's start and end.
@@ -94,7 +98,7 @@ func (r *LocalResult) Problems() (failed, broken, infra int) {
 func RunLocal(ctx context.Context, o LocalOptions) (*LocalResult, error) {
 	// Before anything is generated or installed: a fresh machine learns at
 	// once, in one line, what it lacks.
-	if err := localci.CheckRsync(); err != nil {
+	if err := localci.CheckRsync(o.Env); err != nil {
 		return nil, fmt.Errorf("run: %w", err)
 	}
 	sels, err := selectors(o.Only)
@@ -136,11 +140,7 @@ func RunLocal(ctx context.Context, o LocalOptions) (*LocalResult, error) {
 	}
 	fmt.Fprintf(log, "run: generated %d jobs for %d cells in %s\n", len(out.Manifest.Jobs), len(out.Manifest.Cells), pipelineDir)
 
-	getenv := o.Getenv
-	if getenv == nil {
-		getenv = func(string) string { return "" }
-	}
-	bin, err := localci.Find(ctx, getenv, o.Dir, log)
+	bin, err := localci.Find(ctx, o.Env, o.Dir, log)
 	if err != nil {
 		return nil, fmt.Errorf("run: %w", err)
 	}

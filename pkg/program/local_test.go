@@ -39,7 +39,7 @@ func TestLocalRunsBuildUpLevels(t *testing.T) {
 		{level: report.Supported, green: 2, cells: 3, changed: "qualifying->supported"},
 	}
 	for i, s := range steps {
-		env := os.Environ()
+		env := append(localcitest.Env(), localci.EnvBinary+"="+bin)
 		if s.fail != "" {
 			env = append(env, "SIM_FAIL="+s.fail)
 		}
@@ -47,12 +47,6 @@ func TestLocalRunsBuildUpLevels(t *testing.T) {
 		r, err := RunLocal(context.Background(), LocalOptions{
 			Matrix: "testdata/local-runs/matrix.yaml", Templates: "../../examples/local/templates", Only: s.only,
 			Out: out, Concurrency: 4, Root: "testdata/local-runs", Env: env,
-			Getenv: func(k string) string {
-				if k == localci.EnvBinary {
-					return bin
-				}
-				return ""
-			},
 			Now: func() time.Time { return finished },
 		})
 		if err != nil {

@@ -18,7 +18,8 @@ import (
 )
 
 // Binary returns the gitlab-ci-local executable (localci.LookupIn, in the
-// test process's environment) after checking that rsync, which it needs, is there too.
+// test process's environment) after checking that rsync, which it needs, is
+// in Env's PATH too.
 func Binary(t testing.TB) string {
 	t.Helper()
 	if testing.Short() {
@@ -26,7 +27,7 @@ func Binary(t testing.TB) string {
 	}
 	bin, err := localci.LookupIn(os.Getenv, "")
 	if err == nil {
-		_, err = exec.LookPath("rsync")
+		err = localci.CheckRsync(Env())
 	}
 	if err != nil {
 		if os.Getenv("SUPPORTMATRIX_REQUIRE_TOOLS") == "1" {
@@ -49,16 +50,17 @@ func Supportmatrix(t testing.TB) string {
 	return dir
 }
 
-// Env is the process's environment with binDir first on PATH and no token
-// or supportmatrix setting of the developer's, for gitlab-ci-local's jobs
-// (localci.Options.Env).
-func Env(binDir string) []string {
+// Env is the test process's environment, read and never changed, with
+// binDirs first on PATH and no token or supportmatrix setting of the
+// developer's: the environment gitlab-ci-local and its jobs run with in
+// tests (localci.Options.Env, Validate, Preview).
+func Env(binDirs ...string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
 		switch {
 		case k == "PATH":
-			kv = "PATH=" + binDir + string(os.PathListSeparator) + strings.TrimPrefix(kv, "PATH=")
+			kv = "PATH=" + strings.Join(slices.Concat(binDirs, []string{strings.TrimPrefix(kv, "PATH=")}), string(os.PathListSeparator))
 		case slices.Contains(ci.TokenVariables, k) || strings.HasPrefix(k, "SUPPORTMATRIX_"):
 			continue
 		}
