@@ -92,6 +92,13 @@ func TestReadmeSnippetRuns(t *testing.T) {
 					t.Errorf("%s: %s, want success\n%s", name, j.Status, logOf(j))
 				}
 			}
+			// The generate job wrote the plan with the pipeline (generate
+			// --plan, so that its archive check counts it), against
+			// $CI_MERGE_REQUEST_DIFF_BASE_SHA in the merge request.
+			plan, err := os.ReadFile(filepath.Join(job("supportmatrix-generate").ArtifactsDir, "out", "plan.md"))
+			if err != nil || !bytes.HasPrefix(plan, []byte("## Support matrix plan")) || bytes.Contains(plan, []byte("### Against `"+base+"`")) != tt.mr {
+				t.Errorf("the generate job's out/plan.md (%v), want the plan, against %s when a merge request:\n%.400s", err, base, plan)
+			}
 			if j, ok := res.Job("", "supportmatrix-versions"); ok && j.Started >= 0 {
 				t.Error("the versions job runs in a program pipeline")
 			}

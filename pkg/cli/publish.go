@@ -26,7 +26,7 @@ func publishCommand() *cli.Command {
 			&cli.StringFlag{Name: "program", Value: program.DefaultProgram, Usage: "the program document's `PATH` in the repository", EnvVars: []string{"SUPPORTMATRIX_PROGRAM"}},
 			&cli.StringFlag{Name: "branch", Usage: "the default `BRANCH` the table lives on", EnvVars: []string{"CI_DEFAULT_BRANCH"}},
 			&cli.Int64Flag{Name: "mr", Usage: "the merge request `IID` to note", EnvVars: []string{"CI_MERGE_REQUEST_IID"}},
-			&cli.StringFlag{Name: "plan", Usage: "a `FILE` with the plan in markdown (plan --base ... --format markdown)", EnvVars: []string{"SUPPORTMATRIX_PLAN"}},
+			&cli.StringFlag{Name: "plan", Usage: "a `FILE` with the plan in markdown (generate --plan's plan.md, or plan --base ... --format markdown)", EnvVars: []string{"SUPPORTMATRIX_PLAN"}},
 			&cli.StringFlag{Name: "api-url", Usage: "the GitLab API `URL`, e.g. https://gitlab.com/api/v4", EnvVars: []string{"CI_API_V4_URL"}},
 			&cli.StringFlag{Name: "project", Usage: "the project `ID` or path", EnvVars: []string{"CI_PROJECT_ID"}},
 			timeoutFlag(),

@@ -23,6 +23,9 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"slices"
+
+	"gitlab.com/supportmatrix/supportmatrix/internal/words"
 
 	"gitlab.com/supportmatrix/supportmatrix/pkg/cicheck"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
@@ -41,6 +44,10 @@ const (
 	// ProvideJob is the router's job that re-publishes the shard files
 	// (the first, when they need more than one: provideGroups).
 	ProvideJob = "provide-shards"
+	// PlanFile is the plan in Markdown beside the pipeline (Options.Plan):
+	// the parent's generate job exposes it in the merge request, and each
+	// report job reads it from that job's artifacts.
+	PlanFile = "plan.md"
 )
 
 // Stages of every generated pipeline, in order. Jobs run as soon as their
@@ -93,8 +100,13 @@ type Options struct {
 	// ArtifactCompression is the runner's ARTIFACT_COMPRESSION_LEVEL in the
 	// parent's generate job, which uploads every file Generate writes as its
 	// artifacts ("" is the runner's default): at "fastest" the archive
-	// holds them uncompressed (GenerateJobArchive).
+	// holds them uncompressed (checkGenerateJobArchive).
 	ArtifactCompression string
+	// Plan, when not nil, is the plan in Markdown (`plan --format
+	// markdown`), written as PlanFile after the other files. It is part of
+	// the generate job's archive like them, so the archive's check counts
+	// it: a plan added to the directory afterwards would not be.
+	Plan []byte
 }
 
 // StoredCompression is the ARTIFACT_COMPRESSION_LEVEL at which the
@@ -110,7 +122,8 @@ type File struct {
 }
 
 // Output is what Generate produced: the files (pipeline.yml, any
-// shard-N.yml, manifest.json) and the manifest they were described by.
+// shard-N.yml, manifest.json, and plan.md with Options.Plan) and the
+// manifest they were described by.
 type Output struct {
 	Files    []File
 	Manifest Manifest
@@ -143,6 +156,9 @@ func Generate(plan *matrix.Plan, tmpl Templates, opts Options) (*Output, error) 
 		return nil, fmt.Errorf("encode manifest: %w", err)
 	}
 	out.Files = append(out.Files, File{Name: ManifestFile, Data: data})
+	if opts.Plan != nil {
+		out.Files = append(out.Files, File{Name: PlanFile, Data: opts.Plan})
+	}
 	if err := checkGenerateJobArchive(out.Files, opts); err != nil {
 		return nil, err
 	}
@@ -153,7 +169,9 @@ func Generate(plan *matrix.Plan, tmpl Templates, opts Options) (*Output, error) 
 // provide: its trigger job includes PipelineFile from the job's artifacts,
 // which GitLab reads only from an archive of at most
 // cicheck.MaxArtifactArchive (lib/gitlab/ci/artifact_file_reader.rb), and
-// the archive holds every file Generate writes. At the runner's
+// the archive holds every file Generate writes, the plan included
+// (Options.Plan: the job writes it with generate --plan, not afterwards, so
+// that it is counted here). At the runner's
 // StoredCompression level they go in uncompressed, so past 5 MiB of files
 // the trigger would fail; at any other level they deflate to a small part
 // of that (TestArchiveBound). The component's generate job sets a
@@ -165,8 +183,12 @@ func checkGenerateJobArchive(files []File, opts Options) error {
 		return nil
 	}
 	if size := archiveBound(files); size > cicheck.MaxArtifactArchive {
-		return fmt.Errorf("generate: ARTIFACT_COMPRESSION_LEVEL=%s makes the runner store the %s job's artifacts uncompressed, about %d bytes for these %d files; GitLab includes %s only from a job whose archive is at most %d bytes (lib/gitlab/ci/artifact_file_reader.rb): set ARTIFACT_COMPRESSION_LEVEL to fast or above for that job, or run fewer cells (--only, or the changed profile)",
-			StoredCompression, opts.GenerateJob, size, len(files), PipelineFile, cicheck.MaxArtifactArchive)
+		what := fmt.Sprintf("%d %s", len(files), words.Plural("file", len(files)))
+		if slices.ContainsFunc(files, func(f File) bool { return f.Name == PlanFile }) {
+			what += ", " + PlanFile + " among them"
+		}
+		return fmt.Errorf("generate: ARTIFACT_COMPRESSION_LEVEL=%s makes the runner store the %s job's artifacts uncompressed, about %d bytes for these %s; GitLab includes %s only from a job whose archive is at most %d bytes (lib/gitlab/ci/artifact_file_reader.rb): set ARTIFACT_COMPRESSION_LEVEL to fast or above for that job, or run fewer cells (--only, or the changed profile)",
+			StoredCompression, opts.GenerateJob, size, what, PipelineFile, cicheck.MaxArtifactArchive)
 	}
 	return nil
 }

@@ -107,7 +107,7 @@ func reportJob(m *matrix.Matrix, file string, opts Options) (*reportPart, error)
 		vars.set(MatrixVariable, str(path.Clean(opts.MatrixFile)))
 	}
 	vars.set(ResultsVariable, str(path.Join(ReportDir, results.FileName)))
-	vars.set("SM_PLAN", str(path.Join(opts.ArtifactDir, "plan.md")))
+	vars.set("SM_PLAN", str(path.Join(opts.ArtifactDir, PlanFile)))
 	vars.set("SM_REPORT_DIR", str(ReportDir))
 	j.set("variables", vars.n)
 	if img := reportImage(m, opts); img != "" {

@@ -7,9 +7,10 @@ import (
 	"regexp"
 )
 
-// generated matches the names generate writes; Write replaces a directory
-// only when it holds nothing else.
-var generated = regexp.MustCompile(`^(pipeline\.yml|manifest\.json|shard-[0-9]+\.yml)$`)
+// generated matches the names generate writes (PipelineFile, ManifestFile,
+// PlanFile, the shards); Write replaces a directory only when it holds
+// nothing else.
+var generated = regexp.MustCompile(`^(` + regexp.QuoteMeta(PipelineFile) + `|` + regexp.QuoteMeta(ManifestFile) + `|` + regexp.QuoteMeta(PlanFile) + `|shard-[0-9]+\.yml)$`)
 
 // Write puts the files into dir atomically: they are written to a new
 // directory next to dir, which then replaces dir in one rename. A failure

@@ -84,15 +84,21 @@ func treeTemplateHash(ctx context.Context, tree *gitrepo.Tree, dir string) matri
 	}
 }
 
-// changeScope compares the head plan with --base and returns the diff and
-// the cells a merge-request pipeline runs for it (matrix.Diff.Scope): the
-// one computation behind plan's changed-job count and generate's changed
-// profile.
-func changeScope(ctx context.Context, ref, matrixPath, templatesDir string, head *matrix.Plan, set *jobs.Set) (*base, matrix.Diff, []string, error) {
+// change is the head plan against --base: the diff and the cells a
+// merge-request pipeline runs for it (matrix.Diff.Scope).
+type change struct {
+	base  *base
+	diff  matrix.Diff
+	scope []string
+}
+
+// changeScope compares the head plan with --base: the one computation
+// behind plan's change, generate's changed profile and generate --plan.
+func changeScope(ctx context.Context, ref, matrixPath, templatesDir string, head *matrix.Plan, set *jobs.Set) (*change, error) {
 	b, err := loadBase(ctx, ref, matrixPath, templatesDir, set.Hash)
 	if err != nil {
-		return nil, matrix.Diff{}, nil, err
+		return nil, err
 	}
 	d := matrix.Compare(b.Plan, head, b.Hash, set.Hash)
-	return b, d, d.Scope(head), nil
+	return &change{base: b, diff: d, scope: d.Scope(head)}, nil
 }

@@ -32,6 +32,11 @@ type GenerateOptions struct {
 	// ArtifactCompression is the runner's $ARTIFACT_COMPRESSION_LEVEL in
 	// the generate job (generate.Options).
 	ArtifactCompression string
+	// Plan also writes the plan in Markdown as generate.PlanFile, the
+	// bytes `plan --format markdown` prints with the same Base: written
+	// in the same rename as the pipeline, and counted in the generate
+	// job's archive with it.
+	Plan bool
 }
 
 // GenerateResult says what Generate wrote.
@@ -44,8 +49,8 @@ type GenerateResult struct {
 	Files   []string // the paths written
 }
 
-// Generate writes the child pipeline(s) and the manifest into o.Out, in
-// one rename: on failure nothing is written.
+// Generate writes the child pipeline(s), the manifest and, with o.Plan,
+// the plan into o.Out, in one rename: on failure nothing is written.
 func Generate(ctx context.Context, o GenerateOptions) (*GenerateResult, error) {
 	if o.Out == "" {
 		return nil, usagef("generate: give --out DIR")
@@ -80,12 +85,21 @@ func Generate(ctx context.Context, o GenerateOptions) (*GenerateResult, error) {
 	if opts.Only, err = selectors(o.Only); err != nil {
 		return nil, err
 	}
+	var c *change
+	if o.Base != "" && (profile == matrix.ProfileChanged || o.Plan) {
+		if c, err = changeScope(ctx, o.Base, o.Matrix, o.Templates, plan, set); err != nil {
+			return nil, err
+		}
+	}
 	if profile == matrix.ProfileChanged {
-		_, _, scope, err := changeScope(ctx, o.Base, o.Matrix, o.Templates, plan, set)
+		opts.Cells = c.scope
+	}
+	if o.Plan {
+		r, err := planOf(plan, set, c)
 		if err != nil {
 			return nil, err
 		}
-		opts.Cells = scope
+		opts.Plan = r.Markdown()
 	}
 	out, err := generate.Generate(plan, set, opts)
 	if err != nil {

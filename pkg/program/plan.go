@@ -40,17 +40,28 @@ func Plan(ctx context.Context, o PlanOptions) (*PlanResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &PlanResult{Plan: matrix.Expand(m)}
-	if r.Jobs, err = countJobs(r.Plan, set, nil); err != nil {
-		return nil, err
-	}
+	p := matrix.Expand(m)
+	var c *change
 	if o.Base != "" {
-		b, d, scope, err := changeScope(ctx, o.Base, o.Matrix, o.Templates, r.Plan, set)
-		if err != nil {
+		if c, err = changeScope(ctx, o.Base, o.Matrix, o.Templates, p, set); err != nil {
 			return nil, err
 		}
-		r.Diff, r.Base, r.Scope = &d, b.Name, scope
-		if r.ChangedJobs, err = countJobs(r.Plan, set, scope); err != nil {
+	}
+	return planOf(p, set, c)
+}
+
+// planOf is the plan's report: the jobs generate writes for every cell
+// and, with a change (nil for none), the change and the jobs of its scope.
+// plan and generate --plan both report through it.
+func planOf(p *matrix.Plan, set *jobs.Set, c *change) (*PlanResult, error) {
+	r := &PlanResult{Plan: p}
+	var err error
+	if r.Jobs, err = countJobs(p, set, nil); err != nil {
+		return nil, err
+	}
+	if c != nil {
+		r.Diff, r.Base, r.Scope = &c.diff, c.base.Name, c.scope
+		if r.ChangedJobs, err = countJobs(p, set, c.scope); err != nil {
 			return nil, err
 		}
 	}
