@@ -58,28 +58,38 @@ func loadBase(ctx context.Context, ref, matrixPath, templatesDir string, head ma
 // (jobs.LibraryRel; the embedded one when it has none), so that a base
 // whose library differs marks every cell changed.
 func treeTemplateHash(ctx context.Context, tree *gitrepo.Tree, dir string) matrix.TemplateHash {
-	var mu sync.Mutex
-	cache := map[string]string{}
 	var lib []byte
-	return func(rel string) string {
-		mu.Lock()
-		defer mu.Unlock()
-		if h, ok := cache[rel]; ok {
-			return h
-		}
+	return memoHash(func(rel string) string {
 		if lib == nil {
 			lib = []byte(jobs.LibrarySource())
 			if data, err := tree.ReadFile(ctx, filepath.Join(dir, jobs.LibraryRel)); err == nil {
 				lib = data
 			}
 		}
-		h := ""
 		if data, err := tree.ReadFile(ctx, filepath.Join(dir, rel)); err == nil {
-			h = jobs.TemplateHash(lib, data)
-		} else if data, err := fs.ReadFile(jobs.Default(), rel); err == nil {
-			h = jobs.TemplateHash(lib, data)
+			return jobs.TemplateHash(lib, data)
 		}
-		cache[rel] = h
+		if data, err := fs.ReadFile(jobs.Default(), rel); err == nil {
+			return jobs.TemplateHash(lib, data)
+		}
+		return ""
+	})
+}
+
+// memoHash answers each template once: matrix.Compare asks for the same
+// few templates once per cell, thousands of times, and each answer reads
+// the template and hashes it with the library. Calls are serialised.
+func memoHash(hash matrix.TemplateHash) matrix.TemplateHash {
+	var mu sync.Mutex
+	cache := map[string]string{}
+	return func(rel string) string {
+		mu.Lock()
+		defer mu.Unlock()
+		h, ok := cache[rel]
+		if !ok {
+			h = hash(rel)
+			cache[rel] = h
+		}
 		return h
 	}
 }
@@ -95,10 +105,11 @@ type change struct {
 // changeScope compares the head plan with --base: the one computation
 // behind plan's change, generate's changed profile and generate --plan.
 func changeScope(ctx context.Context, ref, matrixPath, templatesDir string, head *matrix.Plan, set *jobs.Set) (*change, error) {
-	b, err := loadBase(ctx, ref, matrixPath, templatesDir, set.Hash)
+	hash := memoHash(set.Hash)
+	b, err := loadBase(ctx, ref, matrixPath, templatesDir, hash)
 	if err != nil {
 		return nil, err
 	}
-	d := matrix.Compare(b.Plan, head, b.Hash, set.Hash)
+	d := matrix.Compare(b.Plan, head, b.Hash, hash)
 	return &change{base: b, diff: d, scope: d.Scope(head)}, nil
 }
