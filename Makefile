@@ -86,7 +86,7 @@ lint-shell: ## shellcheck the JUnit shell library and every script of every temp
 fmt: ## format the code
 	gofmt -w $$(git ls-files '*.go')
 
-bench: ## benchmarks: loading, generating (8,000 and 80,000 cells, with CPU per op), plan vs validate, collecting, the run history (size, read, write), rendering from 1 vs 30 runs
+bench: ## benchmarks: loading, generating (8,000 and 80,000 cells, with CPU per op; 8,000 from the matrix file, with and without --plan), plan vs validate, collecting, the run history (size, read, write), rendering from 1 vs 30 runs
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 # Every parser of outside input and its fuzzer, as "package Fuzzer" pairs:
