@@ -472,14 +472,15 @@ var binaryPath = regexp.MustCompile(`(^|/)(bin|dist|build|vendor|node_modules|\.
 var goBuildOut = regexp.MustCompile(`\bgo\s+build\b[^;&|]*?\s-o[\s=]+("?)([^\s";&|]+)`)
 
 // provider checks the artifacts of a job whose file a trigger includes: the
-// whole artifacts archive must be at most 5 MiB
+// whole artifacts archive must be at most MaxArtifactArchive
 // (lib/gitlab/ci/artifact_file_reader.rb MAX_ARCHIVE_SIZE, checked on
 // job_artifacts_archive.size), so it must not carry binaries, archives or
 // the whole project, and it must hold the included file.
 func (c *checker) provider(p *job, art *yaml.Node, trigger string) {
+	const limit = MaxArtifactArchive >> 20 // MiB, as the messages say it
 	a := get(p.eff, "artifacts")
 	if u := get(a, "untracked"); u != nil && u.Value == "true" {
-		c.add(u, p.name, RuleArtifactSize, "provides %s to trigger %q but uploads every untracked file: its whole artifacts archive must stay under 5 MiB (lib/gitlab/ci/artifact_file_reader.rb)", art.Value, trigger)
+		c.add(u, p.name, RuleArtifactSize, "provides %s to trigger %q but uploads every untracked file: its whole artifacts archive must stay under %d MiB (lib/gitlab/ci/artifact_file_reader.rb)", art.Value, trigger, limit)
 	}
 	built := map[string]bool{}
 	for _, key := range []string{"before_script", "script"} {
@@ -494,9 +495,9 @@ func (c *checker) provider(p *job, art *yaml.Node, trigger string) {
 		ps := path.Clean(strings.TrimPrefix(pn.Value, "./"))
 		switch {
 		case ps == "." || ps == "*" || ps == "**" || ps == "**/*":
-			c.add(pn, p.name, RuleArtifactSize, "provides %s to trigger %q but uploads the whole project (%q): its whole artifacts archive must stay under 5 MiB (lib/gitlab/ci/artifact_file_reader.rb)", art.Value, trigger, pn.Value)
+			c.add(pn, p.name, RuleArtifactSize, "provides %s to trigger %q but uploads the whole project (%q): its whole artifacts archive must stay under %d MiB (lib/gitlab/ci/artifact_file_reader.rb)", art.Value, trigger, pn.Value, limit)
 		case binaryPath.MatchString(ps) || built[ps]:
-			c.add(pn, p.name, RuleArtifactSize, "provides %s to trigger %q but its artifacts hold %q, a binary or archive: the whole archive of an include:artifact provider must stay under 5 MiB (lib/gitlab/ci/artifact_file_reader.rb); move it to another job's artifacts", art.Value, trigger, pn.Value)
+			c.add(pn, p.name, RuleArtifactSize, "provides %s to trigger %q but its artifacts hold %q, a binary or archive: the whole archive of an include:artifact provider must stay under %d MiB (lib/gitlab/ci/artifact_file_reader.rb); move it to another job's artifacts", art.Value, trigger, pn.Value, limit)
 		}
 		if covers(ps, path.Clean(art.Value)) {
 			holds = true

@@ -122,9 +122,12 @@ type ActiveJobsLimit struct {
 	Jobs int
 }
 
+// FreeActiveJobs is GitLab.com Free's active-jobs limit, the smallest.
+const FreeActiveJobs = 500
+
 // GitLabComActiveJobs are the limits of GitLab.com's tiers, smallest first.
 var GitLabComActiveJobs = []ActiveJobsLimit{
-	{"Free", 500},
+	{"Free", FreeActiveJobs},
 	{"Premium", 20000},
 	{"Ultimate", 100000},
 }

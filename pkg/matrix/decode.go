@@ -15,7 +15,7 @@ import (
 // that an alias bomb is refused in bounded time and memory.
 const maxNodeVisits = 2_000_000
 
-var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,30}$`)
+var idPattern = regexp.MustCompile(IDPattern)
 
 // errBudget stops the walk of a document that expands beyond maxNodeVisits.
 type errBudget struct{}
@@ -392,7 +392,7 @@ func (d *decoder) validID(n *yaml.Node, path, s string) bool {
 	if idPattern.MatchString(s) {
 		return true
 	}
-	d.errorf(n, path, "id", "%q is not a valid id: use lower-case letters, digits and dashes, starting with a letter or digit, at most 31 characters", s)
+	d.errorf(n, path, "id", "%q is not a valid id: use %s", s, IDRule)
 	return false
 }
 

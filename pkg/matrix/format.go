@@ -1,6 +1,10 @@
 package matrix
 
-import "gitlab.com/supportmatrix/supportmatrix/pkg/cicheck"
+import (
+	"fmt"
+
+	"gitlab.com/supportmatrix/supportmatrix/pkg/cicheck"
+)
 
 // The enumerations and numeric ranges of the matrix format, each defined
 // once here. The loader refuses a value outside them, naming the file,
@@ -9,6 +13,17 @@ import "gitlab.com/supportmatrix/supportmatrix/pkg/cicheck"
 // names) are generated from them by TestSchemaGenerated (go test
 // ./pkg/matrix -update, make regenerate), so an editor and the loader
 // accept the same values, and make verify fails when the two drift.
+
+// MaxIDLength is the longest id (of a distribution, a feature or a
+// lifecycle), as SPEC.md's pattern for ids allows.
+const MaxIDLength = 31
+
+// IDPattern is the regular expression every id matches; IDRule says it in
+// words, for the loader's message and the schema's description.
+var (
+	IDPattern = fmt.Sprintf(`^[a-z0-9][a-z0-9-]{0,%d}$`, MaxIDLength-1)
+	IDRule    = fmt.Sprintf("lower-case letters, digits and dashes, starting with a letter or digit, at most %d characters", MaxIDLength)
+)
 
 // Range is the inclusive range of a whole-number key.
 type Range struct{ Min, Max int }

@@ -593,7 +593,9 @@ var DefaultAdoptWithin = Duration{Text: "90d", D: 90 * 24 * time.Hour}
 
 // Defaults applied where the file is silent.
 const (
-	DefaultMaxJobs = 500
+	// DefaultMaxJobs is GitLab.com Free's limit of jobs in active
+	// pipelines (cicheck.FreeActiveJobs).
+	DefaultMaxJobs = cicheck.FreeActiveJobs
 	// DefaultMaxNeeds is GitLab's own limit of one job's needs
 	// (cicheck.MaxNeeds, the plan limit ci_needs_size_limit).
 	DefaultMaxNeeds = cicheck.MaxNeeds

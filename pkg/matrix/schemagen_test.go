@@ -36,6 +36,7 @@ func schemaValues() map[string]any {
 	v := map[string]any{
 		"/properties/schema/const":                                           Schema,
 		"/$defs/id/pattern":                                                  idPattern.String(),
+		"/$defs/id/description":                                              "An id: " + IDRule + ".",
 		"/$defs/distribution/properties/tier/enum":                           names(Tiers),
 		"/$defs/distribution/properties/lifecycle/pattern":                   idPattern.String(),
 		"/$defs/distribution/properties/variables/description":               variablesDescription(),
