@@ -75,7 +75,7 @@ func gitlabOptions(c *cli.Context) program.GitLabOptions {
 
 // timeoutFlag is --timeout of the commands that talk to GitLab.
 func timeoutFlag() cli.Flag {
-	return &cli.DurationFlag{Name: "timeout", Value: gitlab.DefaultRunTimeout, Usage: "give up (exit 3) when the whole run takes longer than `DURATION`", EnvVars: []string{"SUPPORTMATRIX_TIMEOUT"}}
+	return &cli.DurationFlag{Name: "timeout", Value: gitlab.DefaultRunTimeout, Usage: fmt.Sprintf("give up (exit %d) when the whole run takes longer than `DURATION`", ExitAPI), EnvVars: []string{"SUPPORTMATRIX_TIMEOUT"}}
 }
 
 func runCollect(c *cli.Context, o program.CollectOptions) error {

@@ -20,7 +20,7 @@ func docsCommand() *cli.Command {
 			matrixFlag(),
 			&cli.StringFlag{Name: "root", Usage: "the repository root `DIR` that docs paths are relative to (default: the parent of the matrix file's matrix/ directory, else the nearest directory with .git, else the current directory)", EnvVars: []string{"SUPPORTMATRIX_ROOT"}},
 			&cli.StringFlag{Name: "results", Usage: "the run history `FILE`, for green runs and freshness", Value: program.DefaultResults, EnvVars: []string{generate.ResultsVariable}},
-			&cli.BoolFlag{Name: "check", Usage: "report every documentation gap of official and beta distributions; exit 1 on any", EnvVars: []string{"SUPPORTMATRIX_DOCS_CHECK"}},
+			&cli.BoolFlag{Name: "check", Usage: fmt.Sprintf("report every documentation gap of official and beta distributions; exit %d on any", ExitInvalid), EnvVars: []string{"SUPPORTMATRIX_DOCS_CHECK"}},
 			&cli.StringFlag{Name: "explain", Usage: "print the checklist and the steps to official support of the distribution `ID`", EnvVars: []string{"SUPPORTMATRIX_DOCS_EXPLAIN"}},
 			&cli.BoolFlag{Name: "program", Usage: "write the program document (PROGRAM.md)", EnvVars: []string{"SUPPORTMATRIX_DOCS_PROGRAM"}},
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "with --program, write to `FILE` (replaced atomically) instead of standard output", EnvVars: []string{"SUPPORTMATRIX_DOCS_OUT"}},

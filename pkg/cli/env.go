@@ -181,7 +181,8 @@ func takeEnvVars(f cli.Flag) []string {
 }
 
 // The commands' long help, one text file per command (help/NAME.txt), so
-// that the help reads and diffs as the documentation it is.
+// that the help reads and diffs as the documentation it is; the defaults
+// and limits it states are filled in from their owners (fillHelp).
 //
 //go:embed help/*.txt
 var helpFiles embed.FS
@@ -192,5 +193,5 @@ func helpText(name string) string {
 	if err != nil {
 		panic("cli: no help/" + name + ".txt") // a build mistake; TestHelpTeaches catches it
 	}
-	return strings.TrimSuffix(string(data), "\n")
+	return strings.TrimSuffix(fillHelp(name, string(data)), "\n")
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"gitlab.com/supportmatrix/supportmatrix/pkg/cicheck"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/generate"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/program"
 )
@@ -27,7 +28,7 @@ func generateCommand() *cli.Command {
 			&cli.BoolFlag{Name: "plan", Usage: "also write the plan in Markdown to DIR/" + generate.PlanFile + " (plan --format markdown, against the same --base), in the same rename and counted in the generate job's artifacts", EnvVars: []string{"SUPPORTMATRIX_GENERATE_PLAN"}},
 			&cli.BoolFlag{Name: "no-report", Usage: "leave out the self-report job that ends each child pipeline", EnvVars: []string{"SUPPORTMATRIX_NO_REPORT"}},
 			&cli.StringFlag{Name: "report-image", Usage: "the self-report job's `IMAGE`, with supportmatrix on PATH (default: the matrix's pipeline.image)", EnvVars: []string{"SUPPORTMATRIX_REPORT_IMAGE"}},
-			&cli.StringFlag{Name: "artifact-compression", Usage: "the runner's `LEVEL` for the generate job's artifacts; at fastest they are stored uncompressed, and generate refuses files over GitLab's 5 MiB include:artifact limit", EnvVars: []string{"ARTIFACT_COMPRESSION_LEVEL"}},
+			&cli.StringFlag{Name: "artifact-compression", Usage: fmt.Sprintf("the runner's `LEVEL` for the generate job's artifacts; at fastest they are stored uncompressed, and generate refuses files over GitLab's %d MiB include:artifact limit", cicheck.MaxArtifactArchive>>20), EnvVars: []string{"ARTIFACT_COMPRESSION_LEVEL"}},
 			&cli.StringFlag{Name: "generate-job", Usage: "the parent pipeline's `JOB` that runs generate, whose artifacts hold the shards", Value: generate.DefaultGenerateJob, EnvVars: []string{"CI_JOB_NAME"}},
 		},
 		Action: func(c *cli.Context) error {

@@ -1,10 +1,13 @@
 package cli
 
 import (
+	"time"
+
 	"github.com/urfave/cli/v2"
 
 	"gitlab.com/supportmatrix/supportmatrix/pkg/generate"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/program"
+	"gitlab.com/supportmatrix/supportmatrix/pkg/report"
 )
 
 func renderCommand() *cli.Command {
@@ -20,8 +23,8 @@ func renderCommand() *cli.Command {
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "write to `FILE` (a directory for badges) instead of standard output", EnvVars: []string{"SUPPORTMATRIX_RENDER_OUT"}},
 			&cli.StringFlag{Name: "plan", Usage: "with --format run: a `FILE` with plan's Markdown to put before the results", EnvVars: []string{"SUPPORTMATRIX_RENDER_PLAN"}},
 			nowFlag("the newest finish time in the results"),
-			&cli.StringFlag{Name: "since", Usage: "digest: list the level changes after this `RFC3339` time, the last digest's (default: 7 days before --now)", EnvVars: []string{"SUPPORTMATRIX_DIGEST_SINCE"}},
-			&cli.StringFlag{Name: "levels-log", Usage: "digest: the level log `FILE` (default: levels.log beside --results)", EnvVars: []string{"SUPPORTMATRIX_RENDER_LEVELS_LOG"}},
+			&cli.StringFlag{Name: "since", Usage: "digest: list the level changes after this `RFC3339` time, the last digest's (default: " + inUnits(report.DefaultDigestPeriod, 24*time.Hour, "days") + " before --now)", EnvVars: []string{"SUPPORTMATRIX_DIGEST_SINCE"}},
+			&cli.StringFlag{Name: "levels-log", Usage: "digest: the level log `FILE` (default: " + report.LogFile + " beside --results)", EnvVars: []string{"SUPPORTMATRIX_RENDER_LEVELS_LOG"}},
 			rootFlag(),
 		},
 		Action: func(c *cli.Context) error {

@@ -23,7 +23,7 @@ func runCommand() *cli.Command {
 			&cli.StringFlag{Name: "out", Value: program.DefaultLocalOut, Usage: "the working `DIR` for the pipeline, the run history and the table", EnvVars: []string{"SUPPORTMATRIX_RUN_OUT"}},
 			&cli.IntFlag{Name: "concurrency", Value: program.DefaultLocalConcurrency, Usage: "at most `N` jobs at once", EnvVars: []string{"SUPPORTMATRIX_RUN_CONCURRENCY"}},
 			rootFlag(),
-			&cli.BoolFlag{Name: "strict", Usage: "exit 1 when a cell failed or was broken, or a cluster job failed", EnvVars: []string{"SUPPORTMATRIX_STRICT"}},
+			&cli.BoolFlag{Name: "strict", Usage: fmt.Sprintf("exit %d when a cell failed or was broken, or a cluster job failed", ExitInvalid), EnvVars: []string{"SUPPORTMATRIX_STRICT"}},
 		},
 		Action: func(c *cli.Context) error {
 			env := envOf(c)

@@ -18,7 +18,7 @@ func versionsCommand() *cli.Command {
 		Description: helpText("versions"),
 		Flags: []cli.Flag{
 			matrixFlag(),
-			&cli.BoolFlag{Name: "check", Usage: "exit 1 when the matrix or a distribution's range drifts from the upstream or vendor calendar", EnvVars: []string{"SUPPORTMATRIX_VERSIONS_CHECK"}},
+			&cli.BoolFlag{Name: "check", Usage: fmt.Sprintf("exit %d when the matrix or a distribution's range drifts from the upstream or vendor calendar", ExitInvalid), EnvVars: []string{"SUPPORTMATRIX_VERSIONS_CHECK"}},
 			&cli.BoolFlag{Name: "sync", Usage: "rewrite the matrix file's minors: kubernetes.versions (gaps filled), each distribution's range and release names from its lifecycle", EnvVars: []string{"SUPPORTMATRIX_VERSIONS_SYNC"}},
 			&cli.StringFlag{Name: "date", Usage: "the `YYYY-MM-DD` that stands in for today", EnvVars: []string{"SUPPORTMATRIX_DATE"}},
 			&cli.StringFlag{Name: "format", Usage: "output `FORMAT`: " + words.OneOf(program.VersionsFormats), Value: program.VersionsFormats[0], EnvVars: []string{"SUPPORTMATRIX_VERSIONS_FORMAT"}},

@@ -25,6 +25,10 @@ import (
 // need Node 22.
 const Version = "4.70.1"
 
+// NodeMajor is the oldest Node.js release Version runs on here, the one
+// Find asks for when npm or node is missing.
+const NodeMajor = 20
+
 // EnvBinary names the environment variable that points at a gitlab-ci-local
 // executable, taking precedence over every other place.
 const EnvBinary = "SUPPORTMATRIX_GITLAB_CI_LOCAL"
@@ -142,11 +146,11 @@ func Install(ctx context.Context, env []string, dir string, log io.Writer) (stri
 	getenv := getenvIn(env)
 	npm, ok := lookPath(getenv, "npm")
 	if !ok {
-		return "", fmt.Errorf("install gitlab-ci-local %s: npm not found in $PATH: install Node.js 20 or later "+
-			"(it brings npm), or point %s at a gitlab-ci-local executable: %w", Version, EnvBinary, ErrNotFound)
+		return "", fmt.Errorf("install gitlab-ci-local %s: npm not found in $PATH: install Node.js %d or later "+
+			"(it brings npm), or point %s at a gitlab-ci-local executable: %w", Version, NodeMajor, EnvBinary, ErrNotFound)
 	}
 	if _, ok := lookPath(getenv, "node"); !ok {
-		return "", fmt.Errorf("install gitlab-ci-local %s: node not found in $PATH: install Node.js 20 or later: %w", Version, ErrNotFound)
+		return "", fmt.Errorf("install gitlab-ci-local %s: node not found in $PATH: install Node.js %d or later: %w", Version, NodeMajor, ErrNotFound)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("install gitlab-ci-local: %w", err)
