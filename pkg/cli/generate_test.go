@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"gitlab.com/supportmatrix/supportmatrix/pkg/cicheck"
 )
 
 const minimalMatrix = "../../examples/minimal/matrix.yaml"
@@ -251,7 +253,7 @@ func TestGeneratePlanArchive(t *testing.T) {
 		}
 		return n
 	}
-	const limit = 5 << 20 // cicheck.MaxArtifactArchive
+	const limit = cicheck.MaxArtifactArchive
 	fastest := map[string]string{"ARTIFACT_COMPRESSION_LEVEL": "fastest"}
 	short := filepath.Join(t.TempDir(), "out")
 	if code, _, stderr := runIn(t, fastest, "generate", "--matrix", withReason("short"), "--out", short); code != 0 {
