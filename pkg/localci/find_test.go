@@ -3,6 +3,9 @@ package localci
 import (
 	"context"
 	"errors"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -168,6 +171,41 @@ func TestFindInstalls(t *testing.T) {
 			if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("Find = %v, want ErrNotFound saying %s", err, tt.want)
 			}
+		})
+	}
+}
+
+// TestReadsNothingOfTheProcess: no non-test file of the package calls a
+// function that reads the process's environment, working directory or
+// PATH; the environment is an input (Options.Env, Find's env, getenv), so
+// that tests give their own and run in parallel.
+func TestReadsNothingOfTheProcess(t *testing.T) {
+	t.Parallel()
+	banned := map[string]bool{
+		"os.Getenv": true, "os.LookupEnv": true, "os.Environ": true, "os.ExpandEnv": true,
+		"os.UserCacheDir": true, "os.UserHomeDir": true, "os.UserConfigDir": true, "os.Getwd": true,
+		"exec.LookPath": true,
+	}
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			if sel, ok := n.(*ast.SelectorExpr); ok {
+				if pkg, ok := sel.X.(*ast.Ident); ok && banned[pkg.Name+"."+sel.Sel.Name] {
+					t.Errorf("%s: %s.%s reads the process's environment: take it as an input", fset.Position(sel.Pos()), pkg.Name, sel.Sel.Name)
+				}
+			}
+			return true
 		})
 	}
 }
