@@ -40,13 +40,10 @@ func shells(t *testing.T) []string {
 const fakeKubectl = "#!/bin/sh\nprintf '{\\n  \"major\": \"1\",\\n  \"gitVersion\": \"v1.35.2\"\\n}\\n'\n"
 
 // runLibrary runs the library and steps the way the runner does (errexit,
-// pipefail, one shell) in dir and returns the exit status and output.
-func runLibrary(t *testing.T, shell, dir, steps string, start func(*exec.Cmd)) (int, string) {
+// pipefail, one shell) in dir, with the programs in bin first on PATH, and
+// returns the exit status and output.
+func runLibrary(t *testing.T, shell, bin, dir, steps string, start func(*exec.Cmd)) (int, string) {
 	t.Helper()
-	bin := t.TempDir()
-	if err := os.WriteFile(filepath.Join(bin, "kubectl"), []byte(fakeKubectl), 0o755); err != nil {
-		t.Fatal(err)
-	}
 	cmd := exec.Command(shell, "-c", jobscript.Prelude+jobs.Library()+steps)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"), "SM_CELL=kind/1.35/demo")
@@ -82,6 +79,7 @@ type junitReport struct {
 			Classname string    `xml:"classname,attr"`
 			Name      string    `xml:"name,attr"`
 			Failure   *struct{} `xml:"failure"`
+			SystemOut string    `xml:"system-out"`
 		} `xml:"testcase"`
 	} `xml:"testsuite"`
 }
@@ -139,7 +137,9 @@ func readReport(t *testing.T, dir, name string) (junitReport, map[string]string)
 // TestLibrary runs the shell library in every available shell: a passing
 // job, a failing check, a step killed by a signal, a script that stops on an
 // error, and a job terminated mid-step all leave a valid report that the
-// collector reads, with the server version where the collector looks for it.
+// collector reads, with the server version where the collector looks for it,
+// and each step's output as it printed it (XML's special characters escaped
+// by sed, other output copied by the shell, trailing newlines dropped).
 func TestLibrary(t *testing.T) {
 	t.Parallel()
 	versionCase := jobs.MetaClassname + "/" + jobs.ServerVersionCase + " v1.35.2"
@@ -148,21 +148,29 @@ func TestLibrary(t *testing.T) {
 		exit        int // -1: any non-zero status
 		kill        bool
 		want        map[string]string // classname/name -> status in the collector's terms
+		out         map[string]string // classname/name -> system-out, for the cases named
 	}{
-		{"pass", "junit_start demo\nrecord_server_version\ncheck works true\njunit_done\n", 0,
-			false, map[string]string{versionCase: "success", "demo/works": "success"}},
+		{"pass", "junit_start demo\nrecord_server_version\ncheck works echo fine\ncheck \"says <it>\" printf '%s\\n\\n' 'a \"q\" <b> & c'\n" +
+			"junit_case demo plain passed 'as is\n\n'\njunit_case demo \"& more\" skipped 'a&b\n'\njunit_done\n", 0,
+			false, map[string]string{versionCase: "success", "demo/works": "success", "demo/says <it>": "success", "demo/plain": "success", "demo/& more": "skipped"},
+			map[string]string{versionCase: "v1.35.2", "demo/works": "fine", "demo/says <it>": `a "q" <b> & c`, "demo/plain": "as is", "demo/& more": "a&b"}},
 		{"fail", "junit_start demo\nrecord_server_version\ncheck \"breaks <&>\" sh -c 'echo broken; exit 4'\ncheck \"goes on\" true\njunit_done\n", -1,
-			false, map[string]string{versionCase: "success", "demo/breaks <&>": "failed", "demo/goes on": "success"}},
+			false, map[string]string{versionCase: "success", "demo/breaks <&>": "failed", "demo/goes on": "success"},
+			map[string]string{"demo/breaks <&>": "broken"}},
 		{"killed step", "junit_start demo\ncheck killed sh -c 'kill -9 $$'\ncheck after true\njunit_done\n", -1,
-			false, map[string]string{"demo/killed": "failed", "demo/after": "success"}},
+			false, map[string]string{"demo/killed": "failed", "demo/after": "success"}, nil},
 		{"stopped script", "junit_start demo\ncheck first true\nJUNIT_STEP=\"second step\"\nfalse\n", 1,
-			false, map[string]string{"demo/first": "success", "demo/second step": "failed"}},
+			false, map[string]string{"demo/first": "success", "demo/second step": "failed"}, nil},
 		{"terminated job", "junit_start demo\ncheck first true\ncheck slow sh -c 'touch started; sleep 30'\njunit_done\n", 143,
-			true, map[string]string{"demo/first": "success", "demo/job script": "failed"}},
+			true, map[string]string{"demo/first": "success", "demo/job script": "failed"}, nil},
 	}
 	shs := shells(t)
 	if testing.Short() {
 		shs = shs[:1] // -short: sh only, as TestHostileValues
+	}
+	bin := t.TempDir() // read only, shared by the cases
+	if err := os.WriteFile(filepath.Join(bin, "kubectl"), []byte(fakeKubectl), 0o755); err != nil {
+		t.Fatal(err)
 	}
 	for _, shell := range shs {
 		for _, tt := range tests {
@@ -185,7 +193,7 @@ func TestLibrary(t *testing.T) {
 						}
 					}
 				}
-				code, out := runLibrary(t, shell, dir, tt.steps, start)
+				code, out := runLibrary(t, shell, bin, dir, tt.steps, start)
 				if (tt.exit == -1 && code == 0) || (tt.exit != -1 && code != tt.exit) {
 					t.Errorf("exit status %d, want %d\n%s", code, tt.exit, out)
 				}
@@ -199,6 +207,11 @@ func TestLibrary(t *testing.T) {
 				for k, v := range tt.want {
 					if got[k] != v {
 						t.Errorf("case %q = %q, want %q (all: %v)\n%s", k, got[k], v, got, out)
+					}
+				}
+				for _, c := range r.Suites[0].Cases {
+					if want, ok := tt.out[c.Classname+"/"+c.Name]; ok && c.SystemOut != want {
+						t.Errorf("case %q printed %q, want %q", c.Classname+"/"+c.Name, c.SystemOut, want)
 					}
 				}
 			})

@@ -3,7 +3,16 @@
 # override) calls these functions and keeps only its own steps. POSIX sh.
 mkdir -p junit
 JUNIT_FAILURES=0
-junit_escape() { sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' -e 's/>/\&gt;/g' -e 's/"/\&quot;/g'; }
+JUNIT_NL='
+'
+# junit_escape VALUE: sets _esc to VALUE escaped for XML, trailing newlines
+# dropped; sed runs only where there is something to escape (a process each).
+junit_escape() {
+  case "$1" in
+    *[\&\<\>\"]*) _esc="$(printf '%s' "$1" | sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' -e 's/>/\&gt;/g' -e 's/"/\&quot;/g')" ;;
+    *) _esc="${1%"${1##*[!"$JUNIT_NL"]}"}" ;;
+  esac
+}
 # junit_start NAME: collect test cases for junit/NAME.xml, written when the
 # shell exits, also when a signal (job cancelled or timed out) stops it.
 junit_start() {
@@ -18,22 +27,25 @@ junit_start() {
 }
 # junit_case CLASSNAME NAME passed|failed|skipped [OUTPUT]
 junit_case() {
+  junit_escape "$1"; _class="$_esc"
+  junit_escape "$2"; _case="$_esc"
+  junit_escape "${4:-}"
   {
-    printf '  <testcase classname="%s" name="%s">\n' "$(printf '%s' "$1" | junit_escape)" "$(printf '%s' "$2" | junit_escape)"
+    printf '  <testcase classname="%s" name="%s">\n' "$_class" "$_case"
     case "$3" in
-      failed) printf '    <failure message="%s failed"/>\n' "$(printf '%s' "$2" | junit_escape)" ;;
+      failed) printf '    <failure message="%s failed"/>\n' "$_case" ;;
       skipped) printf '    <skipped/>\n' ;;
     esac
-    printf '    <system-out>%s</system-out>\n  </testcase>\n' "$(printf '%s' "${4:-}" | junit_escape)"
+    printf '    <system-out>%s</system-out>\n  </testcase>\n' "$_esc"
   } >> "$JUNIT_CASES"
   if [ "$3" = failed ]; then JUNIT_FAILURES=$((JUNIT_FAILURES + 1)); fi
 }
 # check NAME COMMAND...: run COMMAND, show its output, record it as a test case.
 check() {
   _name="$1"; shift
-  rm -f "$JUNIT_CASES.rc"
+  : > "$JUNIT_CASES.rc"
   { if "$@" 2>&1; then _r=0; else _r=$?; fi; echo "$_r" > "$JUNIT_CASES.rc"; } | tee "$JUNIT_CASES.out"
-  _rc="$(cat "$JUNIT_CASES.rc")"
+  read -r _rc < "$JUNIT_CASES.rc"
   _out="$(cat "$JUNIT_CASES.out")"
   if [ "$_rc" -eq 0 ]; then
     junit_case "$JUNIT_CLASS" "$_name" passed "$_out"
@@ -64,7 +76,8 @@ junit_write() {
   fi
   {
     printf '<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n'
-    printf '<testsuite name="%s" tests="%s" failures="%s">\n' "$(printf '%s' "${SM_CELL:-$JUNIT_CLASS}" | junit_escape)" "$(grep -c '<testcase ' "$JUNIT_CASES")" "$JUNIT_FAILURES"
+    junit_escape "${SM_CELL:-$JUNIT_CLASS}"
+    printf '<testsuite name="%s" tests="%s" failures="%s">\n' "$_esc" "$(grep -c '<testcase ' "$JUNIT_CASES")" "$JUNIT_FAILURES"
     cat "$JUNIT_CASES"
     printf '</testsuite>\n</testsuites>\n'
   } > "$JUNIT_FILE"
