@@ -25,5 +25,5 @@ func run() int {
 		<-ctx.Done()
 		stop() // the next signal gets the default action
 	}()
-	return cli.Run(ctx, os.Args, cli.Env{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Environ: os.Environ()})
+	return cli.Run(ctx, os.Args, cli.Env{Stdout: os.Stdout, Stderr: os.Stderr, Environ: os.Environ()})
 }

@@ -19,14 +19,12 @@ import (
 // can run in parallel.
 type Env struct {
 	Stdout, Stderr io.Writer
-	// Getenv returns an environment variable's value, "" when unset. Nil
-	// is an empty environment.
-	Getenv func(string) string
-	// Environ is the environment (KEY=value) of what `run --local` starts:
-	// gitlab-ci-local is looked for in it ($SUPPORTMATRIX_GITLAB_CI_LOCAL,
-	// PATH, the user cache directory) and runs in it with git, rsync and
-	// its jobs (program.LocalOptions.Env). Nil is an empty environment;
-	// main passes the process's.
+	// Environ is the whole environment (KEY=value): the flags' variables
+	// and tokens are read from it, and `run --local` looks for
+	// gitlab-ci-local in it ($SUPPORTMATRIX_GITLAB_CI_LOCAL, PATH, the
+	// user cache directory) and runs it there with git, rsync and its jobs
+	// (program.LocalOptions.Env). Nil is an empty environment; main passes
+	// the process's.
 	Environ []string
 	// Dir is the working directory the matrix is looked for from; "" is
 	// the process's.
@@ -39,12 +37,16 @@ type Env struct {
 	Now func() time.Time
 }
 
-// getenv looks up name in e's environment.
+// getenv looks up name in e's environment, "" when unset. The first
+// entry of a name wins, as os.Getenv reads the process's (syscall's
+// copyenv).
 func (e Env) getenv(name string) string {
-	if e.Getenv == nil {
-		return ""
+	for _, kv := range e.Environ {
+		if k, v, ok := strings.Cut(kv, "="); ok && k == name {
+			return v
+		}
 	}
-	return e.Getenv(name)
+	return ""
 }
 
 func (e Env) now() time.Time {

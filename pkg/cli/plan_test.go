@@ -247,7 +247,7 @@ func TestValidateReadsTheEnvClock(t *testing.T) {
 	t.Parallel()
 	run := func(now time.Time, args ...string) string {
 		var stdout, stderr bytes.Buffer
-		env := Env{Stdout: &stdout, Stderr: &stderr, Getenv: func(string) string { return "" }, Now: func() time.Time { return now }}
+		env := Env{Stdout: &stdout, Stderr: &stderr, Now: func() time.Time { return now }}
 		Run(context.Background(), append([]string{"supportmatrix", "validate", "--matrix", "../../examples/minimal/matrix.yaml"}, args...), env)
 		return stdout.String() + stderr.String()
 	}

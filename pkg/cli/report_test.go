@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -10,11 +8,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"gitlab.com/supportmatrix/supportmatrix/pkg/collect"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/generate"
-	"gitlab.com/supportmatrix/supportmatrix/pkg/gitlab"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/gitlab/gitlabtest"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/results"
 )
@@ -71,19 +67,6 @@ func selfReportFixture(t *testing.T, s *gitlabtest.Server) collect.Manifest {
 	// The report job itself, still running as it collects.
 	s.AddJob(82, gitlabtest.Job{ID: 822, Name: generate.ReportJobName("shard-1.yml"), Stage: "report", Status: "running"})
 	return m
-}
-
-// runInDir is runIn with the project directory set, as in a CI job.
-func runInDir(t *testing.T, dir string, vars map[string]string, args ...string) (int, string, string) {
-	t.Helper()
-	var stdout, stderr bytes.Buffer
-	env := Env{
-		Stdout: &stdout, Stderr: &stderr, Dir: dir,
-		Getenv: func(k string) string { return vars[k] },
-		GitLab: func(c *gitlab.Config) { c.Sleep = func(time.Duration) {} },
-	}
-	code := Run(context.Background(), append([]string{"supportmatrix"}, args...), env)
-	return code, stdout.String(), stderr.String()
 }
 
 // TestSelfReportWithOnlyTheJobToken runs the report job's commands, as
