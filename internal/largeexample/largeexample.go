@@ -1,6 +1,7 @@
 // Package largeexample grows the large example (examples/large/matrix.yaml:
 // 40 distributions, 6,660 cells) for the benchmarks and tests at scale: 49
 // distributions make 8,040 cells, the size issue 14's targets are set at.
+// pkg/generate's TestLargeExampleGrows tests it.
 package largeexample
 
 import (

@@ -17,6 +17,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"gitlab.com/supportmatrix/supportmatrix/internal/benchcpu"
+	"gitlab.com/supportmatrix/supportmatrix/internal/largeexample"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/cicheck"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
 )
@@ -173,40 +174,44 @@ func TestLargeLimits(t *testing.T) {
 }
 
 // largeExample returns the plan of examples/large (40 distributions,
-// 6,660 cells, 7,139 jobs) with dists distributions: the example's, then
-// copies of them in order, each copy's id suffixed "-cN" (dists = 40: the
-// example itself; 49: 8,040 cells). Rules that name a distribution
-// keep to the original.
+// 6,660 cells, 7,139 jobs) grown to dists distributions by
+// largeexample.Grow (40: the example itself; 49: 8,040 cells).
 func largeExample(tb testing.TB, dists int) *matrix.Plan {
 	tb.Helper()
-	data, err := os.ReadFile(filepath.Join(repo, "examples/large/matrix.yaml"))
+	data, err := os.ReadFile(filepath.Join(repo, largeexample.File))
 	if err != nil {
 		tb.Fatal(err)
 	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+	if data, err = largeexample.Grow(data, dists); err != nil {
 		tb.Fatal(err)
-	}
-	list := get(doc.Content[0], "distributions")
-	orig := list.Content
-	if n := len(orig) / 2; dists != n {
-		list.Content = nil
-		for i := 0; i < dists; i++ {
-			id := *orig[2*(i%n)]
-			if c := i/n + 1; c > 1 {
-				id.Value = fmt.Sprintf("%s-c%d", id.Value, c)
-			}
-			list.Content = append(list.Content, &id, orig[2*(i%n)+1])
-		}
-		if data, err = yaml.Marshal(&doc); err != nil {
-			tb.Fatal(err)
-		}
 	}
 	m, err := matrix.Parse("large.yaml", data)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	return matrix.Expand(m)
+}
+
+// TestLargeExampleGrows checks the grown example the benchmarks here and
+// in pkg/program run (internal/largeexample, tested here rather than in a
+// test binary of its own, each of which costs the -race loop a link and an
+// exit): the file as it is at its own 40 distributions, 8,040 cells at 49,
+// and a file without distributions refused.
+func TestLargeExampleGrows(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile(filepath.Join(repo, largeexample.File))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if same, err := largeexample.Grow(data, 40); err != nil || !bytes.Equal(same, data) {
+		t.Errorf("40 distributions: %v; want the file as it is", err)
+	}
+	if p := largeExample(t, 49); len(p.Cells) != 8040 {
+		t.Errorf("49 distributions: %d cells; want 8,040", len(p.Cells))
+	}
+	if _, err := largeexample.Grow([]byte("schema: x\n"), 49); err == nil {
+		t.Error("a file without distributions grown")
+	}
 }
 
 // BenchmarkGenerate measures generating the large example (examples/large)
