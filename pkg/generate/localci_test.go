@@ -271,17 +271,16 @@ func TestRunMergeRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := writeOut(t, plan, filepath.Join(repo, "examples/local/templates"), Options{Only: sel, GenerateJob: "generate"}, dir)
+	const planText = "## Support matrix plan\n\nThe merge request changes sim-a.\n"
+	out := writeOut(t, plan, filepath.Join(repo, "examples/local/templates"), Options{Only: sel, GenerateJob: "generate", Plan: []byte(planText)}, dir)
 	if out.Shards < 2 {
 		t.Fatalf("want shards, got %d", out.Shards)
 	}
-	const planText = "## Support matrix plan\n\nThe merge request changes sim-a.\n"
 	fake := gitlabtest.New(t)
 	fake.SetToken(jobToken, true) // a private project, and only the job token
 	gl := localcitest.NewGitLab(t, fake, "merge_request_event", dir, "support-matrix")
 	for name, data := range map[string]string{
 		".gitlab-ci.yml": mergeRequestParent,
-		"out/plan.md":    planText,
 		// What GitLab gives every job of every pipeline, here as project
 		// variables, which gitlab-ci-local passes to child pipelines too
 		// (--variable reaches the top pipeline only): the API and a job
