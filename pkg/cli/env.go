@@ -9,6 +9,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"gitlab.com/supportmatrix/supportmatrix/internal/environ"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/gitlab"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/program"
 )
@@ -37,16 +38,10 @@ type Env struct {
 	Now func() time.Time
 }
 
-// getenv looks up name in e's environment, "" when unset. The first
-// entry of a name wins, as os.Getenv reads the process's (syscall's
-// copyenv).
+// getenv looks up name in e's environment, "" when unset
+// (environ.Get: the last entry of a name wins, as for what it starts).
 func (e Env) getenv(name string) string {
-	for _, kv := range e.Environ {
-		if k, v, ok := strings.Cut(kv, "="); ok && k == name {
-			return v
-		}
-	}
-	return ""
+	return environ.Get(e.Environ, name)
 }
 
 func (e Env) now() time.Time {

@@ -33,7 +33,7 @@ func generateCommand() *cli.Command {
 		},
 		Action: func(c *cli.Context) error {
 			return runGenerate(c, program.GenerateOptions{
-				Matrix: c.String("matrix"), Templates: c.String("templates"), Base: c.String("base"),
+				Matrix: c.String("matrix"), Templates: c.String("templates"), Base: c.String("base"), Env: envOf(c).Environ,
 				Profile: c.String("profile"), Source: c.String("pipeline-source"), Only: c.String("only"),
 				Out: c.String("out"), WorkDir: envOf(c).Dir, GenerateJob: c.String("generate-job"),
 				NoReport: c.Bool("no-report"), ReportImage: c.String("report-image"),

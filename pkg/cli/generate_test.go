@@ -202,7 +202,7 @@ func TestGeneratePlan(t *testing.T) {
 		t.Fatalf("generate --plan: exit %d\n%s", code, stderr)
 	}
 	before := readDir(t, out)
-	if code, _, stderr := runCLI(t, "generate", "--matrix", minimalMatrix, "--plan", "--base", "no-such-ref-"+t.Name(), "--out", out); code == 0 || !strings.Contains(stderr, "no-such-ref") {
+	if code, _, stderr := runIn(t, gitVars(), "generate", "--matrix", minimalMatrix, "--plan", "--base", "no-such-ref-"+t.Name(), "--out", out); code == 0 || !strings.Contains(stderr, "no-such-ref") {
 		t.Errorf("generate --plan against a missing base: exit %d, want a failure naming it\n%s", code, stderr)
 	}
 	if after := readDir(t, out); !reflect.DeepEqual(after, before) {

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"os"
 	"testing"
 	"time"
 
@@ -40,18 +41,8 @@ func runCLI(t *testing.T, args ...string) (int, string, string) {
 	return runIn(t, nil, args...)
 }
 
-// TestGetenv reads a variable as os.Getenv would from the same list: the
-// first entry of a name wins, an empty value is "", and a name is matched
-// whole, not as a prefix.
-func TestGetenv(t *testing.T) {
-	t.Parallel()
-	env := Env{Environ: []string{"A=1", "AB=2", "A=3", "E=", "NOEQUALS"}}
-	for name, want := range map[string]string{"A": "1", "AB": "2", "E": "", "NOEQUALS": "", "B": ""} {
-		if got := env.getenv(name); got != want {
-			t.Errorf("getenv(%q) = %q, want %q", name, got, want)
-		}
-	}
-	if got := (Env{}).getenv("A"); got != "" {
-		t.Errorf("a nil environment gives %q", got)
-	}
+// gitVars is an environment git runs in: the process's PATH, which the
+// command line looks for git in (gitrepo.Open).
+func gitVars() map[string]string {
+	return map[string]string{"PATH": os.Getenv("PATH")}
 }

@@ -20,7 +20,7 @@ func planCommand() *cli.Command {
 			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: program.PlanFormats[0], Usage: "`FORMAT`: " + words.OneOf(program.PlanFormats), EnvVars: []string{"SUPPORTMATRIX_PLAN_FORMAT"}},
 		},
 		Action: func(c *cli.Context) error {
-			o := program.PlanOptions{Matrix: c.String("matrix"), Templates: c.String("templates"), Base: c.String("base")}
+			o := program.PlanOptions{Matrix: c.String("matrix"), Templates: c.String("templates"), Base: c.String("base"), Env: envOf(c).Environ}
 			return runPlan(c, o, c.String("format"))
 		},
 	}

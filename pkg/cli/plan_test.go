@@ -213,15 +213,19 @@ func TestPlanBase(t *testing.T) {
 	if err := os.WriteFile(m, []byte(head), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, out2, errOut := runCLI(t, "plan", "--matrix", m, "--base", "HEAD", "--format", "json")
+	code, out2, errOut := runIn(t, gitVars(), "plan", "--matrix", m, "--base", "HEAD", "--format", "json")
 	if code != 0 {
 		t.Fatalf("git base: exit %d: %s", code, errOut)
 	}
 	if !strings.Contains(out2, `"added": [`) || !strings.Contains(out2, "/extra") {
 		t.Errorf("git base plan lacks the added cells:\n%s", out2)
 	}
-	if code, _, errOut := runCLI(t, "plan", "--matrix", m, "--base", "no-such-ref"); code != ExitInvalid || !strings.Contains(errOut, "no-such-ref") {
+	if code, _, errOut := runIn(t, gitVars(), "plan", "--matrix", m, "--base", "no-such-ref"); code != ExitInvalid || !strings.Contains(errOut, "no-such-ref is not a commit") {
 		t.Errorf("unknown ref: exit %d, %s", code, errOut)
+	}
+	// git is looked for in the command's environment, not the process's.
+	if code, _, errOut := runCLI(t, "plan", "--matrix", m, "--base", "HEAD"); code != ExitInvalid || !strings.Contains(errOut, "reading HEAD: git is not in the PATH") {
+		t.Errorf("no git in the environment: exit %d, %s", code, errOut)
 	}
 }
 
@@ -306,7 +310,7 @@ func TestPlanBaseLibraryChange(t *testing.T) {
 			git("init", "-q")
 			git("add", ".")
 			git("commit", "-qm", "base")
-			code, out, errOut := runCLI(t, "plan", "--matrix", m, "--templates", filepath.Join(repo, "jobs"), "--base", "HEAD", "--format", "json")
+			code, out, errOut := runIn(t, gitVars(), "plan", "--matrix", m, "--templates", filepath.Join(repo, "jobs"), "--base", "HEAD", "--format", "json")
 			if code != 0 {
 				t.Fatalf("exit %d: %s", code, errOut)
 			}

@@ -19,6 +19,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+
+	"gitlab.com/supportmatrix/supportmatrix/internal/environ"
 )
 
 // Version is the gitlab-ci-local release supportmatrix runs: later releases
@@ -47,14 +49,14 @@ var binRel = filepath.Join("node_modules", ".bin", "gitlab-ci-local")
 // the process: a caller (a test) may give any environment.
 func LookupIn(getenv func(string) string, dir string) (string, error) {
 	if p := getenv(EnvBinary); p != "" {
-		if !isExecutable(p) {
+		if !environ.Executable(p) {
 			return "", fmt.Errorf("%s=%s: not an executable file", EnvBinary, p)
 		}
 		return p, nil
 	}
 	if abs, err := filepath.Abs(dir); err == nil {
 		for d := abs; ; d = filepath.Dir(d) {
-			if p := filepath.Join(d, ".tools", binRel); isExecutable(p) {
+			if p := filepath.Join(d, ".tools", binRel); environ.Executable(p) {
 				return p, nil
 			}
 			if filepath.Dir(d) == d {
@@ -63,7 +65,7 @@ func LookupIn(getenv func(string) string, dir string) (string, error) {
 		}
 	}
 	if cache, err := CacheDir(getenv); err == nil {
-		if p := filepath.Join(cache, binRel); isExecutable(p) {
+		if p := filepath.Join(cache, binRel); environ.Executable(p) {
 			return p, nil
 		}
 	}
@@ -73,20 +75,11 @@ func LookupIn(getenv func(string) string, dir string) (string, error) {
 	return "", ErrNotFound
 }
 
-// lookPath finds the executable name in the directories of getenv("PATH"),
-// as exec.LookPath does in the process's PATH; like it since Go 1.19, it
-// passes over relative directories (an empty entry is the working
-// directory), so a checked-out file never runs by accident.
+// lookPath finds the executable name in the directories of getenv("PATH")
+// (environ.LookPath: like exec.LookPath since Go 1.19, it passes over
+// relative directories, so a checked-out file never runs by accident).
 func lookPath(getenv func(string) string, name string) (string, bool) {
-	for _, dir := range filepath.SplitList(getenv("PATH")) {
-		if !filepath.IsAbs(dir) {
-			continue
-		}
-		if p := filepath.Join(dir, name); isExecutable(p) {
-			return p, true
-		}
-	}
-	return "", false
+	return environ.LookPath(getenv("PATH"), name)
 }
 
 // Find returns the path of gitlab-ci-local like LookupIn, and installs it
@@ -95,7 +88,7 @@ func lookPath(getenv func(string) string, name string) (string, bool) {
 // whole environment: LookupIn's and CacheDir's variables are read from it,
 // and npm runs with it.
 func Find(ctx context.Context, env []string, dir string, log io.Writer) (string, error) {
-	getenv := getenvIn(env)
+	getenv := environ.Getenv(env)
 	if p, err := LookupIn(getenv, dir); err == nil || !errors.Is(err, ErrNotFound) {
 		return p, err
 	}
@@ -143,7 +136,7 @@ func CacheDir(getenv func(string) string) (string, error) {
 // npm and node are looked for in the PATH of env (KEY=value), and npm runs
 // with env.
 func Install(ctx context.Context, env []string, dir string, log io.Writer) (string, error) {
-	getenv := getenvIn(env)
+	getenv := environ.Getenv(env)
 	npm, ok := lookPath(getenv, "npm")
 	if !ok {
 		return "", fmt.Errorf("install gitlab-ci-local %s: npm not found in $PATH: install Node.js %d or later "+
@@ -167,28 +160,10 @@ func Install(ctx context.Context, env []string, dir string, log io.Writer) (stri
 		return "", fmt.Errorf("install gitlab-ci-local %s with npm into %s: %w\n%s", Version, dir, err, tail(out.String(), 20))
 	}
 	p := filepath.Join(dir, binRel)
-	if !isExecutable(p) {
+	if !environ.Executable(p) {
 		return "", fmt.Errorf("install gitlab-ci-local %s: npm succeeded but %s is missing", Version, p)
 	}
 	return p, nil
-}
-
-// getenvIn returns a getenv over env (KEY=value): the last value of a key
-// wins, as os/exec gives a command the last of duplicate keys (dedupEnv).
-func getenvIn(env []string) func(string) string {
-	return func(key string) string {
-		for i := len(env) - 1; i >= 0; i-- {
-			if k, v, ok := strings.Cut(env[i], "="); ok && k == key {
-				return v
-			}
-		}
-		return ""
-	}
-}
-
-func isExecutable(p string) bool {
-	info, err := os.Stat(p)
-	return err == nil && !info.IsDir() && info.Mode()&0o111 != 0
 }
 
 // tail returns the last n lines of s.

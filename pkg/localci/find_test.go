@@ -11,6 +11,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"gitlab.com/supportmatrix/supportmatrix/internal/environ"
 )
 
 // env is a getenv over a fixed environment: the tests read nothing of the
@@ -133,7 +135,7 @@ func TestFindInstalls(t *testing.T) {
 	cache := t.TempDir()
 	npmDir := fakeNPM(t)
 	vars := []string{"PATH=" + npmDir, "XDG_CACHE_HOME=" + cache, "HOME=" + t.TempDir(), "MARK=from-env"}
-	getenv := getenvIn(vars)
+	getenv := environ.Getenv(vars)
 	want, err := CacheDir(getenv)
 	if err != nil {
 		t.Fatal(err)
@@ -175,10 +177,13 @@ func TestFindInstalls(t *testing.T) {
 	}
 }
 
-// TestReadsNothingOfTheProcess: no non-test file of the package calls a
-// function that reads the process's environment, working directory or
-// PATH; the environment is an input (Options.Env, Find's env, getenv), so
-// that tests give their own and run in parallel.
+// TestReadsNothingOfTheProcess: no non-test file of the package, nor of
+// the other two that start programs or read environments (pkg/gitrepo,
+// internal/environ), calls a function that reads the process's
+// environment, working directory or PATH, or starts a program by a bare
+// name (exec.Command looks for it in the process's PATH); the environment
+// is an input (Options.Env, Find's env, getenv), so that tests give their
+// own and run in parallel.
 func TestReadsNothingOfTheProcess(t *testing.T) {
 	t.Parallel()
 	banned := map[string]bool{
@@ -186,9 +191,13 @@ func TestReadsNothingOfTheProcess(t *testing.T) {
 		"os.UserCacheDir": true, "os.UserHomeDir": true, "os.UserConfigDir": true, "os.Getwd": true,
 		"exec.LookPath": true,
 	}
-	files, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
+	var files []string
+	for _, dir := range []string{".", "../gitrepo", "../../internal/environ"} {
+		found, err := filepath.Glob(filepath.Join(dir, "*.go"))
+		if err != nil || len(found) == 0 {
+			t.Fatalf("%s: %v, %d files", dir, err, len(found))
+		}
+		files = append(files, found...)
 	}
 	fset := token.NewFileSet()
 	for _, name := range files {
@@ -205,7 +214,51 @@ func TestReadsNothingOfTheProcess(t *testing.T) {
 					t.Errorf("%s: %s.%s reads the process's environment: take it as an input", fset.Position(sel.Pos()), pkg.Name, sel.Sel.Name)
 				}
 			}
+			// exec.Command("git", ...) looks for git in the process's PATH.
+			if call, ok := n.(*ast.CallExpr); ok {
+				if sel, ok := call.Fun.(*ast.SelectorExpr); ok {
+					if pkg, ok := sel.X.(*ast.Ident); ok && pkg.Name == "exec" && (sel.Sel.Name == "Command" || sel.Sel.Name == "CommandContext") {
+						name := call.Args[0]
+						if sel.Sel.Name == "CommandContext" {
+							name = call.Args[1]
+						}
+						if lit, ok := name.(*ast.BasicLit); ok && !strings.Contains(lit.Value, "/") {
+							t.Errorf("%s: exec.%s(%s) looks for it in the process's PATH: look it up in the environment given", fset.Position(call.Pos()), sel.Sel.Name, lit.Value)
+						}
+					}
+				}
+			}
 			return true
 		})
+	}
+}
+
+// TestEnviron: an environment held as a value is read as a command started
+// with it reads it (the last entry of a name wins, os/exec's dedupEnv), a
+// name matches whole, and a PATH lookup takes the first absolute directory
+// with the executable, passing over relative ones and non-executables.
+func TestEnviron(t *testing.T) {
+	t.Parallel()
+	env := []string{"A=1", "AB=2", "A=3", "E=", "NOEQUALS"}
+	for name, want := range map[string]string{"A": "3", "AB": "2", "E": "", "NOEQUALS": "", "B": ""} {
+		if got := environ.Get(env, name); got != want {
+			t.Errorf("Get(%q) = %q, want %q", name, got, want)
+		}
+	}
+	if got := environ.Getenv(nil)("A"); got != "" {
+		t.Errorf("a nil environment gives %q", got)
+	}
+	plain, first, second := t.TempDir(), t.TempDir(), t.TempDir()
+	for dir, mode := range map[string]os.FileMode{plain: 0o644, first: 0o755, second: 0o755} {
+		if err := os.WriteFile(filepath.Join(dir, "tool"), []byte("#!/bin/sh\n"), mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	path := strings.Join([]string{"", "relative", plain, first, second}, string(filepath.ListSeparator))
+	if got, ok := environ.LookPath(path, "tool"); !ok || got != filepath.Join(first, "tool") {
+		t.Errorf("LookPath = %q, %v; want %s", got, ok, filepath.Join(first, "tool"))
+	}
+	if got, ok := environ.LookPath(plain, "tool"); ok {
+		t.Errorf("LookPath found %q, which is not executable", got)
 	}
 }

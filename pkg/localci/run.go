@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"gitlab.com/supportmatrix/supportmatrix/internal/environ"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/ci"
 )
 
@@ -267,7 +268,7 @@ func Run(ctx context.Context, opts Options) (res *Result, err error) {
 // which Run then removes when the run is over. git is looked for in the
 // PATH of env and runs with env.
 func ensureRepo(ctx context.Context, dir string, env []string) (created bool, err error) {
-	git, ok := lookPath(getenvIn(env), "git")
+	git, ok := lookPath(environ.Getenv(env), "git")
 	if !ok {
 		return false, errors.New("gitlab-ci-local needs git, which is not in $PATH")
 	}
@@ -294,7 +295,7 @@ func ensureRepo(ctx context.Context, dir string, env []string) (created bool, er
 // of env (KEY=value), the environment gitlab-ci-local will run with: it
 // copies each job's files with rsync.
 func CheckRsync(env []string) error {
-	if _, ok := lookPath(getenvIn(env), "rsync"); !ok {
+	if _, ok := lookPath(environ.Getenv(env), "rsync"); !ok {
 		return errors.New("gitlab-ci-local needs rsync, which is not installed: install it with your package manager (apt-get install rsync, dnf install rsync, brew install rsync)")
 	}
 	return nil

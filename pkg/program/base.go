@@ -23,9 +23,9 @@ type base struct {
 
 // loadBase reads --base: an existing file is a matrix file (its templates are
 // the head's); anything else is a git ref, whose matrix file and templates
-// directory are read with git show. The embedded default templates are the
+// directory are read with git show, git running in env. The embedded default templates are the
 // same on both sides unless --templates names a directory in the repository.
-func loadBase(ctx context.Context, ref, matrixPath, templatesDir string, head matrix.TemplateHash) (*base, error) {
+func loadBase(ctx context.Context, ref string, env []string, matrixPath, templatesDir string, head matrix.TemplateHash) (*base, error) {
 	if st, err := os.Stat(ref); err == nil && !st.IsDir() {
 		m, err := matrix.Load(ref)
 		if err != nil {
@@ -33,7 +33,7 @@ func loadBase(ctx context.Context, ref, matrixPath, templatesDir string, head ma
 		}
 		return &base{Plan: matrix.Expand(m), Hash: head, Name: ref}, nil
 	}
-	tree, err := gitrepo.Open(ctx, ref, filepath.Dir(matrixPath))
+	tree, err := gitrepo.Open(ctx, ref, filepath.Dir(matrixPath), env)
 	if err != nil {
 		return nil, fmt.Errorf("--base %s: not a file, and %w", ref, err)
 	}
@@ -104,9 +104,9 @@ type change struct {
 
 // changeScope compares the head plan with --base: the one computation
 // behind plan's change, generate's changed profile and generate --plan.
-func changeScope(ctx context.Context, ref, matrixPath, templatesDir string, head *matrix.Plan, set *jobs.Set) (*change, error) {
+func changeScope(ctx context.Context, ref string, env []string, matrixPath, templatesDir string, head *matrix.Plan, set *jobs.Set) (*change, error) {
 	hash := memoHash(set.Hash)
-	b, err := loadBase(ctx, ref, matrixPath, templatesDir, hash)
+	b, err := loadBase(ctx, ref, env, matrixPath, templatesDir, hash)
 	if err != nil {
 		return nil, err
 	}

@@ -17,10 +17,13 @@ type GenerateOptions struct {
 	Matrix    string
 	Templates string
 	Base      string // compared with in the changed profile
-	Profile   string // all or changed; "" picks it from Source
-	Source    string // $CI_PIPELINE_SOURCE, which picks the profile
-	Only      string // selectors, comma-separated
-	Out       string
+	// Env (KEY=value) is the whole environment git runs in to read a ref
+	// Base (gitrepo.Open).
+	Env     []string
+	Profile string // all or changed; "" picks it from Source
+	Source  string // $CI_PIPELINE_SOURCE, which picks the profile
+	Only    string // selectors, comma-separated
+	Out     string
 	// WorkDir is the project directory the parent's generate job runs in
 	// ("" is the working directory): artifacts paths are relative to it.
 	WorkDir     string
@@ -87,7 +90,7 @@ func Generate(ctx context.Context, o GenerateOptions) (*GenerateResult, error) {
 	}
 	var c *change
 	if o.Base != "" && (profile == matrix.ProfileChanged || o.Plan) {
-		if c, err = changeScope(ctx, o.Base, o.Matrix, o.Templates, plan, set); err != nil {
+		if c, err = changeScope(ctx, o.Base, o.Env, o.Matrix, o.Templates, plan, set); err != nil {
 			return nil, err
 		}
 	}

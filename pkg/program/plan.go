@@ -13,6 +13,9 @@ type PlanOptions struct {
 	Matrix    string
 	Templates string // "" is the embedded defaults
 	Base      string // a git ref or a matrix file to compare with; "" for none
+	// Env (KEY=value) is the whole environment git runs in to read a ref
+	// Base (gitrepo.Open).
+	Env []string
 }
 
 // PlanResult is everything plan reports.
@@ -43,7 +46,7 @@ func Plan(ctx context.Context, o PlanOptions) (*PlanResult, error) {
 	p := matrix.Expand(m)
 	var c *change
 	if o.Base != "" {
-		if c, err = changeScope(ctx, o.Base, o.Matrix, o.Templates, p, set); err != nil {
+		if c, err = changeScope(ctx, o.Base, o.Env, o.Matrix, o.Templates, p, set); err != nil {
 			return nil, err
 		}
 	}
