@@ -224,9 +224,14 @@ func TestGeneratePlan(t *testing.T) {
 // commands/helpers/archive/fastzip/zip_fastzip_archiver.go, zip.Store).
 // Output that fits without its plan but not with it is refused at that
 // level, naming the variable to set and the plan, and leaves --out as it
-// was; at a compressing level it is written.
+// was; at a compressing level it is written. -short skips it: its matrix
+// is megabytes (pkg/generate's TestPlanCountedInArchive holds the rule in
+// -short).
 func TestGeneratePlanArchive(t *testing.T) {
 	t.Parallel()
+	if testing.Short() {
+		t.Skip("-short: a matrix of megabytes")
+	}
 	// One excluded feature whose reason fills the plan: the plan lists the
 	// reason once per distribution, the generated files do not hold the
 	// excluded cells. A matrix file is at most 4 MiB, so the reason is
