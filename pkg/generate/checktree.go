@@ -117,9 +117,6 @@ func (t *checkTrees) job(j *job) *yaml.Node {
 	n := t.nodes.node(yaml.MappingNode)
 	n.Content = t.nodes.content(10)
 	if j.tmpl != nil {
-		if j.tmpl.keyNode == nil {
-			j.tmpl.keyNode = t.key(j.tmpl.key)
-		}
 		n.Content = append(n.Content, t.kExtends, j.tmpl.keyNode)
 	}
 	if j.needs != nil {

@@ -2,6 +2,7 @@ package generate
 
 import (
 	"bytes"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -159,6 +160,46 @@ func TestCountMatchesGenerate(t *testing.T) {
 			if n != len(out.Manifest.Jobs) {
 				t.Errorf("%s with %d cells: Count %d, Generate wrote %d jobs (%d shards)", name, len(opts.Cells), n, len(out.Manifest.Jobs), out.Shards)
 			}
+		}
+	}
+}
+
+// TestTemplatesPreparedByContent: templates are prepared once per process
+// (sharedPrepared), keyed by their bytes, so an override edited between two
+// Generate calls, or another default image, is what the next call writes.
+func TestTemplatesPreparedByContent(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "features"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	deploy := filepath.Join(dir, "features", "deploy.yml")
+	pipeline := func(script, image string) string {
+		t.Helper()
+		if err := os.WriteFile(deploy, []byte("script:\n  - "+script+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		plan := load(t, filepath.Join(repo, "examples/minimal/matrix.yaml"))
+		plan.Matrix.Pipeline.Image = image
+		out, err := Generate(plan, openTemplates(t, dir), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(out.Files[0].Data)
+	}
+	for _, tc := range []struct{ script, image, absent string }{
+		{"echo first-edit", "registry.test/first:1", ""},
+		{"echo second-edit", "registry.test/first:1", "first-edit"},
+		{"echo second-edit", "registry.test/second:2", "registry.test/first:1"},
+	} {
+		got := pipeline(tc.script, tc.image)
+		for _, want := range []string{tc.script, "image: " + tc.image} {
+			if !strings.Contains(got, want) {
+				t.Errorf("script %q, image %q: the pipeline lacks %q", tc.script, tc.image, want)
+			}
+		}
+		if tc.absent != "" && strings.Contains(got, tc.absent) {
+			t.Errorf("script %q, image %q: the pipeline still has %q from an earlier call", tc.script, tc.image, tc.absent)
 		}
 	}
 }

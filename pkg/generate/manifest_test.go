@@ -8,21 +8,17 @@ import (
 	"testing"
 
 	"gitlab.com/supportmatrix/supportmatrix/internal/golden"
-	"gitlab.com/supportmatrix/supportmatrix/pkg/matrix"
 )
 
 // TestManifestMatchesJSON: the manifest writer writes what
-// json.MarshalIndent writes, on every example, the large one and the
-// hostile one, and on manifests with empty and missing lists.
+// json.MarshalIndent writes, on every plan of testPlans (the large one
+// outside -short), and on manifests with empty and missing lists.
 func TestManifestMatchesJSON(t *testing.T) {
 	t.Parallel()
 	if n := reflect.TypeOf(ManifestJob{}).NumField(); n != manifestJobFields {
 		t.Fatalf("ManifestJob has %d fields, appendManifestJob writes %d: add the new ones to it", n, manifestJobFields)
 	}
-	plans := map[string]*matrix.Plan{"large": largePlan(t, 4), "malicious": maliciousPlan(t)}
-	for _, ex := range examples {
-		plans[ex.name] = load(t, filepath.Join(repo, ex.matrix))
-	}
+	plans := testPlans(t)
 	manifests := map[string]*Manifest{
 		"empty": {Schema: ManifestSchema, Jobs: []ManifestJob{}, Cells: []string{}},
 		"nil":   {Schema: ManifestSchema},

@@ -3,6 +3,7 @@ package generate
 import (
 	"fmt"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 
@@ -16,6 +17,14 @@ import (
 // does not check them again.
 type Templates interface {
 	Parse(rel string) (*yaml.Node, error)
+}
+
+// templateReader is what a Templates may also offer, as *jobs.Set does:
+// the bytes Parse reads for rel and the file they come from. Parse must
+// depend on nothing else; the generator then prepares each template's
+// bytes once per process (sharedPrepared), not once per Generate or Count.
+type templateReader interface {
+	Read(rel string) (data []byte, source string, err error)
 }
 
 // role says what the generator enforces on a template's body.
@@ -32,7 +41,8 @@ const defaultJUnit = "junit/*.xml"
 // prepared is a template ready for the pipeline: a hidden job (".features/deploy")
 // that the jobs using it extend. GitLab merges the job's keys over it, and
 // the job's variables over the template's, so the generator's SM_* variables
-// win.
+// win. It is never changed once prepare returns it: Generate and Count
+// calls, concurrent ones too, share it (sharedPrepared).
 type prepared struct {
 	rel  string
 	key  string     // the hidden job's name
@@ -44,7 +54,9 @@ type prepared struct {
 	keyNode *yaml.Node
 }
 
-// templateCache prepares each template once per Generate call.
+// templateCache gives each template of a Generate or Count call, prepared
+// once per call, or once per process when its source says which bytes it
+// reads (templateReader).
 type templateCache struct {
 	src   Templates
 	image string
@@ -59,12 +71,77 @@ func (c *templateCache) get(rel string, r role) (*prepared, error) {
 	if p := c.done[key]; p != nil {
 		return p, nil
 	}
-	p, err := c.prepare(rel, r)
-	if err != nil {
-		return nil, err
+	k, shared := c.sharedKey(rel, r)
+	p := sharedPrepared.get(k, shared)
+	if p == nil {
+		var err error
+		if p, err = c.prepare(rel, r); err != nil {
+			return nil, err
+		}
+		sharedPrepared.put(k, shared, p)
 	}
 	c.done[key] = p
 	return p, nil
+}
+
+// sharedKey returns the template's key in sharedPrepared, and false when
+// its source does not say which bytes Parse reads.
+func (c *templateCache) sharedKey(rel string, r role) (preparedKey, bool) {
+	tr, ok := c.src.(templateReader)
+	if !ok {
+		return preparedKey{}, false
+	}
+	data, source, err := tr.Read(rel)
+	if err != nil {
+		return preparedKey{}, false
+	}
+	return preparedKey{rel: rel, source: source, data: string(data), image: c.image, role: r}, true
+}
+
+// preparedKey is everything prepare reads: the template's bytes and the
+// file they come from, the default image and the role.
+type preparedKey struct {
+	rel, source, data, image string
+	role                     role
+}
+
+// maxSharedPrepared bounds sharedPrepared: a process that generates from
+// ever new template bytes keeps at most this many.
+const maxSharedPrepared = 256
+
+// sharedPrepared holds the templates the process has prepared, by
+// preparedKey: validate, plan and generate on one matrix, and a test's
+// many Generate calls, parse and encode each template once. Templates
+// that failed are not kept.
+var sharedPrepared = &preparedCache{m: map[preparedKey]*prepared{}}
+
+type preparedCache struct {
+	mu sync.Mutex
+	m  map[preparedKey]*prepared
+}
+
+// get returns the template prepared for k, nil when there is none or
+// shared is false.
+func (c *preparedCache) get(k preparedKey, shared bool) *prepared {
+	if !shared {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.m[k]
+}
+
+// put keeps p for k when shared.
+func (c *preparedCache) put(k preparedKey, shared bool, p *prepared) {
+	if !shared {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) >= maxSharedPrepared {
+		clear(c.m)
+	}
+	c.m[k] = p
 }
 
 func (c *templateCache) prepare(rel string, r role) (*prepared, error) {
@@ -117,6 +194,7 @@ func (c *templateCache) prepare(rel string, r role) (*prepared, error) {
 	}
 	p.text, p.high = text, highBytes(text)
 	p.size = deepSize(hidden.n)
+	p.keyNode = str(p.key)
 	return p, nil
 }
 
