@@ -781,13 +781,53 @@ func (s *Server) getProject(w http.ResponseWriter) {
 	})
 }
 
-func (s *Server) pipelineJSON(p *Pipeline) map[string]any {
-	return map[string]any{
-		"id": p.ID, "iid": p.ID % 1000, "project_id": p.ProjectID, "sha": p.SHA, "ref": p.Ref,
-		"status": p.Status, "source": p.Source,
-		"created_at": p.CreatedAt.Format(time.RFC3339Nano), "updated_at": p.CreatedAt.Add(10 * time.Minute).Format(time.RFC3339Nano),
-		"web_url": fmt.Sprintf("%s/-/pipelines/%d", s.webBase(), p.ID),
+// pipelineBasic is a pipeline as GitLab's Entities::Ci::PipelineBasic
+// exposes it (lib/api/entities/ci/pipeline_basic.rb): in the pipelines
+// list, and in each job and trigger job of the Jobs API.
+type pipelineBasic struct {
+	CreatedAt string `json:"created_at"`
+	ID        int64  `json:"id"`
+	IID       int64  `json:"iid"`
+	ProjectID int64  `json:"project_id"`
+	Ref       string `json:"ref"`
+	SHA       string `json:"sha"`
+	Source    string `json:"source"`
+	Status    string `json:"status"`
+	UpdatedAt string `json:"updated_at"`
+	WebURL    string `json:"web_url"`
+}
+
+func (s *Server) pipelineJSON(p *Pipeline) *pipelineBasic {
+	return &pipelineBasic{
+		ID: p.ID, IID: p.ID % 1000, ProjectID: p.ProjectID, SHA: p.SHA, Ref: p.Ref,
+		Status: p.Status, Source: p.Source,
+		CreatedAt: p.CreatedAt.Format(time.RFC3339Nano), UpdatedAt: p.CreatedAt.Add(10 * time.Minute).Format(time.RFC3339Nano),
+		WebURL: fmt.Sprintf("%s/-/pipelines/%d", s.webBase(), p.ID),
 	}
+}
+
+// pipelineDetail is a pipeline as GET .../pipelines/:id answers it
+// (Entities::Ci::Pipeline, lib/api/entities/ci/pipeline.rb).
+type pipelineDetail struct {
+	*pipelineBasic
+	BeforeSHA      string        `json:"before_sha"`
+	CommittedAt    any           `json:"committed_at"`
+	Coverage       any           `json:"coverage"`
+	DetailedStatus detailedState `json:"detailed_status"`
+	Duration       int           `json:"duration"`
+	FinishedAt     string        `json:"finished_at"`
+	QueuedDuration int           `json:"queued_duration"`
+	StartedAt      string        `json:"started_at"`
+	Tag            bool          `json:"tag"`
+	User           userBasic     `json:"user"`
+	YAMLErrors     any           `json:"yaml_errors"`
+}
+
+type detailedState struct {
+	Group string `json:"group"`
+	Icon  string `json:"icon"`
+	Label string `json:"label"`
+	Text  string `json:"text"`
 }
 
 func (s *Server) getPipeline(w http.ResponseWriter, id string) {
@@ -798,19 +838,16 @@ func (s *Server) getPipeline(w http.ResponseWriter, id string) {
 		notFound(w, "404 Not found")
 		return
 	}
-	body := s.pipelineJSON(p)
-	body["before_sha"] = "0000000000000000000000000000000000000000"
-	body["tag"] = false
-	body["yaml_errors"] = nil
-	body["user"] = userJSON()
-	body["started_at"] = p.CreatedAt.Add(5 * time.Second).Format(time.RFC3339Nano)
-	body["finished_at"] = p.CreatedAt.Add(10 * time.Minute).Format(time.RFC3339Nano)
-	body["committed_at"] = nil
-	body["duration"] = 595
-	body["queued_duration"] = 5
-	body["coverage"] = nil
-	body["detailed_status"] = map[string]any{"icon": "status_" + p.Status, "text": p.Status, "label": p.Status, "group": p.Status}
-	writeJSON(w, http.StatusOK, body)
+	writeJSON(w, http.StatusOK, pipelineDetail{
+		pipelineBasic:  s.pipelineJSON(p),
+		BeforeSHA:      "0000000000000000000000000000000000000000",
+		User:           theUser,
+		StartedAt:      p.CreatedAt.Add(5 * time.Second).Format(time.RFC3339Nano),
+		FinishedAt:     p.CreatedAt.Add(10 * time.Minute).Format(time.RFC3339Nano),
+		Duration:       595,
+		QueuedDuration: 5,
+		DetailedStatus: detailedState{Icon: "status_" + p.Status, Text: p.Status, Label: p.Status, Group: p.Status},
+	})
 }
 
 func (s *Server) lookupPipeline(id string) *Pipeline {
@@ -821,38 +858,97 @@ func (s *Server) lookupPipeline(id string) *Pipeline {
 	return s.pipelines[n]
 }
 
-func userJSON() map[string]any {
-	return map[string]any{"id": 1, "name": "Administrator", "username": "root", "state": "active", "avatar_url": "", "web_url": "http://gitlab.example/root"}
+// userBasic is a user as GitLab's Entities::UserBasic exposes it
+// (lib/api/entities/user_basic.rb).
+type userBasic struct {
+	AvatarURL string `json:"avatar_url"`
+	ID        int    `json:"id"`
+	Name      string `json:"name"`
+	State     string `json:"state"`
+	Username  string `json:"username"`
+	WebURL    string `json:"web_url"`
 }
 
+// theUser is the user every pipeline and job of the fake belongs to.
+var theUser = userBasic{ID: 1, Name: "Administrator", Username: "root", State: "active", WebURL: "http://gitlab.example/root"}
+
+// jobBody is a job or trigger job the way GitLab's Jobs API renders it
+// (Entities::Ci::Job and Entities::Ci::Bridge, lib/api/entities/ci/job.rb
+// and bridge.rb). A
+// nil field of type any is null; the fields marked omitempty belong to
+// one of the two only: artifacts, artifacts_expire_at, project, runner and
+// tag_list to jobs, downstream_pipeline to trigger jobs (json.RawMessage
+// null when there is none).
+type jobBody struct {
+	AllowFailure       bool           `json:"allow_failure"`
+	Artifacts          any            `json:"artifacts,omitempty"`
+	ArtifactsExpireAt  any            `json:"artifacts_expire_at,omitempty"`
+	Commit             jobCommit      `json:"commit"`
+	Coverage           any            `json:"coverage"`
+	CreatedAt          string         `json:"created_at"`
+	DownstreamPipeline any            `json:"downstream_pipeline,omitempty"`
+	Duration           any            `json:"duration"`
+	ErasedAt           any            `json:"erased_at"`
+	FailureReason      string         `json:"failure_reason,omitempty"`
+	FinishedAt         any            `json:"finished_at"`
+	ID                 int64          `json:"id"`
+	Name               string         `json:"name"`
+	Pipeline           *pipelineBasic `json:"pipeline"`
+	Project            *jobProject    `json:"project,omitempty"`
+	QueuedDuration     float64        `json:"queued_duration"`
+	Ref                string         `json:"ref"`
+	Runner             any            `json:"runner,omitempty"`
+	Stage              string         `json:"stage"`
+	StartedAt          any            `json:"started_at"`
+	Status             string         `json:"status"`
+	Tag                bool           `json:"tag"`
+	TagList            any            `json:"tag_list,omitempty"`
+	User               userBasic      `json:"user"`
+	WebURL             string         `json:"web_url"`
+}
+
+type jobCommit struct {
+	AuthorName string `json:"author_name"`
+	ID         string `json:"id"`
+	ShortID    string `json:"short_id"`
+	Title      string `json:"title"`
+}
+
+type jobProject struct {
+	CIJobTokenScopeEnabled bool `json:"ci_job_token_scope_enabled"`
+}
+
+// null is a JSON null in a field that is left out when nil.
+var null = json.RawMessage("null")
+
 // jobJSON renders a job or bridge the way GitLab's Jobs API does.
-func (s *Server) jobJSON(p *Pipeline, id int64, name, stage, status, reason string, allowFailure bool, duration float64) map[string]any {
+func (s *Server) jobJSON(p *Pipeline, id int64, name, stage, status, reason string, allowFailure bool, duration float64) *jobBody {
 	created := p.CreatedAt.Add(time.Duration(id%1000) * time.Millisecond)
 	started := created.Add(2 * time.Second)
 	finished := started.Add(time.Duration(duration * float64(time.Second)))
-	j := map[string]any{
-		"id": id, "name": name, "stage": stage, "status": status, "ref": p.Ref, "tag": false,
-		"coverage": nil, "allow_failure": allowFailure,
-		"created_at": created.Format(time.RFC3339Nano), "started_at": started.Format(time.RFC3339Nano),
-		"finished_at": finished.Format(time.RFC3339Nano), "erased_at": nil,
-		"duration": duration, "queued_duration": 0.5,
-		"user":   userJSON(),
-		"commit": map[string]any{"id": p.SHA, "short_id": p.SHA[:8], "title": "Update matrix", "author_name": "Administrator"},
+	j := &jobBody{
+		ID: id, Name: name, Stage: stage, Status: status, Ref: p.Ref,
+		AllowFailure: allowFailure,
+		CreatedAt:    created.Format(time.RFC3339Nano), StartedAt: started.Format(time.RFC3339Nano),
+		FinishedAt: finished.Format(time.RFC3339Nano),
+		Duration:   duration, QueuedDuration: 0.5,
+		User:   theUser,
+		Commit: jobCommit{ID: p.SHA, ShortID: p.SHA[:8], Title: "Update matrix", AuthorName: "Administrator"},
 		// Entities::Ci::JobBasic exposes the pipeline as PipelineBasic.
-		"pipeline": s.pipelineJSON(p),
-		"web_url":  fmt.Sprintf("%s/-/jobs/%d", s.webBase(), id),
+		Pipeline: s.pipelineJSON(p),
+		WebURL:   fmt.Sprintf("%s/-/jobs/%d", s.webBase(), id),
 	}
 	if status == "failed" {
 		if reason == "" {
 			reason = "script_failure"
 		}
-		j["failure_reason"] = reason
+		j.FailureReason = reason
 	}
 	switch status {
 	case "created", "pending", "manual", "skipped":
-		j["started_at"], j["finished_at"], j["duration"] = nil, nil, nil
+		j.StartedAt, j.FinishedAt, j.Duration = nil, nil, nil
 	case "running":
-		j["finished_at"] = nil
+		j.FinishedAt = nil
 	}
 	return j
 }
@@ -883,11 +979,11 @@ func (s *Server) listJobs(w http.ResponseWriter, r *http.Request, id string) {
 			return b
 		}
 		jj := s.jobJSON(p, j.ID, j.Name, j.Stage, j.Status, j.FailureReason, j.AllowFailure, j.Duration)
-		jj["artifacts"] = []any{}
-		jj["runner"] = nil
-		jj["artifacts_expire_at"] = nil
-		jj["tag_list"] = []string{}
-		jj["project"] = map[string]any{"ci_job_token_scope_enabled": false}
+		jj.Artifacts = []any{}
+		jj.Runner = null
+		jj.ArtifactsExpireAt = null
+		jj.TagList = []string{}
+		jj.Project = &jobProject{}
 		b, err := json.Marshal(jj)
 		if err != nil {
 			return jj
@@ -913,11 +1009,10 @@ func (s *Server) listBridges(w http.ResponseWriter, r *http.Request, id string) 
 	s.writePage(w, r, len(bridges), func(i int) any {
 		b := bridges[i]
 		bj := s.jobJSON(p, b.ID, b.Name, b.Stage, b.Status, "", false, 60)
-		delete(bj, "failure_reason") // the fake does not model bridge failure reasons
-		bj["pipeline"] = s.pipelineJSON(p)
-		bj["downstream_pipeline"] = nil
+		bj.FailureReason = "" // the fake does not model bridge failure reasons
+		bj.DownstreamPipeline = null
 		if d := s.pipelines[b.Downstream]; d != nil {
-			bj["downstream_pipeline"] = s.pipelineJSON(d)
+			bj.DownstreamPipeline = s.pipelineJSON(d)
 		}
 		return bj
 	})
@@ -975,9 +1070,29 @@ func (s *Server) writePage(w http.ResponseWriter, r *http.Request, n int, item f
 	}
 	// Encode without holding the lock, so that concurrent requests are
 	// served in parallel as GitLab would; items hold fresh values only.
+	// An item given as JSON already (json.Marshal's) goes in as it is,
+	// as json.Marshal would write it, without being read again.
 	s.mu.Unlock()
 	defer s.mu.Lock()
-	writeJSON(w, http.StatusOK, items)
+	body := []byte{'['}
+	for i, it := range items {
+		if i > 0 {
+			body = append(body, ',')
+		}
+		b, ok := it.(json.RawMessage)
+		if !ok {
+			var err error
+			if b, err = json.Marshal(it); err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
+			}
+		}
+		body = append(body, b...)
+	}
+	body = append(body, ']')
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	w.Write(body)
 }
 
 func (s *Server) testReport(w http.ResponseWriter, id string) {
