@@ -65,6 +65,48 @@ func (d *decoder) resolve(n *yaml.Node) *yaml.Node {
 	return n
 }
 
+// expansion measures how many nodes a document stands for with every
+// alias expanded, counting no further than limit+1, so that an alias bomb
+// is refused before the walk starts, in time proportional to the file.
+// The visit budget (resolve) still bounds the walk.
+type expansion struct {
+	limit int
+	// sizes holds each node's size once counted. A node met again inside
+	// itself (a mapping that merges itself) counts once: the walk refuses
+	// it, at its line.
+	sizes map[*yaml.Node]int
+	// aliased is set once an alias was followed: without one, the size is
+	// the file's node count, which MaxFileSize bounds.
+	aliased bool
+}
+
+// aliasBomb reports whether the document at n expands through aliases to more
+// than maxNodeVisits nodes.
+func aliasBomb(n *yaml.Node) bool {
+	e := &expansion{limit: maxNodeVisits, sizes: map[*yaml.Node]int{}}
+	return e.size(n) > e.limit && e.aliased
+}
+
+func (e *expansion) size(n *yaml.Node) int {
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		e.aliased = true
+		return e.size(n.Alias)
+	}
+	if size, ok := e.sizes[n]; ok {
+		return size
+	}
+	e.sizes[n] = 1 // inside itself
+	size := 1
+	for _, c := range n.Content {
+		if size += e.size(c); size > e.limit {
+			size = e.limit + 1
+			break
+		}
+	}
+	e.sizes[n] = size
+	return size
+}
+
 // pair is one key and value of a mapping, aliases resolved.
 type pair struct {
 	Key   string

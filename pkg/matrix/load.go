@@ -111,12 +111,17 @@ func (d *decoder) parse(data []byte) (m *Matrix) {
 		d.probs = append(d.probs, diag.YAMLSyntax(d.file, data, err))
 		return nil
 	}
+	bomb := Problems{{Pos: start, Message: fmt.Sprintf("the document expands to more than %d nodes through aliases; refused", maxNodeVisits), Rule: "alias-bomb"}}
+	if aliasBomb(&doc) {
+		d.probs = bomb
+		return nil
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			if _, ok := r.(errBudget); !ok {
 				panic(r)
 			}
-			d.probs = Problems{{Pos: start, Message: fmt.Sprintf("the document expands to more than %d nodes through aliases; refused", maxNodeVisits), Rule: "alias-bomb"}}
+			d.probs = bomb
 			m = nil
 		}
 	}()
