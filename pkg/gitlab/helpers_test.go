@@ -2,6 +2,7 @@ package gitlab_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"strings"
 	"sync"
@@ -128,6 +129,32 @@ func treeJobs() int {
 		n += v
 	}
 	return n
+}
+
+// cleanTree returns the tree fixture as a client with newClient's config
+// collects it without a fault, rendered without the fake's address, and
+// the requests that took: collected once per test binary for the tests
+// that hold another run against it.
+func cleanTree(t *testing.T) (string, int64) {
+	t.Helper()
+	clean.once.Do(func() {
+		fake := gitlabtest.New(t)
+		addTree(fake)
+		c, _, _ := newClient(t, fake, nil)
+		tree, err := c.PipelineTree(context.Background(), rootID)
+		clean.tree, clean.requests, clean.err = strings.ReplaceAll(renderTree(tree), hostOf(fake), ""), c.Requests(), err
+	})
+	if clean.err != nil {
+		t.Fatalf("clean run: %v", clean.err)
+	}
+	return clean.tree, clean.requests
+}
+
+var clean struct {
+	once     sync.Once
+	tree     string
+	requests int64
+	err      error
 }
 
 // renderTree prints a pipeline tree compactly for golden files.

@@ -86,18 +86,15 @@ func TestPipelineTreeDeterministic(t *testing.T) {
 	t.Parallel()
 	fake := gitlabtest.New(t)
 	addTree(fake)
-	var first string
+	want, _ := cleanTree(t)
 	for _, n := range []int{1, 3, 16} {
 		c, _, _ := newClient(t, fake, func(cfg *gitlab.Config) { cfg.Concurrency = n })
 		tree, err := c.PipelineTree(context.Background(), rootID)
 		if err != nil {
 			t.Fatalf("concurrency %d: %v", n, err)
 		}
-		got := renderTree(tree)
-		if first == "" {
-			first = got
-		} else if got != first {
-			t.Errorf("concurrency %d gives another tree than concurrency 1", n)
+		if strings.ReplaceAll(renderTree(tree), hostOf(fake), "") != want {
+			t.Errorf("concurrency %d gives another tree than concurrency %d", n, gitlab.DefaultConcurrency)
 		}
 	}
 }
@@ -156,27 +153,20 @@ func TestPipelineTreeRetriedJobs(t *testing.T) {
 // GitLab.com past 10,000 records, and must give the same tree.
 func TestPipelineTreeWithoutTotals(t *testing.T) {
 	t.Parallel()
-	withTotals := gitlabtest.New(t)
-	addTree(withTotals)
-	c1, _, _ := newClient(t, withTotals, nil)
-	want, err := c1.PipelineTree(context.Background(), rootID)
-	if err != nil {
-		t.Fatal(err)
-	}
-
+	want, requests := cleanTree(t)
 	noTotals := gitlabtest.New(t)
 	noTotals.SetOmitTotals(true)
 	addTree(noTotals)
-	c2, _, _ := newClient(t, noTotals, nil)
-	got, err := c2.PipelineTree(context.Background(), rootID)
+	c, _, _ := newClient(t, noTotals, nil)
+	got, err := c.PipelineTree(context.Background(), rootID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a, b := renderTree(got), renderTree(want); strings.ReplaceAll(a, hostOf(noTotals), "") != strings.ReplaceAll(b, hostOf(withTotals), "") {
+	if strings.ReplaceAll(renderTree(got), hostOf(noTotals), "") != want {
 		t.Errorf("tree without totals differs from tree with totals")
 	}
-	if c2.Requests() != c1.Requests() {
-		t.Errorf("without totals: %d requests, with totals: %d", c2.Requests(), c1.Requests())
+	if c.Requests() != requests {
+		t.Errorf("without totals: %d requests, with totals: %d", c.Requests(), requests)
 	}
 }
 
@@ -184,14 +174,7 @@ func TestPipelineTreeWithoutTotals(t *testing.T) {
 // identical to a clean run, and the waits those GitLab asked for.
 func TestPipelineTreeFaults(t *testing.T) {
 	t.Parallel()
-	clean := gitlabtest.New(t)
-	addTree(clean)
-	cc, _, _ := newClient(t, clean, nil)
-	baseline, err := cc.PipelineTree(context.Background(), rootID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := strings.ReplaceAll(renderTree(baseline), hostOf(clean), "")
+	want, cleanRequests := cleanTree(t)
 
 	reset := strconv.FormatInt(now.Add(42*time.Second).Unix(), 10)
 	tests := []struct {
@@ -250,8 +233,8 @@ func TestPipelineTreeFaults(t *testing.T) {
 			if got := strings.ReplaceAll(renderTree(tree), hostOf(fake), ""); got != want {
 				t.Errorf("tree differs from the clean run")
 			}
-			if got := fake.Requests(); got != cc.Requests()+tc.extra {
-				t.Errorf("fake saw %d requests, want %d", got, cc.Requests()+tc.extra)
+			if got := fake.Requests(); got != cleanRequests+tc.extra {
+				t.Errorf("fake saw %d requests, want %d", got, cleanRequests+tc.extra)
 			}
 			if tc.transportRetries {
 				return
@@ -259,8 +242,8 @@ func TestPipelineTreeFaults(t *testing.T) {
 			if !reflect.DeepEqual(sleeps.all(), tc.wantSleeps) {
 				t.Errorf("sleeps = %v, want %v", sleeps.all(), tc.wantSleeps)
 			}
-			if got := c.Requests(); got != cc.Requests()+tc.extra {
-				t.Errorf("client counted %d requests, want %d", got, cc.Requests()+tc.extra)
+			if got := c.Requests(); got != cleanRequests+tc.extra {
+				t.Errorf("client counted %d requests, want %d", got, cleanRequests+tc.extra)
 			}
 		})
 	}
