@@ -12,8 +12,6 @@ import (
 	"gitlab.com/supportmatrix/supportmatrix/pkg/ci"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/gitlab"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/gitlab/gitlabtest"
-
-	"gitlab.com/supportmatrix/supportmatrix/internal/golden"
 )
 
 // now is the fixed clock the tests give the client.
@@ -131,30 +129,50 @@ func treeJobs() int {
 	return n
 }
 
-// cleanTree returns the tree fixture as a client with newClient's config
-// collects it without a fault, rendered without the fake's address, and
-// the requests that took: collected once per test binary for the tests
-// that hold another run against it.
-func cleanTree(t *testing.T) (string, int64) {
+// cleanRun is the tree fixture as a client with newClient's config
+// collects it without a fault.
+type cleanRun struct {
+	tree []ci.Pipeline
+	// rendered is renderTree's text with the fake's address as in the
+	// golden file (renderFrom).
+	rendered string
+	// requests the client counted and the fake saw; the fake's log.
+	requests, fakeRequests int64
+	log                    []gitlabtest.Request
+	sleeps                 []time.Duration
+	progress               string
+}
+
+// cleanTree returns the clean run, collected once per test binary for the
+// tests that check it or hold another run against it; those collect
+// their own runs, and none changes this one.
+func cleanTree(t *testing.T) *cleanRun {
 	t.Helper()
 	clean.once.Do(func() {
 		fake := gitlabtest.New(t)
 		addTree(fake)
-		c, _, _ := newClient(t, fake, nil)
+		c, sleeps, progress := newClient(t, fake, nil)
 		tree, err := c.PipelineTree(context.Background(), rootID)
-		clean.tree, clean.requests, clean.err = strings.ReplaceAll(renderTree(tree), hostOf(fake), ""), c.Requests(), err
+		clean.run = &cleanRun{tree: tree, rendered: renderFrom(tree, fake), requests: c.Requests(), fakeRequests: fake.Requests(),
+			log: fake.Log(), sleeps: sleeps.all(), progress: progress.String()}
+		clean.err = err
 	})
 	if clean.err != nil {
 		t.Fatalf("clean run: %v", clean.err)
 	}
-	return clean.tree, clean.requests
+	return clean.run
 }
 
 var clean struct {
-	once     sync.Once
-	tree     string
-	requests int64
-	err      error
+	once sync.Once
+	run  *cleanRun
+	err  error
+}
+
+// renderFrom is renderTree of a tree collected from fake, with the fake's
+// random address replaced by the golden files' http://gitlab.test.
+func renderFrom(tree []ci.Pipeline, fake *gitlabtest.Server) string {
+	return strings.ReplaceAll(renderTree(tree), hostOf(fake), "http://gitlab.test")
 }
 
 // renderTree prints a pipeline tree compactly for golden files.
@@ -186,13 +204,6 @@ func renderTree(ps []ci.Pipeline) string {
 		}
 	}
 	return b.String()
-}
-
-// goldenTree compares a rendered tree with testdata/name, with the fake's
-// random address replaced by a fixed one.
-func goldenTree(t *testing.T, name, got, host string) {
-	t.Helper()
-	golden.Assert(t, name, []byte(strings.ReplaceAll(got, host, "http://gitlab.test")))
 }
 
 // hostOf returns scheme://host of the fake's API URL.

@@ -13,6 +13,8 @@ import (
 	"gitlab.com/supportmatrix/supportmatrix/pkg/ci"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/gitlab"
 	"gitlab.com/supportmatrix/supportmatrix/pkg/gitlab/gitlabtest"
+
+	"gitlab.com/supportmatrix/supportmatrix/internal/golden"
 )
 
 // budget is the request budget for the fixture: per pipeline one request
@@ -27,19 +29,12 @@ func budget(ps []ci.Pipeline) int64 {
 
 func TestPipelineTreeNestedShards(t *testing.T) {
 	t.Parallel()
-	fake := gitlabtest.New(t)
-	addTree(fake)
-	c, sleeps, progress := newClient(t, fake, nil)
-
-	tree, err := c.PipelineTree(context.Background(), rootID)
-	if err != nil {
-		t.Fatalf("PipelineTree: %v", err)
-	}
-	goldenTree(t, "tree.golden", renderTree(tree), hostOf(fake))
+	run := cleanTree(t)
+	golden.Assert(t, "tree.golden", []byte(run.rendered))
 
 	var ids []int64
 	total := 0
-	for _, p := range tree {
+	for _, p := range run.tree {
 		ids = append(ids, p.ID)
 		total += len(p.Jobs)
 	}
@@ -49,16 +44,16 @@ func TestPipelineTreeNestedShards(t *testing.T) {
 	if total != treeJobs() {
 		t.Errorf("collected %d jobs, want %d", total, treeJobs())
 	}
-	if got, max := c.Requests(), budget(tree); got > max {
+	if got, max := run.requests, budget(run.tree); got > max {
 		t.Errorf("used %d requests, budget is %d", got, max)
 	}
-	if c.Requests() != fake.Requests() {
-		t.Errorf("client counted %d requests, fake saw %d", c.Requests(), fake.Requests())
+	if run.requests != run.fakeRequests {
+		t.Errorf("client counted %d requests, fake saw %d", run.requests, run.fakeRequests)
 	}
-	if len(sleeps.all()) != 0 {
-		t.Errorf("slept %v without any fault", sleeps.all())
+	if len(run.sleeps) != 0 {
+		t.Errorf("slept %v without any fault", run.sleeps)
 	}
-	for _, r := range fake.Log() {
+	for _, r := range run.log {
 		if r.Auth != "PRIVATE-TOKEN" {
 			t.Errorf("%s %s sent auth header %q, want PRIVATE-TOKEN", r.Method, r.Path, r.Auth)
 		}
@@ -75,25 +70,29 @@ func TestPipelineTreeNestedShards(t *testing.T) {
 			}
 		}
 	}
-	if !strings.Contains(progress.String(), "collect: pipeline 301: 250 jobs (3 pages), 0 bridges") {
-		t.Errorf("progress lacks the shard 1 line:\n%s", progress)
+	if !strings.Contains(run.progress, "collect: pipeline 301: 250 jobs (3 pages), 0 bridges") {
+		t.Errorf("progress lacks the shard 1 line:\n%s", run.progress)
 	}
 }
 
 // TestPipelineTreeDeterministic: the concurrency changes the timing, never
-// the result.
+// the result: one request at a time and sixteen give the clean run's tree,
+// collected at DefaultConcurrency.
 func TestPipelineTreeDeterministic(t *testing.T) {
 	t.Parallel()
+	if gitlab.DefaultConcurrency <= 1 || gitlab.DefaultConcurrency >= 16 {
+		t.Fatalf("DefaultConcurrency %d: the test compares 1, it and 16", gitlab.DefaultConcurrency)
+	}
 	fake := gitlabtest.New(t)
 	addTree(fake)
-	want, _ := cleanTree(t)
-	for _, n := range []int{1, 3, 16} {
+	want := cleanTree(t).rendered
+	for _, n := range []int{1, 16} {
 		c, _, _ := newClient(t, fake, func(cfg *gitlab.Config) { cfg.Concurrency = n })
 		tree, err := c.PipelineTree(context.Background(), rootID)
 		if err != nil {
 			t.Fatalf("concurrency %d: %v", n, err)
 		}
-		if strings.ReplaceAll(renderTree(tree), hostOf(fake), "") != want {
+		if renderFrom(tree, fake) != want {
 			t.Errorf("concurrency %d gives another tree than concurrency %d", n, gitlab.DefaultConcurrency)
 		}
 	}
@@ -153,7 +152,7 @@ func TestPipelineTreeRetriedJobs(t *testing.T) {
 // GitLab.com past 10,000 records, and must give the same tree.
 func TestPipelineTreeWithoutTotals(t *testing.T) {
 	t.Parallel()
-	want, requests := cleanTree(t)
+	clean := cleanTree(t)
 	noTotals := gitlabtest.New(t)
 	noTotals.SetOmitTotals(true)
 	addTree(noTotals)
@@ -162,11 +161,11 @@ func TestPipelineTreeWithoutTotals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.ReplaceAll(renderTree(got), hostOf(noTotals), "") != want {
+	if renderFrom(got, noTotals) != clean.rendered {
 		t.Errorf("tree without totals differs from tree with totals")
 	}
-	if c.Requests() != requests {
-		t.Errorf("without totals: %d requests, with totals: %d", c.Requests(), requests)
+	if c.Requests() != clean.requests {
+		t.Errorf("without totals: %d requests, with totals: %d", c.Requests(), clean.requests)
 	}
 }
 
@@ -174,7 +173,8 @@ func TestPipelineTreeWithoutTotals(t *testing.T) {
 // identical to a clean run, and the waits those GitLab asked for.
 func TestPipelineTreeFaults(t *testing.T) {
 	t.Parallel()
-	want, cleanRequests := cleanTree(t)
+	clean := cleanTree(t)
+	want, cleanRequests := clean.rendered, clean.requests
 
 	reset := strconv.FormatInt(now.Add(42*time.Second).Unix(), 10)
 	tests := []struct {
@@ -230,7 +230,7 @@ func TestPipelineTreeFaults(t *testing.T) {
 			if err != nil {
 				t.Fatalf("PipelineTree: %v", err)
 			}
-			if got := strings.ReplaceAll(renderTree(tree), hostOf(fake), ""); got != want {
+			if got := renderFrom(tree, fake); got != want {
 				t.Errorf("tree differs from the clean run")
 			}
 			if got := fake.Requests(); got != cleanRequests+tc.extra {
