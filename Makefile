@@ -12,7 +12,7 @@ TOOL      := $(GO) tool -modfile=tools/go.mod
 # A -race binary sleeps for the race runtime's atexit_sleep_ms (1000 ms by
 # default, a ThreadSanitizer flag: go.dev/doc/articles/race_detector#Options)
 # before it exits, whatever its tests did: one idle second per test package,
-# about 14 s of wall time of `go test -race ./...` on 2 cores
+# about 13 s of the wall time of `go test -race -short ./...` on 2 cores
 # (go.dev/issue/20364). A race is reported when it happens and fails the test
 # it happened in; the sleep only gives goroutines still running after the
 # last test one more second to race, so the race targets skip it. A GORACE of
