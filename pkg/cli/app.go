@@ -127,20 +127,10 @@ func commands() []*cli.Command {
 	return cmds
 }
 
-// definitions are the commands as their files declare them.
+// definitions are the commands as their files declare them (one a file).
 func definitions() []*cli.Command {
-	return []*cli.Command{
-		validateCommand(),
-		planCommand(),
-		generateCommand(),
-		runCommand(),
-		collectCommand(),
-		publishCommand(),
-		versionsCommand(),
-		docsCommand(),
-		renderCommand(),
-		// Each command lives in its own file; add yours here.
-	}
+	return []*cli.Command{validateCommand(), planCommand(), generateCommand(), runCommand(),
+		collectCommand(), publishCommand(), versionsCommand(), docsCommand(), renderCommand()}
 }
 
 func isUsageError(err error) bool {

@@ -46,24 +46,18 @@ func collectCommand() *cli.Command {
 				ManifestJob: c.String("manifest-job"), ManifestPipeline: c.Int64("manifest-pipeline"), File: c.String("file"),
 				WorkDir: env.Dir,
 			}
-			// In CI, CI_PIPELINE_ID is always there: an explicit --local-dir wins.
-			if o.LocalDir != "" && o.Pipeline != 0 && pipelineFromEnv(env, o.Pipeline) {
+			// In CI, CI_PIPELINE_ID is always there: --local-dir wins over
+			// a --pipeline the command line did not give.
+			if o.LocalDir != "" && !onCommandLine(c, "pipeline") {
 				o.Pipeline = 0
 			}
-			return runCollect(c, o)
+			r, err := program.Collect(c.Context, o)
+			if err != nil {
+				return err
+			}
+			return r.WriteText(c.App.Writer, o)
 		},
 	}
-}
-
-// pipelineFromEnv reports whether --pipeline's value is the one the
-// environment holds (CI_PIPELINE_ID in every CI job).
-func pipelineFromEnv(env Env, v int64) bool {
-	for _, name := range []string{"SUPPORTMATRIX_PIPELINE", "CI_PIPELINE_ID"} {
-		if e := env.getenv(name); e != "" && e == fmt.Sprint(v) {
-			return true
-		}
-	}
-	return false
 }
 
 // gitlabOptions are the flags and environment that reach GitLab.
@@ -76,12 +70,4 @@ func gitlabOptions(c *cli.Context) program.GitLabOptions {
 // timeoutFlag is --timeout of the commands that talk to GitLab.
 func timeoutFlag() cli.Flag {
 	return &cli.DurationFlag{Name: "timeout", Value: gitlab.DefaultRunTimeout, Usage: fmt.Sprintf("give up (exit %d) when the whole run takes longer than `DURATION`", ExitAPI), EnvVars: []string{"SUPPORTMATRIX_TIMEOUT"}}
-}
-
-func runCollect(c *cli.Context, o program.CollectOptions) error {
-	r, err := program.Collect(c.Context, o)
-	if err != nil {
-		return err
-	}
-	return r.WriteText(c.App.Writer, o)
 }

@@ -1,9 +1,9 @@
 package cli
 
 import (
-	"embed"
 	"fmt"
 	"io"
+	"maps"
 	"strings"
 	"time"
 
@@ -87,10 +87,12 @@ func bindEnv(cmd *cli.Command) {
 	}
 	before := cmd.Before
 	cmd.Before = func(c *cli.Context) error {
-		given := map[string]bool{} // by first name: the flags the command line set
+		cmdline := map[string]bool{} // by first name: the flags the command line set
 		for _, n := range c.LocalFlagNames() {
-			given[primary[n]] = true
+			cmdline[primary[n]] = true
 		}
+		c.App.Metadata[cmdlineKey] = cmdline
+		given := maps.Clone(cmdline) // and those the environment set
 		env := envOf(c)
 		for _, f := range flags {
 			if given[f.name] {
@@ -116,6 +118,17 @@ func bindEnv(cmd *cli.Command) {
 		}
 		return nil
 	}
+}
+
+// cmdlineKey is where the App keeps the flags the command line set
+// (onCommandLine).
+const cmdlineKey = "supportmatrix.cmdline"
+
+// onCommandLine reports whether the command line itself gave the flag
+// name (its first name), not the environment nor its default.
+func onCommandLine(c *cli.Context, name string) bool {
+	m, _ := c.App.Metadata[cmdlineKey].(map[string]bool)
+	return m[name]
 }
 
 // locateRepository points --matrix and --results, when neither the command
@@ -175,20 +188,4 @@ func takeEnvVars(f cli.Flag) []string {
 		*usage += " [$" + strings.Join(names, ", $") + "]"
 	}
 	return names
-}
-
-// The commands' long help, one text file per command (help/NAME.txt), so
-// that the help reads and diffs as the documentation it is; the defaults
-// and limits it states are filled in from their owners (fillHelp).
-//
-//go:embed help/*.txt
-var helpFiles embed.FS
-
-// helpText returns the long help of the command name.
-func helpText(name string) string {
-	data, err := helpFiles.ReadFile("help/" + name + ".txt")
-	if err != nil {
-		panic("cli: no help/" + name + ".txt") // a build mistake; TestHelpTeaches catches it
-	}
-	return strings.TrimSuffix(fillHelp(name, string(data)), "\n")
 }

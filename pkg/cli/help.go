@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"embed"
 	"fmt"
 	"strings"
 	"text/template"
@@ -77,4 +78,20 @@ func inUnits(d, unit time.Duration, name string) string {
 		return d.String()
 	}
 	return fmt.Sprintf("%d %s", d/unit, name)
+}
+
+// The commands' long help, one text file per command (help/NAME.txt), so
+// that the help reads and diffs as the documentation it is; the defaults
+// and limits it states are filled in from their owners (fillHelp).
+//
+//go:embed help/*.txt
+var helpFiles embed.FS
+
+// helpText returns the long help of the command name.
+func helpText(name string) string {
+	data, err := helpFiles.ReadFile("help/" + name + ".txt")
+	if err != nil {
+		panic("cli: no help/" + name + ".txt") // a build mistake; TestHelpTeaches catches it
+	}
+	return strings.TrimSuffix(fillHelp(name, string(data)), "\n")
 }
