@@ -289,7 +289,7 @@ variables:
 		t.Fatal(err)
 	}
 	var output bytes.Buffer
-	res, err := localci.Run(context.Background(), localci.Options{Binary: bin, Dir: dir, Concurrency: 2, Output: &output})
+	res, err := localci.Run(context.Background(), localci.Options{Binary: bin, Dir: dir, Concurrency: 2, Env: localcitest.Env(), Output: &output})
 	if err != nil {
 		t.Fatalf("Run: %v\n%s", err, output.String())
 	}
