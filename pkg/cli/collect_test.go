@@ -267,11 +267,13 @@ func TestCollectLocalDir(t *testing.T) {
 // with the results file untouched, never exit 1 ("invalid input"); the
 // hanging API ends at --timeout.
 func TestCollectTransportFailuresExit3(t *testing.T) {
+	t.Parallel()
 	for name, f := range map[string]gitlabtest.Fault{
 		"cut body": {Path: "/jobs", Truncate: true, Times: -1},
 		"hang":     {Path: "/jobs", Hang: true, Times: -1},
 	} {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			s := gitlabtest.New(t)
 			env := gitlabEnv(s)
 			dir := t.TempDir()
@@ -296,6 +298,7 @@ func TestCollectTransportFailuresExit3(t *testing.T) {
 // into one results file at once keep all 20 runs (without the file lock,
 // 14 of 20 were lost: issue #13).
 func TestCollectConcurrentLosesNoRun(t *testing.T) {
+	t.Parallel()
 	s := gitlabtest.New(t)
 	env := gitlabEnv(s)
 	env["CI_DEFAULT_BRANCH"] = "main"
@@ -339,6 +342,7 @@ func TestCollectConcurrentLosesNoRun(t *testing.T) {
 // pipeline once recorded a run of not_run, and a manifest of another matrix
 // was accepted; both are refused naming the manifest, and nothing is written.
 func TestCollectRefusesLooseManifests(t *testing.T) {
+	t.Parallel()
 	write := func(t *testing.T, dir string, cells ...string) string {
 		m := collect.Manifest{Schema: collect.ManifestSchema}
 		for _, c := range cells {
@@ -387,6 +391,7 @@ func TestCollectRefusesLooseManifests(t *testing.T) {
 // writes nothing. Before, it asked for the pipeline record, got 404 and
 // failed the job.
 func TestCollectJobTokenInParentSkips(t *testing.T) {
+	t.Parallel()
 	s := gitlabtest.New(t)
 	s.SetToken("glcbt-job", true)
 	env := gitlabEnv(s)
@@ -412,6 +417,7 @@ func TestCollectJobTokenInParentSkips(t *testing.T) {
 // TestCollectNeverPrintsURLCredentials: a token embedded in --api-url, well
 // formed or not, is refused and never printed (issue #13).
 func TestCollectNeverPrintsURLCredentials(t *testing.T) {
+	t.Parallel()
 	const secret = "glpat-EMBEDDED-0123456789"
 	dir := t.TempDir()
 	manifest := collectFixture(t, gitlabtest.New(t), dir)

@@ -80,6 +80,7 @@ func selfReportFixture(t *testing.T, s *gitlabtest.Server) collect.Manifest {
 // GitLab 19.2. From 19.2 the job token may list trigger jobs, and only
 // --file keeps the other shard's cells out of this shard's report.
 func TestSelfReportWithOnlyTheJobToken(t *testing.T) {
+	t.Parallel()
 	for _, version := range []string{"18.0", "19.2"} {
 		t.Run(version, func(t *testing.T) { testSelfReport(t, version) })
 	}
@@ -200,6 +201,7 @@ func testSelfReport(t *testing.T, version string) {
 // generate job that did not succeed, no manifest in its artifacts, and
 // --manifest-job without the parent pipeline.
 func TestSelfReportManifestErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		setup func(s *gitlabtest.Server)
