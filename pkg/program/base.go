@@ -23,8 +23,9 @@ type base struct {
 
 // loadBase reads --base: an existing file is a matrix file (its templates are
 // the head's); anything else is a git ref, whose matrix file and templates
-// directory are read with git show, git running in env. The embedded default templates are the
-// same on both sides unless --templates names a directory in the repository.
+// directory are read with git show, git running in env. The embedded
+// default templates are the same on both sides unless --templates names a
+// directory in the repository.
 func loadBase(ctx context.Context, ref string, env []string, matrixPath, templatesDir string, head matrix.TemplateHash) (*base, error) {
 	if st, err := os.Stat(ref); err == nil && !st.IsDir() {
 		m, err := matrix.Load(ref)
